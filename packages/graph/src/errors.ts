@@ -1,0 +1,60 @@
+// Error classes of TF's `tf.errors` (run time) plus the build-time ValueError / TypeError.
+import type { Operation } from './graph.js';
+
+/** A build-time error: an argument has the right type but a wrong value (TF's ValueError). */
+export class ValueError extends Error {
+  override name = 'ValueError';
+}
+
+/** A build-time error: an argument has the wrong type or dtype (TF's TypeError). */
+class GraphTypeError extends Error {
+  override name = 'TypeError';
+}
+
+export { GraphTypeError as TypeError };
+
+/** A run-time failure of one op; `op` is the failing op and `creationSite` the user line that built it. */
+export class OpError extends Error {
+  override name = 'OpError';
+  readonly op: Operation | null;
+  constructor(message: string, op: Operation | null = null, options?: { cause?: unknown }) {
+    super(
+      op ? `${message}\n\t [[node ${op.name} (op type: ${op.type}) defined at ${op.creationSite}]]` : message,
+      options,
+    );
+    this.op = op;
+  }
+  get creationSite(): string | null {
+    return this.op?.creationSite ?? null;
+  }
+}
+export class InvalidArgumentError extends OpError {
+  override name = 'InvalidArgumentError';
+}
+export class FailedPreconditionError extends OpError {
+  override name = 'FailedPreconditionError';
+}
+export class NotFoundError extends OpError {
+  override name = 'NotFoundError';
+}
+export class OutOfRangeError extends OpError {
+  override name = 'OutOfRangeError';
+}
+export class UnimplementedError extends OpError {
+  override name = 'UnimplementedError';
+}
+export class CancelledError extends OpError {
+  override name = 'CancelledError';
+}
+
+export const errors = {
+  OpError,
+  InvalidArgumentError,
+  FailedPreconditionError,
+  NotFoundError,
+  OutOfRangeError,
+  UnimplementedError,
+  CancelledError,
+  ValueError,
+  TypeError: GraphTypeError,
+} as const;

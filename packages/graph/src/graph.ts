@@ -1,0 +1,373 @@
+// The deferred graph: Graph holds Operations in creation order (which is a topological order,
+// since an op can only take inputs that already exist), Tensors are (op, output index) edges.
+import { freeze } from 'immer';
+import type { DType, Shape } from './dtype.js';
+import { formatShape, mergeShapes, shapesCompatible } from './dtype.js';
+import { NotFoundError, TypeError, ValueError } from './errors.js';
+import type { OpDef } from './op_def.js';
+
+/** A symbolic value: output `valueIndex` of `op`. */
+export class Tensor {
+  /** Ops that read this tensor, in creation order. */
+  readonly consumers: Operation[] = [];
+  constructor(
+    readonly op: Operation,
+    readonly valueIndex: number,
+    readonly dtype: DType,
+    private _shape: Shape | null,
+  ) {}
+  get shape(): Shape | null {
+    return this._shape;
+  }
+  get name(): string {
+    return `${this.op.name}:${this.valueIndex}`;
+  }
+  get graph(): Graph {
+    return this.op.graph;
+  }
+  get rank(): number | null {
+    return this._shape === null ? null : this._shape.length;
+  }
+  /** Refines the static shape (TF's `set_shape`); throws when incompatible. */
+  setShape(shape: Shape | null): void {
+    if (!shapesCompatible(this._shape, shape)) {
+      throw new ValueError(
+        `Tensor '${this.name}': shape ${formatShape(this._shape)} is not compatible with ${formatShape(shape)}`,
+      );
+    }
+    const merged = mergeShapes(this._shape, shape);
+    this._shape = merged === null ? null : freeze([...merged]);
+  }
+  toString(): string {
+    return `Tensor("${this.name}", shape=${formatShape(this._shape)}, dtype=${this.dtype})`;
+  }
+}
+
+const LIBRARY_FRAME = /[\\/](packages[\\/](graph|autodiff|train)[\\/]src|node_modules)[\\/]|node:internal/;
+
+/** One node of the graph. Immutable after creation except for control inputs TF lets you add. */
+export class Operation<A extends object = object> {
+  readonly outputs: Tensor[] = [];
+  private readonly site: { stack?: string };
+  constructor(
+    readonly graph: Graph,
+    readonly id: number,
+    readonly name: string,
+    readonly def: OpDef<A>,
+    readonly inputs: readonly Tensor[],
+    private _controlInputs: Operation[],
+    readonly attrs: Readonly<A>,
+    readonly device: string,
+    readonly colocationGroups: readonly string[],
+  ) {
+    // Capturing a structured trace is cheap; V8 only formats it if `creationSite` is read.
+    this.site = {};
+    Error.captureStackTrace(this.site);
+  }
+  get type(): string {
+    return this.def.type;
+  }
+  get controlInputs(): readonly Operation[] {
+    return this._controlInputs;
+  }
+  /** The first stack frame outside graphmode's own sources: the user's line that built this op. */
+  get creationSite(): string {
+    const lines = (this.site.stack ?? '').split('\n').slice(1);
+    const user = lines.find((l) => !LIBRARY_FRAME.test(l)) ?? lines[lines.length - 1] ?? '';
+    return user.trim().replace(/^at /, '');
+  }
+  /** Adds a control input after creation (TF's `_add_control_inputs`); invalidates cached plans. */
+  addControlInputs(ops: readonly Operation[]): void {
+    for (const op of ops) if (!this._controlInputs.includes(op)) this._controlInputs.push(op);
+    this.graph.bumpVersion();
+  }
+  toString(): string {
+    return `Operation '${this.name}' (type ${this.type})`;
+  }
+}
+
+interface ControlController {
+  readonly deps: readonly Operation[];
+  readonly seen: Set<Operation>;
+}
+
+export interface CreateOpOptions {
+  name?: string;
+}
+
+/** A TF1-style graph: ops, name scopes, control dependencies, devices, collections. */
+export class Graph {
+  private readonly ops: Operation[] = [];
+  private readonly byName = new Map<string, Operation>();
+  private readonly namesInUse = new Map<string, number>();
+  private readonly collections = new Map<string, unknown[]>();
+  private nameStack = '';
+  private controlStack: ControlController[] = [];
+  private deviceStack: string[] = [];
+  private colocationStack: string[][] = [];
+  private _finalized = false;
+  private _version = 0;
+  /** Graph-level random seed (TF's `tf.set_random_seed`); null = nondeterministic. */
+  seed: number | null = null;
+
+  get finalized(): boolean {
+    return this._finalized;
+  }
+  /** Changes whenever an existing op is mutated; cached execution plans compare against it. */
+  get version(): number {
+    return this._version;
+  }
+  bumpVersion(): void {
+    this._version++;
+  }
+  get numOps(): number {
+    return this.ops.length;
+  }
+
+  asDefault<T>(fn: () => T): T {
+    graphStack.push(this);
+    try {
+      return fn();
+    } finally {
+      graphStack.pop();
+    }
+  }
+
+  getOperations(): readonly Operation[] {
+    return this.ops.slice();
+  }
+
+  getOperationByName(name: string): Operation {
+    const op = this.byName.get(name);
+    if (!op) {
+      throw new NotFoundError(`The name '${name}' refers to an Operation not in the graph.`);
+    }
+    return op;
+  }
+
+  getTensorByName(name: string): Tensor {
+    const m = /^(.*):(\d+)$/.exec(name);
+    if (!m) {
+      throw new ValueError(
+        `The name '${name}' looks like an (invalid) Operation name, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`,
+      );
+    }
+    const op = this.byName.get(m[1]!);
+    if (!op)
+      throw new NotFoundError(
+        `The name '${name}' refers to a Tensor which does not exist. The operation, '${m[1]}', does not exist in the graph.`,
+      );
+    const t = op.outputs[Number(m[2])];
+    if (!t) {
+      throw new NotFoundError(
+        `The name '${name}' refers to a Tensor which does not exist. The operation, '${m[1]}', exists but only has ${op.outputs.length} outputs.`,
+      );
+    }
+    return t;
+  }
+
+  /** An Operation or Tensor by name: 'op' or 'op:0'. */
+  getByName(name: string): Operation | Tensor {
+    return /:\d+$/.test(name) ? this.getTensorByName(name) : this.getOperationByName(name);
+  }
+
+  // ---- collections -------------------------------------------------------------------------
+  addToCollection(key: string, value: unknown): void {
+    this.getCollectionRef(key).push(value);
+  }
+  addToCollections(keys: readonly string[], value: unknown): void {
+    for (const k of new Set(keys)) this.addToCollection(k, value);
+  }
+  getCollection<T = unknown>(key: string, scope?: string): T[] {
+    const items = (this.collections.get(key) ?? []) as T[];
+    if (scope === undefined) return items.slice();
+    const re = new RegExp(`^${scope}`);
+    return items.filter((item) => {
+      const name = (item as { name?: unknown } | null)?.name;
+      return typeof name === 'string' && re.test(name);
+    });
+  }
+  getCollectionRef<T = unknown>(key: string): T[] {
+    let list = this.collections.get(key);
+    if (!list) this.collections.set(key, (list = []));
+    return list as T[];
+  }
+  clearCollection(key: string): void {
+    this.collections.delete(key);
+  }
+  getAllCollectionKeys(): string[] {
+    return [...this.collections.keys()];
+  }
+
+  finalize(): void {
+    this._finalized = true;
+  }
+
+  // ---- names and scopes --------------------------------------------------------------------
+  /** The current name scope, '' at the root. */
+  get currentNameScope(): string {
+    return this.nameStack;
+  }
+
+  /** TF's `unique_name`: 'a', then 'a_1', 'a_2', ... (case-insensitively unique). */
+  uniqueName(name: string, markAsUsed = true): string {
+    const full = this.nameStack ? `${this.nameStack}/${name}` : name;
+    const baseKey = full.toLowerCase();
+    let i = this.namesInUse.get(baseKey) ?? 0;
+    if (markAsUsed) this.namesInUse.set(baseKey, i + 1);
+    if (i === 0) return full;
+    let key = `${baseKey}_${i}`;
+    while (this.namesInUse.has(key)) key = `${baseKey}_${++i}`;
+    if (markAsUsed) this.namesInUse.set(key, 1);
+    return `${full}_${i}`;
+  }
+
+  /**
+   * Opens a name scope: `name` is made unique ('a', 'a_1'); a name ending in '/' re-enters that
+   * exact scope; '' or null returns to the root. `fn` receives the scope with a trailing '/'.
+   */
+  nameScope<T>(name: string | null, fn: (scope: string) => T): T {
+    const scope = !name ? '' : name.endsWith('/') ? name.slice(0, -1) : this.uniqueName(name);
+    const saved = this.nameStack;
+    this.nameStack = scope;
+    try {
+      return fn(scope ? `${scope}/` : '');
+    } finally {
+      this.nameStack = saved;
+    }
+  }
+
+  /** Ops created inside `fn` run after `deps` (null clears the enclosing dependencies). */
+  controlDependencies<T>(deps: readonly (Operation | Tensor)[] | null, fn: () => T): T {
+    const saved = this.controlStack;
+    if (deps === null) this.controlStack = [];
+    else {
+      const ops = deps.map((d) => (d instanceof Tensor ? d.op : d));
+      for (const op of ops) this.checkSameGraph(op, 'controlDependencies');
+      this.controlStack = [...saved, { deps: ops, seen: new Set() }];
+    }
+    try {
+      return fn();
+    } finally {
+      this.controlStack = saved;
+    }
+  }
+
+  /** Ops created inside `fn` get this device string (TF's `tf.device`). */
+  device<T>(spec: string | null, fn: () => T): T {
+    this.deviceStack.push(spec ?? '');
+    try {
+      return fn();
+    } finally {
+      this.deviceStack.pop();
+    }
+  }
+
+  /** Ops created inside `fn` are colocated with `target` (TF's `colocate_with`). */
+  colocateWith<T>(target: Operation | Tensor | null, fn: () => T): T {
+    const op = target instanceof Tensor ? target.op : target;
+    const groups = op ? (op.colocationGroups.length ? [...op.colocationGroups] : [`loc:@${op.name}`]) : [];
+    this.colocationStack.push(groups);
+    const device = op?.device ?? null;
+    try {
+      return device === null ? fn() : this.device(device, fn);
+    } finally {
+      this.colocationStack.pop();
+    }
+  }
+
+  private checkSameGraph(op: Operation, what: string): void {
+    if (op.graph !== this) {
+      throw new ValueError(`${what}: ${op} is from a different Graph than the one being built`);
+    }
+  }
+
+  // ---- op creation ---------------------------------------------------------------------------
+  /** Creates an op: unique name, shape/dtype inference (throws at build time), control inputs. */
+  createOp<A extends object>(
+    def: OpDef<A>,
+    inputs: readonly Tensor[],
+    attrs: A,
+    options: CreateOpOptions = {},
+  ): Operation<A> {
+    if (this._finalized) throw new RuntimeError('Graph is finalized and cannot be modified.');
+    for (const t of inputs) {
+      if (!(t instanceof Tensor))
+        throw new TypeError(`${def.type}: expected Tensor inputs, got ${String(t)}`);
+      this.checkSameGraph(t.op, def.type);
+    }
+    const name = this.opName(options.name ?? def.type);
+    const outputs = def.infer(inputs, attrs, name);
+    const op = new Operation<A>(
+      this,
+      this.ops.length,
+      name,
+      def,
+      freeze(inputs.slice()),
+      this.controlInputsFor(inputs),
+      freeze(attrs, true),
+      this.deviceStack.findLast((d) => d !== '') ?? '',
+      this.colocationStack.flat(),
+    );
+    outputs.forEach((o, i) => {
+      op.outputs.push(new Tensor(op, i, o.dtype, o.shape === null ? null : freeze([...o.shape])));
+    });
+    for (const t of inputs) t.consumers.push(op);
+    for (const c of this.controlStack) c.seen.add(op);
+    this.ops.push(op);
+    this.byName.set(name, op);
+    return op;
+  }
+
+  // A name ending in '/' is a scope name taken verbatim (TF's `_name_from_scope_name`).
+  private opName(requested: string): string {
+    if (!requested.endsWith('/')) return this.uniqueName(requested);
+    const name = requested.slice(0, -1);
+    if (this.byName.has(name)) throw new ValueError(`Duplicate node name in graph: '${name}'`);
+    return name;
+  }
+
+  private controlInputsFor(inputs: readonly Tensor[]): Operation[] {
+    const result: Operation[] = [];
+    for (const c of this.controlStack) {
+      // An input built inside this block already waits for its deps (TF's domination rule).
+      if (inputs.some((t) => c.seen.has(t.op))) continue;
+      for (const d of c.deps) if (!result.includes(d) && !inputs.some((t) => t.op === d)) result.push(d);
+    }
+    return result;
+  }
+}
+
+/** Misuse of the graph itself, such as adding to a finalized graph (TF's RuntimeError). */
+export class RuntimeError extends Error {
+  override name = 'RuntimeError';
+}
+
+const graphStack: Graph[] = [];
+let globalDefault = new Graph();
+
+/** The graph builders act on: the innermost `asDefault`, else the global default graph. */
+export function getDefaultGraph(): Graph {
+  return graphStack[graphStack.length - 1] ?? globalDefault;
+}
+
+/** Replaces the global default graph with a fresh one (TF's `reset_default_graph`). */
+export function resetDefaultGraph(): void {
+  if (graphStack.length > 0) {
+    throw new RuntimeError('Do not use resetDefaultGraph() to clear nested graphs (inside graph.asDefault).');
+  }
+  globalDefault = new Graph();
+}
+
+export const nameScope = <T>(name: string | null, fn: (scope: string) => T): T =>
+  getDefaultGraph().nameScope(name, fn);
+export const controlDependencies = <T>(deps: readonly (Operation | Tensor)[] | null, fn: () => T): T =>
+  getDefaultGraph().controlDependencies(deps, fn);
+export const device = <T>(spec: string | null, fn: () => T): T => getDefaultGraph().device(spec, fn);
+export const colocateWith = <T>(target: Operation | Tensor | null, fn: () => T): T =>
+  getDefaultGraph().colocateWith(target, fn);
+
+/** Sets the default graph's random seed (TF's `tf.set_random_seed`). */
+export function setRandomSeed(seed: number | null): void {
+  getDefaultGraph().seed = seed;
+}

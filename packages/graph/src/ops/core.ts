@@ -1,0 +1,254 @@
+// Sources and flow: constants, placeholders, identity-like ops, grouping. Also `toTensor`, the
+// conversion every builder applies to its TensorLike / Variable arguments.
+import * as tfc from '@tensorflow/tfjs-core';
+import type { DType, Shape } from '../dtype.js';
+import { formatShape, shapesCompatible } from '../dtype.js';
+import { FailedPreconditionError, InvalidArgumentError, TypeError, ValueError } from '../errors.js';
+import { getDefaultGraph, Operation, Tensor } from '../graph.js';
+import type { TensorLike } from '../ndarray.js';
+import { NDArray } from '../ndarray.js';
+import { defineOp, FLOAT, requireDtype } from '../op_def.js';
+import type { Variable } from '../variable.js';
+
+/** Anything a builder accepts where a tensor is expected. */
+export type TensorInput = Tensor | Variable | TensorLike;
+export interface NameOpt {
+  name?: string;
+}
+
+/** Objects that stand for a tensor (Variables read their value). */
+interface TensorSource {
+  asTensor(): Tensor;
+}
+const isTensorSource = (x: unknown): x is TensorSource =>
+  typeof x === 'object' && x !== null && typeof (x as Partial<TensorSource>).asTensor === 'function';
+
+/** TF's `convert_to_tensor`: Tensors pass, Variables read, plain values become constants of `dtype`. */
+export function toTensor(x: TensorInput, dtype?: DType, name?: string): Tensor {
+  if (x instanceof Tensor) {
+    if (dtype !== undefined && x.dtype !== dtype) {
+      throw new TypeError(
+        `Tensor conversion requested dtype ${dtype} for Tensor '${x.name}' with dtype ${x.dtype}`,
+      );
+    }
+    return x;
+  }
+  if (isTensorSource(x)) return toTensor(x.asTensor(), dtype);
+  return constant(x, { ...(dtype ? { dtype } : {}), ...(name ? { name } : {}) });
+}
+
+/** Converts a pair, giving a plain JS operand the other one's dtype (binary ops' dtype hint). */
+export function toTensorPair(a: TensorInput, b: TensorInput): [Tensor, Tensor] {
+  const aIsSym = a instanceof Tensor || isTensorSource(a);
+  const bIsSym = b instanceof Tensor || isTensorSource(b);
+  if (aIsSym && !bIsSym) {
+    const ta = toTensor(a);
+    return [ta, toTensor(b, ta.dtype)];
+  }
+  if (bIsSym && !aIsSym) {
+    const tb = toTensor(b);
+    return [toTensor(a, tb.dtype), tb];
+  }
+  return [toTensor(a), toTensor(b)];
+}
+
+// ---- sources ------------------------------------------------------------------------------
+
+export const Const = defineOp<never, { value: NDArray }>({
+  type: 'Const',
+  inputs: [],
+  shape: (_, { value }) => value.shape,
+  dtype: (_, { value }) => value.dtype,
+  kernel: (_, { value }, ctx) => ctx.cached(() => tfc.tensor(value.data, value.shape, value.dtype)),
+});
+
+/**
+ * A constant tensor. A scalar `value` with a `shape` is broadcast (filled).
+ * @example constant([[1, 2], [3, 4]]); constant(0, { shape: [3], dtype: 'int32' })
+ */
+export function constant(
+  value: TensorLike,
+  opts: { dtype?: DType; shape?: readonly number[]; name?: string } = {},
+): Tensor {
+  let nd = NDArray.from(value, opts.dtype);
+  if (opts.shape) {
+    const n = opts.shape.reduce((a, b) => a * b, 1);
+    if (nd.size === 1 && n !== 1) nd = new NDArray(nd.dtype, [...opts.shape], fillData(nd, n));
+    else if (nd.size === n) nd = new NDArray(nd.dtype, [...opts.shape], nd.data);
+    else {
+      throw new ValueError(
+        `constant: ${nd.size} values cannot fill shape ${formatShape(opts.shape)} (need 1 or ${n} values)`,
+      );
+    }
+  }
+  return Const.apply({}, { value: nd }, { name: opts.name ?? 'Const' });
+}
+
+function fillData(nd: NDArray, n: number): NDArray['data'] {
+  const v = nd.data[0]!;
+  if (Array.isArray(nd.data)) return Array<string>(n).fill(v as string);
+  const out = new (nd.data.constructor as Float32ArrayConstructor)(n);
+  out.fill(v as number);
+  return out;
+}
+
+export const Placeholder = defineOp<never, { dtype: DType; shape: Shape | null }>({
+  type: 'Placeholder',
+  inputs: [],
+  shape: (_, a) => a.shape,
+  dtype: (_, a) => a.dtype,
+  kernel: (_, a, ctx) => {
+    throw new InvalidArgumentError(unfedMessage(ctx.op.outputs[0]!, a.dtype, a.shape), ctx.op);
+  },
+});
+
+export const unfedMessage = (t: Tensor, dtype: DType, shape: Shape | null): string =>
+  `You must feed a value for placeholder tensor '${t.op.name}' with dtype ${dtype}` +
+  (shape === null ? '' : ` and shape ${formatShape(shape)}`);
+
+/**
+ * A value that must be fed at run time. `shape` may hold `null` for unknown dims; omit it for
+ * an unknown rank.
+ * @example const x = placeholder('float32', [null, 784], { name: 'x' });
+ */
+export function placeholder(dtype: DType, shape?: Shape | null, opts: NameOpt = {}): Tensor {
+  return Placeholder.apply({}, { dtype, shape: shape ?? null }, { name: opts.name ?? 'Placeholder' });
+}
+
+export const PlaceholderWithDefault = defineOp<'input', { shape: Shape | null }>({
+  type: 'PlaceholderWithDefault',
+  inputs: ['input'],
+  shape: ({ input }, { shape }) => {
+    if (!shapesCompatible(input.shape, shape)) {
+      throw new ValueError(
+        `default value shape ${formatShape(input.shape)} is incompatible with ${formatShape(shape)}`,
+      );
+    }
+    return shape;
+  },
+  dtype: ({ input }) => input.dtype,
+  kernel: ({ input }) => tfc.clone(input),
+});
+
+/** A placeholder that yields `input` when not fed. */
+export function placeholderWithDefault(input: TensorInput, shape: Shape | null, opts: NameOpt = {}): Tensor {
+  return PlaceholderWithDefault.apply(
+    { input: toTensor(input) },
+    { shape },
+    { name: opts.name ?? 'PlaceholderWithDefault' },
+  );
+}
+
+// ---- identity-like ------------------------------------------------------------------------
+
+const identityLike = (type: string) =>
+  defineOp<'input'>({
+    type,
+    inputs: ['input'],
+    shape: ({ input }) => input.shape,
+    dtype: ({ input }) => input.dtype,
+    kernel: ({ input }) => tfc.clone(input),
+  });
+export const Identity = identityLike('Identity');
+export const StopGradient = identityLike('StopGradient');
+export const PreventGradient = identityLike('PreventGradient');
+
+export const identity = (x: TensorInput, opts: NameOpt = {}): Tensor =>
+  Identity.apply({ input: toTensor(x) }, {}, { name: opts.name ?? 'Identity' });
+
+/** Identity whose gradient is zero: stops backpropagation through `x`. */
+export const stopGradient = (x: TensorInput, opts: NameOpt = {}): Tensor =>
+  StopGradient.apply({ input: toTensor(x) }, {}, { name: opts.name ?? 'StopGradient' });
+
+export const CheckNumerics = defineOp<'tensor', { message: string }>({
+  type: 'CheckNumerics',
+  inputs: ['tensor'],
+  shape: ({ tensor }) => tensor.shape,
+  dtype: ({ tensor }) => requireDtype(tensor, FLOAT, 'tensor'),
+  kernel: ({ tensor }, { message }, ctx) => {
+    const data = tensor.dataSync() as Float32Array;
+    let nan = false;
+    let inf = false;
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      if (Number.isNaN(v)) nan = true;
+      else if (!Number.isFinite(v)) inf = true;
+    }
+    if (nan || inf) {
+      const what = nan && inf ? 'Inf and NaN' : nan ? 'NaN' : 'Inf';
+      throw new InvalidArgumentError(`${message} : Tensor had ${what} values`, ctx.op);
+    }
+    return tfc.clone(tensor);
+  },
+});
+
+/** Identity that fails the run with `message` when `x` holds a NaN or Inf. */
+export const checkNumerics = (x: TensorInput, message: string, opts: NameOpt = {}): Tensor =>
+  CheckNumerics.apply({ tensor: toTensor(x) }, { message }, { name: opts.name ?? 'CheckNumerics' });
+
+// ---- grouping -----------------------------------------------------------------------------
+
+export const NoOp = defineOp<never>({
+  type: 'NoOp',
+  inputs: [],
+  outputs: () => [],
+  kernel: () => undefined,
+});
+
+/** An op that does nothing; useful as a control-dependency anchor. */
+export const noOp = (opts: NameOpt = {}): Operation => NoOp.applyOp({}, {}, { name: opts.name ?? 'NoOp' });
+
+const asOp = (x: Operation | Tensor | Variable): Operation =>
+  x instanceof Tensor ? x.op : isTensorSource(x) ? (x as Variable).op : (x as Operation);
+
+/**
+ * One op that runs after all of `inputs` (TF's `tf.group`); the last argument may be `{name}`.
+ * @example const step = group(update1, update2, { name: 'train' });
+ */
+export function group(...args: (Operation | Tensor | Variable | NameOpt)[]): Operation {
+  const last = args[args.length - 1];
+  const isOpts = last && !(last instanceof Tensor) && !(last instanceof Operation) && !isTensorSource(last);
+  const opts = isOpts ? (args.pop() as NameOpt) : {};
+  const deps = (args as (Operation | Tensor | Variable)[]).map(asOp);
+  return getDefaultGraph().controlDependencies(deps, () => noOp({ name: opts.name ?? 'group_deps' }));
+}
+
+/**
+ * Tensors equal to `tensors` that are only available once all of them (and `controlInputs`)
+ * are computed: a NoOp gate, then an Identity per tensor with the gate as control input.
+ */
+export function tuple(
+  tensors: readonly (Tensor | null)[],
+  opts: NameOpt & { controlInputs?: readonly (Operation | Tensor)[] } = {},
+): (Tensor | null)[] {
+  const real = tensors.filter((t): t is Tensor => t !== null);
+  if (real.length === 0) return tensors.slice();
+  const graph = real[0]!.graph;
+  return graph.nameScope(opts.name ?? 'tuple', () => {
+    const deps = [
+      ...real.map((t) => t.op),
+      ...(opts.controlInputs ?? []).map((c) => (c instanceof Tensor ? c.op : c)),
+    ];
+    const gate = group(...deps);
+    return tensors.map((t) => (t === null ? null : withDependencies([gate], t)));
+  });
+}
+
+/** `tensor`'s value, computed only after `deps` have run (an Identity with control inputs). */
+export function withDependencies(
+  deps: readonly (Operation | Tensor | Variable)[],
+  tensor: TensorInput,
+  opts: NameOpt = {},
+): Tensor {
+  const t = toTensor(tensor);
+  const graph = t.graph;
+  return graph.nameScope(opts.name ?? 'control_dependency', (scope) =>
+    graph.colocateWith(t, () =>
+      graph.controlDependencies(deps.map(asOp), () => identity(t, { name: scope })),
+    ),
+  );
+}
+
+// Uninitialized variables surface when a non-ref consumer needs their value.
+export const uninitializedError = (variableOp: Operation): FailedPreconditionError =>
+  new FailedPreconditionError(`Attempting to use uninitialized value ${variableOp.name}`, variableOp);

@@ -1,0 +1,211 @@
+// Elementwise math: unary and broadcasting binary ops, AddN, casts and comparisons.
+import * as tfc from '@tensorflow/tfjs-core';
+import type { DType } from '../dtype.js';
+import { broadcastShapes, shapesCompatible } from '../dtype.js';
+import { ValueError } from '../errors.js';
+import type { Tensor } from '../graph.js';
+import { defineOp, FLOAT, NUMERIC, requireDtype, sameDtype } from '../op_def.js';
+import { type NameOpt, type TensorInput, toTensor, toTensorPair } from './core.js';
+
+type Unary = (x: tfc.Tensor) => tfc.Tensor;
+type Binary = (a: tfc.Tensor, b: tfc.Tensor) => tfc.Tensor;
+
+/** An elementwise op of one input whose dtype is one of `allowed`. */
+export const unaryOp = (type: string, kernel: Unary, allowed: readonly DType[] = NUMERIC) =>
+  defineOp<'x'>({
+    type,
+    inputs: ['x'],
+    shape: ({ x }) => x.shape,
+    dtype: ({ x }) => requireDtype(x, allowed, 'x'),
+    kernel: ({ x }) => kernel(x),
+  });
+
+/** A broadcasting op of two same-dtype inputs; `out` gives the result dtype (comparisons: bool). */
+export const binaryOp = (type: string, kernel: Binary, allowed: readonly DType[] = NUMERIC, out?: DType) =>
+  defineOp<'x' | 'y'>({
+    type,
+    inputs: ['x', 'y'],
+    shape: ({ x, y }) => broadcastShapes(x.shape, y.shape),
+    dtype: ({ x, y }) => (requireDtype(x, allowed, 'x'), sameDtype(x, y), out ?? x.dtype),
+    kernel: ({ x, y }) => kernel(x, y),
+  });
+
+type UnaryDef = ReturnType<typeof unaryOp>;
+type BinaryDef = ReturnType<typeof binaryOp>;
+const unary =
+  (def: UnaryDef, defaultName: string) =>
+  (x: TensorInput, opts: NameOpt = {}): Tensor =>
+    def.apply({ x: toTensor(x) }, {}, { name: opts.name ?? defaultName });
+const binary =
+  (def: BinaryDef, defaultName: string) =>
+  (x: TensorInput, y: TensorInput, opts: NameOpt = {}): Tensor => {
+    const [tx, ty] = toTensorPair(x, y);
+    return def.apply({ x: tx, y: ty }, {}, { name: opts.name ?? defaultName });
+  };
+
+const ALL: readonly DType[] = ['float32', 'int32', 'bool', 'string'];
+const BOOL: readonly DType[] = ['bool'];
+
+// ---- binary arithmetic ----------------------------------------------------------------------
+export const AddV2 = binaryOp('AddV2', tfc.add);
+export const Sub = binaryOp('Sub', tfc.sub);
+export const Mul = binaryOp('Mul', tfc.mul);
+export const RealDiv = binaryOp('RealDiv', tfc.div, FLOAT);
+export const FloorDiv = binaryOp('FloorDiv', tfc.floorDiv);
+export const FloorMod = binaryOp('FloorMod', tfc.mod);
+export const Pow = binaryOp('Pow', tfc.pow);
+export const Maximum = binaryOp('Maximum', tfc.maximum);
+export const Minimum = binaryOp('Minimum', tfc.minimum);
+export const SquaredDifference = binaryOp('SquaredDifference', tfc.squaredDifference);
+export const DivNoNan = binaryOp('DivNoNan', tfc.divNoNan, FLOAT);
+
+/** x + y with broadcasting. @example add(x, 1) */
+export const add = binary(AddV2, 'add');
+export const sub = binary(Sub, 'sub');
+export const mul = binary(Mul, 'mul');
+/** x / y; integers divide with floor (TF's `tf.div` on ints), floats exactly. */
+export const div = (x: TensorInput, y: TensorInput, opts: NameOpt = {}): Tensor => {
+  const [tx, ty] = toTensorPair(x, y);
+  const def = tx.dtype === 'int32' ? FloorDiv : RealDiv;
+  return def.apply({ x: tx, y: ty }, {}, { name: opts.name ?? 'div' });
+};
+export const realDiv = binary(RealDiv, 'truediv');
+export const floorDiv = binary(FloorDiv, 'floordiv');
+export const mod = binary(FloorMod, 'mod');
+export const pow = binary(Pow, 'pow');
+export const maximum = binary(Maximum, 'Maximum');
+export const minimum = binary(Minimum, 'Minimum');
+export const squaredDifference = binary(SquaredDifference, 'SquaredDifference');
+export const divNoNan = binary(DivNoNan, 'div_no_nan');
+
+// ---- unary math -----------------------------------------------------------------------------
+export const Neg = unaryOp('Neg', tfc.neg);
+export const Abs = unaryOp('Abs', tfc.abs);
+export const Sign = unaryOp('Sign', tfc.sign);
+export const Square = unaryOp('Square', tfc.square);
+export const Sqrt = unaryOp('Sqrt', tfc.sqrt, FLOAT);
+export const Rsqrt = unaryOp('Rsqrt', tfc.rsqrt, FLOAT);
+export const Exp = unaryOp('Exp', tfc.exp, FLOAT);
+export const Log = unaryOp('Log', tfc.log, FLOAT);
+export const Log1p = unaryOp('Log1p', tfc.log1p, FLOAT);
+export const Sin = unaryOp('Sin', tfc.sin, FLOAT);
+export const Cos = unaryOp('Cos', tfc.cos, FLOAT);
+export const Reciprocal = unaryOp('Reciprocal', tfc.reciprocal, FLOAT);
+export const Floor = unaryOp('Floor', tfc.floor, FLOAT);
+export const Ceil = unaryOp('Ceil', tfc.ceil, FLOAT);
+export const Round = unaryOp('Round', tfc.round, FLOAT);
+export const Tanh = unaryOp('Tanh', tfc.tanh, FLOAT);
+export const Sigmoid = unaryOp('Sigmoid', tfc.sigmoid, FLOAT);
+
+export const neg = unary(Neg, 'Neg');
+export const abs = unary(Abs, 'Abs');
+export const sign = unary(Sign, 'Sign');
+export const square = unary(Square, 'Square');
+export const sqrt = unary(Sqrt, 'Sqrt');
+export const rsqrt = unary(Rsqrt, 'Rsqrt');
+export const exp = unary(Exp, 'Exp');
+export const log = unary(Log, 'Log');
+export const log1p = unary(Log1p, 'Log1p');
+export const sin = unary(Sin, 'Sin');
+export const cos = unary(Cos, 'Cos');
+export const reciprocal = unary(Reciprocal, 'Reciprocal');
+export const floor = unary(Floor, 'Floor');
+export const ceil = unary(Ceil, 'Ceil');
+export const round = unary(Round, 'Round');
+export const tanh = unary(Tanh, 'Tanh');
+export const sigmoid = unary(Sigmoid, 'Sigmoid');
+
+// ---- n-ary ----------------------------------------------------------------------------------
+const sumShapes = (type: string, inputs: readonly Tensor[]) => {
+  if (inputs.length === 0) throw new ValueError(`${type} needs at least one input`);
+  let shape = inputs[0]!.shape;
+  for (const t of inputs) {
+    if (!shapesCompatible(shape, t.shape))
+      throw new ValueError('all inputs must have the same shape (no broadcasting)');
+    shape = shape === null ? t.shape : shape.map((d, i) => d ?? t.shape?.[i] ?? null);
+  }
+  return shape;
+};
+export const AddN = defineOp<never, Record<never, never>, 'inputs'>({
+  type: 'AddN',
+  inputs: [],
+  list: 'inputs',
+  shape: ({ inputs }) => sumShapes('AddN', inputs),
+  dtype: ({ inputs }) => (requireDtype(inputs[0]!, NUMERIC), sameDtype(...inputs)),
+  kernel: ({ inputs }) => (inputs.length === 1 ? tfc.clone(inputs[0]!) : tfc.addN(inputs as tfc.Tensor[])),
+});
+/** Sums tensors of one shape; TF's AccumulateNV2 does the same without waiting for all inputs. */
+export const AccumulateNV2 = defineOp<never, Record<never, never>, 'inputs'>({
+  type: 'AccumulateNV2',
+  inputs: [],
+  list: 'inputs',
+  shape: ({ inputs }) => sumShapes('AccumulateNV2', inputs),
+  dtype: ({ inputs }) => (requireDtype(inputs[0]!, NUMERIC), sameDtype(...inputs)),
+  kernel: ({ inputs }) => (inputs.length === 1 ? tfc.clone(inputs[0]!) : tfc.addN(inputs as tfc.Tensor[])),
+});
+
+/** Elementwise sum of tensors of one shape and dtype. @example addN([a, b, c]) */
+export function addN(inputs: readonly TensorInput[], opts: NameOpt = {}): Tensor {
+  const ts = inputs.map((x) => toTensor(x));
+  if (ts.length === 1) return ts[0]!;
+  return AddN.apply({ inputs: ts }, {}, { name: opts.name ?? 'AddN' });
+}
+export function accumulateN(inputs: readonly TensorInput[], opts: NameOpt = {}): Tensor {
+  return AccumulateNV2.apply(
+    { inputs: inputs.map((x) => toTensor(x)) },
+    {},
+    { name: opts.name ?? 'AccumulateNV2' },
+  );
+}
+
+// ---- casts, comparisons, logic -------------------------------------------------------------
+export const Cast = defineOp<'x', { dtype: DType }>({
+  type: 'Cast',
+  inputs: ['x'],
+  shape: ({ x }) => x.shape,
+  dtype: ({ x }, { dtype }) => (requireDtype(x, ['float32', 'int32', 'bool'], 'x'), dtype),
+  kernel: ({ x }, { dtype }) => tfc.cast(x, dtype as tfc.DataType),
+});
+/** Converts to `dtype` (float → int truncates toward zero). Identity when already of that dtype. */
+export function cast(x: TensorInput, dtype: DType, opts: NameOpt = {}): Tensor {
+  const t = toTensor(x);
+  return t.dtype === dtype ? t : Cast.apply({ x: t }, { dtype }, { name: opts.name ?? 'Cast' });
+}
+
+export const Equal = binaryOp('Equal', tfc.equal, ALL, 'bool');
+export const NotEqual = binaryOp('NotEqual', tfc.notEqual, ALL, 'bool');
+export const Less = binaryOp('Less', tfc.less, NUMERIC, 'bool');
+export const LessEqual = binaryOp('LessEqual', tfc.lessEqual, NUMERIC, 'bool');
+export const Greater = binaryOp('Greater', tfc.greater, NUMERIC, 'bool');
+export const GreaterEqual = binaryOp('GreaterEqual', tfc.greaterEqual, NUMERIC, 'bool');
+export const LogicalAnd = binaryOp('LogicalAnd', tfc.logicalAnd, BOOL);
+export const LogicalOr = binaryOp('LogicalOr', tfc.logicalOr, BOOL);
+export const LogicalNot = unaryOp('LogicalNot', tfc.logicalNot, BOOL);
+export const IsFinite = defineOp<'x'>({
+  type: 'IsFinite',
+  inputs: ['x'],
+  shape: ({ x }) => x.shape,
+  dtype: ({ x }) => (requireDtype(x, FLOAT, 'x'), 'bool'),
+  kernel: ({ x }) => tfc.isFinite(x),
+});
+export const IsNan = defineOp<'x'>({
+  type: 'IsNan',
+  inputs: ['x'],
+  shape: ({ x }) => x.shape,
+  dtype: ({ x }) => (requireDtype(x, FLOAT, 'x'), 'bool'),
+  kernel: ({ x }) => tfc.isNaN(x),
+});
+
+export const equal = binary(Equal, 'Equal');
+export const notEqual = binary(NotEqual, 'NotEqual');
+export const less = binary(Less, 'Less');
+export const lessEqual = binary(LessEqual, 'LessEqual');
+export const greater = binary(Greater, 'Greater');
+export const greaterEqual = binary(GreaterEqual, 'GreaterEqual');
+export const logicalAnd = binary(LogicalAnd, 'LogicalAnd');
+export const logicalOr = binary(LogicalOr, 'LogicalOr');
+export const logicalNot = unary(LogicalNot, 'LogicalNot');
+export const isFinite = (x: TensorInput, opts: NameOpt = {}): Tensor =>
+  IsFinite.apply({ x: toTensor(x) }, {}, { name: opts.name ?? 'IsFinite' });
+export const isNan = (x: TensorInput, opts: NameOpt = {}): Tensor =>
+  IsNan.apply({ x: toTensor(x) }, {}, { name: opts.name ?? 'IsNan' });

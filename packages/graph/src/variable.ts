@@ -1,0 +1,163 @@
+// TF1 reference variables: a VariableV2 op (the storage, read at run time from the Session), an
+// `Assign` initializer and a `read` snapshot that stands for the variable wherever a Tensor does.
+import type { DType, Shape } from './dtype.js';
+import { formatShape, isFullyDefined } from './dtype.js';
+import { ValueError } from './errors.js';
+import { type Graph, getDefaultGraph, type Operation, type Tensor } from './graph.js';
+import { GraphKeys } from './graph_keys.js';
+import { group, identity, type NameOpt, noOp, type TensorInput, toTensor } from './ops/core.js';
+import {
+  Assign,
+  AssignAdd,
+  AssignSub,
+  IsVariableInitialized,
+  ReportUninitializedVariables,
+  VariableV2,
+} from './ops/state.js';
+
+export interface VariableOptions {
+  name?: string;
+  dtype?: DType;
+  trainable?: boolean;
+  collections?: string[];
+  /** Check that assigned values have the variable's shape (TF's `validate_shape`). */
+  validateShape?: boolean;
+}
+
+export class Variable {
+  /** @internal use `variable()` */
+  constructor(
+    readonly op: Operation,
+    readonly initializer: Operation,
+    readonly initialValue: Tensor,
+    private readonly snapshot: Tensor,
+    readonly trainable: boolean,
+  ) {}
+
+  /** The variable's tensor name, as in TF: 'w:0'. */
+  get name(): string {
+    return `${this.op.name}:0`;
+  }
+  get dtype(): DType {
+    return this.snapshot.dtype;
+  }
+  get shape(): Shape {
+    return this.snapshot.shape!;
+  }
+  get graph(): Graph {
+    return this.op.graph;
+  }
+  /** The reference tensor (VariableV2's output): what gradients and update ops target. */
+  ref(): Tensor {
+    return this.op.outputs[0]!;
+  }
+  /** The `<name>/read` snapshot used wherever the variable stands for a Tensor. */
+  value(): Tensor {
+    return this.snapshot;
+  }
+  asTensor(): Tensor {
+    return this.snapshot;
+  }
+  /** A fresh read of the variable (an Identity named 'read'). */
+  read(opts: NameOpt = {}): Tensor {
+    return identity(this.ref(), { name: opts.name ?? 'read' });
+  }
+  /** @example const step = w.assign(add(w, 1)); */
+  assign(v: TensorInput, opts: NameOpt = {}): Tensor {
+    return Assign.apply(
+      { ref: this.ref(), value: toTensor(v, this.dtype) },
+      { validateShape: true },
+      { name: opts.name ?? 'Assign' },
+    );
+  }
+  assignAdd(v: TensorInput, opts: NameOpt = {}): Tensor {
+    return AssignAdd.apply(
+      { ref: this.ref(), value: toTensor(v, this.dtype) },
+      {},
+      { name: opts.name ?? 'AssignAdd' },
+    );
+  }
+  assignSub(v: TensorInput, opts: NameOpt = {}): Tensor {
+    return AssignSub.apply(
+      { ref: this.ref(), value: toTensor(v, this.dtype) },
+      {},
+      { name: opts.name ?? 'AssignSub' },
+    );
+  }
+  /** A bool scalar: has this variable been initialized in the running session? */
+  isInitialized(opts: NameOpt = {}): Tensor {
+    return IsVariableInitialized.apply(
+      { ref: this.ref() },
+      {},
+      { name: opts.name ?? 'IsVariableInitialized' },
+    );
+  }
+  toString(): string {
+    return `Variable '${this.name}' shape=${formatShape(this.shape)} dtype=${this.dtype}`;
+  }
+}
+
+/**
+ * A variable holding `initialValue` once its initializer runs. A function initial value is built
+ * under `<name>/Initializer/`.
+ * @example
+ * const w = variable(randomNormal([784, 10], { stddev: 0.1 }), { name: 'w' });
+ * sess.run(globalVariablesInitializer());
+ */
+export function variable(initialValue: TensorInput | (() => Tensor), opts: VariableOptions = {}): Variable {
+  const graph = getDefaultGraph();
+  const trainable = opts.trainable ?? true;
+  const v = graph.nameScope(opts.name ?? 'Variable', (scope) => {
+    const init =
+      typeof initialValue === 'function'
+        ? graph.nameScope('Initializer', () => toTensor(initialValue(), opts.dtype))
+        : toTensor(initialValue, opts.dtype, 'initial_value');
+    if (!isFullyDefined(init.shape)) {
+      throw new ValueError(
+        `variable '${scope.slice(0, -1)}': initial value must have a fully defined shape, got ${formatShape(init.shape)}`,
+      );
+    }
+    const varOp = VariableV2.applyOp({}, { dtype: init.dtype, shape: init.shape }, { name: scope });
+    const ref = varOp.outputs[0]!;
+    return graph.colocateWith(varOp, () => {
+      const initializer = Assign.applyOp(
+        { ref, value: init },
+        { validateShape: opts.validateShape ?? true },
+        { name: 'Assign' },
+      );
+      return new Variable(varOp, initializer, init, identity(ref, { name: 'read' }), trainable);
+    });
+  });
+  const collections = [...(opts.collections ?? [GraphKeys.GLOBAL_VARIABLES])];
+  if (trainable && !collections.includes(GraphKeys.TRAINABLE_VARIABLES))
+    collections.push(GraphKeys.TRAINABLE_VARIABLES);
+  graph.addToCollections(collections, v);
+  return v;
+}
+
+export const globalVariables = (scope?: string): Variable[] =>
+  getDefaultGraph().getCollection<Variable>(GraphKeys.GLOBAL_VARIABLES, scope);
+export const trainableVariables = (scope?: string): Variable[] =>
+  getDefaultGraph().getCollection<Variable>(GraphKeys.TRAINABLE_VARIABLES, scope);
+export const localVariables = (scope?: string): Variable[] =>
+  getDefaultGraph().getCollection<Variable>(GraphKeys.LOCAL_VARIABLES, scope);
+export const modelVariables = (scope?: string): Variable[] =>
+  getDefaultGraph().getCollection<Variable>(GraphKeys.MODEL_VARIABLES, scope);
+
+/** One op running the initializers of `vars` (a NoOp when empty), named 'init' by default. */
+export function variablesInitializer(vars: readonly Variable[], opts: NameOpt = {}): Operation {
+  const name = opts.name ?? 'init';
+  return vars.length ? group(...vars.map((v) => v.initializer), { name }) : noOp({ name });
+}
+export const globalVariablesInitializer = (): Operation => variablesInitializer(globalVariables());
+export const localVariablesInitializer = (): Operation => variablesInitializer(localVariables());
+
+/** A 1-D string tensor: names of the variables (default: all global and local) not yet initialized. */
+export function reportUninitializedVariables(varList?: readonly Variable[], opts: NameOpt = {}): Tensor {
+  const vars = varList ?? [...globalVariables(), ...localVariables()];
+  return ReportUninitializedVariables.apply(
+    { refs: vars.map((v) => v.ref()) },
+    {},
+    { name: opts.name ?? 'report_uninitialized_variables' },
+  );
+}
