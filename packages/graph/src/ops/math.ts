@@ -51,7 +51,10 @@ export const AddV2 = binaryOp('AddV2', tfc.add);
 export const Sub = binaryOp('Sub', tfc.sub);
 export const Mul = binaryOp('Mul', tfc.mul);
 export const RealDiv = binaryOp('RealDiv', tfc.div, FLOAT);
-export const FloorDiv = binaryOp('FloorDiv', tfc.floorDiv);
+// tfjs's floorDiv always yields int32; TF keeps the input dtype.
+const floorDivKernel: Binary = (a, b) =>
+  a.dtype === 'int32' ? tfc.floorDiv(a, b) : tfc.tidy(() => tfc.floor(tfc.div(a, b)));
+export const FloorDiv = binaryOp('FloorDiv', floorDivKernel);
 export const FloorMod = binaryOp('FloorMod', tfc.mod);
 export const Pow = binaryOp('Pow', tfc.pow);
 export const Maximum = binaryOp('Maximum', tfc.maximum);

@@ -1,0 +1,14 @@
+// @graphmode/autodiff: reverse-mode gradients as graph ops. Importing it registers every rule.
+export * from './gradients.js';
+export * from './indexed_slices.js';
+export * from './registry.js';
+
+import { registerArrayGradients } from './rules/array_grad.js';
+import { registerCoreGradients } from './rules/core_grad.js';
+import { registerMathGradients } from './rules/math_grad.js';
+import { registerNnGradients } from './rules/nn_grad.js';
+
+registerCoreGradients();
+registerMathGradients();
+registerArrayGradients();
+registerNnGradients();

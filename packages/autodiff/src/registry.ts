@@ -1,0 +1,102 @@
+// The gradient rule table. Contract for every rule (TF's RegisterGradient, derivatives.yaml-style):
+//
+// - A rule receives the forward op and one incoming gradient `dy` per op output. Outputs that got
+//   no gradient arrive as zeros when they are float (TF's ZerosLikeOutsideLoop), so float `dy`s
+//   are never null; int/bool outputs' `dy` may be null.
+// - `dy` is dense unless the rule was registered with `{ sparseInput: true }`: the driver turns
+//   IndexedSlices into a dense tensor first.
+// - It returns one gradient per op input, in input order (or, with `defineGradient`, by input
+//   name): a Tensor, an IndexedSlices, or null where none exists (TF's None; int inputs, indices).
+// - A returned gradient has its input's shape, except under `{ broadcasts: true }`, where it may
+//   have the op output's broadcast shape: the driver then sums it down to the input's shape.
+// - Rules build ordinary graph ops with the same builders users call, so gradients of gradients
+//   work; they run inside the `gradients/<op>_grad/` name scope set up by the driver.
+import type { Named, Operation, Tensor, TypedOpDef } from '@graphmode/graph';
+import { ValueError } from '@graphmode/graph';
+import type { Gradient } from './indexed_slices.js';
+
+/** TF-style rule: `(op, ...dys) => one gradient (or null) per input`. */
+export type GradientRule = (op: Operation, ...dys: (Tensor | null)[]) => readonly (Gradient | null)[];
+
+export interface RuleOptions {
+  /** The rule may return broadcast-shaped gradients; the driver reduces them to input shapes. */
+  broadcasts?: boolean;
+  /** The rule accepts IndexedSlices `dy` (pass-through ops such as Identity). */
+  sparseInput?: boolean;
+}
+
+export interface RegisteredRule extends RuleOptions {
+  readonly rule: GradientRule | null;
+}
+
+const rules = new Map<string, RegisteredRule>();
+
+/** Registers the gradient of `opType` (replacing any earlier rule, as tests may do). */
+export function registerGradient(opType: string, rule: GradientRule, options: RuleOptions = {}): void {
+  rules.set(opType, { rule, ...options });
+}
+
+/** Declares `opType` as having no gradient: it contributes nothing (TF's NotDifferentiable). */
+export function notDifferentiable(...opTypes: string[]): void {
+  for (const t of opTypes) rules.set(t, { rule: null });
+}
+
+export const lookupGradient = (opType: string): RegisteredRule | undefined => rules.get(opType);
+export const registeredGradients = (): ReadonlyMap<string, RegisteredRule> => rules;
+
+/** What a named rule sees: the forward inputs by name, typed attrs, outputs and all output grads. */
+export interface GradArgs<N extends string, L extends string, A extends object> {
+  readonly ins: Named<N, L, Tensor>;
+  readonly attrs: Readonly<A>;
+  readonly op: Operation<A>;
+  /** The op's first output (the saved forward value, e.g. for Sigmoid, Exp, Softmax). */
+  readonly y: Tensor;
+  readonly dys: readonly (Tensor | null)[];
+}
+type NamedGrads<N extends string, L extends string> = { readonly [K in N]?: Gradient | null } & {
+  readonly [K in L]?: readonly (Gradient | null)[];
+};
+
+/**
+ * Registers a rule written against an op definition's named inputs:
+ * `defineGradient(Sigmoid, ({ y }, dy) => ({ x: mul(dy, mul(y, sub(1, y))) }))`.
+ * Inputs missing from the returned record get no gradient.
+ */
+export function defineGradient<N extends string, L extends string, A extends object>(
+  def: TypedOpDef<N, L, A>,
+  rule: (args: GradArgs<N, L, A>, dy: Tensor) => NamedGrads<N, L>,
+  options: RuleOptions = {},
+): void {
+  registerGradient(
+    def.type,
+    (op, ...dys) => {
+      const typed = op as Operation<A>;
+      const out = rule(
+        { ins: def.named(op.inputs), attrs: typed.attrs, op: typed, y: op.outputs[0]!, dys },
+        dys[0]!,
+      );
+      const flat: (Gradient | null)[] = def.inputNames.map(
+        (n) => (out as Record<string, Gradient | null>)[n] ?? null,
+      );
+      if (def.listInput !== null) {
+        const list = (out as Record<string, readonly (Gradient | null)[] | undefined>)[def.listInput];
+        const n = op.inputs.length - def.inputNames.length;
+        if (list !== undefined && list.length !== n) {
+          throw new ValueError(
+            `Gradient rule for ${def.type} returned ${list.length} gradients for list input '${def.listInput}' of ${n} tensors`,
+          );
+        }
+        flat.push(...(list ?? Array<null>(n).fill(null)));
+      }
+      for (const key of Object.keys(out)) {
+        if (!def.inputNames.includes(key) && key !== def.listInput) {
+          throw new ValueError(
+            `Gradient rule for ${def.type} returned a gradient for unknown input '${key}'`,
+          );
+        }
+      }
+      return flat;
+    },
+    options,
+  );
+}

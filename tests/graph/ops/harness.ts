@@ -1,0 +1,55 @@
+// Table-driven forward checks: each row builds an op from placeholders and names its eager
+// tfjs oracle. The harness checks (a) values against the oracle, (b) static shape and dtype
+// against the kernel's actual output, (c) that nothing leaks.
+
+import { type DType, formatShape, Graph, NDArray, placeholder, Session, type Tensor } from '@graphmode/graph';
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'vitest';
+import { type Domain, expectClose, randomArray, toTf } from '../../helpers.js';
+
+export interface InputSpec {
+  shape: readonly number[];
+  domain?: Domain;
+  dtype?: DType;
+  /** Give the placeholder this static shape instead (null dims / null = unknown rank). */
+  staticShape?: readonly (number | null)[] | null;
+}
+
+export interface ForwardCase {
+  name: string;
+  inputs: readonly InputSpec[];
+  build: (...xs: Tensor[]) => Tensor;
+  eager: (...xs: tf.Tensor[]) => tf.Tensor;
+  tol?: number;
+  /** Expected static shape when it differs from the actual one (unknown dims). */
+  staticShape?: readonly (number | null)[] | null;
+}
+
+export function checkForward(c: ForwardCase, seed = 7): void {
+  const values = c.inputs.map((s, i) => randomArray(s.shape, s.domain ?? 'normal', seed + i, s.dtype));
+  const graph = new Graph();
+  const out = graph.asDefault(() => {
+    const phs = c.inputs.map((s, i) =>
+      placeholder(values[i]!.dtype, s.staticShape === undefined ? s.shape : s.staticShape, {
+        name: `in${i}`,
+      }),
+    );
+    return { phs, y: c.build(...phs) };
+  });
+  const before = tf.memory().numTensors;
+  const sess = new Session(graph);
+  const feeds = new Map<Tensor, NDArray>(out.phs.map((p, i) => [p, values[i]!]));
+  const got = sess.run(out.y, feeds);
+  sess.close();
+  expect(tf.memory().numTensors, `${c.name}: tensors leaked`).toBe(before);
+
+  const expected = tf.tidy(() => c.eager(...values.map(toTf)));
+  expectClose(got, expected, c.tol ?? 1e-5);
+  expected.dispose();
+
+  expect(out.y.dtype, `${c.name}: static dtype`).toBe(got.dtype);
+  const staticShape = c.staticShape === undefined ? got.shape : c.staticShape;
+  expect(formatShape(out.y.shape), `${c.name}: static shape`).toBe(formatShape(staticShape));
+}
+
+export { NDArray };
