@@ -7,8 +7,10 @@ import { registerArrayGradients } from './rules/array_grad.js';
 import { registerCoreGradients } from './rules/core_grad.js';
 import { registerMathGradients } from './rules/math_grad.js';
 import { registerNnGradients } from './rules/nn_grad.js';
+import { registerRandomGradients } from './rules/random_grad.js';
 
 registerCoreGradients();
 registerMathGradients();
 registerArrayGradients();
 registerNnGradients();
+registerRandomGradients();
