@@ -1,2 +1,364 @@
-// (being written)
-export {};
+// Neural-network ops: bias, activations, softmax, L2 loss, fused softmax cross-entropy, and the
+// activation-gradient ops TF's gradients emit (ReluGrad, ...), so gradient graphs stay one kernel
+// per step. Convolution and pooling live in ./conv.ts.
+import * as tfc from '@tensorflow/tfjs-core';
+import type { DType } from '../dtype.js';
+import { formatShape, mergeShapes, shapesCompatible } from '../dtype.js';
+import { InvalidArgumentError, ValueError } from '../errors.js';
+import type { Tensor } from '../graph.js';
+import { getDefaultGraph } from '../graph.js';
+import { defineOp, FLOAT, NUMERIC, requireDtype, requireRank, sameDtype } from '../op_def.js';
+import type { DataFormat } from './conv.js';
+import { type NameOpt, stopGradient, type TensorInput, toTensor } from './core.js';
+import { unaryOp } from './math.js';
+
+export {
+  Conv2D,
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  type Conv2DOptions,
+  type ConvAttrs,
+  conv2d,
+  conv2dBackpropFilter,
+  conv2dBackpropInput,
+  type DataFormat,
+  type Padding,
+  type PoolAttrs,
+  type Window,
+} from './conv.js';
+export {
+  AvgPool,
+  AvgPoolGrad,
+  avgPool,
+  avgPoolGrad,
+  MaxPool,
+  MaxPoolGrad,
+  MaxPoolGradGrad,
+  maxPool,
+  maxPoolGrad,
+  maxPoolGradGrad,
+  type PoolOptions,
+} from './pool.js';
+
+// ---- bias ------------------------------------------------------------------------------------
+
+const channelAxis = (rank: number, f: DataFormat): number => (f === 'NHWC' ? rank - 1 : 1);
+
+export const BiasAdd = defineOp<'value' | 'bias', { dataFormat: DataFormat }>({
+  type: 'BiasAdd',
+  inputs: ['value', 'bias'],
+  shape: ({ value, bias }, { dataFormat }) => {
+    requireRank(bias, 1, 'bias');
+    if (value.shape === null) return null;
+    if (value.shape.length < 2) {
+      throw new ValueError(`value must be at least rank 2, but has shape ${formatShape(value.shape)}`);
+    }
+    const c = value.shape[channelAxis(value.shape.length, dataFormat)]!;
+    const b = bias.shape?.[0] ?? null;
+    if (c !== null && b !== null && c !== b) {
+      throw new ValueError(
+        `bias size ${b} must equal the ${dataFormat} channel dimension of value, which is ${c}`,
+      );
+    }
+    return value.shape;
+  },
+  dtype: ({ value, bias }) => (requireDtype(value, NUMERIC, 'value'), sameDtype(value, bias)),
+  kernel: ({ value, bias }, { dataFormat }) =>
+    dataFormat === 'NHWC'
+      ? tfc.add(value, bias)
+      : tfc.tidy(() => tfc.add(value, tfc.reshape(bias, [-1, ...Array<number>(value.rank - 2).fill(1)]))),
+});
+
+export const BiasAddGrad = defineOp<'outBackprop', { dataFormat: DataFormat }>({
+  type: 'BiasAddGrad',
+  inputs: ['outBackprop'],
+  shape: ({ outBackprop }, { dataFormat }) => {
+    const s = outBackprop.shape;
+    if (s === null) return [null];
+    if (s.length < 2) throw new ValueError(`out_backprop must be at least rank 2, got ${formatShape(s)}`);
+    return [s[channelAxis(s.length, dataFormat)]!];
+  },
+  dtype: ({ outBackprop }) => requireDtype(outBackprop, NUMERIC, 'out_backprop'),
+  kernel: ({ outBackprop }, { dataFormat }) => {
+    const c = channelAxis(outBackprop.rank, dataFormat);
+    return tfc.sum(
+      outBackprop,
+      outBackprop.shape.map((_, i) => i).filter((i) => i !== c),
+    );
+  },
+});
+
+export interface BiasAddOptions extends NameOpt {
+  dataFormat?: DataFormat;
+}
+/**
+ * Adds a 1-D `bias` along the channel dimension of `value` (the last one for NHWC).
+ * @example const y = biasAdd(matMul(x, w), b);
+ */
+export function biasAdd(value: TensorInput, bias: TensorInput, opts: BiasAddOptions = {}): Tensor {
+  const v = toTensor(value);
+  return BiasAdd.apply(
+    { value: v, bias: toTensor(bias, v.dtype) },
+    { dataFormat: opts.dataFormat ?? 'NHWC' },
+    { name: opts.name ?? 'BiasAdd' },
+  );
+}
+/** The bias gradient of biasAdd: `outBackprop` summed over every non-channel dimension. */
+export function biasAddGrad(outBackprop: TensorInput, opts: BiasAddOptions = {}): Tensor {
+  return BiasAddGrad.apply(
+    { outBackprop: toTensor(outBackprop) },
+    { dataFormat: opts.dataFormat ?? 'NHWC' },
+    { name: opts.name ?? 'BiasAddGrad' },
+  );
+}
+
+// ---- activations -----------------------------------------------------------------------------
+
+export const Relu = unaryOp('Relu', tfc.relu);
+export const Relu6 = unaryOp('Relu6', tfc.relu6);
+export const Elu = unaryOp('Elu', tfc.elu, FLOAT);
+export const Softplus = unaryOp('Softplus', tfc.softplus, FLOAT);
+export const LeakyRelu = defineOp<'features', { alpha: number }>({
+  type: 'LeakyRelu',
+  inputs: ['features'],
+  shape: ({ features }) => features.shape,
+  dtype: ({ features }) => requireDtype(features, FLOAT, 'features'),
+  kernel: ({ features }, { alpha }) => tfc.leakyRelu(features, alpha),
+});
+
+type Unary = (x: TensorInput, opts?: NameOpt) => Tensor;
+const unary =
+  (def: typeof Relu, name: string): Unary =>
+  (x, opts = {}) =>
+    def.apply({ x: toTensor(x) }, {}, { name: opts.name ?? name });
+
+/** max(x, 0). @example const h = relu(biasAdd(matMul(x, w), b)); */
+export const relu = unary(Relu, 'Relu');
+/** min(max(x, 0), 6). */
+export const relu6 = unary(Relu6, 'Relu6');
+/** x for x > 0, exp(x) - 1 otherwise. */
+export const elu = unary(Elu, 'Elu');
+/** log(1 + exp(x)), computed without overflow. */
+export const softplus = unary(Softplus, 'Softplus');
+/** x for x > 0, alpha * x otherwise. @example leakyRelu(x, { alpha: 0.1 }) */
+export function leakyRelu(x: TensorInput, opts: NameOpt & { alpha?: number } = {}): Tensor {
+  return LeakyRelu.apply(
+    { features: toTensor(x) },
+    { alpha: opts.alpha ?? 0.2 },
+    { name: opts.name ?? 'LeakyRelu' },
+  );
+}
+
+// Gradient ops of the activations: `(gradients, features or outputs) -> backprops`.
+type GradKernel<A> = (dy: tfc.Tensor, x: tfc.Tensor, attrs: A) => tfc.Tensor;
+const activationGrad = <A extends object = Record<never, never>>(
+  type: string,
+  kernel: GradKernel<A>,
+  allowed: readonly DType[] = FLOAT,
+) =>
+  defineOp<'gradients' | 'features', A>({
+    type,
+    inputs: ['gradients', 'features'],
+    shape: ({ gradients, features }) => {
+      if (!shapesCompatible(gradients.shape, features.shape)) {
+        throw new ValueError(
+          `gradients and features must have the same shape, got ${formatShape(gradients.shape)} and ${formatShape(features.shape)}`,
+        );
+      }
+      return mergeShapes(gradients.shape, features.shape);
+    },
+    dtype: ({ gradients, features }) => (
+      requireDtype(gradients, allowed, 'gradients'), sameDtype(gradients, features)
+    ),
+    kernel: ({ gradients, features }, attrs) => kernel(gradients, features, attrs),
+  });
+
+// tfjs has no ReluGrad/Relu6Grad/SoftplusGrad/LeakyReluGrad kernels; these are its own gradients' formulas.
+// dy * (x > 0)
+export const ReluGrad = activationGrad(
+  'ReluGrad',
+  (dy, x) => tfc.tidy(() => tfc.mul(dy, tfc.step(x))),
+  NUMERIC,
+);
+// dy * (0 < x < 6)
+export const Relu6Grad = activationGrad(
+  'Relu6Grad',
+  (dy, x) =>
+    tfc.tidy(() => tfc.where(tfc.logicalAnd(tfc.greater(x, 0), tfc.less(x, 6)), dy, tfc.zerosLike(dy))),
+  NUMERIC,
+);
+// `features` holds Elu's outputs y: dy * (y < 0 ? y + 1 : 1). tfjs-core exports no eluGrad op.
+export const EluGrad = activationGrad(
+  'EluGrad',
+  (dy, y) => tfc.engine().runKernel('EluGrad', { dy, y }, {}) as tfc.Tensor,
+);
+// dy * sigmoid(x)
+export const SoftplusGrad = activationGrad('SoftplusGrad', (dy, x) =>
+  tfc.tidy(() => tfc.mul(dy, tfc.sigmoid(x))),
+);
+// dy * (x > 0 ? 1 : alpha)
+export const LeakyReluGrad = activationGrad<{ alpha: number }>('LeakyReluGrad', (dy, x, { alpha }) =>
+  tfc.tidy(() => tfc.where(tfc.greater(x, 0), dy, tfc.mul(dy, alpha))),
+);
+
+type GradBuilder = (gradients: TensorInput, features: TensorInput, opts?: NameOpt) => Tensor;
+const gradBuilder =
+  (def: typeof ReluGrad, name: string): GradBuilder =>
+  (gradients, features, opts = {}) =>
+    def.apply(
+      { gradients: toTensor(gradients), features: toTensor(features) },
+      {},
+      { name: opts.name ?? name },
+    );
+export const reluGrad = gradBuilder(ReluGrad, 'ReluGrad');
+export const relu6Grad = gradBuilder(Relu6Grad, 'Relu6Grad');
+/** Elu's gradient from its *outputs* (as TF's EluGrad). */
+export const eluGrad = gradBuilder(EluGrad, 'EluGrad');
+export const softplusGrad = gradBuilder(SoftplusGrad, 'SoftplusGrad');
+export function leakyReluGrad(
+  gradients: TensorInput,
+  features: TensorInput,
+  opts: NameOpt & { alpha?: number } = {},
+): Tensor {
+  return LeakyReluGrad.apply(
+    { gradients: toTensor(gradients), features: toTensor(features) },
+    { alpha: opts.alpha ?? 0.2 },
+    { name: opts.name ?? 'LeakyReluGrad' },
+  );
+}
+
+// ---- softmax, losses -------------------------------------------------------------------------
+
+const lastAxisOp = (type: string, kernel: (x: tfc.Tensor) => tfc.Tensor) =>
+  defineOp<'logits'>({
+    type,
+    inputs: ['logits'],
+    shape: ({ logits }) => {
+      if (logits.shape !== null && logits.shape.length < 1)
+        throw new ValueError('logits must have rank at least 1');
+      return logits.shape;
+    },
+    dtype: ({ logits }) => requireDtype(logits, FLOAT, 'logits'),
+    kernel: ({ logits }) => kernel(logits),
+  });
+export const Softmax = lastAxisOp('Softmax', (x) => tfc.softmax(x));
+export const LogSoftmax = lastAxisOp('LogSoftmax', (x) => tfc.logSoftmax(x));
+
+/** exp(x) / sum(exp(x)) over the last axis. @example const probs = softmax(logits); */
+export const softmax = (logits: TensorInput, opts: NameOpt = {}): Tensor =>
+  Softmax.apply({ logits: toTensor(logits) }, {}, { name: opts.name ?? 'Softmax' });
+/** x - log(sum(exp(x))) over the last axis, computed stably. */
+export const logSoftmax = (logits: TensorInput, opts: NameOpt = {}): Tensor =>
+  LogSoftmax.apply({ logits: toTensor(logits) }, {}, { name: opts.name ?? 'LogSoftmax' });
+
+export const L2Loss = defineOp<'t'>({
+  type: 'L2Loss',
+  inputs: ['t'],
+  shape: () => [],
+  dtype: ({ t }) => requireDtype(t, FLOAT, 't'),
+  kernel: ({ t }) => tfc.tidy(() => tfc.div(tfc.sum(tfc.square(t)), 2)),
+});
+/** sum(t ** 2) / 2, a scalar (weight decay). @example const decay = mul(1e-4, l2Loss(w)); */
+export const l2Loss = (t: TensorInput, opts: NameOpt = {}): Tensor =>
+  L2Loss.apply({ t: toTensor(t) }, {}, { name: opts.name ?? 'L2Loss' });
+
+/** Outputs: loss `[batch]` and backprop `[batch, classes]` = softmax(logits) - labels. */
+export const SoftmaxCrossEntropyWithLogits = defineOp<'logits' | 'labels'>({
+  type: 'SoftmaxCrossEntropyWithLogits',
+  inputs: ['logits', 'labels'],
+  outputs: ({ logits, labels }) => {
+    requireRank(logits, 2, 'logits');
+    requireRank(labels, 2, 'labels');
+    if (!shapesCompatible(logits.shape, labels.shape)) {
+      throw new ValueError(
+        `logits and labels must have the same shape, got ${formatShape(logits.shape)} and ${formatShape(labels.shape)}`,
+      );
+    }
+    const dtype = (requireDtype(logits, FLOAT, 'logits'), sameDtype(logits, labels));
+    const shape = mergeShapes(logits.shape, labels.shape) ?? [null, null];
+    return [
+      { dtype, shape: [shape[0]!] },
+      { dtype, shape },
+    ];
+  },
+  kernel: ({ logits, labels }) =>
+    tfc.tidy(() => {
+      const logp = tfc.logSoftmax(logits);
+      return [tfc.neg(tfc.sum(tfc.mul(labels, logp), -1)), tfc.sub(tfc.exp(logp), labels)];
+    }),
+});
+
+export const SparseSoftmaxCrossEntropyWithLogits = defineOp<'logits' | 'labels'>({
+  type: 'SparseSoftmaxCrossEntropyWithLogits',
+  inputs: ['logits', 'labels'],
+  outputs: ({ logits, labels }) => {
+    requireRank(logits, 2, 'logits');
+    requireRank(labels, 1, 'labels');
+    requireDtype(labels, ['int32'], 'labels');
+    const dtype = requireDtype(logits, FLOAT, 'logits');
+    const batch = logits.shape?.[0] ?? null;
+    const classes = logits.shape?.[1] ?? null;
+    const lb = labels.shape?.[0] ?? null;
+    if (batch !== null && lb !== null && batch !== lb) {
+      throw new ValueError(
+        `logits and labels must have the same first dimension, got logits shape ${formatShape(logits.shape)} and labels shape ${formatShape(labels.shape)}`,
+      );
+    }
+    return [
+      { dtype, shape: [batch ?? lb] },
+      { dtype, shape: [batch ?? lb, classes] },
+    ];
+  },
+  kernel: ({ logits, labels }, _, ctx) => {
+    const classes = logits.shape[1]!;
+    const ids = labels.dataSync();
+    for (const id of ids) {
+      if (id < 0 || id >= classes) {
+        throw new InvalidArgumentError(
+          `Received a label value of ${id} which is outside the valid range of [0, ${classes}).`,
+          ctx.op,
+        );
+      }
+    }
+    return tfc.tidy(() => {
+      const logp = tfc.logSoftmax(logits);
+      const onehot = tfc.oneHot(labels as tfc.Tensor1D, classes, 1, 0, 'float32');
+      return [tfc.neg(tfc.sum(tfc.mul(onehot, logp), -1)), tfc.sub(tfc.exp(logp), onehot)];
+    });
+  },
+});
+
+export interface XentArgs extends NameOpt {
+  labels: TensorInput;
+  logits: TensorInput;
+}
+
+/**
+ * Per-example softmax cross-entropy `-sum(labels * logSoftmax(logits), -1)`, shape `[batch]`.
+ * As TF1's `tf.nn.softmax_cross_entropy_with_logits`, no gradient flows into `labels`.
+ * @example const loss = reduceMean(softmaxCrossEntropyWithLogits({ labels: y, logits }));
+ */
+export function softmaxCrossEntropyWithLogits(args: XentArgs, opts: NameOpt = {}): Tensor {
+  const graph = getDefaultGraph();
+  return graph.nameScope(opts.name ?? args.name ?? 'softmax_cross_entropy_with_logits_sg', (scope) => {
+    const logits = toTensor(args.logits);
+    const labels = stopGradient(toTensor(args.labels, logits.dtype), { name: 'labels_stop_gradient' });
+    return SoftmaxCrossEntropyWithLogits.apply({ logits, labels }, {}, { name: scope });
+  });
+}
+
+/**
+ * Per-example cross-entropy of `logits` `[batch, classes]` against int32 class ids `labels`
+ * `[batch]`; an id outside `[0, classes)` fails the run.
+ * @example const loss = sparseSoftmaxCrossEntropyWithLogits({ labels: classIds, logits });
+ */
+export function sparseSoftmaxCrossEntropyWithLogits(args: XentArgs, opts: NameOpt = {}): Tensor {
+  const graph = getDefaultGraph();
+  return graph.nameScope(opts.name ?? args.name ?? 'SparseSoftmaxCrossEntropyWithLogits', (scope) =>
+    SparseSoftmaxCrossEntropyWithLogits.apply(
+      { logits: toTensor(args.logits), labels: toTensor(args.labels, 'int32') },
+      {},
+      { name: scope },
+    ),
+  );
+}

@@ -1,0 +1,229 @@
+// Max and average pooling over NHWC windows (TF's 4-element ksize/strides), and the gradient
+// ops their rules emit.
+import * as tfc from '@tensorflow/tfjs-core';
+import { constantShape } from '../constant_value.js';
+import type { Shape } from '../dtype.js';
+import { formatShape } from '../dtype.js';
+import { ValueError } from '../errors.js';
+import type { Tensor } from '../graph.js';
+import { defineOp, FLOAT, requireDtype, requireRank, sameDtype } from '../op_def.js';
+import {
+  type Padding,
+  type PoolAttrs,
+  padding,
+  tfPad,
+  type Window,
+  window4,
+  windowedShape,
+  withOp,
+} from './conv.js';
+import { type NameOpt, type TensorInput, toTensor } from './core.js';
+import { readInts } from './reduce.js';
+
+const poolShape = (input: Tensor, a: PoolAttrs): Shape | null => {
+  requireRank(input, 4, 'input');
+  return pooledShape(input.shape, a);
+};
+const pooledShape = (x: Shape | null, a: PoolAttrs): Shape | null =>
+  windowedShape(
+    x ?? [null, null, null, null],
+    [a.ksize[1]!, a.ksize[2]!],
+    a.strides,
+    [1, 1, 1, 1],
+    a.padding,
+    'NHWC',
+    undefined,
+  );
+const poolArgs = (a: PoolAttrs) => ({
+  filterSize: [a.ksize[1]!, a.ksize[2]!] as [number, number],
+  strides: [a.strides[1]!, a.strides[2]!] as [number, number],
+  pad: tfPad(a.padding),
+});
+
+export const MaxPool = defineOp<'input', PoolAttrs>({
+  type: 'MaxPool',
+  inputs: ['input'],
+  shape: ({ input }, a) => poolShape(input, a),
+  dtype: ({ input }) => requireDtype(input, FLOAT, 'input'),
+  kernel: ({ input }, a) => {
+    const p = poolArgs(a);
+    return tfc.maxPool(input as tfc.Tensor4D, p.filterSize, p.strides, p.pad);
+  },
+});
+
+export const AvgPool = defineOp<'input', PoolAttrs>({
+  type: 'AvgPool',
+  inputs: ['input'],
+  shape: ({ input }, a) => poolShape(input, a),
+  dtype: ({ input }) => requireDtype(input, FLOAT, 'input'),
+  kernel: ({ input }, a) => {
+    const p = poolArgs(a);
+    return tfc.avgPool(input as tfc.Tensor4D, p.filterSize, p.strides, p.pad);
+  },
+});
+
+const sameShapeAs = (what: string, t: Tensor, expected: Shape | null): void => {
+  if (
+    t.shape !== null &&
+    expected !== null &&
+    t.shape.some((d, i) => d !== null && expected[i] !== null && d !== expected[i])
+  ) {
+    throw new ValueError(
+      `${what} has shape ${formatShape(t.shape)} but the pooled output has ${formatShape(expected)}`,
+    );
+  }
+};
+
+export const MaxPoolGrad = defineOp<'origInput' | 'origOutput' | 'grad', PoolAttrs>({
+  type: 'MaxPoolGrad',
+  inputs: ['origInput', 'origOutput', 'grad'],
+  shape: ({ origInput, origOutput, grad }, a) => {
+    const out = poolShape(origInput, a);
+    sameShapeAs('orig_output', origOutput, out);
+    sameShapeAs('grad', grad, out);
+    return origInput.shape;
+  },
+  dtype: ({ origInput, origOutput, grad }) => (
+    requireDtype(origInput, FLOAT), sameDtype(origInput, origOutput, grad)
+  ),
+  // tfjs-core exports no maxPoolGrad op; run its kernel by name.
+  kernel: ({ origInput, origOutput, grad }, a) =>
+    tfc
+      .engine()
+      .runKernel(
+        'MaxPoolGrad',
+        { dy: grad, input: origInput, output: origOutput },
+        poolArgs(a),
+      ) as tfc.Tensor,
+});
+
+/** The gradient of MaxPoolGrad w.r.t. its `grad`: `grad` read at each window's argmax. */
+export const MaxPoolGradGrad = defineOp<'origInput' | 'origOutput' | 'grad', PoolAttrs>({
+  type: 'MaxPoolGradGrad',
+  inputs: ['origInput', 'origOutput', 'grad'],
+  shape: ({ origInput, origOutput, grad }, a) => {
+    const out = poolShape(origInput, a);
+    sameShapeAs('orig_output', origOutput, out);
+    if (origInput.shape && grad.shape) sameShapeAs('grad', grad, origInput.shape);
+    return out;
+  },
+  dtype: ({ origInput, origOutput, grad }) => (
+    requireDtype(origInput, FLOAT), sameDtype(origInput, origOutput, grad)
+  ),
+  kernel: ({ origInput, grad }, a) =>
+    tfc.tidy(() => {
+      const p = poolArgs(a);
+      const { indexes } = tfc.maxPoolWithArgmax(
+        origInput as tfc.Tensor4D,
+        p.filterSize,
+        p.strides,
+        p.pad,
+        true,
+      );
+      return tfc.gather(tfc.reshape(grad, [-1]), indexes!);
+    }),
+});
+
+export const AvgPoolGrad = defineOp<'origInputShape' | 'grad', PoolAttrs>({
+  type: 'AvgPoolGrad',
+  inputs: ['origInputShape', 'grad'],
+  shape: ({ origInputShape, grad }, a) => {
+    requireDtype(origInputShape, ['int32'], 'orig_input_shape');
+    requireRank(grad, 4, 'grad');
+    const s = constantShape(origInputShape) ?? [null, null, null, grad.shape?.[3] ?? null];
+    if (s.length !== 4) throw new ValueError(`orig_input_shape must have 4 elements, got ${s.length}`);
+    sameShapeAs('grad', grad, pooledShape(s, a));
+    return s;
+  },
+  dtype: ({ grad }) => requireDtype(grad, FLOAT, 'grad'),
+  kernel: ({ origInputShape, grad }, a) =>
+    tfc.tidy(() => {
+      const shape = readInts(origInputShape) as [number, number, number, number];
+      const p = poolArgs(a);
+      // tfjs's AvgPoolGrad kernel divides every window by kh*kw, but with SAME padding TF's (and
+      // tfjs's forward) average counts only the in-bounds cells; rescale `grad` by kh*kw / count.
+      const scaled = a.padding === 'SAME' ? tfc.mul(grad, windowScale(shape, a)) : grad;
+      // The kernel reads only the shape of `input`.
+      return tfc.engine().runKernel('AvgPoolGrad', { dy: scaled, input: tfc.zeros(shape) }, p) as tfc.Tensor;
+    }),
+});
+
+// Per output cell kh*kw / (in-bounds cells of its SAME-padded window), shaped [1, oh, ow, 1].
+function windowScale(shape: readonly number[], a: PoolAttrs): tfc.Tensor {
+  const axis = (n: number, k: number, s: number) => {
+    const out = Math.ceil(n / s);
+    const before = Math.floor(Math.max((out - 1) * s + k - n, 0) / 2);
+    return Array.from({ length: out }, (_, i) => {
+      const start = i * s - before;
+      return Math.min(n, start + k) - Math.max(0, start);
+    });
+  };
+  const rows = axis(shape[1]!, a.ksize[1]!, a.strides[1]!);
+  const cols = axis(shape[2]!, a.ksize[2]!, a.strides[2]!);
+  const k = a.ksize[1]! * a.ksize[2]!;
+  const data = Float32Array.from(rows.flatMap((r) => cols.map((c) => k / (r * c))));
+  return tfc.tensor4d(data, [1, rows.length, cols.length, 1]);
+}
+
+// ---- builders -------------------------------------------------------------------------------
+
+export interface PoolOptions extends NameOpt {
+  ksize: Window;
+  strides: Window;
+  padding?: Padding | Lowercase<Padding>;
+}
+const poolAttrs = (o: PoolOptions): PoolAttrs => ({
+  ksize: window4(o.ksize, 'ksize', 'NHWC'),
+  strides: window4(o.strides, 'strides', 'NHWC'),
+  padding: padding(o.padding),
+});
+export function maxPool(x: TensorInput, opts: PoolOptions): Tensor {
+  const attrs = withOp('MaxPool', () => poolAttrs(opts));
+  return MaxPool.apply({ input: toTensor(x) }, attrs, { name: opts.name ?? 'MaxPool' });
+}
+
+/**
+ * Average pooling over NHWC windows; SAME windows average only their in-bounds cells.
+ * @example const y = avgPool(x, { ksize: 3, strides: 2, padding: 'SAME' });
+ */
+export function avgPool(x: TensorInput, opts: PoolOptions): Tensor {
+  const attrs = withOp('AvgPool', () => poolAttrs(opts));
+  return AvgPool.apply({ input: toTensor(x) }, attrs, { name: opts.name ?? 'AvgPool' });
+}
+
+export function maxPoolGrad(
+  origInput: TensorInput,
+  origOutput: TensorInput,
+  grad: TensorInput,
+  opts: PoolOptions,
+): Tensor {
+  const attrs = withOp('MaxPoolGrad', () => poolAttrs(opts));
+  return MaxPoolGrad.apply(
+    { origInput: toTensor(origInput), origOutput: toTensor(origOutput), grad: toTensor(grad) },
+    attrs,
+    { name: opts.name ?? 'MaxPoolGrad' },
+  );
+}
+
+export function maxPoolGradGrad(
+  origInput: TensorInput,
+  origOutput: TensorInput,
+  grad: TensorInput,
+  opts: PoolOptions,
+): Tensor {
+  const attrs = withOp('MaxPoolGradGrad', () => poolAttrs(opts));
+  return MaxPoolGradGrad.apply(
+    { origInput: toTensor(origInput), origOutput: toTensor(origOutput), grad: toTensor(grad) },
+    attrs,
+    { name: opts.name ?? 'MaxPoolGradGrad' },
+  );
+}
+
+export function avgPoolGrad(origInputShape: TensorInput, grad: TensorInput, opts: PoolOptions): Tensor {
+  const attrs = withOp('AvgPoolGrad', () => poolAttrs(opts));
+  return AvgPoolGrad.apply(
+    { origInputShape: toTensor(origInputShape, 'int32'), grad: toTensor(grad) },
+    attrs,
+    { name: opts.name ?? 'AvgPoolGrad' },
+  );
+}
