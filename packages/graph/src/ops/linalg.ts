@@ -1,2 +1,145 @@
-// (being written)
-export {};
+// Linear algebra: MatMul (rank 2, TF's transpose_a/transpose_b) and BatchMatMulV2 (rank >= 2,
+// NumPy broadcasting over the batch dims, TF's adj_x/adj_y).
+import * as tfc from '@tensorflow/tfjs-core';
+import type { Shape } from '../dtype.js';
+import { broadcastShapes, formatShape } from '../dtype.js';
+import { ValueError } from '../errors.js';
+import type { Tensor } from '../graph.js';
+import { defineOp, NUMERIC, requireDtype, requireRank, sameDtype } from '../op_def.js';
+import { type NameOpt, type TensorInput, toTensorPair } from './core.js';
+
+/** The [rows, cols] of a matrix (the last two dims) after an optional transpose. */
+const matrixDims = (s: Shape, transposed: boolean): [number | null, number | null] => {
+  const r = s[s.length - 2] ?? null;
+  const c = s[s.length - 1] ?? null;
+  return transposed ? [c, r] : [r, c];
+};
+
+function innerDimsMatch(a: Tensor, b: Tensor, ka: number | null, kb: number | null, ta: string, tb: string) {
+  if (ka !== null && kb !== null && ka !== kb) {
+    throw new ValueError(
+      `Dimensions must be equal, but are ${ka} and ${kb}: the inner dimensions of ` +
+        `${formatShape(a.shape)} (${ta}) and ${formatShape(b.shape)} (${tb}) must match`,
+    );
+  }
+}
+
+// NOTE: tfjs-backend-wasm's matMul is ~10x slower with transposeA/transposeB than with an
+// explicit transpose followed by a plain matMul (bench/matmul_forms.ts), so on wasm the kernel
+// transposes first. The cpu backend is as fast either way and keeps the fused form.
+// NOTE: tfjs indexes batches modulo each input's flattened batch size, which is only right when
+// that size is 1 or the full broadcast batch size ([2,1,3,4]·[5,4,6] comes out short). Other
+// inputs are broadcast explicitly first.
+function matMulKernel(a: tfc.Tensor, b: tfc.Tensor, ta: boolean, tb: boolean, backend: string): tfc.Tensor {
+  const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2)) as number[];
+  const full = batch.reduce((p, d) => p * d, 1);
+  const needsBroadcast = (t: tfc.Tensor) => {
+    const n = t.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+    return n !== 1 && n !== full;
+  };
+  const transposeOnWasm = backend === 'wasm' && (ta || tb);
+  if (!transposeOnWasm && !needsBroadcast(a) && !needsBroadcast(b)) return tfc.matMul(a, b, ta, tb);
+  return tfc.tidy(() => {
+    const prep = (t: tfc.Tensor, transposed: boolean) => {
+      if (needsBroadcast(t)) t = tfc.broadcastTo(t, [...batch, ...t.shape.slice(-2)]);
+      if (!(transposeOnWasm && transposed)) return t;
+      const perm = t.shape.map((_, i) => i);
+      perm.push(...perm.splice(-2).reverse());
+      return tfc.transpose(t, perm);
+    };
+    return transposeOnWasm
+      ? tfc.matMul(prep(a, ta), prep(b, tb))
+      : tfc.matMul(prep(a, ta), prep(b, tb), ta, tb);
+  });
+}
+
+export interface MatMulAttrs {
+  transposeA: boolean;
+  transposeB: boolean;
+}
+export const MatMul = defineOp<'a' | 'b', MatMulAttrs>({
+  type: 'MatMul',
+  inputs: ['a', 'b'],
+  shape: ({ a, b }, { transposeA, transposeB }) => {
+    requireRank(a, 2, 'a');
+    requireRank(b, 2, 'b');
+    const [m, ka] = a.shape === null ? [null, null] : matrixDims(a.shape, transposeA);
+    const [kb, n] = b.shape === null ? [null, null] : matrixDims(b.shape, transposeB);
+    innerDimsMatch(a, b, ka, kb, `transposeA=${transposeA}`, `transposeB=${transposeB}`);
+    return [m, n];
+  },
+  dtype: ({ a, b }) => (requireDtype(a, NUMERIC, 'a'), sameDtype(a, b)),
+  kernel: ({ a, b }, { transposeA, transposeB }, ctx) =>
+    matMulKernel(a, b, transposeA, transposeB, ctx.backend),
+});
+
+export interface BatchMatMulAttrs {
+  adjX: boolean;
+  adjY: boolean;
+}
+export const BatchMatMulV2 = defineOp<'x' | 'y', BatchMatMulAttrs>({
+  type: 'BatchMatMulV2',
+  inputs: ['x', 'y'],
+  shape: ({ x, y }, { adjX, adjY }) => {
+    for (const [t, what] of [
+      [x, 'x'],
+      [y, 'y'],
+    ] as const) {
+      if (t.shape !== null && t.shape.length < 2) {
+        throw new ValueError(
+          `${what} '${t.name}' must be at least rank 2, but has shape ${formatShape(t.shape)}`,
+        );
+      }
+    }
+    if (x.shape === null || y.shape === null) return null;
+    const [m, kx] = matrixDims(x.shape, adjX);
+    const [ky, n] = matrixDims(y.shape, adjY);
+    innerDimsMatch(x, y, kx, ky, `adjX=${adjX}`, `adjY=${adjY}`);
+    const batch = broadcastShapes(x.shape.slice(0, -2), y.shape.slice(0, -2));
+    return batch === null ? null : [...batch, m, n];
+  },
+  dtype: ({ x, y }) => (requireDtype(x, NUMERIC, 'x'), sameDtype(x, y)),
+  kernel: ({ x, y }, { adjX, adjY }, ctx) => matMulKernel(x, y, adjX, adjY, ctx.backend),
+});
+
+export interface MatMulOptions extends NameOpt {
+  transposeA?: boolean;
+  transposeB?: boolean;
+}
+
+/**
+ * Matrix product `a · b` (TF's `tf.matmul`). Inputs of rank > 2 (or unknown rank) multiply
+ * batches of matrices with a BatchMatMulV2 op, as TF does.
+ * @example
+ * const h = matMul(x, w);                          // [batch, 784] · [784, 256]
+ * const g = matMul(dy, w, { transposeB: true });  // dy · wᵀ
+ */
+export function matMul(a: TensorInput, b: TensorInput, opts: MatMulOptions = {}): Tensor {
+  const [ta, tb] = toTensorPair(a, b);
+  const transposeA = opts.transposeA ?? false;
+  const transposeB = opts.transposeB ?? false;
+  const name = opts.name ?? 'MatMul';
+  const batched = ta.shape === null || tb.shape === null || ta.shape.length > 2 || tb.shape.length > 2;
+  return batched
+    ? BatchMatMulV2.apply({ x: ta, y: tb }, { adjX: transposeA, adjY: transposeB }, { name })
+    : MatMul.apply({ a: ta, b: tb }, { transposeA, transposeB }, { name });
+}
+
+export interface BatchMatMulOptions extends NameOpt {
+  adjX?: boolean;
+  adjY?: boolean;
+}
+
+/**
+ * Batched matrix product over the last two dims; the leading (batch) dims broadcast.
+ * @example
+ * const scores = batchMatMul(q, k, { adjY: true });  // [b, t, d] · [b, t, d]ᵀ → [b, t, t]
+ */
+export function batchMatMul(x: TensorInput, y: TensorInput, opts: BatchMatMulOptions = {}): Tensor {
+  const [tx, ty] = toTensorPair(x, y);
+  return BatchMatMulV2.apply(
+    { x: tx, y: ty },
+    { adjX: opts.adjX ?? false, adjY: opts.adjY ?? false },
+    { name: opts.name ?? 'BatchMatMulV2' },
+  );
+}

@@ -1,7 +1,8 @@
 // Elementwise math: unary and broadcasting binary ops, AddN, casts and comparisons.
 import * as tfc from '@tensorflow/tfjs-core';
+import { constantValue } from '../constant_value.js';
 import type { DType } from '../dtype.js';
-import { broadcastShapes, shapesCompatible } from '../dtype.js';
+import { broadcastShapes, formatShape, normalizeAxis, shapesCompatible } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, NUMERIC, requireDtype, sameDtype } from '../op_def.js';
@@ -62,11 +63,15 @@ export const Minimum = binaryOp('Minimum', tfc.minimum);
 export const SquaredDifference = binaryOp('SquaredDifference', tfc.squaredDifference);
 export const DivNoNan = binaryOp('DivNoNan', tfc.divNoNan, FLOAT);
 
-/** x + y with broadcasting. @example add(x, 1) */
-export const add = binary(AddV2, 'add');
-export const sub = binary(Sub, 'sub');
-export const mul = binary(Mul, 'mul');
-/** x / y; integers divide with floor (TF's `tf.div` on ints), floats exactly. */
+// Default names follow TF 1.15's functions: tf.add/subtract/multiply are the generated Add/Sub/Mul
+// wrappers (named after the op), while div/truediv/floordiv open a lower-case name scope.
+/** x + y with NumPy broadcasting. @example add(x, 1) // a JS number takes x's dtype */
+export const add = binary(AddV2, 'Add');
+/** x - y with broadcasting. @example sub(1, y) */
+export const sub = binary(Sub, 'Sub');
+/** x * y with broadcasting. @example mul(dy, y) */
+export const mul = binary(Mul, 'Mul');
+/** x / y; integers divide with floor (TF's `tf.div` on ints), floats exactly. @example div(x, 2) */
 export const div = (x: TensorInput, y: TensorInput, opts: NameOpt = {}): Tensor => {
   const [tx, ty] = toTensorPair(x, y);
   const def = tx.dtype === 'int32' ? FloorDiv : RealDiv;
@@ -74,8 +79,10 @@ export const div = (x: TensorInput, y: TensorInput, opts: NameOpt = {}): Tensor 
 };
 export const realDiv = binary(RealDiv, 'truediv');
 export const floorDiv = binary(FloorDiv, 'floordiv');
-export const mod = binary(FloorMod, 'mod');
-export const pow = binary(Pow, 'pow');
+/** Remainder of floor division: the result has the sign of `y` (TF's `tf.mod` / floormod). */
+export const mod = binary(FloorMod, 'FloorMod');
+/** x ** y elementwise. @example pow(x, 3) */
+export const pow = binary(Pow, 'Pow');
 export const maximum = binary(Maximum, 'Maximum');
 export const minimum = binary(Minimum, 'Minimum');
 export const squaredDifference = binary(SquaredDifference, 'SquaredDifference');
@@ -212,3 +219,45 @@ export const isFinite = (x: TensorInput, opts: NameOpt = {}): Tensor =>
   IsFinite.apply({ x: toTensor(x) }, {}, { name: opts.name ?? 'IsFinite' });
 export const isNan = (x: TensorInput, opts: NameOpt = {}): Tensor =>
   IsNan.apply({ x: toTensor(x) }, {}, { name: opts.name ?? 'IsNan' });
+
+// ---- scans ------------------------------------------------------------------------------------
+export interface ScanAttrs {
+  exclusive: boolean;
+  reverse: boolean;
+}
+const scanOp = (type: string, kernel: (x: tfc.Tensor, axis: number, e: boolean, r: boolean) => tfc.Tensor) =>
+  defineOp<'x' | 'axis', ScanAttrs>({
+    type,
+    inputs: ['x', 'axis'],
+    shape: ({ x, axis }) => {
+      requireDtype(axis, ['int32'], 'axis');
+      if (axis.shape !== null && axis.shape.length !== 0)
+        throw new ValueError(`axis must be a scalar, but has shape ${formatShape(axis.shape)}`);
+      const a = constantValue(axis);
+      if (a !== null && x.shape !== null) normalizeAxis(a[0]!, x.shape.length);
+      return x.shape;
+    },
+    dtype: ({ x }) => requireDtype(x, NUMERIC, 'x'),
+    // tfjs's scans mishandle negative axes, so normalise first.
+    kernel: ({ x, axis }, { exclusive, reverse }) =>
+      kernel(x, normalizeAxis((axis.dataSync() as Int32Array)[0]!, x.rank), exclusive, reverse),
+  });
+export const Cumsum = scanOp('Cumsum', tfc.cumsum);
+export const Cumprod = scanOp('Cumprod', tfc.cumprod);
+
+export interface ScanOptions extends NameOpt {
+  exclusive?: boolean;
+  reverse?: boolean;
+}
+const scan =
+  (def: ReturnType<typeof scanOp>, defaultName: string) =>
+  (x: TensorInput, axis: number | Tensor = 0, opts: ScanOptions = {}): Tensor =>
+    def.apply(
+      { x: toTensor(x), axis: toTensor(axis, 'int32') },
+      { exclusive: opts.exclusive ?? false, reverse: opts.reverse ?? false },
+      { name: opts.name ?? defaultName },
+    );
+/** Running sum along `axis`. @example cumsum([1, 2, 3], 0, { exclusive: true }) // [0, 1, 3] */
+export const cumsum = scan(Cumsum, 'Cumsum');
+/** Running product along `axis`. @example cumprod([1, 2, 3], 0, { reverse: true }) // [6, 6, 3] */
+export const cumprod = scan(Cumprod, 'Cumprod');

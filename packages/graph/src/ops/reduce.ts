@@ -2,10 +2,12 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import { constantValue } from '../constant_value.js';
 import type { DType, Shape } from '../dtype.js';
-import { reduceShape } from '../dtype.js';
+import { formatShape, normalizeAxis, reduceShape } from '../dtype.js';
+import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, NUMERIC, requireDtype } from '../op_def.js';
-import { constant, type NameOpt, type TensorInput, toTensor } from './core.js';
+import { constant, type NameOpt, stopGradient, type TensorInput, toTensor } from './core.js';
+import { add, exp, log, maximum, minimum, sub } from './math.js';
 
 /** Reads a small int tensor's value inside a kernel (axes, shapes, sizes). */
 export const readInts = (t: tfc.Tensor): number[] => Array.from(t.dataSync() as Int32Array);
@@ -31,8 +33,14 @@ const reduction = (type: string, kernel: ReduceKernel, allowed: readonly DType[]
       kernel(input, readInts(reductionIndices), keepDims),
   });
 
+// tfjs's mean of int32 is float32; TF's integer Mean stays int32, truncating toward zero.
+const meanKernel: ReduceKernel = (x, axes, keepDims) =>
+  x.dtype === 'int32'
+    ? tfc.tidy(() => tfc.cast(tfc.mean(x, axes, keepDims), 'int32'))
+    : tfc.mean(x, axes, keepDims);
+
 export const Sum = reduction('Sum', tfc.sum);
-export const Mean = reduction('Mean', tfc.mean);
+export const Mean = reduction('Mean', meanKernel);
 export const Max = reduction('Max', tfc.max);
 export const Min = reduction('Min', tfc.min);
 export const Prod = reduction('Prod', tfc.prod);
@@ -85,3 +93,66 @@ export const reduceMin = reducer(Min, 'Min');
 export const reduceProd = reducer(Prod, 'Prod');
 export const reduceAll = reducer(All, 'All');
 export const reduceAny = reducer(Any, 'Any');
+
+/**
+ * log(sum(exp(x))) over `axis`, computed stably by subtracting the (finite part of the) max first,
+ * as TF's `reduce_logsumexp`.
+ * @example const lse = reduceLogSumExp(logits, 1, { keepDims: true });
+ */
+export function reduceLogSumExp(
+  x: TensorInput,
+  axis?: number | readonly number[] | Tensor | null,
+  opts: ReduceOptions = {},
+): Tensor {
+  const t = toTensor(x);
+  const keepDims = opts.keepDims ?? false;
+  return t.graph.nameScope(opts.name ?? 'ReduceLogSumExp', () => {
+    // TF zeroes an infinite max; clamping to ±FLT_MAX gives the same results (±inf rows stay ±inf)
+    // with elementwise ops only.
+    const rawMax = reduceMax(t, axis, { keepDims: true });
+    const shift = stopGradient(minimum(maximum(rawMax, -FLT_MAX), FLT_MAX));
+    const lse = log(reduceSum(exp(sub(t, shift)), axis, { keepDims }));
+    // Dropping the kept size-1 dims of `shift` by reducing over them needs no reshape (array ops).
+    return add(lse, keepDims ? shift : reduceMax(shift, axis, { keepDims: false }));
+  });
+}
+const FLT_MAX = 3.4028234663852886e38;
+
+// ---- arg-reductions ---------------------------------------------------------------------------
+
+function argShape(input: Tensor, dimension: Tensor): Shape | null {
+  requireDtype(dimension, ['int32'], 'dimension');
+  if (dimension.shape !== null && dimension.shape.length !== 0) {
+    throw new ValueError(`dimension must be a scalar, but has shape ${formatShape(dimension.shape)}`);
+  }
+  if (input.shape === null) return null;
+  if (input.shape.length === 0) throw new ValueError('cannot take an arg-reduction of a scalar');
+  const axis = constantValue(dimension);
+  if (axis === null) return input.shape.slice(1).map(() => null);
+  const a = normalizeAxis(axis[0]!, input.shape.length);
+  return input.shape.filter((_, i) => i !== a);
+}
+
+// TF's output_type defaults to int64; tfjs has no int64, so indices are int32.
+const argReduction = (type: string, kernel: (x: tfc.Tensor, axis: number) => tfc.Tensor) =>
+  defineOp<'input' | 'dimension'>({
+    type,
+    inputs: ['input', 'dimension'],
+    shape: ({ input, dimension }) => argShape(input, dimension),
+    dtype: ({ input }) => (requireDtype(input, NUMERIC, 'input'), 'int32'),
+    kernel: ({ input, dimension }) => kernel(input, readInts(dimension)[0]!),
+  });
+export const ArgMax = argReduction('ArgMax', tfc.argMax);
+export const ArgMin = argReduction('ArgMin', tfc.argMin);
+
+const argReducer =
+  (def: ReturnType<typeof argReduction>, defaultName: string) =>
+  (x: TensorInput, axis: number | Tensor = 0, opts: NameOpt = {}): Tensor => {
+    const dimension = typeof axis === 'number' ? constant(axis, { dtype: 'int32', name: 'dimension' }) : axis;
+    return def.apply({ input: toTensor(x), dimension }, {}, { name: opts.name ?? defaultName });
+  };
+
+/** Index of the largest entry along `axis` (int32; first index among ties). @example argMax(logits, 1) */
+export const argMax = argReducer(ArgMax, 'ArgMax');
+/** Index of the smallest entry along `axis` (int32; first index among ties). */
+export const argMin = argReducer(ArgMin, 'ArgMin');

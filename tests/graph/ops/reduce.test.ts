@@ -1,0 +1,230 @@
+import * as g from '@graphmode/graph';
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { runOnce } from '../../helpers.js';
+import { checkForward, type ForwardCase } from './harness.js';
+
+type Reducer = (x: g.Tensor, axis?: number | number[] | g.Tensor | null, o?: g.ReduceOptions) => g.Tensor;
+type Eager = (x: tf.Tensor, axis?: number | number[], keepDims?: boolean) => tf.Tensor;
+
+const reducers: [string, Reducer, Eager, 'normal' | 'bool' | 'int'][] = [
+  ['reduceSum', g.reduceSum, tf.sum, 'normal'],
+  ['reduceMean', g.reduceMean, tf.mean, 'normal'],
+  ['reduceMax', g.reduceMax, tf.max, 'normal'],
+  ['reduceMin', g.reduceMin, tf.min, 'normal'],
+  ['reduceProd', g.reduceProd, tf.prod, 'normal'],
+  ['reduceAll', g.reduceAll, tf.all, 'bool'],
+  ['reduceAny', g.reduceAny, tf.any, 'bool'],
+  ['reduceSum (int)', g.reduceSum, tf.sum, 'int'],
+  ['reduceMax (int)', g.reduceMax, tf.max, 'int'],
+  ['reduceProd (int)', g.reduceProd, tf.prod, 'int'],
+];
+
+const X = [2, 3, 4];
+const rows = (name: string, f: Reducer, e: Eager, domain: 'normal' | 'bool' | 'int'): ForwardCase[] => [
+  { name: `${name} all axes`, inputs: [{ shape: X, domain }], build: (x) => f(x), eager: (x) => e(x) },
+  {
+    name: `${name} axis 1`,
+    inputs: [{ shape: X, domain }],
+    build: (x) => f(x, 1),
+    eager: (x) => e(x, 1),
+  },
+  {
+    name: `${name} axes [0,-1] keepDims`,
+    inputs: [{ shape: X, domain }],
+    build: (x) => f(x, [0, -1], { keepDims: true }),
+    eager: (x) => e(x, [0, 2], true),
+  },
+  {
+    name: `${name} axis [] is a no-op`,
+    inputs: [{ shape: X, domain }],
+    build: (x) => f(x, []),
+    eager: (x) => tf.clone(x),
+  },
+  {
+    name: `${name} unknown dims`,
+    inputs: [{ shape: X, domain, staticShape: [null, 3, null] }],
+    build: (x) => f(x, 2),
+    eager: (x) => e(x, 2),
+    staticShape: [null, 3],
+  },
+  {
+    name: `${name} unknown rank, all axes`,
+    inputs: [{ shape: X, domain, staticShape: null }],
+    build: (x) => f(x),
+    eager: (x) => e(x),
+    staticShape: null,
+  },
+  {
+    name: `${name} unknown rank, axis 0 keepDims`,
+    inputs: [{ shape: X, domain, staticShape: null }],
+    build: (x) => f(x, 0, { keepDims: true }),
+    eager: (x) => e(x, 0, true),
+    staticShape: null,
+  },
+  {
+    // The axis comes from a fed int32 tensor, so the shape rule cannot read it.
+    name: `${name} fed axis, keepDims keeps the rank`,
+    inputs: [
+      { shape: X, domain },
+      { shape: [], domain: [1, 1.5], dtype: 'int32' },
+    ],
+    build: (x, axis) => f(x, axis, { keepDims: true }),
+    eager: (x) => e(x, 1, true),
+    staticShape: [null, null, null],
+  },
+  {
+    name: `${name} fed axis without keepDims: unknown rank`,
+    inputs: [
+      { shape: X, domain },
+      { shape: [], domain: [1, 1.5], dtype: 'int32' },
+    ],
+    build: (x, axis) => f(x, axis),
+    eager: (x) => e(x, 1),
+    staticShape: null,
+  },
+];
+
+const cases: ForwardCase[] = [
+  ...reducers.flatMap(([n, f, e, d]) => rows(n, f, e, d)),
+  {
+    name: 'reduceMean (int) truncates toward zero',
+    inputs: [{ shape: [4, 5], domain: 'int' }],
+    build: (x) => g.reduceMean(x, 1),
+    // Oracle: the float mean truncated (not floored) — TF's integer division.
+    eager: (x) => tf.cast(tf.mul(tf.sign(tf.mean(x, 1)), tf.floor(tf.abs(tf.mean(x, 1)))), 'int32'),
+  },
+  ...[1, -1, 0].map(
+    (axis): ForwardCase => ({
+      name: `argMax axis ${axis}`,
+      inputs: [{ shape: [3, 5] }],
+      build: (x) => g.argMax(x, axis),
+      eager: (x) => tf.argMax(x, axis),
+    }),
+  ),
+  {
+    name: 'argMin axis 1 (int input)',
+    inputs: [{ shape: [3, 5], domain: 'int' }],
+    build: (x) => g.argMin(x, 1),
+    eager: (x) => tf.argMin(x, 1),
+  },
+  {
+    name: 'argMax default axis 0, unknown dims',
+    inputs: [{ shape: [4, 3], staticShape: [null, 3] }],
+    build: (x) => g.argMax(x),
+    eager: (x) => tf.argMax(x, 0),
+    staticShape: [3],
+  },
+  {
+    name: 'argMin with a fed axis: rank known, dims unknown',
+    inputs: [{ shape: [4, 3] }, { shape: [], domain: [1, 1.5], dtype: 'int32' }],
+    build: (x, axis) => g.argMin(x, axis),
+    eager: (x) => tf.argMin(x, 1),
+    staticShape: [null],
+  },
+  {
+    name: 'reduceLogSumExp axis 1',
+    inputs: [{ shape: [3, 4], domain: [-50, 50] }],
+    build: (x) => g.reduceLogSumExp(x, 1),
+    eager: (x) => tf.logSumExp(x, 1),
+  },
+  {
+    name: 'reduceLogSumExp all axes keepDims',
+    inputs: [{ shape: [3, 4] }],
+    build: (x) => g.reduceLogSumExp(x, null, { keepDims: true }),
+    eager: (x) => tf.logSumExp(x, [0, 1], true),
+  },
+  {
+    name: 'reduceLogSumExp unknown batch dim',
+    inputs: [{ shape: [3, 4], staticShape: [null, 4] }],
+    build: (x) => g.reduceLogSumExp(x, -1),
+    eager: (x) => tf.logSumExp(x, -1),
+    staticShape: [null],
+  },
+];
+
+describe('reductions: forward vs eager tfjs', () => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (_, c) => checkForward(c));
+});
+
+describe('reductions: special values and names', () => {
+  it('reduceLogSumExp is stable for large entries and keeps ±inf rows infinite', () => {
+    const graph = new g.Graph();
+    const y = graph.asDefault(() =>
+      g.reduceLogSumExp(
+        g.constant([
+          [1000, 1000],
+          [-Infinity, -Infinity],
+          [Infinity, 0],
+        ]),
+        1,
+      ),
+    );
+    const v = Array.from(runOnce(graph, y).data as Float32Array);
+    expect(v[0]).toBeCloseTo(1000 + Math.log(2), 3);
+    expect(v[1]).toBe(-Infinity);
+    expect(v[2]).toBe(Infinity);
+  });
+  it('argMax returns the first index among ties, as int32', () => {
+    const graph = new g.Graph();
+    const y = graph.asDefault(() =>
+      g.argMax(
+        g.constant([
+          [1, 5, 5],
+          [7, 7, 0],
+        ]),
+        1,
+      ),
+    );
+    const v = runOnce(graph, y);
+    expect(v.dtype).toBe('int32');
+    expect(Array.from(v.data as Int32Array)).toEqual([1, 0]);
+  });
+  it('names ops as TF does', () => {
+    const graph = new g.Graph();
+    graph.asDefault(() => {
+      const x = g.placeholder('float32', [2, 3]);
+      const ops = [g.reduceSum(x), g.reduceMean(x, 1), g.argMax(x, 1), g.argMin(x, 1)];
+      expect(ops.map((t) => `${t.op.type}:${t.op.name}`)).toEqual([
+        'Sum:Sum',
+        'Mean:Mean',
+        'ArgMax:ArgMax',
+        'ArgMin:ArgMin',
+      ]);
+      expect(g.reduceLogSumExp(x, 1).op.name).toMatch(/^ReduceLogSumExp\//);
+    });
+  });
+});
+
+describe('reductions: build-time errors', () => {
+  it('rejects out-of-range axes naming the op, the axis and the input', () => {
+    const graph = new g.Graph();
+    graph.asDefault(() => {
+      const x = g.placeholder('float32', [2, 3], { name: 'x' });
+      expect(() => g.reduceSum(x, 2)).toThrow(g.ValueError);
+      expect(() => g.reduceSum(x, 2)).toThrow(
+        /Sum op 'Sum(_\d+)?': axis 2 is out of range for a tensor of rank 2.*x:0: float32\[2,3\]/,
+      );
+      expect(() => g.argMax(x, -3)).toThrow(/ArgMax op .*axis -3 is out of range/);
+    });
+  });
+  it('rejects wrong dtypes', () => {
+    const graph = new g.Graph();
+    graph.asDefault(() => {
+      const x = g.placeholder('float32', [2, 3], { name: 'x' });
+      const b = g.placeholder('bool', [2, 3], { name: 'b' });
+      expect(() => g.reduceAll(x)).toThrow(g.TypeError);
+      expect(() => g.reduceSum(b)).toThrow(/Sum op .*input 'b:0' has dtype bool/);
+      expect(() => g.argMax(b, 0)).toThrow(g.TypeError);
+      expect(() => g.reduceSum(x, g.constant([0.5]))).toThrow(/reduction_indices .* has dtype float32/);
+    });
+  });
+  it('argMax needs a scalar axis and a non-scalar input', () => {
+    const graph = new g.Graph();
+    graph.asDefault(() => {
+      const x = g.placeholder('float32', [2, 3]);
+      expect(() => g.argMax(x, g.constant([0, 1], { dtype: 'int32' }))).toThrow(/dimension must be a scalar/);
+      expect(() => g.argMax(g.placeholder('float32', []), 0)).toThrow(/scalar/);
+    });
+  });
+});
