@@ -1,2 +1,323 @@
-// (being written)
-export {};
+// Array ops that move or rearrange elements: shapes, reshapes, transposes, reverse, broadcastTo,
+// plus the int helpers gradients need (BroadcastGradientArgs, InvertPermutation). The family
+// continues in joins.ts (concat, stack, split, tile, pad), slicing.ts (slices, gather, oneHot,
+// select, segment sums) and sources.ts (fill, zeros, ones, range), re-exported from here. Shape-like arguments are int32 input tensors, read with
+// `constantValue`/`constantShape` at build time and `readInts` in kernels.
+import * as tfc from '@tensorflow/tfjs-core';
+import { broadcastGradientArgsValues, constantShape, constantValue } from '../constant_value.js';
+import type { DType, Shape } from '../dtype.js';
+import { formatShape, isFullyDefined, normalizeAxis, numElements } from '../dtype.js';
+import { InvalidArgumentError, ValueError } from '../errors.js';
+import type { Operation, Tensor } from '../graph.js';
+import { defineOp, requireDtype } from '../op_def.js';
+import { constant, type NameOpt, type TensorInput, toTensor } from './core.js';
+import { readInts, setAllAxes } from './reduce.js';
+import { range } from './sources.js';
+
+export * from './joins.js';
+export * from './slicing.js';
+export * from './sources.js';
+
+const INT: readonly DType[] = ['int32'];
+/** A shape-like argument (axes, sizes, multiples) as an int32 tensor; JS values become a Const. */
+export const intTensor = (v: TensorInput, name: string): Tensor => toTensor(v, 'int32', name);
+
+// ---- shape queries ----------------------------------------------------------------------------
+
+// `ShapeOp` rather than `Shape`, which names the static-shape type.
+export const ShapeOp = defineOp<'input'>({
+  type: 'Shape',
+  inputs: ['input'],
+  shape: ({ input }) => [input.rank],
+  dtype: () => 'int32',
+  kernel: ({ input }) => tfc.tensor1d(input.shape, 'int32'),
+});
+export const Size = defineOp<'input'>({
+  type: 'Size',
+  inputs: ['input'],
+  shape: () => [],
+  dtype: () => 'int32',
+  kernel: ({ input }) => tfc.scalar(input.size, 'int32'),
+});
+export const Rank = defineOp<'input'>({
+  type: 'Rank',
+  inputs: ['input'],
+  shape: () => [],
+  dtype: () => 'int32',
+  kernel: ({ input }) => tfc.scalar(input.rank, 'int32'),
+});
+
+/** `optimize` (default true, as TF): a Const when the answer is known at build time. */
+export interface ShapeOptions extends NameOpt {
+  optimize?: boolean;
+}
+/** The shape of `x` as an int32 vector. @example shape(x) // [batch, 784] at run time */
+export function shape(x: TensorInput, opts: ShapeOptions = {}): Tensor {
+  const t = toTensor(x);
+  const name = opts.name ?? 'Shape';
+  if (opts.optimize !== false && isFullyDefined(t.shape))
+    return constant([...t.shape], { dtype: 'int32', shape: [t.shape.length], name });
+  return ShapeOp.apply({ input: t }, {}, { name });
+}
+/** The number of elements of `x` (int32 scalar). */
+export function size(x: TensorInput, opts: ShapeOptions = {}): Tensor {
+  const t = toTensor(x);
+  const n = numElements(t.shape);
+  const name = opts.name ?? 'Size';
+  if (opts.optimize !== false && n !== null) return constant(n, { dtype: 'int32', name });
+  return Size.apply({ input: t }, {}, { name });
+}
+/** The rank of `x` (int32 scalar). */
+export function rank(x: TensorInput, opts: ShapeOptions = {}): Tensor {
+  const t = toTensor(x);
+  const name = opts.name ?? 'Rank';
+  if (opts.optimize !== false && t.rank !== null) return constant(t.rank, { dtype: 'int32', name });
+  return Rank.apply({ input: t }, {}, { name });
+}
+
+// Reductions over all axes of an unknown-rank tensor need range(rank(x)); see ops/reduce.ts.
+setAllAxes((x) => range(0, rank(x)));
+
+// ---- reshapes ---------------------------------------------------------------------------------
+
+function reshapeShape(x: Tensor, target: Tensor): Shape | null {
+  requireDtype(target, INT, 'shape');
+  const want = constantValue(target);
+  if (want === null) return constantShape(target);
+  if (want.filter((d) => d === -1).length > 1) throw new ValueError('can only infer one dimension (-1)');
+  const n = numElements(x.shape);
+  const known = want.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  if (!want.includes(-1)) {
+    if (n !== null && n !== known) {
+      throw new ValueError(
+        `Cannot reshape a tensor with ${n} elements to shape ${formatShape(want)} (${known} elements)`,
+      );
+    }
+    return want;
+  }
+  if (n === null) return want.map((d) => (d === -1 ? null : d));
+  if (known === 0 ? n !== 0 : n % known !== 0) {
+    throw new ValueError(
+      `Cannot reshape a tensor with ${n} elements to shape ${formatShape(want.map((d) => (d === -1 ? null : d)))}: ${n} is not a multiple of ${known}`,
+    );
+  }
+  return want.map((d) => (d === -1 ? (known === 0 ? 0 : n / known) : d));
+}
+export const Reshape = defineOp<'tensor' | 'shape'>({
+  type: 'Reshape',
+  inputs: ['tensor', 'shape'],
+  shape: ({ tensor, shape }) => reshapeShape(tensor, shape),
+  dtype: ({ tensor }) => tensor.dtype,
+  kernel: ({ tensor, shape }) => tfc.reshape(tensor, readInts(shape)),
+});
+/** `x` with a new shape (one entry may be -1). @example reshape(x, [-1, 28, 28, 1]) */
+export const reshape = (x: TensorInput, shape: TensorInput, opts: NameOpt = {}): Tensor =>
+  Reshape.apply(
+    { tensor: toTensor(x), shape: intTensor(shape, 'shape') },
+    {},
+    { name: opts.name ?? 'Reshape' },
+  );
+
+export const ExpandDims = defineOp<'input' | 'dim'>({
+  type: 'ExpandDims',
+  inputs: ['input', 'dim'],
+  shape: ({ input, dim }) => {
+    requireDtype(dim, INT, 'dim');
+    const d = constantValue(dim);
+    if (input.shape === null) return null;
+    if (d === null) return null;
+    if (d.length !== 1) throw new ValueError(`dim must be a single axis, got ${formatShape(d)}`);
+    const at = normalizeAxis(d[0]!, input.shape.length + 1);
+    return [...input.shape.slice(0, at), 1, ...input.shape.slice(at)];
+  },
+  dtype: ({ input }) => input.dtype,
+  kernel: ({ input, dim }) => tfc.expandDims(input, readInts(dim)[0]),
+});
+/** Inserts a size-1 axis at `axis` (negative counts from the end). @example expandDims(x, -1) */
+export const expandDims = (x: TensorInput, axis: number | Tensor, opts: NameOpt = {}): Tensor =>
+  ExpandDims.apply(
+    { input: toTensor(x), dim: intTensor(axis, 'dim') },
+    {},
+    { name: opts.name ?? 'ExpandDims' },
+  );
+
+export const Squeeze = defineOp<'input', { squeezeDims: readonly number[] }>({
+  type: 'Squeeze',
+  inputs: ['input'],
+  shape: ({ input }, { squeezeDims }) => {
+    const s = input.shape;
+    if (s === null) return null;
+    if (squeezeDims.length === 0) return s.includes(null) ? null : s.filter((d) => d !== 1);
+    const drop = new Set(squeezeDims.map((a) => normalizeAxis(a, s.length)));
+    for (const i of drop) {
+      if (s[i] !== null && s[i] !== 1)
+        throw new ValueError(`Can not squeeze dim[${i}], expected a dimension of 1, got ${s[i]}`);
+    }
+    return s.filter((_, i) => !drop.has(i));
+  },
+  dtype: ({ input }) => input.dtype,
+  kernel: ({ input }, { squeezeDims }, ctx) => {
+    const dims = squeezeDims.map((a) => (a < 0 ? a + input.rank : a));
+    const bad = dims.find((i) => input.shape[i] !== 1);
+    if (bad !== undefined)
+      throw new InvalidArgumentError(`Can not squeeze dim[${bad}] of shape [${input.shape}]`, ctx.op);
+    return tfc.squeeze(input, dims.length ? dims : undefined);
+  },
+});
+/** Removes size-1 axes (all of them, or those in `axis`). @example squeeze(x, { axis: [1] }) */
+export const squeeze = (x: TensorInput, opts: NameOpt & { axis?: number | readonly number[] } = {}): Tensor =>
+  Squeeze.apply(
+    { input: toTensor(x) },
+    { squeezeDims: opts.axis === undefined ? [] : typeof opts.axis === 'number' ? [opts.axis] : opts.axis },
+    { name: opts.name ?? 'Squeeze' },
+  );
+
+// ---- permutations -----------------------------------------------------------------------------
+
+function checkPermutation(p: readonly number[], n: number): void {
+  const seen = new Set(p);
+  if (p.length !== n || seen.size !== n || p.some((i) => !(i >= 0 && i < n)))
+    throw new ValueError(`perm ${formatShape(p)} is not a permutation of ${n} dimensions`);
+}
+export const Transpose = defineOp<'x' | 'perm'>({
+  type: 'Transpose',
+  inputs: ['x', 'perm'],
+  shape: ({ x, perm }) => {
+    requireDtype(perm, INT, 'perm');
+    const p = constantValue(perm);
+    const n = x.rank ?? perm.shape?.[0] ?? null;
+    if (p === null) return n === null ? null : Array<null>(n).fill(null);
+    checkPermutation(p, n ?? p.length);
+    return x.shape === null ? p.map(() => null) : p.map((i) => x.shape![i]!);
+  },
+  dtype: ({ x }) => x.dtype,
+  kernel: ({ x, perm }) => tfc.transpose(x, readInts(perm)),
+});
+/** Permutes the axes of `x`; by default reverses them. @example transpose(x, [0, 2, 1]) */
+export function transpose(x: TensorInput, perm?: TensorInput | null, opts: NameOpt = {}): Tensor {
+  const t = toTensor(x);
+  let p: Tensor;
+  if (perm !== undefined && perm !== null) p = intTensor(perm, 'perm');
+  else if (t.rank !== null)
+    p = constant(
+      t.shape!.map((_, i) => t.rank! - 1 - i),
+      { dtype: 'int32', shape: [t.rank], name: 'perm' },
+    );
+  else throw new ValueError(`transpose of '${t.name}' (unknown rank) needs an explicit perm`);
+  return Transpose.apply({ x: t, perm: p }, {}, { name: opts.name ?? 'transpose' });
+}
+
+export const InvertPermutation = defineOp<'x'>({
+  type: 'InvertPermutation',
+  inputs: ['x'],
+  shape: ({ x }) => x.shape,
+  dtype: ({ x }) => requireDtype(x, INT, 'x'),
+  kernel: ({ x }, _, ctx) => {
+    const p = readInts(x);
+    const inv = new Int32Array(p.length).fill(-1);
+    p.forEach((v, i) => {
+      if (v < 0 || v >= p.length || inv[v] !== -1)
+        throw new InvalidArgumentError(`[${p}] is not a permutation`, ctx.op);
+      inv[v] = i;
+    });
+    return tfc.tensor1d(inv, 'int32');
+  },
+});
+/** The inverse of permutation `x`: y[x[i]] = i. */
+export const invertPermutation = (x: TensorInput, opts: NameOpt = {}): Tensor =>
+  InvertPermutation.apply({ x: intTensor(x, 'x') }, {}, { name: opts.name ?? 'InvertPermutation' });
+
+// ---- reverse, broadcast ----------------------------------------------------------------------
+
+export const ReverseV2 = defineOp<'tensor' | 'axis'>({
+  type: 'ReverseV2',
+  inputs: ['tensor', 'axis'],
+  shape: ({ tensor, axis }) => {
+    requireDtype(axis, INT, 'axis');
+    const a = constantValue(axis);
+    if (a !== null && tensor.rank !== null) {
+      const norm = a.map((i) => normalizeAxis(i, tensor.rank!));
+      if (new Set(norm).size !== norm.length) throw new ValueError(`axis ${formatShape(a)} has duplicates`);
+    }
+    return tensor.shape;
+  },
+  dtype: ({ tensor }) => tensor.dtype,
+  kernel: ({ tensor, axis }) => tfc.reverse(tensor, readInts(axis)),
+});
+/** Reverses `x` along each axis in `axis`. @example reverse(x, [1]) */
+export const reverse = (
+  x: TensorInput,
+  axis: number | readonly number[] | Tensor,
+  opts: NameOpt = {},
+): Tensor =>
+  ReverseV2.apply(
+    { tensor: toTensor(x), axis: intTensor(typeof axis === 'number' ? [axis] : axis, 'axis') },
+    {},
+    { name: opts.name ?? 'ReverseV2' },
+  );
+
+export const BroadcastTo = defineOp<'input' | 'shape'>({
+  type: 'BroadcastTo',
+  inputs: ['input', 'shape'],
+  shape: ({ input, shape }) => {
+    requireDtype(shape, INT, 'shape');
+    const target = constantShape(shape);
+    if (target === null || input.shape === null) return target;
+    const s = input.shape;
+    if (s.length > target.length)
+      throw new ValueError(
+        `cannot broadcast ${formatShape(s)} to the lower-rank shape ${formatShape(target)}`,
+      );
+    return target.map((d, i) => {
+      const k = i - (target.length - s.length);
+      const e = k < 0 ? 1 : s[k]!;
+      if (d !== null && e !== null && e !== 1 && e !== d)
+        throw new ValueError(
+          `cannot broadcast ${formatShape(s)} to ${formatShape(target)}: dim ${k} is ${e}, not 1 or ${d}`,
+        );
+      return d ?? (e !== null && e !== 1 ? e : null);
+    });
+  },
+  dtype: ({ input }) => input.dtype,
+  kernel: ({ input, shape }) => tfc.broadcastTo(input, readInts(shape)),
+});
+/** `x` broadcast (numpy rules) to `shape`. @example broadcastTo(bias, [batch, 10]) */
+export const broadcastTo = (x: TensorInput, shape: TensorInput, opts: NameOpt = {}): Tensor =>
+  BroadcastTo.apply(
+    { input: toTensor(x), shape: intTensor(shape, 'shape') },
+    {},
+    { name: opts.name ?? 'BroadcastTo' },
+  );
+
+export const BroadcastGradientArgs = defineOp<'s0' | 's1'>({
+  type: 'BroadcastGradientArgs',
+  inputs: ['s0', 's1'],
+  outputs: ({ s0, s1 }) => {
+    requireDtype(s0, INT, 's0');
+    requireDtype(s1, INT, 's1');
+    const [a, b] = [constantValue(s0), constantValue(s1)];
+    const known = a !== null && b !== null ? broadcastGradientArgsValues(a, b) : null;
+    if (a !== null && b !== null && known === null)
+      throw new ValueError(`Incompatible shapes for broadcasting: ${formatShape(a)} and ${formatShape(b)}`);
+    return [0, 1].map((i) => ({ dtype: 'int32' as const, shape: [known ? known[i]!.length : null] }));
+  },
+  kernel: ({ s0, s1 }, _, ctx) => {
+    const r = broadcastGradientArgsValues(readInts(s0), readInts(s1));
+    if (r === null)
+      throw new InvalidArgumentError(`Incompatible shapes: [${readInts(s0)}] vs. [${readInts(s1)}]`, ctx.op);
+    return r.map((v) => tfc.tensor1d(v, 'int32'));
+  },
+});
+/** For shapes s0, s1 of a broadcasting op: the axes each input's gradient is summed over. */
+export function broadcastGradientArgs(
+  s0: TensorInput,
+  s1: TensorInput,
+  opts: NameOpt = {},
+): [Tensor, Tensor] {
+  const op: Operation = BroadcastGradientArgs.applyOp(
+    { s0: intTensor(s0, 's0'), s1: intTensor(s1, 's1') },
+    {},
+    { name: opts.name ?? 'BroadcastGradientArgs' },
+  );
+  return [op.outputs[0]!, op.outputs[1]!];
+}

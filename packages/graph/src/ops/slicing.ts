@@ -1,0 +1,421 @@
+// Ops that pick, place or select elements: Slice, StridedSlice (+ its gradient op), GatherV2,
+// OneHot, Select and UnsortedSegmentSum. `stridedSliceSpec` is TF's mask
+// canonicalisation (ValidateStridedSliceOp), shared by the shape rule, the kernels and
+// constant folding, so build time and run time cannot disagree.
+import * as tfc from '@tensorflow/tfjs-core';
+import { constantShape, constantValue } from '../constant_value.js';
+import type { DType, Shape } from '../dtype.js';
+import { formatShape, mergeShapes, normalizeAxis, shapesCompatible } from '../dtype.js';
+import { InvalidArgumentError, ValueError } from '../errors.js';
+import type { Tensor } from '../graph.js';
+import { defineOp, requireDtype, sameDtype } from '../op_def.js';
+import { type NameOpt, type TensorInput, toTensor, toTensorPair } from './core.js';
+import { readInts } from './reduce.js';
+
+const INT: readonly DType[] = ['int32'];
+const ints = (v: TensorInput, name: string): Tensor => toTensor(v, 'int32', name);
+
+// ---- Slice ------------------------------------------------------------------------------------
+
+export const Slice = defineOp<'input' | 'begin' | 'size'>({
+  type: 'Slice',
+  inputs: ['input', 'begin', 'size'],
+  shape: ({ input, begin, size }) => {
+    requireDtype(begin, INT, 'begin');
+    requireDtype(size, INT, 'size');
+    const b = constantValue(begin);
+    const n = constantShape(size) ?? null;
+    const sz = constantValue(size);
+    const r = input.rank ?? n?.length ?? b?.length ?? null;
+    if (r === null) return null;
+    if ((b && b.length !== r) || (n && n.length !== r))
+      throw new ValueError(`begin and size must have one entry per dimension (rank ${r})`);
+    return Array.from({ length: r }, (_, i) => {
+      const d = input.shape?.[i] ?? null;
+      const bi = b?.[i] ?? null;
+      const si = sz ? sz[i]! : (n?.[i] ?? null);
+      if (bi !== null && (bi < 0 || (d !== null && bi > d)))
+        throw new ValueError(`begin[${i}] = ${bi} is out of range for dimension of size ${d}`);
+      if (si === -1) return d === null || bi === null ? null : d - bi;
+      if (si !== null && d !== null && bi !== null && bi + si > d)
+        throw new ValueError(`slice [${bi}, ${bi + si}) of dimension ${i} exceeds its size ${d}`);
+      return si;
+    });
+  },
+  dtype: ({ input }) => input.dtype,
+  kernel: ({ input, begin, size }) => tfc.slice(input, readInts(begin), readInts(size)),
+});
+/** `size[i]` elements from `begin[i]` on each axis (-1 = to the end). @example slice(x, [0, 1], [-1, 2]) */
+export const slice = (x: TensorInput, begin: TensorInput, size: TensorInput, opts: NameOpt = {}): Tensor =>
+  Slice.apply(
+    { input: toTensor(x), begin: ints(begin, 'begin'), size: ints(size, 'size') },
+    {},
+    { name: opts.name ?? 'Slice' },
+  );
+
+// ---- StridedSlice -----------------------------------------------------------------------------
+
+export interface SliceMasks {
+  readonly beginMask: number;
+  readonly endMask: number;
+  readonly ellipsisMask: number;
+  readonly newAxisMask: number;
+  readonly shrinkAxisMask: number;
+}
+/** One input dim of a canonical slice: `size` elements from `begin` every `stride` (null = unknown). */
+export interface SliceDim {
+  readonly begin: number | null;
+  readonly size: number | null;
+  readonly stride: number;
+}
+export interface StridedSliceSpec {
+  readonly dims: readonly SliceDim[];
+  /** The output shape: kept dims and new axes, in order (shrunk dims dropped). */
+  readonly shape: Shape;
+}
+
+/** Resolves TF's sparse slice spec (with masks) against an input shape of known rank. */
+export function stridedSliceSpec(
+  input: Shape,
+  begin: readonly number[],
+  end: readonly number[],
+  strides: readonly number[],
+  m: SliceMasks,
+): StridedSliceSpec {
+  const n = begin.length;
+  if (end.length !== n || strides.length !== n)
+    throw new ValueError(
+      `begin, end and strides must have the same length, got ${n}, ${end.length}, ${strides.length}`,
+    );
+  if (m.ellipsisMask & (m.ellipsisMask - 1))
+    throw new ValueError('Multiple ellipses in slice spec not allowed');
+  const bit = (mask: number, i: number) => ((mask >> i) & 1) === 1;
+  const dims: SliceDim[] = [];
+  const shape: (number | null)[] = [];
+  const full = (d: number | null) => ({ begin: d === null ? null : 0, size: d, stride: 1 });
+  // No ellipsis = an implicit one after the last entry.
+  const sparse = m.ellipsisMask === 0 ? n + 1 : n;
+  for (let i = 0; i < sparse; i++) {
+    if (i === n || bit(m.ellipsisMask, i)) {
+      let after = 0;
+      for (let j = i + 1; j < n; j++) if (!bit(m.newAxisMask, j)) after++;
+      const until = input.length - after;
+      if (until < dims.length) throw new ValueError(`too many indices for a tensor of rank ${input.length}`);
+      while (dims.length < until) shape.push(dims[dims.push(full(input[dims.length]!)) - 1]!.size);
+    } else if (bit(m.newAxisMask, i)) {
+      shape.push(1);
+    } else {
+      const k = dims.length;
+      if (k >= input.length)
+        throw new ValueError(`Index out of range using input dim ${k}; input has only ${input.length} dims`);
+      const d = input[k]!;
+      const s = strides[i]!;
+      if (s === 0) throw new ValueError(`strides[${i}] must be non-zero`);
+      if (bit(m.shrinkAxisMask, i)) {
+        const b = begin[i]!;
+        const x = b < 0 ? (d === null ? null : b + d) : b;
+        if (x !== null && d !== null && (x < 0 || x >= d))
+          throw new ValueError(`slice index ${b} of dimension ${k} out of bounds (size ${d})`);
+        dims.push({ begin: x, size: 1, stride: 1 });
+        continue;
+      }
+      if (d === null) {
+        dims.push({ begin: null, size: null, stride: s });
+      } else {
+        const [lo, hi] = s > 0 ? [0, d] : [-1, d - 1];
+        const clamp = (v: number) => Math.min(hi, Math.max(lo, v < 0 ? v + d : v));
+        const b = bit(m.beginMask, i) ? (s > 0 ? lo : hi) : clamp(begin[i]!);
+        const e = bit(m.endMask, i) ? (s > 0 ? hi : lo) : clamp(end[i]!);
+        dims.push({ begin: b, size: Math.max(0, Math.ceil((e - b) / s)), stride: s });
+      }
+      shape.push(dims[k]!.size);
+    }
+  }
+  return { dims, shape };
+}
+
+const maskAttrs = (a: SliceMasks): SliceMasks => ({
+  beginMask: a.beginMask,
+  endMask: a.endMask,
+  ellipsisMask: a.ellipsisMask,
+  newAxisMask: a.newAxisMask,
+  shrinkAxisMask: a.shrinkAxisMask,
+});
+
+function specOf(
+  shape: Shape | null,
+  b: Tensor,
+  e: Tensor,
+  s: Tensor,
+  m: SliceMasks,
+): StridedSliceSpec | null {
+  for (const [t, what] of [
+    [b, 'begin'],
+    [e, 'end'],
+    [s, 'strides'],
+  ] as const)
+    requireDtype(t, INT, what);
+  const [bv, ev, sv] = [constantValue(b), constantValue(e), constantValue(s)];
+  if (shape === null || bv === null || ev === null || sv === null) return null;
+  return stridedSliceSpec(shape, bv, ev, sv, m);
+}
+
+// Negative strides: reverse those axes so tfjs only ever sees positive, in-range slices.
+function stridedKernel(x: tfc.Tensor, spec: StridedSliceSpec): tfc.Tensor {
+  if (spec.dims.some((d) => d.size === 0)) return tfc.zeros(spec.shape as number[], x.dtype);
+  return tfc.tidy(() => {
+    const neg = spec.dims.flatMap((d, i) => (d.stride < 0 ? [i] : []));
+    const xr = neg.length ? tfc.reverse(x, neg) : x;
+    const begin = spec.dims.map((d, i) => (d.stride < 0 ? x.shape[i]! - 1 - d.begin! : d.begin!));
+    const step = spec.dims.map((d) => Math.abs(d.stride));
+    const end = begin.map((b, i) => b + (spec.dims[i]!.size! - 1) * step[i]! + 1);
+    const y = spec.dims.length ? tfc.stridedSlice(xr, begin, end, step) : xr;
+    return tfc.reshape(y, spec.shape as number[]);
+  });
+}
+
+type StridedInputs = 'input' | 'begin' | 'end' | 'strides';
+export const StridedSlice = defineOp<StridedInputs, SliceMasks>({
+  type: 'StridedSlice',
+  inputs: ['input', 'begin', 'end', 'strides'],
+  shape: ({ input, begin, end, strides }, m) => specOf(input.shape, begin, end, strides, m)?.shape ?? null,
+  dtype: ({ input }) => input.dtype,
+  kernel: ({ input, begin, end, strides }, m) =>
+    stridedKernel(input, stridedSliceSpec(input.shape, readInts(begin), readInts(end), readInts(strides), m)),
+});
+
+/**
+ * NumPy-style slicing with TF's masks (`x[1:, ..., ::-1, tf.newaxis, 0]`).
+ * @example stridedSlice(x, [0, 1], [0, 3], [1, 1], { beginMask: 1, endMask: 1 }) // x[:, 1:3]
+ */
+export function stridedSlice(
+  x: TensorInput,
+  begin: TensorInput,
+  end: TensorInput,
+  strides?: TensorInput | null,
+  opts: NameOpt & Partial<SliceMasks> = {},
+): Tensor {
+  const b = ints(begin, 'stack');
+  const st = strides ?? (b.shape?.[0] != null ? Array<number>(b.shape[0]).fill(1) : null);
+  if (st === null) throw new ValueError('stridedSlice needs strides when begin has an unknown length');
+  const masks = maskAttrs({
+    beginMask: 0,
+    endMask: 0,
+    ellipsisMask: 0,
+    newAxisMask: 0,
+    shrinkAxisMask: 0,
+    ...opts,
+  });
+  return StridedSlice.apply(
+    { input: toTensor(x), begin: b, end: ints(end, 'stack_1'), strides: ints(st, 'stack_2') },
+    masks,
+    { name: opts.name ?? 'StridedSlice' },
+  );
+}
+
+// The gradient scatters dy into zeros of the input's shape. It is an op of its own (as in TF)
+// because resolving the masks needs the input's run-time shape; one scatterND does the rest.
+export const StridedSliceGrad = defineOp<'shape' | 'begin' | 'end' | 'strides' | 'dy', SliceMasks>({
+  type: 'StridedSliceGrad',
+  inputs: ['shape', 'begin', 'end', 'strides', 'dy'],
+  shape: ({ shape }) => constantShape(shape),
+  dtype: ({ dy }) => dy.dtype,
+  kernel: ({ shape, begin, end, strides, dy }, m) => {
+    const dims = readInts(shape);
+    const spec = stridedSliceSpec(dims, readInts(begin), readInts(end), readInts(strides), m);
+    const counts = spec.dims.map((d) => d.size!);
+    const total = counts.reduce((a, b) => a * b, 1);
+    if (total === 0 || dims.length === 0)
+      return total === 0 ? tfc.zeros(dims, dy.dtype) : tfc.reshape(dy, dims);
+    const idx = new Int32Array(total * dims.length);
+    const at = new Array<number>(dims.length).fill(0);
+    for (let k = 0; k < total; k++) {
+      for (let j = 0; j < dims.length; j++)
+        idx[k * dims.length + j] = spec.dims[j]!.begin! + at[j]! * spec.dims[j]!.stride;
+      for (let j = dims.length - 1; j >= 0 && ++at[j]! === counts[j]; j--) at[j] = 0;
+    }
+    return tfc.tidy(() =>
+      tfc.scatterND(tfc.tensor2d(idx, [total, dims.length], 'int32'), tfc.reshape(dy, [total]), dims),
+    );
+  },
+});
+/** The gradient of `stridedSlice(x, begin, end, strides, masks)` given `dy`, with shape(x) = `shape`. */
+export const stridedSliceGrad = (
+  shape: Tensor,
+  begin: Tensor,
+  end: Tensor,
+  strides: Tensor,
+  dy: Tensor,
+  masks: SliceMasks,
+  opts: NameOpt = {},
+): Tensor =>
+  StridedSliceGrad.apply({ shape, begin, end, strides, dy }, maskAttrs(masks), {
+    name: opts.name ?? 'StridedSliceGrad',
+  });
+
+// ---- gather, segments ---------------------------------------------------------------------------
+
+export const GatherV2 = defineOp<'params' | 'indices' | 'axis'>({
+  type: 'GatherV2',
+  inputs: ['params', 'indices', 'axis'],
+  shape: ({ params, indices, axis }) => {
+    requireDtype(indices, INT, 'indices');
+    requireDtype(axis, INT, 'axis');
+    const a = constantValue(axis);
+    const p = params.shape;
+    if (p === null || indices.shape === null || a === null) return null;
+    const at = normalizeAxis(a[0]!, p.length);
+    return [...p.slice(0, at), ...indices.shape, ...p.slice(at + 1)];
+  },
+  dtype: ({ params }) => params.dtype,
+  kernel: ({ params, indices, axis }, _, ctx) => {
+    const at = readInts(axis)[0]!;
+    const n = params.shape[at < 0 ? at + params.rank : at]!;
+    const bad = readInts(indices).findIndex((i) => i < 0 || i >= n);
+    if (bad >= 0)
+      throw new InvalidArgumentError(
+        `indices[${bad}] = ${readInts(indices)[bad]} is not in [0, ${n})`,
+        ctx.op,
+      );
+    return tfc.gather(params, indices, at);
+  },
+});
+/** Rows (slices along `axis`) of `params` picked by `indices`. @example gather(embeddings, ids) */
+export const gather = (
+  params: TensorInput,
+  indices: TensorInput,
+  opts: NameOpt & { axis?: number | Tensor } = {},
+): Tensor =>
+  GatherV2.apply(
+    { params: toTensor(params), indices: ints(indices, 'indices'), axis: ints(opts.axis ?? 0, 'axis') },
+    {},
+    { name: opts.name ?? 'GatherV2' },
+  );
+
+export const UnsortedSegmentSum = defineOp<'data' | 'segmentIds' | 'numSegments'>({
+  type: 'UnsortedSegmentSum',
+  inputs: ['data', 'segmentIds', 'numSegments'],
+  shape: ({ data, segmentIds, numSegments }) => {
+    requireDtype(segmentIds, INT, 'segment_ids');
+    requireDtype(numSegments, INT, 'num_segments');
+    const ids = segmentIds.shape;
+    const s = data.shape;
+    if (s === null || ids === null) return null;
+    if (!shapesCompatible(s.slice(0, ids.length), ids))
+      throw new ValueError(
+        `segment_ids shape ${formatShape(ids)} must be a prefix of data shape ${formatShape(s)}`,
+      );
+    return [constantValue(numSegments)?.[0] ?? null, ...s.slice(ids.length)];
+  },
+  dtype: ({ data }) => data.dtype,
+  kernel: ({ data, segmentIds, numSegments }) =>
+    tfc.tidy(() => {
+      const rows = tfc.reshape(data, [segmentIds.size, ...data.shape.slice(segmentIds.rank)]);
+      return tfc.unsortedSegmentSum(rows, tfc.reshape(segmentIds, [-1]), readInts(numSegments)[0]!);
+    }),
+});
+/** Sums the slices of `data` that share a segment id (negative ids are dropped). */
+export const unsortedSegmentSum = (
+  data: TensorInput,
+  segmentIds: TensorInput,
+  numSegments: number | Tensor,
+  opts: NameOpt = {},
+): Tensor =>
+  UnsortedSegmentSum.apply(
+    {
+      data: toTensor(data),
+      segmentIds: ints(segmentIds, 'segment_ids'),
+      numSegments: ints(numSegments, 'num_segments'),
+    },
+    {},
+    { name: opts.name ?? 'UnsortedSegmentSum' },
+  );
+
+// ---- one-hot, select ----------------------------------------------------------------------------
+
+export const OneHot = defineOp<'indices' | 'depth' | 'onValue' | 'offValue', { axis: number }>({
+  type: 'OneHot',
+  inputs: ['indices', 'depth', 'onValue', 'offValue'],
+  shape: ({ indices, depth }, { axis }) => {
+    requireDtype(indices, INT, 'indices');
+    requireDtype(depth, INT, 'depth');
+    const s = indices.shape;
+    if (s === null) return null;
+    const at = axis === -1 ? s.length : normalizeAxis(axis, s.length + 1);
+    const d = constantValue(depth)?.[0] ?? null;
+    if (d !== null && d < 0) throw new ValueError(`depth must be non-negative, got ${d}`);
+    return [...s.slice(0, at), d, ...s.slice(at)];
+  },
+  dtype: ({ onValue, offValue }) => sameDtype(onValue, offValue),
+  kernel: ({ indices, depth, onValue, offValue }, { axis }) =>
+    tfc.tidy(() => {
+      const on = onValue.dataSync()[0] as number;
+      const off = offValue.dataSync()[0] as number;
+      const y = tfc.oneHot(indices, readInts(depth)[0]!, on, off, onValue.dtype);
+      if (axis === -1 || axis === indices.rank) return y;
+      const perm = [...Array(indices.rank).keys()].map((i) => (i < axis ? i : i + 1));
+      perm.splice(axis, 0, indices.rank);
+      return tfc.transpose(y, perm);
+    }),
+});
+/**
+ * One-hot encoding of `indices` along a new `axis` (default last); out-of-range ids give all-off rows.
+ * @example oneHot(labels, 10) // float32 [batch, 10]
+ */
+export function oneHot(
+  indices: TensorInput,
+  depth: number | Tensor,
+  opts: NameOpt & { onValue?: TensorInput; offValue?: TensorInput; axis?: number; dtype?: DType } = {},
+): Tensor {
+  const given = [opts.onValue, opts.offValue].find((v) => v instanceof Object && !Array.isArray(v));
+  const dtype = opts.dtype ?? (given ? toTensor(given).dtype : 'float32');
+  return OneHot.apply(
+    {
+      indices: ints(indices, 'indices'),
+      depth: ints(depth, 'depth'),
+      onValue: toTensor(opts.onValue ?? 1, dtype, 'on_value'),
+      offValue: toTensor(opts.offValue ?? 0, dtype, 'off_value'),
+    },
+    { axis: opts.axis ?? -1 },
+    { name: opts.name ?? 'one_hot' },
+  );
+}
+
+export const Select = defineOp<'condition' | 't' | 'e'>({
+  type: 'Select',
+  inputs: ['condition', 't', 'e'],
+  shape: ({ condition, t, e }) => {
+    requireDtype(condition, ['bool'], 'condition');
+    if (!shapesCompatible(t.shape, e.shape))
+      throw new ValueError(
+        `t and e must have the same shape, got ${formatShape(t.shape)} and ${formatShape(e.shape)}`,
+      );
+    const s = mergeShapes(t.shape, e.shape);
+    const c = condition.shape;
+    if (c === null || s === null || c.length === 0) return s;
+    // A vector condition picks whole rows (first dimension) of t or e.
+    const want = c.length === 1 && s.length > 1 ? s.slice(0, 1) : s;
+    if (!shapesCompatible(c, want))
+      throw new ValueError(
+        `condition must be a scalar, a vector matching the first dimension of t, or have t's shape; got ${formatShape(c)} for t of shape ${formatShape(s)}`,
+      );
+    return mergeShapes(s, c.length === s.length ? c : [c[0]!, ...s.slice(1)]);
+  },
+  dtype: ({ t, e }) => sameDtype(t, e),
+  kernel: ({ condition, t, e }) =>
+    tfc.tidy(() => {
+      const rows = condition.rank === 1 && t.rank > 1;
+      const c = rows
+        ? tfc.reshape(condition, [condition.size, ...Array<number>(t.rank - 1).fill(1)])
+        : condition;
+      return tfc.where(c, t, e);
+    }),
+});
+/**
+ * Elements of `x` where `condition` is true, else of `y` (TF1's Select: same shapes, a scalar, or
+ * a vector condition choosing rows). @example where(greater(x, 0), x, zerosLike(x))
+ */
+export function where(condition: TensorInput, x: TensorInput, y: TensorInput, opts: NameOpt = {}): Tensor {
+  const [t, e] = toTensorPair(x, y);
+  return Select.apply({ condition: toTensor(condition, 'bool'), t, e }, {}, { name: opts.name ?? 'Select' });
+}

@@ -1,0 +1,474 @@
+import * as g from '@graphmode/graph';
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { runOnce } from '../../helpers.js';
+import { checkForward, type ForwardCase } from './harness.js';
+
+const i32 = (v: number | number[]) => g.constant(v, { dtype: 'int32' });
+const intVec = (t: tf.Tensor, v: readonly number[]) => tf.tensor1d(v as number[], 'int32');
+
+const cases: ForwardCase[] = [
+  // shape queries: `optimize: false` forces the kernels; the default folds to a Const.
+  {
+    name: 'shape',
+    inputs: [{ shape: [2, 3] }],
+    build: (x) => g.shape(x, { optimize: false }),
+    eager: (x) => intVec(x, x.shape),
+  },
+  {
+    name: 'shape folded',
+    inputs: [{ shape: [2, 3] }],
+    build: (x) => g.shape(x),
+    eager: (x) => intVec(x, x.shape),
+  },
+  {
+    name: 'shape unknown dim',
+    inputs: [{ shape: [4, 3], staticShape: [null, 3] }],
+    build: (x) => g.shape(x),
+    eager: (x) => intVec(x, x.shape),
+  },
+  {
+    name: 'size',
+    inputs: [{ shape: [2, 3] }],
+    build: (x) => g.size(x, { optimize: false }),
+    eager: (x) => tf.scalar(x.size, 'int32'),
+  },
+  {
+    name: 'rank unknown',
+    inputs: [{ shape: [2, 3, 1], staticShape: null }],
+    build: (x) => g.rank(x),
+    eager: (x) => tf.scalar(x.rank, 'int32'),
+  },
+  // reshapes
+  {
+    name: 'reshape',
+    inputs: [{ shape: [2, 3] }],
+    build: (x) => g.reshape(x, [3, 2]),
+    eager: (x) => tf.reshape(x, [3, 2]),
+  },
+  {
+    name: 'reshape -1',
+    inputs: [{ shape: [2, 6] }],
+    build: (x) => g.reshape(x, [-1, 3]),
+    eager: (x) => tf.reshape(x, [-1, 3]),
+  },
+  {
+    name: 'reshape -1 unknown batch',
+    inputs: [{ shape: [4, 6], staticShape: [null, 6] }],
+    build: (x) => g.reshape(x, [-1, 2, 3]),
+    eager: (x) => tf.reshape(x, [-1, 2, 3]),
+    staticShape: [null, 2, 3],
+  },
+  {
+    name: 'reshape to a dynamic shape',
+    inputs: [{ shape: [6] }, { shape: [2, 3], staticShape: [null, 3] }],
+    build: (x, y) => g.reshape(x, g.shape(y)),
+    eager: (x, y) => tf.reshape(x, y.shape),
+    staticShape: [null, 3],
+  },
+  {
+    name: 'reshape to shape(y)[1:] (partial folding)',
+    inputs: [{ shape: [12] }, { shape: [5, 3, 4], staticShape: [null, 3, 4] }],
+    build: (x, y) => g.reshape(x, g.stridedSlice(g.shape(y), [1], [3])),
+    eager: (x) => tf.reshape(x, [3, 4]),
+  },
+  {
+    name: 'expandDims 0',
+    inputs: [{ shape: [2, 3] }],
+    build: (x) => g.expandDims(x, 0),
+    eager: (x) => tf.expandDims(x, 0),
+  },
+  {
+    name: 'expandDims -1',
+    inputs: [{ shape: [2, 3] }],
+    build: (x) => g.expandDims(x, -1),
+    eager: (x) => tf.expandDims(x, 2),
+  },
+  {
+    name: 'squeeze all',
+    inputs: [{ shape: [1, 3, 1] }],
+    build: (x) => g.squeeze(x),
+    eager: (x) => tf.squeeze(x),
+  },
+  {
+    name: 'squeeze axis unknown dim',
+    inputs: [{ shape: [2, 1, 3], staticShape: [null, null, 3] }],
+    build: (x) => g.squeeze(x, { axis: [-2] }),
+    eager: (x) => tf.squeeze(x, [1]),
+    staticShape: [null, 3],
+  },
+  // permutations
+  {
+    name: 'transpose default',
+    inputs: [{ shape: [2, 3, 4] }],
+    build: (x) => g.transpose(x),
+    eager: (x) => tf.transpose(x),
+  },
+  {
+    name: 'transpose perm',
+    inputs: [{ shape: [2, 3, 4] }],
+    build: (x) => g.transpose(x, [1, 0, 2]),
+    eager: (x) => tf.transpose(x, [1, 0, 2]),
+  },
+  {
+    name: 'transpose by inverted perm',
+    inputs: [{ shape: [2, 3, 4] }],
+    build: (x) => g.transpose(x, g.invertPermutation([2, 0, 1])),
+    eager: (x) => tf.transpose(x, [1, 2, 0]),
+  },
+  {
+    name: 'invertPermutation kernel',
+    inputs: [{ shape: [4], dtype: 'int32', domain: [0, 0.5] }],
+    build: (z) => g.invertPermutation(g.add(z, [2, 0, 3, 1])),
+    eager: () => tf.tensor1d([1, 3, 0, 2], 'int32'),
+  },
+  // reverse, broadcast
+  {
+    name: 'reverse',
+    inputs: [{ shape: [2, 3, 4] }],
+    build: (x) => g.reverse(x, [0, -1]),
+    eager: (x) => tf.reverse(x, [0, 2]),
+  },
+  {
+    name: 'broadcastTo',
+    inputs: [{ shape: [3, 1] }],
+    build: (x) => g.broadcastTo(x, [2, 3, 4]),
+    eager: (x) => tf.broadcastTo(x, [2, 3, 4]),
+  },
+  {
+    name: 'broadcastTo dynamic shape',
+    inputs: [{ shape: [3] }, { shape: [5, 3], staticShape: [null, 3] }],
+    build: (x, y) => g.broadcastTo(x, g.shape(y)),
+    eager: (x, y) => tf.broadcastTo(x, y.shape),
+    staticShape: [null, 3],
+  },
+  // joins
+  {
+    name: 'concat',
+    inputs: [{ shape: [2, 3] }, { shape: [2, 1] }],
+    build: (a, b) => g.concat([a, b], 1),
+    eager: (a, b) => tf.concat([a, b], 1),
+  },
+  {
+    name: 'concat negative axis, unknown dims',
+    inputs: [
+      { shape: [2, 3], staticShape: [null, 3] },
+      { shape: [2, 2], staticShape: [2, null] },
+    ],
+    build: (a, b) => g.concat([a, b], -1),
+    eager: (a, b) => tf.concat([a, b], 1),
+    staticShape: [2, null],
+  },
+  {
+    name: 'concat int32, three parts',
+    inputs: [
+      { shape: [2], dtype: 'int32', domain: 'int' },
+      { shape: [1], dtype: 'int32', domain: 'int' },
+      { shape: [3], dtype: 'int32', domain: 'int' },
+    ],
+    build: (a, b, c) => g.concat([a, b, c], 0),
+    eager: (a, b, c) => tf.concat([a, b, c], 0),
+  },
+  {
+    name: 'stack',
+    inputs: [{ shape: [2, 3] }, { shape: [2, 3] }],
+    build: (a, b) => g.stack([a, b]),
+    eager: (a, b) => tf.stack([a, b]),
+  },
+  {
+    name: 'stack axis -1',
+    inputs: [{ shape: [2, 3] }, { shape: [2, 3] }, { shape: [2, 3] }],
+    build: (a, b, c) => g.stack([a, b, c], { axis: -1 }),
+    eager: (a, b, c) => tf.stack([a, b, c], 2),
+  },
+  {
+    name: 'unstack',
+    inputs: [{ shape: [3, 2] }],
+    build: (x) => g.unstack(x)[1]!,
+    eager: (x) => tf.unstack(x)[1]!,
+  },
+  {
+    name: 'unstack axis 1',
+    inputs: [{ shape: [3, 2, 4] }],
+    build: (x) => g.unstack(x, { axis: 1 })[0]!,
+    eager: (x) => tf.unstack(x, 1)[0]!,
+  },
+  {
+    name: 'split num',
+    inputs: [{ shape: [2, 6] }],
+    build: (x) => g.split(x, 3, 1)[2]!,
+    eager: (x) => tf.split(x, 3, 1)[2]!,
+  },
+  {
+    name: 'split sizes with -1',
+    inputs: [{ shape: [5, 2] }],
+    build: (x) => g.split(x, [1, -1], 0)[1]!,
+    eager: (x) => tf.split(x, [1, 4], 0)[1]!,
+  },
+  {
+    name: 'split unknown dim',
+    inputs: [{ shape: [4, 3], staticShape: [null, 3] }],
+    build: (x) => g.split(x, 2, 0)[0]!,
+    eager: (x) => tf.split(x, 2, 0)[0]!,
+    staticShape: [null, 3],
+  },
+  {
+    name: 'tile',
+    inputs: [{ shape: [2, 3] }],
+    build: (x) => g.tile(x, [2, 1]),
+    eager: (x) => tf.tile(x, [2, 1]),
+  },
+  {
+    name: 'pad',
+    inputs: [{ shape: [2, 3] }],
+    build: (x) =>
+      g.pad(x, [
+        [1, 0],
+        [0, 2],
+      ]),
+    eager: (x) =>
+      tf.pad(x, [
+        [1, 0],
+        [0, 2],
+      ]),
+  },
+  {
+    name: 'pad constantValues (PadV2)',
+    inputs: [{ shape: [2, 3] }],
+    build: (x) =>
+      g.pad(
+        x,
+        [
+          [0, 1],
+          [2, 0],
+        ],
+        { constantValues: 7 },
+      ),
+    eager: (x) =>
+      tf.pad(
+        x,
+        [
+          [0, 1],
+          [2, 0],
+        ],
+        7,
+      ),
+  },
+  // sources
+  {
+    name: 'fill',
+    inputs: [{ shape: [] }],
+    build: (v) => g.fill([2, 3], v),
+    eager: (v) => tf.fill([2, 3], v.dataSync()[0]!),
+  },
+  {
+    name: 'fill dynamic dims',
+    inputs: [{ shape: [2, 4], staticShape: [null, 4] }],
+    build: (x) => g.fill(g.shape(x), 1.5),
+    eager: (x) => tf.fill(x.shape, 1.5),
+    staticShape: [null, 4],
+  },
+  {
+    name: 'zeros int32',
+    inputs: [],
+    build: () => g.zeros([2, 3], { dtype: 'int32' }),
+    eager: () => tf.zeros([2, 3], 'int32'),
+  },
+  { name: 'zeros large (Fill)', inputs: [], build: () => g.zeros([40, 30]), eager: () => tf.zeros([40, 30]) },
+  {
+    name: 'ones of a mixed shape',
+    inputs: [{ shape: [3, 2], staticShape: [null, 2] }],
+    build: (x) => g.ones([g.gather(g.shape(x), 0), 4]),
+    eager: (x) => tf.ones([x.shape[0]!, 4]),
+    staticShape: [null, 4],
+  },
+  {
+    name: 'zerosLike',
+    inputs: [{ shape: [2, 3] }],
+    build: (x) => g.zerosLike(x),
+    eager: (x) => tf.zerosLike(x),
+  },
+  {
+    name: 'zerosLike (op)',
+    inputs: [{ shape: [2, 3], staticShape: [null, 3] }],
+    build: (x) => g.zerosLike(x),
+    eager: (x) => tf.zerosLike(x),
+    staticShape: [null, 3],
+  },
+  {
+    name: 'onesLike bool',
+    inputs: [{ shape: [2], domain: 'bool', staticShape: [null] }],
+    build: (x) => g.onesLike(x),
+    eager: (x) => tf.onesLike(x),
+    staticShape: [null],
+  },
+  { name: 'range(5)', inputs: [], build: () => g.range(5), eager: () => tf.range(0, 5, 1, 'int32') },
+  { name: 'range float', inputs: [], build: () => g.range(1, 2, 0.25), eager: () => tf.range(1, 2, 0.25) },
+  {
+    name: 'range down',
+    inputs: [],
+    build: () => g.range(10, 2, -3),
+    eager: () => tf.range(10, 2, -3, 'int32'),
+  },
+  {
+    name: 'range dynamic limit',
+    inputs: [{ shape: [4, 2], staticShape: [null, 2] }],
+    build: (x) => g.range(0, g.gather(g.shape(x), 0), 2),
+    eager: () => tf.range(0, 4, 2, 'int32'),
+    staticShape: [null],
+  },
+];
+
+describe('array ops: forward vs eager tfjs', () => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (_, c) => checkForward(c));
+});
+
+describe('array ops: BroadcastGradientArgs (TF bcast semantics)', () => {
+  // [2,3,4] vs [3,1] aligns as [1,3,1]: y sums axes 0 and 2; equal shapes sum nothing;
+  // all-ones dims are summed by both.
+  const rows: [number[], number[], number[], number[]][] = [
+    [[2, 3, 4], [3, 1], [], [0, 2]],
+    [[2, 3], [2, 3], [], []],
+    [[1, 1], [1], [0, 1], [0, 1]],
+    [[5, 1], [1, 7], [1], [0]],
+  ];
+  it.each(rows)('%j vs %j', (s0, s1, r0, r1) => {
+    const graph = new g.Graph();
+    const [a, b, pa] = graph.asDefault(() => {
+      const p = g.placeholder('int32', [s0.length]);
+      return [...g.broadcastGradientArgs(p, s1), p] as const;
+    });
+    const feeds = new Map([[pa, new g.NDArray('int32', [s0.length], Int32Array.from(s0))]]);
+    expect(Array.from(runOnce(graph, a, feeds).data)).toEqual(r0);
+    expect(Array.from(runOnce(graph, b, feeds).data)).toEqual(r1);
+    // and folded at build time when both shapes are constants
+    graph.asDefault(() => {
+      const [c0, c1] = g.broadcastGradientArgs(s0, s1);
+      expect(g.constantValue(c0)).toEqual(r0);
+      expect(g.constantValue(c1)).toEqual(r1);
+    });
+  });
+  it('fails on incompatible shapes, at build time when known', () => {
+    const graph = new g.Graph();
+    graph.asDefault(() => {
+      expect(() => g.broadcastGradientArgs([2, 3], [4])).toThrow(/Incompatible shapes.*\[2,3\] and \[4\]/);
+      const p = g.placeholder('int32', [2]);
+      const [r0] = g.broadcastGradientArgs(p, [4]);
+      const feeds = new Map([[p, new g.NDArray('int32', [2], Int32Array.from([2, 3]))]]);
+      expect(() => runOnce(graph, r0, feeds)).toThrow(g.InvalidArgumentError);
+    });
+  });
+});
+
+describe('array ops: static shapes and folding', () => {
+  it('reduces an unknown-rank tensor over all axes via range(rank(x))', () => {
+    const graph = new g.Graph();
+    const [x, y] = graph.asDefault(() => {
+      const x = g.placeholder('float32', null);
+      return [x, g.reduceSum(x)];
+    });
+    const v = new g.NDArray('float32', [2, 2], Float32Array.from([1, 2, 3, 4]));
+    expect(runOnce(graph, y, new Map([[x, v]])).item()).toBe(10);
+  });
+  it('folds int arithmetic, casts and gathers of partially known shapes', () => {
+    const graph = new g.Graph();
+    graph.asDefault(() => {
+      const x = g.placeholder('float32', [null, 3, 4]);
+      const s = g.shape(x);
+      expect(g.constantShape(s)).toEqual([null, 3, 4]);
+      expect(g.constantValue(g.gather(s, 2))).toEqual([4]);
+      expect(g.constantValue(g.sub(g.gather(s, [1, 2]), 1))).toEqual([2, 3]);
+      expect(g.constantValue(g.stridedSlice(s, [-1], [0], [1], { shrinkAxisMask: 1 }))).toEqual([4]);
+      expect(g.constantValue(g.cast(g.range(0, 3), 'float32'))).toEqual([0, 1, 2]);
+      expect(g.constantShape(g.stack([g.gather(s, 0), 5]))).toEqual([null, 5]);
+      expect(g.reshape(x, g.stack([-1, g.gather(s, 2)])).shape).toEqual([null, 4]);
+    });
+  });
+});
+
+describe('array ops: build-time errors', () => {
+  const graph = new g.Graph();
+  const within = (fn: () => void) => graph.asDefault(fn);
+  it('reshape names the element counts and shapes', () =>
+    within(() => {
+      const x = g.placeholder('float32', [2, 3], { name: 'x' });
+      expect(() => g.reshape(x, [4, 2])).toThrow(
+        /Reshape op 'Reshape(_\d+)?'.*Cannot reshape a tensor with 6 elements to shape \[4,2\] \(8 elements\).*x:0: float32\[2,3\]/,
+      );
+      expect(() => g.reshape(x, [-1, 4])).toThrow(/6 is not a multiple of 4/);
+      expect(() => g.reshape(x, [-1, -1])).toThrow(/only infer one dimension/);
+    }));
+  it('transpose checks the permutation', () =>
+    within(() => {
+      const x = g.placeholder('float32', [2, 3]);
+      expect(() => g.transpose(x, [0, 0])).toThrow(/perm \[0,0\] is not a permutation of 2 dimensions/);
+      expect(() => g.transpose(g.placeholder('float32', null))).toThrow(/unknown rank/);
+    }));
+  it('squeeze refuses a dimension that is not 1', () =>
+    within(() => {
+      expect(() => g.squeeze(g.placeholder('float32', [2, 3]), { axis: 1 })).toThrow(
+        /Can not squeeze dim\[1\].*got 3/,
+      );
+    }));
+  it('expandDims checks the axis range', () =>
+    within(() => {
+      expect(() => g.expandDims(g.placeholder('float32', [2, 3]), 4)).toThrow(
+        /axis 4 is out of range.*rank 3/,
+      );
+    }));
+  it('broadcastTo refuses incompatible targets', () =>
+    within(() => {
+      expect(() => g.broadcastTo(g.placeholder('float32', [3]), [2, 4])).toThrow(
+        /cannot broadcast \[3\] to \[2,4\]/,
+      );
+      expect(() => g.broadcastTo(g.placeholder('float32', [2, 3]), [3])).toThrow(/lower-rank/);
+    }));
+  it('concat, stack and split check shapes', () =>
+    within(() => {
+      const a = g.placeholder('float32', [2, 3], { name: 'a' });
+      expect(() => g.concat([a, g.placeholder('float32', [3, 3])], 1)).toThrow(
+        /dimensions other than axis 1 must match/,
+      );
+      expect(() => g.concat([a, g.placeholder('float32', [3])], 0)).toThrow(/same rank/);
+      expect(() => g.concat([a, a], 2)).toThrow(/axis 2 is out of range/);
+      expect(() => g.stack([a, g.placeholder('float32', [3, 2])])).toThrow(/same shape.*\[2,3\] and \[3,2\]/);
+      expect(() => g.split(a, 2, 1)).toThrow(/evenly divide the split dimension.*size = 3.*num_split 2/);
+      expect(() => g.split(a, [1, 1], 1)).toThrow(/do not add up/);
+      expect(() => g.unstack(g.placeholder('float32', [null, 2]))).toThrow(/Cannot infer num/);
+    }));
+  it('pad, tile, range and fill check their arguments', () =>
+    within(() => {
+      const a = g.placeholder('float32', [2, 3]);
+      expect(() => g.pad(a, [[1, 1]])).toThrow(/paddings must have shape \[rank, 2\]/);
+      expect(() =>
+        g.pad(a, [
+          [1, 1],
+          [-1, 0],
+        ]),
+      ).toThrow(/non-negative/);
+      expect(() => g.tile(a, [2])).toThrow(/one entry per dimension/);
+      expect(() => g.range(0, 5, 0)).toThrow(/delta != 0/);
+      expect(() => g.range(5, 0, 1)).toThrow(/start <= limit/);
+      expect(() => g.fill([[2]], 1)).toThrow(/must be rank 1/);
+    }));
+  it('shape-like arguments must be int32', () =>
+    within(() => {
+      const x = g.placeholder('float32', [2, 3]);
+      expect(() => g.reshape(x, g.placeholder('float32', [2]))).toThrow(g.TypeError);
+    }));
+  it('run-time squeeze of a non-1 dim is an InvalidArgumentError', () => {
+    const gr = new g.Graph();
+    const [x, y] = gr.asDefault(() => {
+      const x = g.placeholder('float32', [null]);
+      return [x, g.squeeze(x, { axis: 0 })];
+    });
+    expect(() => runOnce(gr, y, new Map([[x, new g.NDArray('float32', [2], new Float32Array(2))]]))).toThrow(
+      /Can not squeeze dim\[0\]/,
+    );
+  });
+  it('runs kernels on int32 inputs too', () => {
+    const gr = new g.Graph();
+    const y = gr.asDefault(() => g.transpose(i32([[1, 2, 3]])));
+    expect(runOnce(gr, y).toArray()).toEqual([[1], [2], [3]]);
+  });
+});
