@@ -1,2 +1,40 @@
-// (being written)
-export function registerCoreGradients(): void {}
+// Gradients of sources, identity-like and state ops (ops/core.ts, ops/state.ts).
+import {
+  CheckNumerics,
+  checkNumerics,
+  Identity,
+  PlaceholderWithDefault,
+  PreventGradient,
+} from '@graphmode/graph';
+import { LookupError } from '../gradients.js';
+import { defineGradient, notDifferentiable } from '../registry.js';
+
+export function registerCoreGradients(): void {
+  // dy passes through unchanged, sparse or not.
+  defineGradient(Identity, (_, dy) => ({ input: dy }), { sparseInput: true });
+  defineGradient(PlaceholderWithDefault, (_, dy) => ({ input: dy }));
+  // NaNs in the gradient are reported like NaNs in the forward value.
+  defineGradient(CheckNumerics, ({ attrs }, dy) => ({
+    tensor: checkNumerics(
+      dy,
+      `Not a number (NaN) or infinity (Inf) values detected in gradient. ${attrs.message}`,
+    ),
+  }));
+  defineGradient(PreventGradient, ({ op }) => {
+    throw new LookupError(
+      `Gradient explicitly disabled. Reason: ${op.name} (PreventGradient) is on the gradient path`,
+    );
+  });
+  notDifferentiable(
+    'StopGradient',
+    'Const',
+    'Placeholder',
+    'NoOp',
+    'VariableV2',
+    'Assign',
+    'AssignAdd',
+    'AssignSub',
+    'IsVariableInitialized',
+    'ReportUninitializedVariables',
+  );
+}
