@@ -1,0 +1,19 @@
+// Every op type in the registry has a gradient rule or is declared not differentiable.
+import { registeredGradients } from '@graphmode/autodiff';
+import { registeredOps } from '@graphmode/graph';
+import '@graphmode/train';
+import { describe, expect, it } from 'vitest';
+
+describe('gradient table completeness', () => {
+  it('covers every registered op type', () => {
+    const rules = registeredGradients();
+    const missing = [...registeredOps().keys()].filter((type) => !rules.has(type));
+    expect(missing, `op types with neither a rule nor notDifferentiable: ${missing.join(', ')}`).toEqual([]);
+  });
+
+  it('has no rule for an op type that does not exist', () => {
+    const ops = registeredOps();
+    const orphans = [...registeredGradients().keys()].filter((type) => !ops.has(type));
+    expect(orphans).toEqual([]);
+  });
+});
