@@ -1,0 +1,193 @@
+// The optimizers' update ops (TF's training_ops): each reads the variable and its slots through
+// the kernel context, computes TF's exact formula (core/kernels/training_ops.cc) and writes the
+// new values back. The output is the variable's new value. A dense op takes `grad` of the
+// variable's shape; its sparse twin takes `grad` rows plus `indices`, sums duplicate indices
+// first (as TF's `_apply_sparse_duplicate_indices` does before it calls the kernel) and applies
+// the same row formula to the touched rows only.
+import {
+  type DType,
+  defineOp,
+  FLOAT,
+  formatShape,
+  type KernelContext,
+  readRef,
+  refOp,
+  requireDtype,
+  requireRef,
+  type Shape,
+  shapesCompatible,
+  type Tensor,
+  ValueError,
+} from '@graphmode/graph';
+import * as tfc from '@tensorflow/tfjs-core';
+
+export interface ApplyAttrs {
+  useLocking: boolean;
+}
+export interface NesterovAttrs extends ApplyAttrs {
+  useNesterov: boolean;
+}
+
+type Values<N extends string> = Record<N, tfc.Tensor>;
+/** New values of the refs (the variable first) from the old ones, the hyperparameters and grad. */
+type Update<N extends string, A> = (v: Values<N>, attrs: A) => Partial<Values<N>>;
+
+function checkInputs(
+  ins: Record<string, Tensor>,
+  refs: readonly string[],
+  grad: string,
+  sparse: boolean,
+): Shape | null {
+  const v = ins.var!;
+  for (const r of refs) {
+    requireRef(ins[r]!, r);
+    if (!shapesCompatible(v.shape, ins[r]!.shape))
+      throw new ValueError(
+        `${r} must have the shape of var: ${formatShape(ins[r]!.shape)} vs ${formatShape(v.shape)}`,
+      );
+  }
+  for (const [name, t] of Object.entries(ins)) {
+    if (name === 'indices') continue;
+    requireDtype(t, FLOAT, name);
+    if (!refs.includes(name) && name !== grad && t.shape !== null && t.shape.length !== 0)
+      throw new ValueError(`${name} is not a scalar: ${formatShape(t.shape)}`);
+  }
+  const g = ins[grad]!;
+  if (!sparse) {
+    if (!shapesCompatible(v.shape, g.shape))
+      throw new ValueError(
+        `var and grad do not have the same shape: ${formatShape(v.shape)} vs ${formatShape(g.shape)}`,
+      );
+    return v.shape;
+  }
+  const idx = ins.indices!;
+  requireDtype(idx, ['int32'], 'indices');
+  if (idx.shape !== null && idx.shape.length !== 1)
+    throw new ValueError(`indices must be one-dimensional, got ${formatShape(idx.shape)}`);
+  if (v.shape !== null && v.shape.length === 0) throw new ValueError('var must be at least 1 dimensional');
+  if (g.shape !== null && v.shape !== null) {
+    const rows = g.shape.slice(1);
+    const first = idx.shape?.[0] ?? null;
+    if (
+      g.shape.length !== v.shape.length ||
+      !shapesCompatible(rows, v.shape.slice(1)) ||
+      !shapesCompatible([first], [g.shape[0]!])
+    )
+      throw new ValueError(
+        `grad must be indices-length rows of var: var ${formatShape(v.shape)}, grad ${formatShape(g.shape)}, indices ${formatShape(idx.shape)}`,
+      );
+  }
+  return v.shape;
+}
+
+/** Reads the refs, runs `compute` on the old values (disposing them) and stores the results. */
+function updateRefs<N extends string>(
+  ins: Values<N>,
+  names: readonly N[],
+  refs: readonly N[],
+  ctx: KernelContext,
+  compute: (v: Values<N>) => Partial<Values<N>>,
+): tfc.Tensor {
+  const vals = { ...ins } as Values<N>;
+  for (const r of refs) vals[r] = readRef(ctx, names.indexOf(r));
+  let next: Partial<Values<N>>;
+  try {
+    next = tfc.tidy(() => compute(vals));
+  } finally {
+    for (const r of refs) vals[r].dispose();
+  }
+  for (const r of refs) {
+    const t = next[r];
+    if (t !== undefined) ctx.writeVariable(refOp(ctx, names.indexOf(r)), t);
+  }
+  return tfc.clone(next['var' as N]!);
+}
+
+/** Defines a dense Apply op. `inputs` follow TF's order; `refs` are the variable and its slots. */
+export function applyOp<N extends string, A extends ApplyAttrs>(
+  type: string,
+  inputs: readonly N[],
+  refs: readonly N[],
+  update: Update<N, A>,
+  grad = 'grad',
+) {
+  return defineOp<N, A>({
+    type,
+    inputs,
+    refInputs: refs,
+    stateful: true,
+    shape: (ins) => checkInputs(ins as Record<string, Tensor>, refs, grad, false),
+    dtype: (): DType => 'float32',
+    kernel: (ins, attrs, ctx) => updateRefs(ins as Values<N>, inputs, refs, ctx, (v) => update(v, attrs)),
+  });
+}
+
+/** Unique indices (first-seen order) and, per original index, its position among them. */
+export function dedupIndices(
+  indices: Int32Array,
+  rows: number,
+  op: string,
+): { uniq: Int32Array; seg: Int32Array } {
+  const pos = new Map<number, number>();
+  const seg = new Int32Array(indices.length);
+  const uniq: number[] = [];
+  indices.forEach((ix, i) => {
+    if (ix < 0 || ix >= rows) throw new ValueError(`${op}: indices[${i}] = ${ix} is not in [0, ${rows})`);
+    let p = pos.get(ix);
+    if (p === undefined) pos.set(ix, (p = uniq.push(ix) - 1));
+    seg[i] = p;
+  });
+  return { uniq: Int32Array.from(uniq), seg };
+}
+
+/** Sums the rows of `grad` that share an index: [uniqueIndices (as [n,1]), summedRows]. */
+export function summedRows(
+  grad: tfc.Tensor,
+  indices: tfc.Tensor,
+  rows: number,
+  op: string,
+): [tfc.Tensor, tfc.Tensor] {
+  const { uniq, seg } = dedupIndices(indices.dataSync() as Int32Array, rows, op);
+  const where = tfc.tensor2d(uniq, [uniq.length, 1], 'int32');
+  if (uniq.length === seg.length) return [where, tfc.clone(grad)];
+  return [where, tfc.tidy(() => tfc.unsortedSegmentSum(grad, tfc.tensor1d(seg, 'int32'), uniq.length))];
+}
+
+/** The sparse twin of a dense Apply op: the same row formula on the (deduplicated) touched rows. */
+export function sparseApplyOp<N extends string, A extends ApplyAttrs>(
+  type: string,
+  inputs: readonly (N | 'indices')[],
+  refs: readonly N[],
+  update: Update<N, A>,
+) {
+  return defineOp<N | 'indices', A>({
+    type,
+    inputs,
+    refInputs: refs,
+    stateful: true,
+    shape: (ins) => checkInputs(ins as Record<string, Tensor>, refs, 'grad', true),
+    dtype: (): DType => 'float32',
+    kernel: (ins, attrs, ctx) => {
+      const all = ins as Values<N | 'indices'>;
+      const rows = ctx.op.inputs[0]!.shape![0]!;
+      const [where, grad] = summedRows(all['grad' as N], all.indices, rows, type);
+      try {
+        return updateRefs(all, inputs, refs, ctx, (old) => {
+          const gathered = { ...old, grad } as Values<N | 'indices'>;
+          const flat = where.reshape([-1]);
+          for (const r of refs) gathered[r] = tfc.gather(old[r], flat);
+          const fresh = update(gathered as Values<N>, attrs);
+          const out: Partial<Values<N | 'indices'>> = {};
+          for (const r of refs) {
+            const t = fresh[r];
+            if (t !== undefined) out[r] = tfc.tensorScatterUpdate(old[r], where, t);
+          }
+          return out;
+        });
+      } finally {
+        where.dispose();
+        grad.dispose();
+      }
+    },
+  });
+}

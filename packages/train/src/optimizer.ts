@@ -1,0 +1,242 @@
+// The optimizer base class (TF's training/optimizer.py): computeGradients (autodiff) plus
+// applyGradients, which creates slots, then emits one update op per variable (dense or sparse)
+// under '<Name>/update_<var>/', groups them and increments the global step after all of them.
+import { type Gradient, gradients, IndexedSlices } from '@graphmode/autodiff';
+import {
+  AssignAdd,
+  cast,
+  constant,
+  type Graph,
+  GraphKeys,
+  group,
+  type Operation,
+  Tensor,
+  TypeError,
+  tuple,
+  ValueError,
+  Variable,
+} from '@graphmode/graph';
+import { createNonSlot, createSlot } from './slots.js';
+
+export type GradAndVar = [Gradient | null, Variable];
+/** A hyperparameter: a number, a scalar tensor (e.g. a learning-rate schedule) or a function making one. */
+export type Hyperparameter = number | Tensor | Variable | (() => number | Tensor);
+
+export interface ComputeGradientsOptions {
+  varList?: readonly Variable[] | null;
+  gateGradients?: number;
+  aggregationMethod?: number;
+  colocateGradientsWithOps?: boolean;
+  gradLoss?: Tensor | null;
+}
+export interface ApplyGradientsOptions {
+  globalStep?: Variable | Tensor | null;
+  name?: string;
+}
+export interface MinimizeOptions extends ComputeGradientsOptions, ApplyGradientsOptions {}
+
+const VALID_DTYPES = ['float32'];
+function assertValidDtypes(ts: readonly (Tensor | Variable)[]): void {
+  for (const t of ts) {
+    if (!VALID_DTYPES.includes(t.dtype))
+      throw new ValueError(`Invalid type ${t.dtype} for ${t.name}, expected: [${VALID_DTYPES.join(', ')}].`);
+  }
+}
+
+const asOp = (x: Operation | Tensor): Operation => (x instanceof Tensor ? x.op : x);
+
+/** GATE_GRAPH: every gradient waits for all of them (TF's control_flow_ops.tuple). */
+function gateAll(grads: readonly (Gradient | null)[]): (Gradient | null)[] {
+  const dense = grads.map((g) => (g instanceof IndexedSlices ? g.values : g));
+  const gated = tuple(dense);
+  return grads.map((g, i) =>
+    g instanceof IndexedSlices ? new IndexedSlices(gated[i]!, g.indices, g.denseShape) : gated[i]!,
+  );
+}
+
+export abstract class Optimizer {
+  static readonly GATE_NONE = 0;
+  static readonly GATE_OP = 1;
+  static readonly GATE_GRAPH = 2;
+
+  private readonly slots = new Map<string, Map<Variable, Variable>>();
+  private readonly nonSlots = new Map<Graph, Map<string, Variable>>();
+
+  protected constructor(
+    readonly useLocking: boolean,
+    readonly name: string,
+  ) {
+    if (!name) throw new ValueError('Must specify the optimizer name');
+  }
+
+  /**
+   * Gradients of `loss` for each variable of `varList` (default: the trainable variables).
+   * @example const gv = opt.computeGradients(loss); const step = opt.applyGradients(gv);
+   */
+  computeGradients(loss: Tensor, opts: ComputeGradientsOptions = {}): GradAndVar[] {
+    const gate = opts.gateGradients ?? Optimizer.GATE_OP;
+    if (gate !== Optimizer.GATE_NONE && gate !== Optimizer.GATE_OP && gate !== Optimizer.GATE_GRAPH) {
+      throw new ValueError(
+        `gate_gradients must be one of: Optimizer.GATE_NONE, Optimizer.GATE_OP, Optimizer.GATE_GRAPH.  Not ${gate}`,
+      );
+    }
+    assertValidDtypes([loss]);
+    if (opts.gradLoss) assertValidDtypes([opts.gradLoss]);
+    const varList = opts.varList
+      ? [...opts.varList]
+      : loss.graph.getCollection<Variable>(GraphKeys.TRAINABLE_VARIABLES);
+    if (varList.length === 0) throw new ValueError('No variables to optimize.');
+    for (const v of varList) {
+      if (!(v instanceof Variable)) throw new TypeError(`Trying to optimize unsupported type ${String(v)}`);
+    }
+    let grads = loss.graph.asDefault(() =>
+      gradients(loss, varList, {
+        ...(opts.gradLoss ? { gradYs: [opts.gradLoss] } : {}),
+        gateGradients: gate === Optimizer.GATE_OP,
+        ...(opts.aggregationMethod !== undefined ? { aggregationMethod: opts.aggregationMethod } : {}),
+        colocateGradientsWithOps: opts.colocateGradientsWithOps ?? false,
+      }),
+    );
+    if (gate === Optimizer.GATE_GRAPH) grads = loss.graph.asDefault(() => gateAll(grads));
+    const pairs = grads.map((g, i): GradAndVar => [g, varList[i]!]);
+    assertValidDtypes(pairs.filter(([g]) => g !== null).map(([, v]) => v));
+    return pairs;
+  }
+
+  /**
+   * One op applying every non-null gradient, then (when given) incrementing `globalStep`.
+   * It is added to GraphKeys.TRAIN_OP.
+   */
+  applyGradients(gradsAndVars: readonly GradAndVar[], opts: ApplyGradientsOptions = {}): Operation {
+    if (gradsAndVars.length === 0) throw new ValueError('No variables provided.');
+    for (const [g, v] of gradsAndVars) {
+      if (g !== null && !(g instanceof Tensor) && !(g instanceof IndexedSlices))
+        throw new TypeError(`Gradient must be a Tensor, IndexedSlices, or None: ${String(g)}`);
+      if (!(v instanceof Variable)) throw new TypeError(`Trying to update unsupported type ${String(v)}`);
+    }
+    const withGrad = gradsAndVars.filter((p): p is [Gradient, Variable] => p[0] !== null);
+    if (withGrad.length === 0) {
+      const names = gradsAndVars.map(([, v]) => `'${v.toString()}'`).join(', ');
+      throw new ValueError(`No gradients provided for any variable: [${names}].`);
+    }
+    const graph = withGrad[0]![1].graph;
+    return graph.asDefault(() => {
+      graph.controlDependencies(null, () => this.createSlots(withGrad.map(([, v]) => v)));
+      return graph.nameScope(opts.name ?? this.name, (scope) => {
+        this.prepare();
+        const updates = withGrad.map(([g, v]) =>
+          graph.nameScope(`update_${v.op.name}`, () =>
+            graph.colocateWith(v.op, () =>
+              asOp(g instanceof IndexedSlices ? this.applySparse(g, v) : this.applyDense(g, v)),
+            ),
+          ),
+        );
+        const step = opts.globalStep ?? null;
+        let applied: Operation;
+        if (step === null) applied = this.finish(updates, scope);
+        else {
+          const done = this.finish(updates, 'update');
+          const ref = globalStepRef(step);
+          applied = graph.controlDependencies([done], () =>
+            graph.colocateWith(ref.op, () =>
+              AssignAdd.applyOp({ ref, value: constant(1, { dtype: ref.dtype }) }, {}, { name: scope }),
+            ),
+          );
+        }
+        const trainOps = graph.getCollectionRef<Operation>(GraphKeys.TRAIN_OP);
+        if (!trainOps.includes(applied)) trainOps.push(applied);
+        return applied;
+      });
+    });
+  }
+
+  /** computeGradients then applyGradients. @example const step = opt.minimize(loss, { globalStep }); */
+  minimize(loss: Tensor, opts: MinimizeOptions = {}): Operation {
+    const gv = this.computeGradients(loss, opts);
+    if (gv.every(([g]) => g === null)) {
+      throw new ValueError(
+        'No gradients provided for any variable, check your graph for ops that do not support gradients, ' +
+          `between variables [${gv.map(([, v]) => `'${v.toString()}'`).join(', ')}] and loss ${loss.toString()}.`,
+      );
+    }
+    const apply: ApplyGradientsOptions = {};
+    if (opts.globalStep !== undefined) apply.globalStep = opts.globalStep;
+    if (opts.name !== undefined) apply.name = opts.name;
+    return this.applyGradients(gv, apply);
+  }
+
+  /** The slot `name` of `v` (e.g. Momentum's 'momentum', Adam's 'm' and 'v'), or null. */
+  getSlot(v: Variable, name: string): Variable | null {
+    return this.slots.get(name)?.get(v) ?? null;
+  }
+  /** The slot names this optimizer has created, sorted. */
+  getSlotNames(): string[] {
+    return [...this.slots.keys()].sort();
+  }
+  /** Every slot and non-slot variable this optimizer created in `graph`. */
+  variables(graph?: Graph): Variable[] {
+    const all = [...this.slots.values()].flatMap((m) => [...m.values()]);
+    for (const [g, m] of this.nonSlots) all.push(...(graph === undefined || g === graph ? m.values() : []));
+    return all.filter((v) => graph === undefined || v.graph === graph);
+  }
+
+  // ---- what subclasses implement --------------------------------------------------------------
+  /** Creates the slots (and non-slot variables) the update ops need. */
+  protected createSlots(_vars: readonly Variable[]): void {}
+  /** Converts hyperparameters to tensors, inside the apply name scope. */
+  protected prepare(): void {}
+  protected abstract applyDense(grad: Tensor, v: Variable): Operation | Tensor;
+  /** `grad` may hold duplicate indices: the sparse kernels sum them before updating. */
+  protected abstract applySparse(grad: IndexedSlices, v: Variable): Operation | Tensor;
+  /** Groups the update ops under `name` (Adam also advances its beta powers here). */
+  protected finish(updates: readonly Operation[], name: string): Operation {
+    return groupOps(updates, name);
+  }
+
+  // ---- helpers for subclasses -----------------------------------------------------------------
+  protected slot(v: Variable, name: string): Variable {
+    const s = this.getSlot(v, name);
+    if (!s) throw new ValueError(`${this.name}: no slot '${name}' for ${v.toString()}`);
+    return s;
+  }
+  /** A slot filled with `fill` (0 = TF's zeros slot), created once per variable. */
+  protected makeSlot(v: Variable, name: string, fill: number, opName = this.name): Variable {
+    let named = this.slots.get(name);
+    if (!named) this.slots.set(name, (named = new Map()));
+    let s = named.get(v);
+    const initName = fill === 0 ? 'zeros' : fill === 1 ? 'ones' : 'Const';
+    if (!s) named.set(v, (s = createSlot(v, fill, opName, initName)));
+    return s;
+  }
+  /** A per-graph optimizer variable such as Adam's beta1_power, created once. */
+  protected makeNonSlot(initial: number | Tensor, name: string, colocate: Variable): Variable {
+    let m = this.nonSlots.get(colocate.graph);
+    if (!m) this.nonSlots.set(colocate.graph, (m = new Map()));
+    let v = m.get(name);
+    if (!v) m.set(name, (v = createNonSlot(initial, name, colocate)));
+    return v;
+  }
+  protected getNonSlot(name: string, graph: Graph): Variable {
+    const v = this.nonSlots.get(graph)?.get(name);
+    if (!v) throw new ValueError(`${this.name}: non-slot variable '${name}' was not created`);
+    return v;
+  }
+  /** A hyperparameter as a float32 tensor named `name` (functions are called now). */
+  protected hyper(value: Hyperparameter, name: string): Tensor {
+    const v = typeof value === 'function' ? value() : value;
+    if (v instanceof Tensor) return cast(v, 'float32');
+    if (v instanceof Variable) return cast(v.value(), 'float32');
+    return constant(v, { dtype: 'float32', name });
+  }
+}
+
+function globalStepRef(step: Variable | Tensor): Tensor {
+  const ref = step instanceof Variable ? step.ref() : step;
+  if (ref.op.type !== 'VariableV2')
+    throw new TypeError(`globalStep must be a Variable (or its reference), got ${ref.toString()}`);
+  return ref;
+}
+
+/** TF's group() on the ops' graph. A name ending in '/' is taken verbatim. */
+export const groupOps = (ops: readonly Operation[], name: string): Operation =>
+  ops[0]!.graph.asDefault(() => group(...ops, { name }));
