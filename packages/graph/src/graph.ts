@@ -44,10 +44,13 @@ export class Tensor {
 }
 
 const LIBRARY_FRAME = /[\\/](packages[\\/](graph|autodiff|train)[\\/]src|node_modules)[\\/]|node:internal/;
+// Library frames (builder -> scopes -> createOp) can be deep; keep enough to reach the user's.
+const SITE_FRAMES = 40;
 
 /** One node of the graph. Immutable after creation except for control inputs TF lets you add. */
 export class Operation<A extends object = object> {
-  readonly outputs: Tensor[] = [];
+  /** @internal filled by Graph.createOp right after construction */
+  readonly _outputs: Tensor[] = [];
   private readonly site: { stack?: string };
   constructor(
     readonly graph: Graph,
@@ -62,10 +65,16 @@ export class Operation<A extends object = object> {
   ) {
     // Capturing a structured trace is cheap; V8 only formats it if `creationSite` is read.
     this.site = {};
-    Error.captureStackTrace(this.site);
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = SITE_FRAMES;
+    Error.captureStackTrace(this.site, Graph.prototype.createOp);
+    Error.stackTraceLimit = limit;
   }
   get type(): string {
     return this.def.type;
+  }
+  get outputs(): readonly Tensor[] {
+    return this._outputs;
   }
   get controlInputs(): readonly Operation[] {
     return this._controlInputs;
@@ -76,9 +85,18 @@ export class Operation<A extends object = object> {
     const user = lines.find((l) => !LIBRARY_FRAME.test(l)) ?? lines[lines.length - 1] ?? '';
     return user.trim().replace(/^at /, '');
   }
-  /** Adds a control input after creation (TF's `_add_control_inputs`); invalidates cached plans. */
+  /** Adds control inputs after creation (TF's `_add_control_inputs`); invalidates cached plans. */
   addControlInputs(ops: readonly Operation[]): void {
-    for (const op of ops) if (!this._controlInputs.includes(op)) this._controlInputs.push(op);
+    for (const op of ops) {
+      this.graph.checkSameGraph(op, `addControlInputs to '${this.name}'`);
+      if (op.id >= this.id) {
+        // Creation order is the run order; a later op as control input would break it.
+        throw new ValueError(
+          `addControlInputs: '${op.name}' was created after '${this.name}' and cannot be its control input`,
+        );
+      }
+      if (!this._controlInputs.includes(op)) this._controlInputs.push(op);
+    }
     this.graph.bumpVersion();
   }
   toString(): string {
@@ -88,6 +106,7 @@ export class Operation<A extends object = object> {
 
 interface ControlController {
   readonly deps: readonly Operation[];
+  /** Ops created inside this block (TF's `_seen_nodes`). */
   readonly seen: Set<Operation>;
 }
 
@@ -103,7 +122,7 @@ export class Graph {
   private readonly collections = new Map<string, unknown[]>();
   private nameStack = '';
   private controlStack: ControlController[] = [];
-  private deviceStack: string[] = [];
+  private currentDevice = '';
   private colocationStack: string[][] = [];
   private _finalized = false;
   private _version = 0;
@@ -138,6 +157,9 @@ export class Graph {
   }
 
   getOperationByName(name: string): Operation {
+    if (name.includes(':')) {
+      throw new ValueError(`Name '${name}' appears to refer to a Tensor, not a Operation.`);
+    }
     const op = this.byName.get(name);
     if (!op) {
       throw new NotFoundError(`The name '${name}' refers to an Operation not in the graph.`);
@@ -237,13 +259,24 @@ export class Graph {
     }
   }
 
-  /** Ops created inside `fn` run after `deps` (null clears the enclosing dependencies). */
+  /**
+   * Ops created inside `fn` run after `deps`; null clears the enclosing dependencies. Deps already
+   * imposed by an enclosing block are not repeated (TF's `control_dependencies`).
+   */
   controlDependencies<T>(deps: readonly (Operation | Tensor)[] | null, fn: () => T): T {
     const saved = this.controlStack;
     if (deps === null) this.controlStack = [];
     else {
-      const ops = deps.map((d) => (d instanceof Tensor ? d.op : d));
-      for (const op of ops) this.checkSameGraph(op, 'controlDependencies');
+      const current = new Set(saved.flatMap((c) => c.deps));
+      const ops: Operation[] = [];
+      for (const d of deps) {
+        const op = d instanceof Tensor ? d.op : d;
+        if (!(op instanceof Operation)) {
+          throw new TypeError(`controlDependencies: ${String(d)} is not an Operation or Tensor`);
+        }
+        this.checkSameGraph(op, 'controlDependencies');
+        if (!current.has(op)) current.add(op), ops.push(op);
+      }
       this.controlStack = [...saved, { deps: ops, seen: new Set() }];
     }
     try {
@@ -253,30 +286,42 @@ export class Graph {
     }
   }
 
-  /** Ops created inside `fn` get this device string (TF's `tf.device`). */
+  /**
+   * Ops created inside `fn` get this device string (TF's `tf.device`): a spec replaces the
+   * enclosing one, '' keeps it, null clears it.
+   */
   device<T>(spec: string | null, fn: () => T): T {
-    this.deviceStack.push(spec ?? '');
+    const saved = this.currentDevice;
+    if (spec !== '') this.currentDevice = spec ?? '';
     try {
       return fn();
     } finally {
-      this.deviceStack.pop();
+      this.currentDevice = saved;
     }
   }
 
-  /** Ops created inside `fn` are colocated with `target` (TF's `colocate_with`). */
+  /**
+   * Ops created inside `fn` are colocated with `target` (TF's `colocate_with`): they share its
+   * colocation groups ('loc:@name') and device. Null clears the enclosing colocation.
+   */
   colocateWith<T>(target: Operation | Tensor | null, fn: () => T): T {
     const op = target instanceof Tensor ? target.op : target;
-    const groups = op ? (op.colocationGroups.length ? [...op.colocationGroups] : [`loc:@${op.name}`]) : [];
-    this.colocationStack.push(groups);
-    const device = op?.device ?? null;
+    const saved = this.colocationStack;
+    if (op === null) this.colocationStack = [];
+    else {
+      this.checkSameGraph(op, 'colocateWith');
+      const groups = op.colocationGroups.length ? [...op.colocationGroups] : [`loc:@${op.name}`];
+      this.colocationStack = [...saved, groups];
+    }
     try {
-      return device === null ? fn() : this.device(device, fn);
+      return op === null ? fn() : this.device(op.device || null, fn);
     } finally {
-      this.colocationStack.pop();
+      this.colocationStack = saved;
     }
   }
 
-  private checkSameGraph(op: Operation, what: string): void {
+  /** @internal */
+  checkSameGraph(op: Operation, what: string): void {
     if (op.graph !== this) {
       throw new ValueError(`${what}: ${op} is from a different Graph than the one being built`);
     }
@@ -306,11 +351,11 @@ export class Graph {
       freeze(inputs.slice()),
       this.controlInputsFor(inputs),
       freeze(attrs, true),
-      this.deviceStack.findLast((d) => d !== '') ?? '',
-      this.colocationStack.flat(),
+      this.currentDevice,
+      this.colocationGroups(),
     );
     outputs.forEach((o, i) => {
-      op.outputs.push(new Tensor(op, i, o.dtype, o.shape === null ? null : freeze([...o.shape])));
+      op._outputs.push(new Tensor(op, i, o.dtype, o.shape === null ? null : freeze([...o.shape])));
     });
     for (const t of inputs) t.consumers.push(op);
     for (const c of this.controlStack) c.seen.add(op);
@@ -324,17 +369,28 @@ export class Graph {
     if (!requested.endsWith('/')) return this.uniqueName(requested);
     const name = requested.slice(0, -1);
     if (this.byName.has(name)) throw new ValueError(`Duplicate node name in graph: '${name}'`);
+    const key = name.toLowerCase();
+    if (!this.namesInUse.has(key)) this.namesInUse.set(key, 1);
     return name;
   }
 
+  private colocationGroups(): readonly string[] {
+    const stack = this.colocationStack;
+    if (stack.length === 0) return [];
+    return stack.length === 1 ? stack[0]! : [...new Set(stack.flat())].sort();
+  }
+
+  // TF's `_control_dependencies_for_inputs`: a block whose ops already feed this op (an input
+  // created inside it) is skipped, since that input already waits for the block's deps.
   private controlInputsFor(inputs: readonly Tensor[]): Operation[] {
-    const result: Operation[] = [];
-    for (const c of this.controlStack) {
-      // An input built inside this block already waits for its deps (TF's domination rule).
+    const stack = this.controlStack;
+    if (stack.length === 0) return [];
+    const result = new Set<Operation>();
+    for (const c of stack) {
       if (inputs.some((t) => c.seen.has(t.op))) continue;
-      for (const d of c.deps) if (!result.includes(d) && !inputs.some((t) => t.op === d)) result.push(d);
+      for (const d of c.deps) if (!inputs.some((t) => t.op === d)) result.add(d);
     }
-    return result;
+    return [...result];
   }
 }
 

@@ -65,24 +65,28 @@ export class Variable {
   /** @example const step = w.assign(add(w, 1)); */
   assign(v: TensorInput, opts: NameOpt = {}): Tensor {
     return Assign.apply(
-      { ref: this.ref(), value: toTensor(v, this.dtype) },
+      { ref: this.ref(), value: this.convert(v) },
       { validateShape: true },
       { name: opts.name ?? 'Assign' },
     );
   }
   assignAdd(v: TensorInput, opts: NameOpt = {}): Tensor {
     return AssignAdd.apply(
-      { ref: this.ref(), value: toTensor(v, this.dtype) },
+      { ref: this.ref(), value: this.convert(v) },
       {},
       { name: opts.name ?? 'AssignAdd' },
     );
   }
   assignSub(v: TensorInput, opts: NameOpt = {}): Tensor {
     return AssignSub.apply(
-      { ref: this.ref(), value: toTensor(v, this.dtype) },
+      { ref: this.ref(), value: this.convert(v) },
       {},
       { name: opts.name ?? 'AssignSub' },
     );
+  }
+  // Plain values become constants in this variable's graph, like TF's assign.
+  private convert(v: TensorInput): Tensor {
+    return this.graph.asDefault(() => toTensor(v, this.dtype));
   }
   /** A bool scalar: has this variable been initialized in the running session? */
   isInitialized(opts: NameOpt = {}): Tensor {
@@ -107,27 +111,30 @@ export class Variable {
 export function variable(initialValue: TensorInput | (() => Tensor), opts: VariableOptions = {}): Variable {
   const graph = getDefaultGraph();
   const trainable = opts.trainable ?? true;
-  const v = graph.nameScope(opts.name ?? 'Variable', (scope) => {
-    const init =
-      typeof initialValue === 'function'
-        ? graph.nameScope('Initializer', () => toTensor(initialValue(), opts.dtype))
-        : toTensor(initialValue, opts.dtype, 'initial_value');
-    if (!isFullyDefined(init.shape)) {
-      throw new ValueError(
-        `variable '${scope.slice(0, -1)}': initial value must have a fully defined shape, got ${formatShape(init.shape)}`,
-      );
-    }
-    const varOp = VariableV2.applyOp({}, { dtype: init.dtype, shape: init.shape }, { name: scope });
-    const ref = varOp.outputs[0]!;
-    return graph.colocateWith(varOp, () => {
-      const initializer = Assign.applyOp(
-        { ref, value: init },
-        { validateShape: opts.validateShape ?? true },
-        { name: 'Assign' },
-      );
-      return new Variable(varOp, initializer, init, identity(ref, { name: 'read' }), trainable);
-    });
-  });
+  // TF's init_scope: a variable's ops never inherit the control dependencies around them.
+  const v = graph.controlDependencies(null, () =>
+    graph.nameScope(opts.name ?? 'Variable', (scope) => {
+      const init =
+        typeof initialValue === 'function'
+          ? graph.nameScope('Initializer', () => toTensor(initialValue(), opts.dtype))
+          : toTensor(initialValue, opts.dtype, 'initial_value');
+      if (!isFullyDefined(init.shape)) {
+        throw new ValueError(
+          `variable '${scope.slice(0, -1)}': initial value must have a fully defined shape, got ${formatShape(init.shape)}`,
+        );
+      }
+      const varOp = VariableV2.applyOp({}, { dtype: init.dtype, shape: init.shape }, { name: scope });
+      const ref = varOp.outputs[0]!;
+      return graph.colocateWith(varOp, () => {
+        const initializer = Assign.applyOp(
+          { ref, value: init },
+          { validateShape: opts.validateShape ?? true },
+          { name: 'Assign' },
+        );
+        return new Variable(varOp, initializer, init, identity(ref, { name: 'read' }), trainable);
+      });
+    }),
+  );
   const collections = [...(opts.collections ?? [GraphKeys.GLOBAL_VARIABLES])];
   if (trainable && !collections.includes(GraphKeys.TRAINABLE_VARIABLES))
     collections.push(GraphKeys.TRAINABLE_VARIABLES);

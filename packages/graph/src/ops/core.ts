@@ -41,13 +41,14 @@ export function toTensor(x: TensorInput, dtype?: DType, name?: string): Tensor {
 export function toTensorPair(a: TensorInput, b: TensorInput): [Tensor, Tensor] {
   const aIsSym = a instanceof Tensor || isTensorSource(a);
   const bIsSym = b instanceof Tensor || isTensorSource(b);
+  // The constant goes into the symbolic operand's graph, which need not be the default one.
   if (aIsSym && !bIsSym) {
     const ta = toTensor(a);
-    return [ta, toTensor(b, ta.dtype)];
+    return [ta, ta.graph.asDefault(() => toTensor(b, ta.dtype))];
   }
   if (bIsSym && !aIsSym) {
     const tb = toTensor(b);
-    return [toTensor(a, tb.dtype), tb];
+    return [tb.graph.asDefault(() => toTensor(a, tb.dtype)), tb];
   }
   return [toTensor(a), toTensor(b)];
 }
@@ -71,6 +72,8 @@ export function constant(
   opts: { dtype?: DType; shape?: readonly number[]; name?: string } = {},
 ): Tensor {
   let nd = NDArray.from(value, opts.dtype);
+  // The graph owns its constants: a caller's NDArray may be mutated later.
+  if (nd === value) nd = new NDArray(nd.dtype, [...nd.shape], nd.data.slice());
   if (opts.shape) {
     const n = opts.shape.reduce((a, b) => a * b, 1);
     if (nd.size === 1 && n !== 1) nd = new NDArray(nd.dtype, [...opts.shape], fillData(nd, n));
@@ -102,9 +105,10 @@ export const Placeholder = defineOp<never, { dtype: DType; shape: Shape | null }
   },
 });
 
+// TF's PlaceholderOp wording: the shape is only printed when its rank is known and non-zero.
 export const unfedMessage = (t: Tensor, dtype: DType, shape: Shape | null): string =>
   `You must feed a value for placeholder tensor '${t.op.name}' with dtype ${dtype}` +
-  (shape === null ? '' : ` and shape ${formatShape(shape)}`);
+  (shape === null || shape.length === 0 ? '' : ` and shape ${formatShape(shape)}`);
 
 /**
  * A value that must be fed at run time. `shape` may hold `null` for unknown dims; omit it for

@@ -1,18 +1,33 @@
 // An execution plan for one (feeds, fetches) signature: the ops the fetches need (pruned through
 // data and control edges, stopping at fed tensors), in creation order, with a slot per live value
-// and, per step, the slots whose last reader it is.
+// and everything the run loop needs per step precomputed, so the loop itself allocates little.
 
 import type { DType, Shape } from '../dtype.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Operation, Tensor } from '../graph.js';
+import type { OpDef } from '../op_def.js';
 import { unfedMessage } from '../ops/core.js';
+import { VariableV2 } from '../ops/state.js';
+
+/** How a step obtains input k. */
+export const VALUE = 0; // from its slot
+export const REF = 1; // a variable reference: the kernel gets nothing and uses the store
+export const VARIABLE = 2; // the variable's value, read from the store when the step runs
 
 export interface Step {
   readonly op: Operation;
-  /** Slot of each input, in input order. */
+  readonly def: OpDef;
+  readonly attrs: object;
+  /** Slot of each input (VALUE inputs), in input order; -1 for the others. */
   readonly inputs: readonly number[];
+  /** VALUE, REF or VARIABLE per input. */
+  readonly kinds: readonly number[];
+  /** True when some input is VARIABLE (its fresh read is freed after the step). */
+  readonly readsVariables: boolean;
   /** Slot of each output, or -1 when nobody reads it (freed at once). */
   readonly outputs: readonly number[];
+  /** Static shape to check each output against; null when it says nothing (unknown rank). */
+  readonly checks: readonly (Shape | null)[];
   /** Slots whose last reader is this step. */
   readonly free: readonly number[];
 }
@@ -24,29 +39,22 @@ export interface Plan {
   readonly graphVersion: number;
 }
 
+// Variables are not steps: their value lives in the session, and each consumer reads it when it
+// runs, so an update ordered before the consumer (by control dependencies) is seen, as in TF.
+export const readsVariable = (t: Tensor, fed: ReadonlySet<Tensor>): boolean =>
+  t.op.def === VariableV2 && !fed.has(t);
+
 /** Prunes, orders and allocates slots. Throws when a needed placeholder is not fed. */
 export function makePlan(
   fetchTensors: readonly Tensor[],
   fetchOps: readonly Operation[],
   fed: ReadonlySet<Tensor>,
+  graphVersion: number,
 ): Plan {
-  const needed = collectNeeded(fetchTensors, fetchOps, fed);
-  const ops = [...needed].sort((a, b) => a.id - b.id);
-  const missing = ops.filter((op) => op.type === 'Placeholder' && !fed.has(op.outputs[0]!));
-  if (missing.length) {
-    const first = missing[0]!;
-    const attrs = first.attrs as { dtype: DType; shape: Shape | null };
-    throw new InvalidArgumentError(
-      `${unfedMessage(first.outputs[0]!, attrs.dtype, attrs.shape)}` +
-        (missing.length > 1
-          ? ` (also unfed: ${missing
-              .slice(1)
-              .map((o) => `'${o.name}'`)
-              .join(', ')})`
-          : ''),
-      first,
-    );
-  }
+  const ops = [...collectNeeded(fetchTensors, fetchOps, fed)]
+    .filter((op) => op.def !== VariableV2)
+    .sort((a, b) => a.id - b.id);
+  checkPlaceholdersFed(ops, fed);
 
   const slotOf = new Map<Tensor, number>();
   const slot = (t: Tensor): number => {
@@ -55,26 +63,49 @@ export function makePlan(
     return s;
   };
   for (const t of fed) slot(t);
-  for (const t of fetchTensors) slot(t);
+  for (const t of fetchTensors) if (!readsVariable(t, fed)) slot(t);
   const lastReader = new Map<number, number>();
-  ops.forEach((op, i) => {
-    for (const t of op.inputs) lastReader.set(slot(t), i);
-  });
+  const kindsOf = ops.map((op, i) =>
+    op.inputs.map((t, k) => {
+      if (op.def.isRefInput(k)) return REF;
+      if (readsVariable(t, fed)) return VARIABLE;
+      lastReader.set(slot(t), i);
+      return VALUE;
+    }),
+  );
   // Fetched values survive the loop: they are converted, then freed, after the last step.
-  for (const t of fetchTensors) lastReader.delete(slotOf.get(t)!);
+  for (const t of fetchTensors) if (slotOf.has(t)) lastReader.delete(slotOf.get(t)!);
 
   const freeAt: number[][] = ops.map(() => []);
   for (const [s, i] of lastReader) freeAt[i]!.push(s);
   const steps = ops.map((op, i): Step => {
-    const outputs = op.outputs.map((t) => (fed.has(t) || !slotOf.has(t) ? -1 : slotOf.get(t)!));
-    return { op, inputs: op.inputs.map((t) => slotOf.get(t)!), outputs, free: freeAt[i]! };
+    const kinds = kindsOf[i]!;
+    return {
+      op,
+      def: op.def,
+      attrs: op.attrs,
+      inputs: op.inputs.map((t, k) => (kinds[k] === VALUE ? slotOf.get(t)! : -1)),
+      kinds,
+      readsVariables: kinds.includes(VARIABLE),
+      outputs: op.outputs.map((t) => (fed.has(t) || !slotOf.has(t) ? -1 : slotOf.get(t)!)),
+      checks: op.outputs.map((t) => t.shape),
+      free: freeAt[i]!,
+    };
   });
-  return {
-    steps,
-    numSlots: slotOf.size,
-    slotOf,
-    graphVersion: fetchOps[0]?.graph.version ?? fetchTensors[0]?.graph.version ?? 0,
-  };
+  return { steps, numSlots: slotOf.size, slotOf, graphVersion };
+}
+
+function checkPlaceholdersFed(ops: readonly Operation[], fed: ReadonlySet<Tensor>): void {
+  const missing = ops.filter((op) => op.type === 'Placeholder' && !fed.has(op.outputs[0]!));
+  if (missing.length === 0) return;
+  const first = missing[0]!;
+  const attrs = first.attrs as { dtype: DType; shape: Shape | null };
+  const others = missing.slice(1).map((o) => `'${o.name}'`);
+  throw new InvalidArgumentError(
+    unfedMessage(first.outputs[0]!, attrs.dtype, attrs.shape) +
+      (others.length ? ` (also unfed: ${others.join(', ')})` : ''),
+    first,
+  );
 }
 
 // Iterative, so a 100k-op chain does not overflow the stack.

@@ -1,4 +1,6 @@
-// Per-op step statistics of one run, exportable as Chrome trace JSON (viewable in Perfetto).
+// Per-op step statistics of one run, exportable as Chrome trace JSON (chrome://tracing, Perfetto).
+import type * as tfc from '@tensorflow/tfjs-core';
+import type { Operation } from '../graph.js';
 
 export interface NodeStats {
   nodeName: string;
@@ -11,11 +13,31 @@ export interface NodeStats {
   outputBytes: number;
 }
 
-/** Pass one in `RunOptions.runMetadata`; `run` fills `stepStats` with one entry per executed op. */
+const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+
+/** Pass one in `RunOptions.runMetadata`; `run` appends one `stepStats` entry per executed op. */
 export class RunMetadata {
   stepStats: NodeStats[] = [];
 
-  /** Chrome trace event format: one complete ('X') event per op. */
+  /** @internal called by the run loop after each kernel */
+  record(
+    op: Operation,
+    outs: readonly (tfc.Tensor | undefined)[],
+    startMs: number,
+    durationMs: number,
+  ): void {
+    const real = outs.filter((o): o is tfc.Tensor => o !== undefined);
+    this.stepStats.push({
+      nodeName: op.name,
+      opType: op.type,
+      startMicros: Math.round(startMs * 1000),
+      durationMicros: Math.round(durationMs * 1000),
+      outputShapes: real.map((o) => o.shape.slice()),
+      outputBytes: real.reduce((n, o) => n + bytesOf(o), 0),
+    });
+  }
+
+  /** Chrome trace event format: one complete ('X') event per op, on one thread. */
   toChromeTrace(): string {
     const events = this.stepStats.map((s) => ({
       name: s.nodeName,
@@ -27,6 +49,14 @@ export class RunMetadata {
       tid: 1,
       args: { op: s.opType, outputShapes: s.outputShapes, outputBytes: s.outputBytes },
     }));
-    return JSON.stringify({ traceEvents: events, displayTimeUnit: 'ms' });
+    const thread = { name: 'thread_name', ph: 'M', pid: 1, tid: 1, args: { name: 'Session.run' } };
+    return JSON.stringify({ traceEvents: [thread, ...events], displayTimeUnit: 'ms' });
   }
+}
+
+function bytesOf(t: tfc.Tensor): number {
+  if (t.dtype !== 'string') return t.size * (BYTES[t.dtype] ?? 4);
+  // Strings: the UTF-8 bytes of each element.
+  const data = t.dataSync() as unknown;
+  return Array.isArray(data) ? data.reduce((n: number, s: string) => n + Buffer.byteLength(s), 0) : 0;
 }

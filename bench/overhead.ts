@@ -1,0 +1,71 @@
+// Per-op overhead: a chain of scalar adds run through Session.run versus the same chain in eager
+// tfjs (inside tf.tidy, and with manual dispose), same process and backend.
+import { add, constant, Graph, Session, type Tensor } from '@graphmode/graph';
+import * as tfc from '@tensorflow/tfjs-core';
+import { type Bench, type Row, round, timeMedian } from './util.js';
+
+const CHAIN = 2000;
+const REPS = Number(process.env.BENCH_REPS ?? 60);
+
+function eagerTidy(zero: tfc.Tensor, one: tfc.Tensor): void {
+  const y = tfc.tidy(() => {
+    let y = zero;
+    for (let i = 0; i < CHAIN; i++) y = tfc.add(y, one);
+    return y;
+  });
+  y.dataSync();
+  y.dispose();
+}
+
+function eagerManual(zero: tfc.Tensor, one: tfc.Tensor): void {
+  let y = tfc.add(zero, one);
+  for (let i = 1; i < CHAIN; i++) {
+    const next = tfc.add(y, one);
+    y.dispose();
+    y = next;
+  }
+  y.dataSync();
+  y.dispose();
+}
+
+async function measure(backend: 'cpu' | 'wasm'): Promise<Row> {
+  const graph = new Graph();
+  const y = graph.asDefault(() => {
+    const one = constant(1);
+    let y: Tensor = constant(0);
+    for (let i = 0; i < CHAIN; i++) y = add(y, one);
+    return y;
+  });
+  const sess = await Session.create(graph, { backend });
+  const check = sess.run(y).item();
+  if (check !== CHAIN) throw new Error(`chain computed ${check}, expected ${CHAIN}`);
+  const session = timeMedian(() => sess.run(y), REPS);
+  sess.close();
+
+  await tfc.setBackend(backend);
+  const zero = tfc.scalar(0);
+  const one = tfc.scalar(1);
+  const tidy = timeMedian(() => eagerTidy(zero, one), REPS);
+  const manual = timeMedian(() => eagerManual(zero, one), REPS);
+  zero.dispose();
+  one.dispose();
+  await tfc.setBackend('cpu');
+  const us = (ms: number) => round((ms * 1000) / CHAIN, 3);
+  return {
+    backend,
+    'session µs/op': us(session),
+    'eager tidy µs/op': us(tidy),
+    'eager manual µs/op': us(manual),
+    'ratio vs tidy': round(session / tidy),
+    'ratio vs manual': round(session / manual),
+  };
+}
+
+const bench: Bench = {
+  name: 'overhead',
+  description: `${CHAIN} chained scalar adds, median of ${REPS} runs after warm-up`,
+  async run() {
+    return [await measure('cpu'), await measure('wasm')];
+  },
+};
+export default bench;
