@@ -353,7 +353,7 @@ export const OneHot = defineOp<'indices' | 'depth' | 'onValue' | 'offValue', { a
       const off = offValue.dataSync()[0] as number;
       const y = tfc.oneHot(indices, readInts(depth)[0]!, on, off, onValue.dtype);
       if (axis === -1 || axis === indices.rank) return y;
-      const perm = [...Array(indices.rank).keys()].map((i) => (i < axis ? i : i + 1));
+      const perm = [...Array(indices.rank).keys()];
       perm.splice(axis, 0, indices.rank);
       return tfc.transpose(y, perm);
     }),
