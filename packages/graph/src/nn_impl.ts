@@ -1,2 +1,111 @@
-// (being written)
-export {};
+// Composite nn functions (TF's nn_impl.py): built from existing differentiable ops, so they need
+// no gradient rules of their own. Op structure and names follow TF 1.15.
+import { formatShape, shapesCompatible } from './dtype.js';
+import { ValueError } from './errors.js';
+import type { Tensor } from './graph.js';
+import { squeeze, where, zerosLike } from './ops/array.js';
+import { type NameOpt, stopGradient, type TensorInput, toTensor } from './ops/core.js';
+import {
+  add,
+  exp,
+  greaterEqual,
+  log1p,
+  maximum,
+  mul,
+  neg,
+  rsqrt,
+  square,
+  squaredDifference,
+  sub,
+} from './ops/math.js';
+import { reduceMean, reduceSum } from './ops/reduce.js';
+
+/**
+ * Mean and population variance of `x` over `axes` (TF's `nn.moments`). The variance is taken
+ * around `stopGradient(mean)`, as TF does, which leaves its gradient unchanged.
+ * @example const [mean, variance] = moments(x, [0]);
+ */
+export function moments(
+  x: TensorInput,
+  axes: readonly number[],
+  opts: NameOpt & { keepDims?: boolean } = {},
+): [Tensor, Tensor] {
+  const t = toTensor(x);
+  return t.graph.nameScope(opts.name ?? 'moments', () => {
+    const mean = reduceMean(t, axes, { keepDims: true, name: 'mean' });
+    const variance = reduceMean(squaredDifference(t, stopGradient(mean)), axes, {
+      keepDims: true,
+      name: 'variance',
+    });
+    if (opts.keepDims) return [mean, variance];
+    return [squeeze(mean, { axis: axes }), squeeze(variance, { axis: axes })];
+  });
+}
+
+/**
+ * (x - mean) / sqrt(variance + varianceEpsilon) * scale + offset, in TF's order of operations
+ * (TF's `nn.batch_normalization`); `offset` and `scale` may be null.
+ * @example const y = batchNormalization(x, mean, variance, beta, gamma, 1e-3);
+ */
+export function batchNormalization(
+  x: TensorInput,
+  mean: TensorInput,
+  variance: TensorInput,
+  offset: TensorInput | null,
+  scale: TensorInput | null,
+  varianceEpsilon: number,
+  opts: NameOpt = {},
+): Tensor {
+  const t = toTensor(x);
+  return t.graph.nameScope(opts.name ?? 'batchnorm', () => {
+    const m = toTensor(mean, t.dtype);
+    let inv = rsqrt(add(toTensor(variance, t.dtype), varianceEpsilon));
+    if (scale !== null) inv = mul(inv, toTensor(scale, t.dtype));
+    const shift = offset !== null ? sub(toTensor(offset, t.dtype), mul(m, inv)) : mul(neg(m), inv);
+    return add(mul(t, inv), shift);
+  });
+}
+
+/**
+ * x / sqrt(max(sum(x², axis), epsilon)) (TF's `nn.l2_normalize`); `axis` defaults to all axes.
+ * @example const unit = l2Normalize(embeddings, { axis: 1 });
+ */
+export function l2Normalize(
+  x: TensorInput,
+  opts: NameOpt & { axis?: number | readonly number[]; epsilon?: number } = {},
+): Tensor {
+  const t = toTensor(x);
+  return t.graph.nameScope(opts.name ?? 'l2_normalize', (name) => {
+    const squareSum = reduceSum(square(t), opts.axis ?? null, { keepDims: true });
+    const invNorm = rsqrt(maximum(squareSum, opts.epsilon ?? 1e-12));
+    return mul(t, invNorm, { name });
+  });
+}
+
+/**
+ * Elementwise logistic loss of `logits` against probabilities `labels` (TF's
+ * `nn.sigmoid_cross_entropy_with_logits`), in the stable form
+ * max(x, 0) - x * z + log(1 + exp(-|x|)).
+ * @example const perElement = sigmoidCrossEntropyWithLogits({ labels, logits });
+ */
+export function sigmoidCrossEntropyWithLogits(args: {
+  labels: TensorInput;
+  logits: TensorInput;
+  name?: string;
+}): Tensor {
+  const logits = toTensor(args.logits);
+  return logits.graph.nameScope(args.name ?? 'logistic_loss', (name) => {
+    const labels = toTensor(args.labels, logits.dtype);
+    if (!shapesCompatible(labels.shape, logits.shape)) {
+      throw new ValueError(
+        `sigmoidCrossEntropyWithLogits: logits and labels must have the same shape (${formatShape(logits.shape)} vs ${formatShape(labels.shape)})`,
+      );
+    }
+    // `where` rather than relu/abs, so the gradient at logits == 0 is sigmoid(0) - z, as in TF.
+    const zeros = zerosLike(logits);
+    const cond = greaterEqual(logits, zeros);
+    const reluLogits = where(cond, logits, zeros);
+    const negAbsLogits = where(cond, neg(logits), logits);
+    return add(sub(reluLogits, mul(logits, labels)), log1p(exp(negAbsLogits)), { name });
+  });
+}

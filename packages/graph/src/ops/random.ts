@@ -8,10 +8,11 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import { constantShape } from '../constant_value.js';
 import type { DType } from '../dtype.js';
-import { formatShape, isFullyDefined } from '../dtype.js';
+import { formatShape } from '../dtype.js';
 import { TypeError, ValueError } from '../errors.js';
 import { getDefaultGraph, type Tensor } from '../graph.js';
 import { defineOp, type KernelContext, requireDtype, requireRank, sameDtype } from '../op_def.js';
+import { shape as shapeOf } from './array.js';
 import { constant, type NameOpt, type TensorInput, toTensor } from './core.js';
 import { add, cast, greaterEqual, mul, realDiv, sub } from './math.js';
 import { readInts } from './reduce.js';
@@ -235,7 +236,7 @@ export function dropout(x: TensorInput, opts: DropoutOptions = {}): Tensor {
         ? toTensor(rateArg, 'float32', 'rate')
         : sub(1, toTensor(opts.keepProb!, 'float32', 'keep_prob'), { name: 'rate' });
     requireRank(rate, 0, 'rate');
-    const noise = opts.noiseShape ?? noiseShapeOf(t);
+    const noise = opts.noiseShape ?? shapeOf(t);
     const random = randomUniform(noise, { seed: opts.seed ?? null });
     const scale = realDiv(1, sub(1, rate, { name: 'sub' }), { name: 'truediv' });
     const keep = cast(greaterEqual(random, rate, { name: 'GreaterEqual' }), 'float32', { name: 'Cast' });
@@ -244,16 +245,3 @@ export function dropout(x: TensorInput, opts: DropoutOptions = {}): Tensor {
     return ret;
   });
 }
-
-function noiseShapeOf(x: Tensor): ShapeInput {
-  if (isFullyDefined(x.shape)) return x.shape;
-  return shapeOfHook(x);
-}
-
-// Hook for a partly unknown shape: array.ts's `shape` op (installed there to avoid an import cycle).
-let shapeOfHook: (x: Tensor) => Tensor = (x) => {
-  throw new ValueError(`dropout: x '${x.name}' has a partly unknown shape and no Shape op is loaded`);
-};
-export const setDropoutShapeOf = (fn: (x: Tensor) => Tensor): void => {
-  shapeOfHook = fn;
-};
