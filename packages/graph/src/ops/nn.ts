@@ -322,7 +322,8 @@ export const SparseSoftmaxCrossEntropyWithLogits = defineOp<'logits' | 'labels'>
     }
     return tfc.tidy(() => {
       const logp = tfc.logSoftmax(logits);
-      const onehot = tfc.oneHot(labels as tfc.Tensor1D, classes, 1, 0, 'float32');
+      // NOTE: tfjs-wasm's OneHot ignores a float dtype (returns zeros); cast the int one-hot instead.
+      const onehot = tfc.cast(tfc.oneHot(labels as tfc.Tensor1D, classes), 'float32');
       return [tfc.neg(tfc.sum(tfc.mul(onehot, logp), -1)), tfc.sub(tfc.exp(logp), onehot)];
     });
   },
