@@ -5,12 +5,16 @@ export * from './registry.js';
 
 import { registerArrayGradients } from './rules/array_grad.js';
 import { registerCoreGradients } from './rules/core_grad.js';
+import { registerLinalgGradients } from './rules/linalg_grad.js';
 import { registerMathGradients } from './rules/math_grad.js';
 import { registerNnGradients } from './rules/nn_grad.js';
 import { registerRandomGradients } from './rules/random_grad.js';
+import { registerReduceGradients } from './rules/reduce_grad.js';
 
 registerCoreGradients();
 registerMathGradients();
+registerReduceGradients();
+registerLinalgGradients();
 registerArrayGradients();
 registerNnGradients();
 registerRandomGradients();
