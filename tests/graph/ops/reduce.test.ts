@@ -1,7 +1,7 @@
 import * as g from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { runOnce } from '../../helpers.js';
+import { expectClose, randomArray, runOnce, toTf } from '../../helpers.js';
 import { checkForward, type ForwardCase } from './harness.js';
 
 type Reducer = (x: g.Tensor, axis?: number | number[] | g.Tensor | null, o?: g.ReduceOptions) => g.Tensor;
@@ -226,5 +226,54 @@ describe('reductions: build-time errors', () => {
       expect(() => g.argMax(x, g.constant([0, 1], { dtype: 'int32' }))).toThrow(/dimension must be a scalar/);
       expect(() => g.argMax(g.placeholder('float32', []), 0)).toThrow(/scalar/);
     });
+  });
+});
+
+describe('reductions and scans on the wasm backend', () => {
+  it('match eager tfjs on cpu', async () => {
+    const x = randomArray([3, 4], 'positive', 5);
+    const xi = randomArray([3, 4], 'int', 6);
+    const graph = new g.Graph();
+    const { px, pi, ys } = graph.asDefault(() => {
+      const px = g.placeholder('float32', [3, 4]);
+      const pi = g.placeholder('int32', [3, 4]);
+      const ys = [
+        g.reduceSum(px, 1),
+        g.reduceMean(pi, 1),
+        g.reduceMax(px, 0, { keepDims: true }),
+        g.reduceMin(px),
+        g.reduceProd(px, -1),
+        g.reduceLogSumExp(px, 1),
+        g.argMax(px, 1),
+        g.argMin(px, 0),
+        g.cumsum(px, -1, { reverse: true }),
+        g.cumprod(px, 0, { exclusive: true }),
+      ];
+      return { px, pi, ys };
+    });
+    const sess = await g.Session.create(graph, { backend: 'wasm' });
+    const got = sess.run(ys, [
+      [px, x],
+      [pi, xi],
+    ]);
+    sess.close();
+    const expected = tf.tidy(() => {
+      const [tx, ti] = [toTf(x), toTf(xi)];
+      const m = tf.mean(ti, 1);
+      return [
+        tf.sum(tx, 1),
+        tf.cast(tf.mul(tf.sign(m), tf.floor(tf.abs(m))), 'int32'),
+        tf.max(tx, 0, true),
+        tf.min(tx),
+        tf.prod(tx, -1),
+        tf.logSumExp(tx, 1),
+        tf.argMax(tx, 1),
+        tf.argMin(tx, 0),
+        tf.cumsum(tx, 1, false, true),
+        tf.cumprod(tx, 0, true),
+      ];
+    });
+    got.forEach((v, i) => expectClose(v, expected[i]!, 1e-4));
+    tf.dispose(expected);
   });
 });

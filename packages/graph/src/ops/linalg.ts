@@ -37,20 +37,20 @@ function matMulKernel(a: tfc.Tensor, b: tfc.Tensor, ta: boolean, tb: boolean, ba
     const n = t.shape.slice(0, -2).reduce((p, d) => p * d, 1);
     return n !== 1 && n !== full;
   };
-  const transposeOnWasm = backend === 'wasm' && (ta || tb);
-  if (!transposeOnWasm && !needsBroadcast(a) && !needsBroadcast(b)) return tfc.matMul(a, b, ta, tb);
-  return tfc.tidy(() => {
-    const prep = (t: tfc.Tensor, transposed: boolean) => {
-      if (needsBroadcast(t)) t = tfc.broadcastTo(t, [...batch, ...t.shape.slice(-2)]);
-      if (!(transposeOnWasm && transposed)) return t;
-      const perm = t.shape.map((_, i) => i);
-      perm.push(...perm.splice(-2).reverse());
-      return tfc.transpose(t, perm);
-    };
-    return transposeOnWasm
-      ? tfc.matMul(prep(a, ta), prep(b, tb))
-      : tfc.matMul(prep(a, ta), prep(b, tb), ta, tb);
-  });
+  const explicitTranspose = backend === 'wasm';
+  if (!(explicitTranspose && (ta || tb)) && !needsBroadcast(a) && !needsBroadcast(b)) {
+    return tfc.matMul(a, b, ta, tb);
+  }
+  const prepare = (t: tfc.Tensor, transposed: boolean) => {
+    if (needsBroadcast(t)) t = tfc.broadcastTo(t, [...batch, ...t.shape.slice(-2)]);
+    if (!(explicitTranspose && transposed)) return t;
+    const perm = t.shape.map((_, i) => i);
+    perm.push(...perm.splice(-2).reverse());
+    return tfc.transpose(t, perm);
+  };
+  return tfc.tidy(() =>
+    tfc.matMul(prepare(a, ta), prepare(b, tb), ta && !explicitTranspose, tb && !explicitTranspose),
+  );
 }
 
 export interface MatMulAttrs {
