@@ -483,3 +483,33 @@ describe('loss collections', () => {
     });
   });
 });
+
+describe('losses, clipping and nn_impl on the wasm backend', () => {
+  it('match the cpu backend', async () => {
+    const graph = new g.Graph();
+    const fetches = graph.asDefault(() => {
+      const x = g.constant(randomArray([4, 3], 'normal', 5));
+      const z = g.constant(randomArray([4, 3], [0, 1], 6));
+      const y = g.constant(new g.NDArray('int32', [4], Int32Array.from([0, 2, 1, 2])));
+      return [
+        losses.softmaxCrossEntropy(z, x, { labelSmoothing: 0.1 }),
+        losses.sparseSoftmaxCrossEntropy(y, x, { weights: g.constant([1, 0, 2, 1]) }),
+        losses.sigmoidCrossEntropy(z, x),
+        losses.logLoss(z, g.sigmoid(x)),
+        losses.huberLoss(z, x),
+        g.clipByNorm(x, 1),
+        g.clipByGlobalNorm([x, z], 1)[0][1]!,
+        g.moments(x, [0])[1],
+        g.l2Normalize(x, { axis: 1 }),
+        g.batchNormalization(x, 0.1, 2, 0.3, 1.5, 1e-3),
+      ];
+    });
+    const cpuSess = new g.Session(graph);
+    const cpu = cpuSess.run(fetches);
+    cpuSess.close();
+    const sess = await g.Session.create(graph, { backend: 'wasm' });
+    const wasm = sess.run(fetches);
+    sess.close();
+    wasm.forEach((v, i) => expectClose(v, cpu[i]!, 1e-5));
+  });
+});

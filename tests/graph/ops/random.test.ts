@@ -293,3 +293,30 @@ describe('dropout', () => {
     });
   });
 });
+
+describe('randomShuffle', () => {
+  const rows = (a: g.NDArray) => {
+    const d = values(a);
+    return Array.from({ length: a.shape[0]! }, (_, r) => d.slice(r * 2, r * 2 + 2).join(','));
+  };
+  it('permutes the first dimension: the same rows, reproducibly, a new order each run', () => {
+    const data = Int32Array.from({ length: 40 }, (_, i) => i);
+    const { graph, out } = build(
+      () => g.randomShuffle(g.constant(new g.NDArray('int32', [20, 2], data)), { seed: 7 }),
+      1,
+    );
+    expect(out.op.type).toBe('RandomShuffle');
+    expect(g.formatShape(out.shape)).toBe('[20,2]');
+    expect(out.dtype).toBe('int32');
+    const [a, b] = expectNoLeak(() => runN(graph, out, 2));
+    const original = rows(new g.NDArray('int32', [20, 2], data));
+    expect([...rows(a!)].sort()).toEqual([...original].sort());
+    expect(rows(a!)).not.toEqual(original);
+    differ(a!, b!);
+    same(a!, runN(graph, out, 1)[0]!);
+  });
+  it('leaves a scalar alone', () => {
+    const { graph, out } = build(() => g.randomShuffle(g.constant(3)));
+    expect(runN(graph, out, 1)[0]!.item()).toBe(3);
+  });
+});

@@ -4,5 +4,11 @@
 import { notDifferentiable } from '../registry.js';
 
 export function registerRandomGradients(): void {
-  notDifferentiable('RandomStandardNormal', 'RandomUniform', 'TruncatedNormal', 'RandomUniformInt');
+  notDifferentiable(
+    'RandomStandardNormal',
+    'RandomUniform',
+    'TruncatedNormal',
+    'RandomUniformInt',
+    'RandomShuffle',
+  );
 }

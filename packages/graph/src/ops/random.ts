@@ -113,6 +113,32 @@ export const RandomUniformInt = defineOp<'shape' | 'minval' | 'maxval', SeedAttr
   },
 });
 
+/** `value` with its first dimension permuted at random (a fresh permutation each run). */
+export const RandomShuffle = defineOp<'value', SeedAttrs>({
+  type: 'RandomShuffle',
+  inputs: ['value'],
+  stateful: true,
+  shape: ({ value }) => value.shape,
+  dtype: ({ value }) => value.dtype,
+  kernel: ({ value }, attrs, ctx) => {
+    const seed = kernelSeed(attrs, ctx);
+    if (value.rank === 0) return tfc.clone(value);
+    // Sorting uniform keys gives a uniformly random permutation.
+    const keys = tfc.tidy(() => tfc.randomUniform([value.shape[0]!], 0, 1, 'float32', seed).dataSync());
+    const perm = Array.from(keys.keys()).sort((a, b) => keys[a]! - keys[b]!);
+    return tfc.tidy(() => tfc.gather(value, tfc.tensor1d(perm, 'int32')));
+  },
+});
+
+/**
+ * Shuffles `value` along its first dimension (TF's `tf.random_shuffle`).
+ * @example const batch = randomShuffle(examples, { seed: 1 });
+ */
+export function randomShuffle(value: TensorInput, opts: NameOpt & { seed?: number | null } = {}): Tensor {
+  const t = toTensor(value);
+  return RandomShuffle.apply({ value: t }, getSeed(opts.seed), { name: opts.name ?? 'RandomShuffle' });
+}
+
 export type ShapeInput = readonly number[] | Tensor;
 export interface RandomOptions extends NameOpt {
   dtype?: DType;
