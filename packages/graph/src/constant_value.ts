@@ -85,7 +85,7 @@ function partialValue(t: Tensor): Partial | null {
     }
     case 'ConcatV2': {
       const parts = ins.slice(0, -1).map(partialValue);
-      return parts.every((p) => p !== null) && ins.every((x) => x.rank === 1)
+      return parts.every((p) => p !== null) && ins.slice(0, -1).every((x) => x.rank === 1)
         ? (parts as Partial[]).flat()
         : null;
     }

@@ -4,8 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runOnce } from '../../helpers.js';
 import { checkForward, type ForwardCase } from './harness.js';
 
-const i32 = (v: number | number[]) => g.constant(v, { dtype: 'int32' });
-const intVec = (t: tf.Tensor, v: readonly number[]) => tf.tensor1d(v as number[], 'int32');
+const intVec = (_: tf.Tensor, v: readonly number[]) => tf.tensor1d(v as number[], 'int32');
 
 const cases: ForwardCase[] = [
   // shape queries: `optimize: false` forces the kernels; the default folds to a Const.
@@ -339,8 +338,8 @@ describe('array ops: BroadcastGradientArgs (TF bcast semantics)', () => {
       return [...g.broadcastGradientArgs(p, s1), p] as const;
     });
     const feeds = new Map([[pa, new g.NDArray('int32', [s0.length], Int32Array.from(s0))]]);
-    expect(Array.from(runOnce(graph, a, feeds).data)).toEqual(r0);
-    expect(Array.from(runOnce(graph, b, feeds).data)).toEqual(r1);
+    expect(runOnce(graph, a, feeds).toArray()).toEqual(r0);
+    expect(runOnce(graph, b, feeds).toArray()).toEqual(r1);
     // and folded at build time when both shapes are constants
     graph.asDefault(() => {
       const [c0, c1] = g.broadcastGradientArgs(s0, s1);
@@ -468,7 +467,7 @@ describe('array ops: build-time errors', () => {
   });
   it('runs kernels on int32 inputs too', () => {
     const gr = new g.Graph();
-    const y = gr.asDefault(() => g.transpose(i32([[1, 2, 3]])));
+    const y = gr.asDefault(() => g.transpose(g.constant([[1, 2, 3]], { dtype: 'int32' })));
     expect(runOnce(gr, y).toArray()).toEqual([[1], [2], [3]]);
   });
 });

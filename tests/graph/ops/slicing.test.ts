@@ -116,7 +116,7 @@ const cases: ForwardCase[] = [
     name: 'unsortedSegmentSum',
     inputs: [{ shape: [6, 2] }, idx([6], 3)],
     build: (d, s) => g.unsortedSegmentSum(d, s, 4),
-    eager: (d, s) => tf.unsortedSegmentSum(d, s, 4),
+    eager: (d, s) => tf.unsortedSegmentSum(d, s as tf.Tensor1D, 4),
   },
   {
     name: 'unsortedSegmentSum 2-D ids',

@@ -26,6 +26,13 @@ function toTensors(values: readonly TensorInput[]): Tensor[] {
 /** Static shape of joining `parts` along `axis` (sizes there add up; other dims must agree). */
 function joinShapes(parts: readonly Tensor[], axis: number | null, rank: number | null): Shape | null {
   if (rank === null) return null;
+  if (axis === null) {
+    if (parts.some((p) => p.rank !== null && p.rank !== rank))
+      throw new ValueError(
+        `all inputs must have the same rank, got ${parts.map((q) => formatShape(q.shape)).join(' and ')}`,
+      );
+    return Array<null>(rank).fill(null);
+  }
   let out: Shape = Array<null>(rank).fill(null);
   let total: number | null = 0;
   for (const p of parts) {
@@ -40,9 +47,9 @@ function joinShapes(parts: readonly Tensor[], axis: number | null, rank: number 
         `dimensions other than axis ${axis} must match, got ${formatShape(out)} and ${formatShape(s)}`,
       );
     out = mergeShapes(out, rest(s))!;
-    total = axis === null || total === null || s[axis] === null ? null : total + s[axis]!;
+    total = total === null || s[axis] === null ? null : total + s[axis]!;
   }
-  return axis === null ? out.map(() => null) : out.map((d, i) => (i === axis ? total : d));
+  return out.map((d, i) => (i === axis ? total : d));
 }
 const knownRank = (ts: readonly Tensor[]): number | null => ts.find((t) => t.rank !== null)?.rank ?? null;
 
@@ -98,11 +105,7 @@ export const Pack = defineOp<never, { axis: number }, 'values'>({
 });
 /** Stacks same-shaped tensors along a new `axis`. @example stack([a, b], { axis: 1 }) */
 export const stack = (values: readonly TensorInput[], opts: NameOpt & { axis?: number } = {}): Tensor =>
-  Pack.apply(
-    { values: toTensors(values) },
-    { axis: opts.axis ?? 0 },
-    { name: opts.name ?? 'stack' },
-  );
+  Pack.apply({ values: toTensors(values) }, { axis: opts.axis ?? 0 }, { name: opts.name ?? 'stack' });
 
 export const Unpack = defineOp<'value', { num: number; axis: number }>({
   type: 'Unpack',
