@@ -164,7 +164,8 @@ function writeTensor(w: ProtoWriter, t: NDArray): void {
 }
 
 export function decodeEvent(bytes: Uint8Array): EventProto {
-  const e: EventProto = { wallTime: 0 };
+  // Absent scalars read as their defaults (proto3).
+  const e: EventProto = { wallTime: 0, step: 0 };
   for (const f of decodeFields(bytes)) {
     if (f.field === 1) e.wallTime = fieldDouble(f);
     else if (f.field === 2) e.step = f.int;
