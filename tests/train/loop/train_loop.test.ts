@@ -1,8 +1,23 @@
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { log, OutOfRangeError, placeholder, RuntimeError, ValueError, variable } from '@graphmode/graph';
 import {
+  add,
+  constant,
+  Graph,
+  log,
+  losses,
+  matMul,
+  OutOfRangeError,
+  placeholder,
+  RuntimeError,
+  ValueError,
+  variable,
+} from '@graphmode/graph';
+import {
+  createTrainOp,
+  GradientDescentOptimizer,
+  getOrCreateGlobalStep,
   latestCheckpoint,
   NanLossDuringTrainingError,
   NanTensorHook,
@@ -209,5 +224,31 @@ describe('train()', () => {
       [{ tag: 'x_value', simpleValue: 2.5 }],
       [{ tag: 'x_value', simpleValue: 0.625 }],
     ]);
+  });
+});
+
+describe('train() with createTrainOp', () => {
+  it('fits y = 3x + 1 with gradient descent, checkpointing the final step', async () => {
+    const logdir = await tmp();
+    const g = new Graph();
+    const trainOp = g.asDefault(() => {
+      const x = constant([[0], [1], [2], [3]]);
+      const y = constant([[1], [4], [7], [10]]);
+      const w = variable([[0]], { name: 'w' });
+      const b = variable([0], { name: 'b' });
+      const loss = losses.meanSquaredError(y, add(matMul(x, w), b));
+      summary.scalar('loss', loss);
+      getOrCreateGlobalStep();
+      return createTrainOp(loss, new GradientDescentOptimizer(0.1));
+    });
+    const first = new RecordingHook('first', [], trainOp);
+    const last = await train(trainOp, logdir, { hooks: [new StopAtStepHook({ numSteps: 300 })] });
+    expect(last).toBeLessThan(1e-3);
+    expect(latestCheckpoint(logdir)).toBe(join(logdir, 'model.ckpt-300'));
+    // Resuming continues from the checkpoint: the first loss is already small.
+    await train(trainOp, logdir, { hooks: [new StopAtStepHook({ numSteps: 1 }), first] });
+    expect(Number(first.calls.find((c) => c.startsWith('first.afterRun('))!.slice(15, -1))).toBeLessThan(
+      1e-3,
+    );
   });
 });
