@@ -43,7 +43,9 @@ export function multiplyGradients(
   gradsAndVars: readonly GradAndVar[],
   multipliers: ReadonlyMap<Variable | string, number | Tensor>,
 ): GradAndVar[] {
-  if (!Array.isArray(gradsAndVars)) throw new ValueError('`grads_and_vars` must be a list.');
+  // A lone [grad, var] pair is an array too: require a list of pairs.
+  if (!Array.isArray(gradsAndVars) || !gradsAndVars.every((p) => Array.isArray(p)))
+    throw new ValueError('`grads_and_vars` must be a list.');
   if (!(multipliers instanceof Map)) throw new ValueError('`gradient_multipliers` must be a dict.');
   if (multipliers.size === 0) throw new ValueError('`gradient_multipliers` is empty.');
   return gradsAndVars.map(([g, v]): GradAndVar => {
