@@ -232,3 +232,75 @@ describe('slicing ops: errors', () => {
       ).toThrow(/segment_ids shape \[3\] must be a prefix of data shape \[4,2\]/);
     }));
 });
+
+describe('array family on the wasm backend', () => {
+  it('matches the cpu backend (cpu itself is checked against eager tfjs above)', async () => {
+    const graph = new g.Graph();
+    const ys = graph.asDefault(() => {
+      const x = g.constant([
+        [1, 2, 3, 4],
+        [5, 6, 7, 8],
+        [9, 10, 11, 12],
+      ]);
+      const ids = g.constant([2, 0, 2], { dtype: 'int32' });
+      return [
+        g.reshape(x, [2, -1]),
+        g.transpose(x),
+        g.concat([x, x], 1),
+        g.stack([x, x], { axis: 1 }),
+        g.unstack(x)[2]!,
+        g.split(x, [1, -1], 1)[1]!,
+        g.tile(x, [1, 2]),
+        g.pad(
+          x,
+          [
+            [1, 0],
+            [0, 2],
+          ],
+          { constantValues: 5 },
+        ),
+        g.reverse(x, [0]),
+        g.broadcastTo(g.expandDims(g.squeeze(g.slice(x, [0, 0], [1, -1])), 0), [2, 4]),
+        g.slice(x, [1, 1], [-1, 2]),
+        g.stridedSlice(x, [2, 0], [0, 4], [-1, 2], { endMask: 1 }),
+        g.stridedSliceGrad(
+          g.constant([3, 4], { dtype: 'int32' }),
+          g.constant([0, 1], { dtype: 'int32' }),
+          g.constant([3, 4], { dtype: 'int32' }),
+          g.constant([2, 2], { dtype: 'int32' }),
+          g.constant([
+            [1, 2],
+            [3, 4],
+          ]),
+          { beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 },
+        ),
+        g.gather(x, ids, { axis: 1 }),
+        g.oneHot(ids, 3, { axis: 0 }),
+        g.where(g.constant([true, false, true]), x, g.neg(x)),
+        g.fill([2, 2], 3),
+        g.range(1, 10, 3),
+        g.zerosLike(g.placeholderWithDefault(x, [null, 4])),
+        g.shape(x, { optimize: false }),
+        g.invertPermutation([1, 2, 0]),
+        g.broadcastGradientArgs(
+          [2, 1],
+          g.placeholderWithDefault(g.constant([1, 3], { dtype: 'int32' }), [2]),
+        )[0]!,
+      ];
+    });
+    const cpu = new g.Session(graph);
+    const want = cpu.run(ys);
+    cpu.close();
+    const wasm = await g.Session.create(graph, { backend: 'wasm' });
+    const got = wasm.run(ys);
+    wasm.close();
+    got.forEach((v, i) => expect(v.toArray(), `output ${i}`).toEqual(want[i]!.toArray()));
+  });
+  it('runs UnsortedSegmentSum (no wasm kernel of its own) as a scatter-add', async () => {
+    const graph = new g.Graph();
+    const y = graph.asDefault(() => g.unsortedSegmentSum(g.constant([[1], [2], [3], [4]]), [0, 2, 0, -1], 3));
+    const wasm = await g.Session.create(graph, { backend: 'wasm' });
+    expect(wasm.run(y).toArray()).toEqual([[4], [0], [2]]);
+    wasm.close();
+  });
+});

@@ -308,11 +308,26 @@ export const UnsortedSegmentSum = defineOp<'data' | 'segmentIds' | 'numSegments'
     return [constantValue(numSegments)?.[0] ?? null, ...s.slice(ids.length)];
   },
   dtype: ({ data }) => data.dtype,
-  kernel: ({ data, segmentIds, numSegments }) =>
-    tfc.tidy(() => {
-      const rows = tfc.reshape(data, [segmentIds.size, ...data.shape.slice(segmentIds.rank)]);
-      return tfc.unsortedSegmentSum(rows, tfc.reshape(segmentIds, [-1]), readInts(numSegments)[0]!);
-    }),
+  // A scatter-add of the rows with valid ids: wasm has ScatterNd but no UnsortedSegmentSum kernel.
+  kernel: ({ data, segmentIds, numSegments }, _, ctx) => {
+    const n = readInts(numSegments)[0]!;
+    const ids = readInts(segmentIds);
+    const bad = ids.findIndex((i) => i >= n);
+    if (bad >= 0)
+      throw new InvalidArgumentError(`segment_ids[${bad}] = ${ids[bad]} is out of range [0, ${n})`, ctx.op);
+    const keep = ids.flatMap((i, k) => (i >= 0 ? [k] : []));
+    const inner = data.shape.slice(segmentIds.rank);
+    if (keep.length === 0) return tfc.zeros([n, ...inner], data.dtype);
+    return tfc.tidy(() => {
+      const rows = tfc.gather(tfc.reshape(data, [ids.length, ...inner]), keep);
+      const at = tfc.tensor2d(
+        keep.map((k) => ids[k]!),
+        [keep.length, 1],
+        'int32',
+      );
+      return tfc.scatterND(at, rows, [n, ...inner]);
+    });
+  },
 });
 /** Sums the slices of `data` that share a segment id (negative ids are dropped). */
 export const unsortedSegmentSum = (
@@ -347,11 +362,12 @@ export const OneHot = defineOp<'indices' | 'depth' | 'onValue' | 'offValue', { a
     return [...s.slice(0, at), d, ...s.slice(at)];
   },
   dtype: ({ onValue, offValue }) => sameDtype(onValue, offValue),
+  // Selecting between the on/off scalars keeps any dtype exact (wasm's OneHot writes float32
+  // outputs as int bit patterns).
   kernel: ({ indices, depth, onValue, offValue }, { axis }) =>
     tfc.tidy(() => {
-      const on = onValue.dataSync()[0] as number;
-      const off = offValue.dataSync()[0] as number;
-      const y = tfc.oneHot(indices, readInts(depth)[0]!, on, off, onValue.dtype);
+      const hot = tfc.cast(tfc.oneHot(indices, readInts(depth)[0]!, 1, 0, 'int32'), 'bool');
+      const y = tfc.where(hot, onValue, offValue);
       if (axis === -1 || axis === indices.rank) return y;
       const perm = [...Array(indices.rank).keys()];
       perm.splice(axis, 0, indices.rank);
