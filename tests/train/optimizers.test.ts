@@ -6,9 +6,15 @@ import {
   constant,
   Graph,
   GraphKeys,
+  gather,
   globalVariablesInitializer,
+  matMul,
   type NDArray,
+  oneHot,
+  reduceSum,
   Session,
+  square,
+  sub,
   type Tensor,
   type Variable,
   variable,
@@ -402,4 +408,103 @@ describe('apply ops', () => {
       sess.close();
     });
   });
+});
+
+describe('sparse (Gather) and dense gradients train an embedding identically', () => {
+  // Every row is looked up each step (with duplicates), so the sparse updates touch every row and
+  // must match the dense ones: this checks the IndexedSlices path end to end, duplicates summed.
+  const ids = [0, 2, 1, 2, 0, 3];
+  const makers: [string, () => Optimizer][] = [
+    ['GradientDescent', () => new GradientDescentOptimizer(0.5)],
+    ['Momentum', () => new MomentumOptimizer(0.1, 0.9)],
+    ['Nesterov', () => new MomentumOptimizer(0.1, 0.9, { useNesterov: true })],
+    ['Adam', () => new AdamOptimizer({ learningRate: 0.1 })],
+    ['AdamW', () => new AdamWOptimizer({ weightDecay: 0.01, learningRate: 0.1 })],
+    ['Adagrad', () => new AdagradOptimizer(0.5)],
+    ['RMSProp', () => new RMSPropOptimizer(0.05, { momentum: 0.5 })],
+    ['RMSProp centered', () => new RMSPropOptimizer(0.05, { momentum: 0.5, centered: true })],
+  ];
+  for (const [label, make] of makers) {
+    it(label, () => {
+      const train = (sparse: boolean): Vec => {
+        const graph = new Graph();
+        return graph.asDefault(() => {
+          const table = variable(
+            [
+              [1.0, -1.0],
+              [0.5, 2.0],
+              [-0.5, 0.25],
+              [1.5, 1.0],
+            ],
+            { name: 'embedding' },
+          );
+          const idx = constant(ids, { dtype: 'int32' });
+          const rows = sparse ? gather(table, idx) : matMul(oneHot(idx, 4), table);
+          const target = constant([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], { shape: [6, 2] });
+          const loss = reduceSum(square(sub(rows, target)));
+          const opt = make();
+          const gv = opt.computeGradients(loss);
+          expect(gv[0]![0] instanceof IndexedSlices).toBe(sparse);
+          const op = opt.applyGradients(gv);
+          const sess = new Session(graph);
+          sess.run(globalVariablesInitializer());
+          for (let i = 0; i < 4; i++) sess.run(op);
+          return vals(sess.run(table));
+        });
+      };
+      expectAllClose(train(true), train(false), 1e-5);
+    });
+  }
+});
+
+describe('wasm backend', () => {
+  const makers: (() => Optimizer)[] = [
+    () => new GradientDescentOptimizer(0.1),
+    () => new MomentumOptimizer(0.1, 0.9, { useNesterov: true }),
+    () => new AdamOptimizer(),
+    () => new AdamWOptimizer({ weightDecay: 0.1 }),
+    () => new AdagradOptimizer(0.1),
+    () => new RMSPropOptimizer(0.1, { momentum: 0.5, centered: true }),
+  ];
+  for (const sparse of [false, true]) {
+    it(`every optimizer's ${sparse ? 'sparse' : 'dense'} update matches the cpu backend`, async () => {
+      for (const make of makers) {
+        const graph = new Graph();
+        const [w, op, init] = graph.asDefault(() => {
+          const w = variable(
+            [
+              [1.0, 2.0],
+              [3, 4],
+              [5, 6],
+            ],
+            { name: 'w' },
+          );
+          const g = sparse
+            ? new IndexedSlices(
+                constant([
+                  [1.0, 1.0],
+                  [2, -2],
+                ]),
+                constant([2, 2], { dtype: 'int32' }),
+                null,
+              )
+            : constant([
+                [1.0, 1.0],
+                [2, -2],
+                [0.5, 0],
+              ]);
+          return [w, make().applyGradients([[g, w]]), globalVariablesInitializer()] as const;
+        });
+        const results = [];
+        for (const sess of [await Session.create(graph, { backend: 'wasm' }), new Session(graph)]) {
+          sess.run(init);
+          sess.run([op]);
+          sess.run([op]);
+          results.push(vals(sess.run(w)));
+          sess.close();
+        }
+        expectAllClose(results[0]!, results[1]!, 1e-6);
+      }
+    });
+  }
 });

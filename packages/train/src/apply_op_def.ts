@@ -150,7 +150,11 @@ export function summedRows(
   const { uniq, seg } = dedupIndices(indices.dataSync() as Int32Array, rows, op);
   const where = tfc.tensor2d(uniq, [uniq.length, 1], 'int32');
   if (uniq.length === seg.length) return [where, tfc.clone(grad)];
-  return [where, tfc.tidy(() => tfc.unsortedSegmentSum(grad, tfc.tensor1d(seg, 'int32'), uniq.length))];
+  // scatterND adds duplicate targets (and, unlike unsortedSegmentSum, has a wasm kernel).
+  const summed = tfc.tidy(() =>
+    tfc.scatterND(tfc.tensor2d(seg, [seg.length, 1], 'int32'), grad, [uniq.length, ...grad.shape.slice(1)]),
+  );
+  return [where, summed];
 }
 
 /** The sparse twin of a dense Apply op: the same row formula on the (deduplicated) touched rows. */
@@ -174,7 +178,7 @@ export function sparseApplyOp<N extends string, A extends ApplyAttrs>(
       try {
         return updateRefs(all, inputs, refs, ctx, (old) => {
           const gathered = { ...old, grad } as Values<N | 'indices'>;
-          const flat = where.reshape([-1]);
+          const flat = tfc.reshape(where, [-1]);
           for (const r of refs) gathered[r] = tfc.gather(old[r], flat);
           const fresh = update(gathered as Values<N>, attrs);
           const out: Partial<Values<N | 'indices'>> = {};
