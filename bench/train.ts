@@ -1,0 +1,267 @@
+// Training step: graphmode's `sess.run(trainOp)` (createTrainOp, defaults) against tfjs eager
+// `optimizer.minimize` for an MLP 784-256-256-10, batch 64, SGD and Adam, on cpu and wasm — same
+// initial weights, same MNIST batches, one process. Reports the per-step time ratio graph/eager
+// (targets: ≤ 1.0 on cpu, ≤ 0.35 on wasm), tensor growth over many steps (must be 0), peak and
+// new bytes of one step (tfc.profile), and how far the two losses drift apart (same maths).
+//
+//   npm run bench -- train              # through the harness
+//   npx tsx bench/train.ts [--profile]  # standalone; --profile adds a time-per-op-type table
+//
+// BENCH_TRAIN_STEPS=<n> times n steps per case (default: 20 on cpu, 100 on wasm).
+import { pathToFileURL } from 'node:url';
+import '@graphmode/autodiff';
+import {
+  biasAdd,
+  Graph,
+  globalVariablesInitializer,
+  losses,
+  matMul,
+  NDArray,
+  placeholder,
+  RunMetadata,
+  relu,
+  Session,
+  type Tensor,
+  variable,
+} from '@graphmode/graph';
+import { AdamOptimizer, createTrainOp, GradientDescentOptimizer, type Optimizer } from '@graphmode/train';
+// The eager baseline needs tfjs's gradient registrations, which tfjs-core alone does not make.
+import '@tensorflow/tfjs';
+import * as tfc from '@tensorflow/tfjs-core';
+import { type Batch, loadMnist, seededRandom, takeRows } from '../examples/mnist_data.js';
+import { type Bench, type Row, round } from './util.js';
+
+type Backend = 'cpu' | 'wasm';
+type OptName = 'sgd' | 'adam';
+
+const BATCH = 64;
+const LAYERS = [784, 256, 256, 10] as const;
+const TARGET: Record<Backend, number> = { cpu: 1.0, wasm: 0.35 };
+const STEPS: Record<Backend, number> = {
+  cpu: Number(process.env.BENCH_TRAIN_STEPS ?? 20),
+  wasm: Number(process.env.BENCH_TRAIN_STEPS ?? 100),
+};
+const LEARNING_RATE: Record<OptName, number> = { sgd: 0.1, adam: 1e-3 };
+
+/** Glorot-uniform kernels and zero biases, from a seeded PRNG: the shared starting point. */
+function initialWeights(): Float32Array[] {
+  const random = seededRandom(2024);
+  const params: Float32Array[] = [];
+  for (let l = 0; l + 1 < LAYERS.length; l++) {
+    const [fanIn, fanOut] = [LAYERS[l]!, LAYERS[l + 1]!];
+    const limit = Math.sqrt(6 / (fanIn + fanOut));
+    params.push(Float32Array.from({ length: fanIn * fanOut }, () => (2 * random() - 1) * limit));
+    params.push(new Float32Array(fanOut));
+  }
+  return params;
+}
+const paramShape = (i: number): [number] | [number, number] =>
+  i % 2 === 0 ? [LAYERS[i / 2]!, LAYERS[i / 2 + 1]!] : [LAYERS[(i + 1) / 2]!];
+
+/** A training step and a loss reading, the same for both contenders. */
+interface Trainer {
+  step(batch: Batch): number;
+  dispose(): void;
+}
+
+async function graphTrainer(
+  backend: Backend,
+  opt: OptName,
+  init: Float32Array[],
+): Promise<Trainer & { sess: Session; feeds(b: Batch): [Tensor, NDArray][]; trainOp: Tensor }> {
+  const graph = new Graph();
+  const { images, labels, trainOp } = graph.asDefault(() => {
+    const images = placeholder('float32', [null, LAYERS[0]], { name: 'images' });
+    const labels = placeholder('int32', [null], { name: 'labels' });
+    let h: Tensor = images;
+    for (let l = 0; l + 1 < LAYERS.length; l++) {
+      const w = variable(new NDArray('float32', paramShape(2 * l), init[2 * l]!), { name: `w${l}` });
+      const b = variable(new NDArray('float32', paramShape(2 * l + 1), init[2 * l + 1]!), { name: `b${l}` });
+      h = biasAdd(matMul(h, w), b);
+      if (l + 2 < LAYERS.length) h = relu(h);
+    }
+    const loss = losses.sparseSoftmaxCrossEntropy(labels, h);
+    const optimizer: Optimizer =
+      opt === 'sgd'
+        ? new GradientDescentOptimizer(LEARNING_RATE.sgd)
+        : new AdamOptimizer({ learningRate: LEARNING_RATE.adam });
+    return { images, labels, trainOp: createTrainOp(loss, optimizer) };
+  });
+  const sess = await Session.create(graph, { backend });
+  sess.run(graph.asDefault(() => globalVariablesInitializer()));
+  const feeds = (b: Batch): [Tensor, NDArray][] => [
+    [images, b.images],
+    [labels, b.labels],
+  ];
+  return {
+    sess,
+    trainOp,
+    feeds,
+    step: (b) => Number(sess.run(trainOp, feeds(b)).item()),
+    dispose: () => sess.close(),
+  };
+}
+
+function eagerTrainer(opt: OptName, init: Float32Array[]): Trainer {
+  const params = init.map((p, i) => tfc.variable(tfc.tensor(p, paramShape(i))));
+  const optimizer = opt === 'sgd' ? tfc.train.sgd(LEARNING_RATE.sgd) : tfc.train.adam(LEARNING_RATE.adam);
+  const forward = (x: tfc.Tensor): tfc.Tensor => {
+    let h = x;
+    for (let l = 0; 2 * l < params.length; l++) {
+      h = tfc.add(tfc.matMul(h, params[2 * l]!), params[2 * l + 1]!);
+      if (2 * l + 2 < params.length) h = tfc.relu(h);
+    }
+    return h;
+  };
+  return {
+    step(b) {
+      const loss = tfc.tidy(() => {
+        const x = tfc.tensor(b.images.data as Float32Array, [BATCH, LAYERS[0]]);
+        const y = tfc.oneHot(tfc.tensor1d(b.labels.data as Int32Array, 'int32'), LAYERS[3]);
+        return optimizer.minimize(() => tfc.losses.softmaxCrossEntropy(y, forward(x)) as tfc.Scalar, true)!;
+      });
+      const value = loss.dataSync()[0]!;
+      loss.dispose();
+      return value;
+    },
+    dispose() {
+      optimizer.dispose();
+      for (const p of params) p.dispose();
+    },
+  };
+}
+
+/** Median per-step time (ms) over `steps` timed steps after `warmup` untimed ones. */
+function timeSteps(t: Trainer, batches: Batch[], steps: number, warmup: number): number {
+  for (let i = 0; i < warmup; i++) t.step(batches[i % batches.length]!);
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const b = batches[(warmup + i) % batches.length]!;
+    const t0 = performance.now();
+    t.step(b);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+/** Tensors alive after `steps` more steps minus before (0 = no leak). */
+function growth(t: Trainer, batches: Batch[], steps: number): number {
+  const before = tfc.memory().numTensors;
+  for (let i = 0; i < steps; i++) t.step(batches[i % batches.length]!);
+  return tfc.memory().numTensors - before;
+}
+
+async function profileStep(t: Trainer, batch: Batch): Promise<{ peak: number; fresh: number }> {
+  const info = await tfc.profile(() => {
+    t.step(batch);
+  });
+  return { peak: info.peakBytes, fresh: info.newBytes };
+}
+
+/** Runs both contenders for one backend and optimizer; returns a row and the graph's per-op profile. */
+async function measure(
+  backend: Backend,
+  opt: OptName,
+  batches: Batch[],
+  init: Float32Array[],
+): Promise<{ row: Row; byType: Map<string, number> }> {
+  const graph = await graphTrainer(backend, opt, init);
+  await tfc.setBackend(backend);
+  const eager = eagerTrainer(opt, init);
+  // Same weights and batch: the first losses agree; a few steps later they still should.
+  const drift: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const [a, b] = [graph.step(batches[i]!), eager.step(batches[i]!)];
+    drift.push(Math.abs(a - b));
+  }
+  const steps = STEPS[backend];
+  const warmup = Math.max(3, Math.ceil(steps / 10));
+  // Alternate the two contenders so a change in machine load hits both alike.
+  const g: number[] = [];
+  const e: number[] = [];
+  for (let pass = 0; pass < 2; pass++) {
+    g.push(timeSteps(graph, batches, steps / 2, warmup));
+    e.push(timeSteps(eager, batches, steps / 2, warmup));
+  }
+  const gMs = Math.min(...g);
+  const eMs = Math.min(...e);
+  const [gGrowth, eGrowth] = [growth(graph, batches, 10), growth(eager, batches, 10)];
+  const [gMem, eMem] = [await profileStep(graph, batches[0]!), await profileStep(eager, batches[0]!)];
+
+  const meta = new RunMetadata();
+  graph.sess.run(graph.trainOp, graph.feeds(batches[1]!), { runMetadata: meta });
+  const byType = new Map<string, number>();
+  for (const s of meta.stepStats) byType.set(s.opType, (byType.get(s.opType) ?? 0) + s.durationMicros / 1000);
+
+  graph.dispose();
+  eager.dispose();
+  await tfc.setBackend('cpu');
+  const MB = (b: number) => round(b / 2 ** 20, 2);
+  const ratio = gMs / eMs;
+  return {
+    byType,
+    row: {
+      backend,
+      optimizer: opt,
+      'graph ms/step': round(gMs, 2),
+      'eager ms/step': round(eMs, 2),
+      'graph/eager': round(ratio, 3),
+      target: `≤ ${TARGET[backend]}`,
+      met: ratio <= TARGET[backend] ? 'yes' : 'NO',
+      'tensor growth graph/eager': `${gGrowth}/${eGrowth}`,
+      'peak MB graph/eager': `${MB(gMem.peak)}/${MB(eMem.peak)}`,
+      'new MB graph/eager': `${MB(gMem.fresh)}/${MB(eMem.fresh)}`,
+      'max |Δloss| 5 steps': Number(Math.max(...drift).toExponential(2)),
+    },
+  };
+}
+
+let lastProfiles: { label: string; byType: Map<string, number> }[] = [];
+
+const bench: Bench = {
+  name: 'train',
+  description:
+    'MLP 784-256-256-10 batch 64: sess.run(trainOp) vs eager optimizer.minimize; graph/eager ≤ 1.0 cpu, ≤ 0.35 wasm',
+  async run() {
+    const { train } = loadMnist({ testSize: 1000 });
+    const random = seededRandom(99);
+    const batches = Array.from({ length: 16 }, () =>
+      takeRows(
+        train,
+        Array.from({ length: BATCH }, () => Math.floor(random() * train.size)),
+      ),
+    );
+    const init = initialWeights();
+    const rows: Row[] = [];
+    lastProfiles = [];
+    for (const backend of ['cpu', 'wasm'] as const) {
+      for (const opt of ['sgd', 'adam'] as const) {
+        const { row, byType } = await measure(backend, opt, batches, init);
+        rows.push(row);
+        lastProfiles.push({ label: `${backend}/${opt}`, byType });
+      }
+    }
+    return rows;
+  },
+};
+export default bench;
+
+/** Milliseconds per op type in one profiled graph step, for each case, biggest first. */
+function profileTable(): Row[] {
+  const types = new Map<string, number>();
+  for (const p of lastProfiles) for (const [t, ms] of p.byType) types.set(t, (types.get(t) ?? 0) + ms);
+  return [...types.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([type]) => {
+      const row: Row = { opType: type };
+      for (const p of lastProfiles) row[`${p.label} ms`] = round(p.byType.get(type) ?? 0, 2);
+      return row;
+    });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(`## ${bench.name}: ${bench.description}`);
+  console.table(await bench.run());
+  if (process.argv.includes('--profile')) console.table(profileTable());
+}
