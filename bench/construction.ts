@@ -4,6 +4,8 @@ import { type Bench, type Row, round } from './util.js';
 
 // A mix that touches names, scopes and control-free chains: every 10 adds open a scope.
 function build(n: number): number {
+  // Start each measurement from a collected heap (npm run bench passes --expose-gc).
+  (globalThis as { gc?: () => void }).gc?.();
   const graph = new Graph();
   const t0 = performance.now();
   graph.asDefault(() => {

@@ -2,7 +2,7 @@
 // tfjs (inside tf.tidy, and with manual dispose), same process and backend.
 import { add, constant, Graph, Session, type Tensor } from '@graphmode/graph';
 import * as tfc from '@tensorflow/tfjs-core';
-import { type Bench, type Row, round, timeMedian } from './util.js';
+import { type Bench, type Row, round, timeInterleaved } from './util.js';
 
 const CHAIN = 2000;
 const REPS = Number(process.env.BENCH_REPS ?? 60);
@@ -39,17 +39,18 @@ async function measure(backend: 'cpu' | 'wasm'): Promise<Row> {
   const sess = await Session.create(graph, { backend });
   const check = sess.run(y).item();
   if (check !== CHAIN) throw new Error(`chain computed ${check}, expected ${CHAIN}`);
-  const session = timeMedian(() => sess.run(y), REPS);
-  sess.close();
-
+  const previous = tfc.getBackend();
   await tfc.setBackend(backend);
   const zero = tfc.scalar(0);
   const one = tfc.scalar(1);
-  const tidy = timeMedian(() => eagerTidy(zero, one), REPS);
-  const manual = timeMedian(() => eagerManual(zero, one), REPS);
+  const [session, tidy, manual] = timeInterleaved(
+    [() => sess.run(y), () => eagerTidy(zero, one), () => eagerManual(zero, one)],
+    REPS,
+  ) as [number, number, number];
   zero.dispose();
   one.dispose();
-  await tfc.setBackend('cpu');
+  sess.close();
+  await tfc.setBackend(previous);
   const us = (ms: number) => round((ms * 1000) / CHAIN, 3);
   return {
     backend,
@@ -65,7 +66,10 @@ const bench: Bench = {
   name: 'overhead',
   description: `${CHAIN} chained scalar adds, median of ${REPS} runs after warm-up`,
   async run() {
-    return [await measure('cpu'), await measure('wasm')];
+    const backends = (process.env.BENCH_BACKENDS ?? 'cpu,wasm').split(',') as ('cpu' | 'wasm')[];
+    const rows: Row[] = [];
+    for (const b of backends) rows.push(await measure(b));
+    return rows;
   },
 };
 export default bench;

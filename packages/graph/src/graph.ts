@@ -1,6 +1,7 @@
 // The deferred graph: Graph holds Operations in creation order (which is a topological order,
 // since an op can only take inputs that already exist), Tensors are (op, output index) edges.
 import { freeze } from 'immer';
+import { captureCreationSite, formatSite } from './creation_site.js';
 import type { DType, Shape } from './dtype.js';
 import { formatShape, mergeShapes, shapesCompatible } from './dtype.js';
 import { NotFoundError, TypeError, ValueError } from './errors.js';
@@ -43,15 +44,12 @@ export class Tensor {
   }
 }
 
-const LIBRARY_FRAME = /[\\/](packages[\\/](graph|autodiff|train)[\\/]src|node_modules)[\\/]|node:internal/;
-// Library frames (builder -> scopes -> createOp) can be deep; keep enough to reach the user's.
-const SITE_FRAMES = 40;
-
 /** One node of the graph. Immutable after creation except for control inputs TF lets you add. */
 export class Operation<A extends object = object> {
   /** @internal filled by Graph.createOp right after construction */
   readonly _outputs: Tensor[] = [];
-  private readonly site: { stack?: string };
+  private readonly site: NodeJS.CallSite | undefined;
+  private formattedSite: string | undefined;
   constructor(
     readonly graph: Graph,
     readonly id: number,
@@ -63,12 +61,11 @@ export class Operation<A extends object = object> {
     readonly device: string,
     readonly colocationGroups: readonly string[],
   ) {
-    // Capturing a structured trace is cheap; V8 only formats it if `creationSite` is read.
-    this.site = {};
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = SITE_FRAMES;
-    Error.captureStackTrace(this.site, Graph.prototype.createOp);
-    Error.stackTraceLimit = limit;
+    this.site = captureCreationSite(Graph.prototype.createOp);
+  }
+  /** The user's source line that built this op (first stack frame outside graphmode's sources). */
+  get creationSite(): string {
+    return (this.formattedSite ??= formatSite(this.site));
   }
   get type(): string {
     return this.def.type;
@@ -78,12 +75,6 @@ export class Operation<A extends object = object> {
   }
   get controlInputs(): readonly Operation[] {
     return this._controlInputs;
-  }
-  /** The first stack frame outside graphmode's own sources: the user's line that built this op. */
-  get creationSite(): string {
-    const lines = (this.site.stack ?? '').split('\n').slice(1);
-    const user = lines.find((l) => !LIBRARY_FRAME.test(l)) ?? lines[lines.length - 1] ?? '';
-    return user.trim().replace(/^at /, '');
   }
   /** Adds control inputs after creation (TF's `_add_control_inputs`); invalidates cached plans. */
   addControlInputs(ops: readonly Operation[]): void {

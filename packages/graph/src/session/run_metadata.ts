@@ -1,6 +1,7 @@
 // Per-op step statistics of one run, exportable as Chrome trace JSON (chrome://tracing, Perfetto).
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Operation } from '../graph.js';
+import type { KernelResult } from '../op_def.js';
 
 export interface NodeStats {
   nodeName: string;
@@ -20,12 +21,8 @@ export class RunMetadata {
   stepStats: NodeStats[] = [];
 
   /** @internal called by the run loop after each kernel */
-  record(
-    op: Operation,
-    outs: readonly (tfc.Tensor | undefined)[],
-    startMs: number,
-    durationMs: number,
-  ): void {
+  record(op: Operation, result: KernelResult, startMs: number, durationMs: number): void {
+    const outs = result === undefined ? [] : Array.isArray(result) ? result : [result];
     const real = outs.filter((o): o is tfc.Tensor => o !== undefined);
     this.stepStats.push({
       nodeName: op.name,

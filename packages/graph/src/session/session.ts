@@ -130,18 +130,19 @@ export class Session {
     const ctx = this.ctx;
     const start = metadata ? performance.now() : 0;
     let step: Step | null = null;
-    let ins: (tfc.Tensor | undefined)[] = [];
+    let ins: readonly (tfc.Tensor | undefined)[] = NO_INPUTS;
     try {
       for (const [t, nd] of feeds) values[plan.slotOf.get(t)!] = tfc.tensor(nd.data, nd.shape, nd.dtype);
       for (let i = 0; i < steps.length; i++) {
         step = steps[i]!;
-        ins = [];
+        ins = NO_INPUTS; // so a failing gather is not blamed on the previous step's inputs
         ins = this.gather(step, values);
         const t0 = metadata ? performance.now() : 0;
         ctx.enter(step.op);
-        const outs = step.def.run(ins, step.attrs, ctx);
-        if (metadata) metadata.record(step.op, outs, t0 - start, performance.now() - t0);
-        bindOutputs(step, outs, ins, values);
+        const out = step.def.invoke(ins, step.attrs, ctx);
+        if (metadata) metadata.record(step.op, out, t0 - start, performance.now() - t0);
+        if (out instanceof tfc.Tensor) bindOutput(step, 0, out, ins, values);
+        else if (out !== undefined) bindOutputs(step, out, ins, values);
         if (step.readsVariables) disposeVariableReads(step, ins);
         const free = step.free;
         for (let j = 0; j < free.length; j++) {
@@ -196,6 +197,8 @@ export class Session {
   }
 }
 
+const NO_INPUTS: readonly (tfc.Tensor | undefined)[] = [];
+
 function signature(xs: Iterable<Leaf>): string {
   const names: string[] = [];
   for (const x of xs) names.push(x.name);
@@ -212,24 +215,43 @@ function bindOutputs(
   ins: readonly (tfc.Tensor | undefined)[],
   values: (tfc.Tensor | undefined)[],
 ): void {
-  const slots = step.outputs;
   for (let j = 0; j < outs.length; j++) {
-    const out = outs[j];
-    if (out === undefined) continue;
-    // A kernel may hand back an input object; that object still belongs to its own slot.
-    const aliased = ins.includes(out);
-    const expected = j < slots.length ? step.checks[j]! : null;
-    if (expected !== null && !fits(expected, out.shape)) {
-      for (let r = j; r < outs.length; r++) if (!ins.includes(outs[r])) outs[r]?.dispose();
-      throw new InvalidArgumentError(
-        `${step.op.type} produced output ${j} of shape ${formatShape(out.shape)}, incompatible with its static shape ${formatShape(expected)}`,
-        step.op,
-      );
+    try {
+      bindOutput(step, j, outs[j], ins, values);
+    } catch (e) {
+      for (let r = j + 1; r < outs.length; r++) if (!isInput(outs[r], ins)) outs[r]?.dispose();
+      throw e;
     }
-    if (j >= slots.length || slots[j]! < 0) {
-      if (!aliased) out.dispose();
-    } else values[slots[j]!] = aliased ? tfc.clone(out) : out;
   }
+}
+
+/** Stores output j in its slot after checking it against the static shape; unread outputs are freed. */
+function bindOutput(
+  step: Step,
+  j: number,
+  out: tfc.Tensor | undefined,
+  ins: readonly (tfc.Tensor | undefined)[],
+  values: (tfc.Tensor | undefined)[],
+): void {
+  if (out === undefined) return;
+  // A kernel may hand back an input object; that object still belongs to its own slot.
+  const aliased = isInput(out, ins);
+  const slot = j < step.outputs.length ? step.outputs[j]! : -1;
+  const expected = j < step.checks.length ? step.checks[j]! : null;
+  if (expected !== null && !fits(expected, out.shape)) {
+    if (!aliased) out.dispose();
+    throw new InvalidArgumentError(
+      `${step.op.type} produced output ${j} of shape ${formatShape(out.shape)}, incompatible with its static shape ${formatShape(expected)}`,
+      step.op,
+    );
+  }
+  if (slot >= 0) values[slot] = aliased ? tfc.clone(out) : out;
+  else if (!aliased) out.dispose();
+}
+
+function isInput(t: tfc.Tensor | undefined, ins: readonly (tfc.Tensor | undefined)[]): boolean {
+  for (let k = 0; k < ins.length; k++) if (ins[k] === t) return true;
+  return false;
 }
 
 function fits(expected: readonly (number | null)[], actual: readonly number[]): boolean {
