@@ -53,7 +53,7 @@ const rows = (name: string, f: Reducer, e: Eager, domain: 'normal' | 'bool' | 'i
     inputs: [{ shape: X, domain, staticShape: null }],
     build: (x) => f(x),
     eager: (x) => e(x),
-    staticShape: null,
+    staticShape: [],
   },
   {
     name: `${name} unknown rank, axis 0 keepDims`,

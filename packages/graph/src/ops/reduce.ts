@@ -57,11 +57,11 @@ const reducer =
   (x: TensorInput, axis?: number | readonly number[] | Tensor | null, opts: ReduceOptions = {}): Tensor => {
     const t = toTensor(x);
     const axes = axisTensor(t, axis);
-    return def.apply(
-      { input: t, reductionIndices: axes },
-      { keepDims: opts.keepDims ?? false },
-      { name: opts.name ?? defaultName },
-    );
+    const keepDims = opts.keepDims ?? false;
+    const out = def.apply({ input: t, reductionIndices: axes }, { keepDims }, { name: opts.name ?? defaultName });
+    // Reducing every axis of an unknown-rank tensor still gives a scalar (TF's _may_reduce_to_scalar).
+    if ((axis === undefined || axis === null) && !keepDims) out.setShape([]);
+    return out;
   };
 
 function axisTensor(x: Tensor, axis: number | readonly number[] | Tensor | null | undefined): Tensor {
