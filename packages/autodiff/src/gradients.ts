@@ -59,6 +59,9 @@ export function gradients(
     x instanceof Variable ? x.ref() : x,
   );
   const method = checkAggregationMethod(opts.aggregationMethod);
+  if (opts.unconnectedGradients !== undefined && !['none', 'zero'].includes(opts.unconnectedGradients)) {
+    throw new ValueError(`Unknown value for unconnected_gradients: '${opts.unconnectedGradients}'`);
+  }
   if (opts.gradYs && opts.gradYs.length !== yList.length) {
     throw new ValueError(`Passed ${opts.gradYs.length} grad_ys for ${yList.length} ys`);
   }

@@ -21,7 +21,9 @@ export function pendingCounts(yOps: readonly Operation[], xOps: readonly Operati
     const op = queue.pop()!;
     if (reached.has(op)) continue;
     reached.add(op);
-    for (const out of op.outputs) if (isBackpropagatable(out)) queue.push(...out.consumers);
+    for (const out of op.outputs) {
+      if (isBackpropagatable(out)) for (const c of out.consumers) queue.push(c);
+    }
   }
   const reachableYs = new Set(yOps.filter((op) => reached.has(op)));
 
