@@ -44,7 +44,7 @@ export const ScalarSummary = defineOp<'tags' | 'values'>({
   },
   dtype: () => 'string',
   kernel: ({ tags, values }) => {
-    const names = tags.dataSync() as unknown as string[];
+    const names = tags.dataSync<'string'>();
     const nums = values.dataSync();
     return summaryTensor(names.map((tag, i) => ({ tag, simpleValue: nums[i]! })));
   },
@@ -120,7 +120,7 @@ export const HistogramSummary = defineOp<'tag' | 'values'>({
       if (!Number.isFinite(data[i]!))
         throw new InvalidArgumentError(`Infinity in summary histogram for: ${ctx.op.name}`, ctx.op);
     }
-    const name = (tag.dataSync() as unknown as string[])[0]!;
+    const name = tag.dataSync<'string'>()[0]!;
     return summaryTensor([{ tag: name, histo: histogramOf(data) }]);
   },
 });
@@ -139,7 +139,7 @@ export const MergeSummary = defineOp<never, Record<never, never>, 'inputs'>({
     const seen = new Set<string>();
     const parts: Uint8Array[] = [];
     for (const t of inputs) {
-      for (const s of t.dataSync() as unknown as string[]) {
+      for (const s of t.dataSync<'string'>()) {
         const bytes = latin1ToBytes(s);
         for (const v of decodeSummary(bytes).value) {
           if (seen.has(v.tag))
