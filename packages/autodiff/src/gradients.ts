@@ -17,6 +17,7 @@ import {
   tuple,
   ValueError,
   Variable,
+  withSharedCreationSite,
   zerosLike,
 } from '@graphmode/graph';
 import { aggregate, checkAggregationMethod, densify, reduceToShapeOf } from './aggregate.js';
@@ -67,8 +68,8 @@ export function gradients(
   }
   if (yList.length === 0) return xList.map(() => null);
   const graph = yList[0]!.graph;
-  return graph.nameScope(opts.name ?? 'gradients', () =>
-    new Backprop(graph, yList, xList, method, opts).run(),
+  return withSharedCreationSite(gradients, () =>
+    graph.nameScope(opts.name ?? 'gradients', () => new Backprop(graph, yList, xList, method, opts).run()),
   );
 }
 

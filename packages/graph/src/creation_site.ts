@@ -29,11 +29,31 @@ function captureSite(
     Error.stackTraceLimit = stackTraceLimit;
   }
 }
-/** The user's frame that called (directly or through graphmode builders) `below`. */
-export const captureCreationSite = (below: Function): NodeJS.CallSite | undefined =>
+const userSite = (below: Function): NodeJS.CallSite | undefined =>
   captureSite(6, pickUserFrame, below) ??
   captureSite(40, pickUserFrame, below) ??
   captureSite(40, lastFrame, below);
+
+let shared: { site: NodeJS.CallSite | undefined } | null = null;
+
+/** The user's frame that called (directly or through graphmode builders) `below`. */
+export const captureCreationSite = (below: Function): NodeJS.CallSite | undefined =>
+  shared ? shared.site : userSite(below);
+
+/**
+ * Ops built inside `fn` share one creation site: the user's call of `entry` (e.g. `gradients`).
+ * A library routine that builds thousands of ops would otherwise walk deep stacks for each one,
+ * to find the same user line every time.
+ */
+export function withSharedCreationSite<T>(entry: Function, fn: () => T): T {
+  if (shared) return fn();
+  shared = { site: userSite(entry) };
+  try {
+    return fn();
+  } finally {
+    shared = null;
+  }
+}
 
 // Formats like a stack line: with an installed formatter (vitest's source-map support) if any,
 // else mapped through Node's source maps (tsx) back to the TypeScript line.

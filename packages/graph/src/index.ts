@@ -1,6 +1,7 @@
 // @graphmode/graph: TF1 graph building and the Session that runs it.
 export * from './clip.js';
 export * from './constant_value.js';
+export { withSharedCreationSite } from './creation_site.js';
 export * from './dtype.js';
 export * from './errors.js';
 export * from './graph.js';
