@@ -54,6 +54,23 @@ describe('gradients(): values and structure', () => {
       expect(gradients(y, x, { name: 'my_grads' })[0]!.name).toMatch(/^my_grads\//);
     }));
 
+  it("gives every gradient op the creation site of the user's gradients() call", () =>
+    inGraph((graph) => {
+      const x = g.constant([1, 2], { name: 'x' });
+      const y = g.mul(g.sigmoid(x), x);
+      const before = graph.numOps;
+      const line = Number(/:(\d+):\d+\)?$/.exec(new Error().stack!.split('\n')[1]!)![1]) + 1;
+      gradients(y, x);
+      const sites = new Set(
+        graph
+          .getOperations()
+          .slice(before)
+          .map((op) => op.creationSite),
+      );
+      expect([...sites]).toHaveLength(1);
+      expect([...sites][0]).toMatch(new RegExp(`gradients\\.test\\.ts:${line}:`));
+    }));
+
   it('takes gradients of gradients: d²(x³)/dx² = 6x', () =>
     inGraph((graph) => {
       const x = g.constant([1, 2], { name: 'x' });
@@ -190,7 +207,9 @@ describe('gradients(): errors', () => {
     inGraph(() => {
       const x = g.constant(1);
       // @ts-expect-error: an invalid value, as a JS caller could pass
-      expect(() => gradients(g.mul(x, x), x, { unconnectedGradients: 'zeros' })).toThrow("Unknown value for unconnected_gradients: 'zeros'");
+      expect(() => gradients(g.mul(x, x), x, { unconnectedGradients: 'zeros' })).toThrow(
+        "Unknown value for unconnected_gradients: 'zeros'",
+      );
     }));
 
   it('rejects an unknown aggregation method', () =>
