@@ -7,7 +7,9 @@
 //   npm run bench -- train              # through the harness
 //   npx tsx bench/train.ts [--profile]  # standalone; --profile adds a time-per-op-type table
 //
-// BENCH_TRAIN_STEPS=<n> times n steps per case (default: 20 on cpu, 100 on wasm).
+// BENCH_TRAIN_STEPS=<n> times n steps per case (default: 20 on cpu, 100 on wasm);
+// BENCH_TRAIN_BACKENDS=cpu (or wasm) runs one backend only; BENCH_TRAIN_GATE=none builds the
+// train op with Optimizer.GATE_NONE instead of createTrainOp's default GATE_OP.
 import { pathToFileURL } from 'node:url';
 import '@graphmode/autodiff';
 import {
@@ -24,7 +26,7 @@ import {
   type Tensor,
   variable,
 } from '@graphmode/graph';
-import { AdamOptimizer, createTrainOp, GradientDescentOptimizer, type Optimizer } from '@graphmode/train';
+import { AdamOptimizer, createTrainOp, GradientDescentOptimizer, Optimizer } from '@graphmode/train';
 // The eager baseline needs tfjs's gradient registrations, which tfjs-core alone does not make.
 import '@tensorflow/tfjs';
 import * as tfc from '@tensorflow/tfjs-core';
@@ -42,6 +44,8 @@ const STEPS: Record<Backend, number> = {
   wasm: Number(process.env.BENCH_TRAIN_STEPS ?? 100),
 };
 const LEARNING_RATE: Record<OptName, number> = { sgd: 0.1, adam: 1e-3 };
+// GATE_OP (createTrainOp's default, as in TF) also computes gradients no variable needs.
+const GATE = process.env.BENCH_TRAIN_GATE === 'none' ? Optimizer.GATE_NONE : Optimizer.GATE_OP;
 
 /** Glorot-uniform kernels and zero biases, from a seeded PRNG: the shared starting point. */
 function initialWeights(): Float32Array[] {
@@ -85,7 +89,11 @@ async function graphTrainer(
       opt === 'sgd'
         ? new GradientDescentOptimizer(LEARNING_RATE.sgd)
         : new AdamOptimizer({ learningRate: LEARNING_RATE.adam });
-    return { images, labels, trainOp: createTrainOp(loss, optimizer) };
+    return {
+      images,
+      labels,
+      trainOp: createTrainOp(loss, optimizer, { gateGradients: GATE }),
+    };
   });
   const sess = await Session.create(graph, { backend });
   sess.run(graph.asDefault(() => globalVariablesInitializer()));
@@ -131,18 +139,28 @@ function eagerTrainer(opt: OptName, init: Float32Array[]): Trainer {
   };
 }
 
-/** Median per-step time (ms) over `steps` timed steps after `warmup` untimed ones. */
-function timeSteps(t: Trainer, batches: Batch[], steps: number, warmup: number): number {
+/**
+ * Per-step time (ms) over `steps` timed steps after `warmup` untimed ones: the median wall time,
+ * and the process CPU time per step, which other processes competing for the cores do not inflate.
+ */
+function timeSteps(
+  t: Trainer,
+  batches: Batch[],
+  steps: number,
+  warmup: number,
+): { wall: number; cpu: number } {
   for (let i = 0; i < warmup; i++) t.step(batches[i % batches.length]!);
   const times: number[] = [];
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) {
     const b = batches[(warmup + i) % batches.length]!;
     const t0 = performance.now();
     t.step(b);
     times.push(performance.now() - t0);
   }
+  const cpu = process.cpuUsage(cpu0);
   times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return { wall: times[Math.floor(times.length / 2)]!, cpu: (cpu.user + cpu.system) / 1000 / steps };
 }
 
 /** Tensors alive after `steps` more steps minus before (0 = no leak). */
@@ -165,7 +183,7 @@ async function measure(
   opt: OptName,
   batches: Batch[],
   init: Float32Array[],
-): Promise<{ row: Row; byType: Map<string, number> }> {
+): Promise<{ row: Row; byType: Map<string, { ms: number; n: number }> }> {
   const graph = await graphTrainer(backend, opt, init);
   await tfc.setBackend(backend);
   const eager = eagerTrainer(opt, init);
@@ -178,21 +196,24 @@ async function measure(
   const steps = STEPS[backend];
   const warmup = Math.max(3, Math.ceil(steps / 10));
   // Alternate the two contenders so a change in machine load hits both alike.
-  const g: number[] = [];
-  const e: number[] = [];
+  const g: { wall: number; cpu: number }[] = [];
+  const e: { wall: number; cpu: number }[] = [];
   for (let pass = 0; pass < 2; pass++) {
     g.push(timeSteps(graph, batches, steps / 2, warmup));
     e.push(timeSteps(eager, batches, steps / 2, warmup));
   }
-  const gMs = Math.min(...g);
-  const eMs = Math.min(...e);
+  const best = (xs: { wall: number; cpu: number }[], k: 'wall' | 'cpu') => Math.min(...xs.map((x) => x[k]));
+  const [gMs, eMs] = [best(g, 'wall'), best(e, 'wall')];
   const [gGrowth, eGrowth] = [growth(graph, batches, 10), growth(eager, batches, 10)];
   const [gMem, eMem] = [await profileStep(graph, batches[0]!), await profileStep(eager, batches[0]!)];
 
   const meta = new RunMetadata();
   graph.sess.run(graph.trainOp, graph.feeds(batches[1]!), { runMetadata: meta });
-  const byType = new Map<string, number>();
-  for (const s of meta.stepStats) byType.set(s.opType, (byType.get(s.opType) ?? 0) + s.durationMicros / 1000);
+  const byType = new Map<string, { ms: number; n: number }>();
+  for (const s of meta.stepStats) {
+    const t = byType.get(s.opType) ?? { ms: 0, n: 0 };
+    byType.set(s.opType, { ms: t.ms + s.durationMicros / 1000, n: t.n + 1 });
+  }
 
   graph.dispose();
   eager.dispose();
@@ -207,6 +228,7 @@ async function measure(
       'graph ms/step': round(gMs, 2),
       'eager ms/step': round(eMs, 2),
       'graph/eager': round(ratio, 3),
+      'cpu-time ratio': round(best(g, 'cpu') / best(e, 'cpu'), 3),
       target: `≤ ${TARGET[backend]}`,
       met: ratio <= TARGET[backend] ? 'yes' : 'NO',
       'tensor growth graph/eager': `${gGrowth}/${eGrowth}`,
@@ -217,7 +239,7 @@ async function measure(
   };
 }
 
-let lastProfiles: { label: string; byType: Map<string, number> }[] = [];
+let lastProfiles: { label: string; byType: Map<string, { ms: number; n: number }> }[] = [];
 
 const bench: Bench = {
   name: 'train',
@@ -235,7 +257,9 @@ const bench: Bench = {
     const init = initialWeights();
     const rows: Row[] = [];
     lastProfiles = [];
+    const only = process.env.BENCH_TRAIN_BACKENDS?.split(',');
     for (const backend of ['cpu', 'wasm'] as const) {
+      if (only && !only.includes(backend)) continue;
       for (const opt of ['sgd', 'adam'] as const) {
         const { row, byType } = await measure(backend, opt, batches, init);
         rows.push(row);
@@ -247,15 +271,18 @@ const bench: Bench = {
 };
 export default bench;
 
-/** Milliseconds per op type in one profiled graph step, for each case, biggest first. */
+/** Milliseconds (and op count) per op type in one profiled graph step, for each case, biggest first. */
 function profileTable(): Row[] {
   const types = new Map<string, number>();
-  for (const p of lastProfiles) for (const [t, ms] of p.byType) types.set(t, (types.get(t) ?? 0) + ms);
+  for (const p of lastProfiles) for (const [t, { ms }] of p.byType) types.set(t, (types.get(t) ?? 0) + ms);
   return [...types.entries()]
     .sort((a, b) => b[1] - a[1])
     .map(([type]) => {
       const row: Row = { opType: type };
-      for (const p of lastProfiles) row[`${p.label} ms`] = round(p.byType.get(type) ?? 0, 2);
+      for (const p of lastProfiles) {
+        const t = p.byType.get(type);
+        row[`${p.label} ms (ops)`] = t ? `${round(t.ms, 2)} (${t.n})` : '';
+      }
       return row;
     });
 }

@@ -1,6 +1,6 @@
 // graphmode's showcase: a TF1-style MLP (784-256-256-10) that learns handwritten digits.
 //
-//   npm start                       # cpu backend, 600 Adam steps of 64 digits
+//   npm start                       # cpu backend, 300 Adam steps of 64 digits
 //   npm start -- --backend wasm     # the same on the wasm backend
 //   npm start -- --steps 300
 //
@@ -55,19 +55,29 @@ function dense(x: Tensor, units: number, name: string, activation?: (t: Tensor) 
   });
 }
 
+export interface ClassifierOptions {
+  /** Width of each hidden layer; default [256, 256]. */
+  hiddenUnits?: readonly number[];
+  learningRate?: number;
+  /** Each gradient is clipped to this L2 norm before Adam sees it; default 5. */
+  clipNorm?: number;
+  /** The graph seed, which makes the initial weights reproducible. */
+  seed?: number;
+}
+
 /** Builds the classifier and its training step in a fresh graph. */
-export function buildClassifier(
-  opts: { learningRate?: number; clipNorm?: number; seed?: number } = {},
-): Classifier {
+export function buildClassifier(opts: ClassifierOptions = {}): Classifier {
   const graph = new Graph();
   return graph.asDefault(() => {
     setRandomSeed(opts.seed ?? 7);
     const images = placeholder('float32', [null, IMAGE_SIZE], { name: 'images' });
     const labels = placeholder('int32', [null], { name: 'labels' });
 
-    const hidden1 = dense(images, 256, 'hidden1', relu);
-    const hidden2 = dense(hidden1, 256, 'hidden2', relu);
-    const logits = dense(hidden2, NUM_CLASSES, 'logits');
+    let hidden = images;
+    for (const [i, units] of (opts.hiddenUnits ?? [256, 256]).entries()) {
+      hidden = dense(hidden, units, `hidden${i + 1}`, relu);
+    }
+    const logits = dense(hidden, NUM_CLASSES, 'logits');
 
     const loss = losses.sparseSoftmaxCrossEntropy(labels, logits);
     const trainOp = createTrainOp(loss, new AdamOptimizer({ learningRate: opts.learningRate ?? 1e-3 }), {
@@ -144,7 +154,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       backend: { type: 'string', default: 'cpu' },
-      steps: { type: 'string', default: '600' },
+      steps: { type: 'string', default: '300' },
       'batch-size': { type: 'string', default: '64' },
       'learning-rate': { type: 'string', default: '0.001' },
     },
