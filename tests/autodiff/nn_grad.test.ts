@@ -2,7 +2,7 @@ import { gradients } from '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { checkGradient, type GradCase } from './harness.js';
+import { checkGradient, expectClose, type GradCase } from './harness.js';
 
 type Pad = 'SAME' | 'VALID';
 const lower = (p: Pad) => (p === 'SAME' ? 'same' : 'valid');
@@ -30,6 +30,15 @@ const tsq = (t: tf.Tensor) => tf.mul(t, t);
 // does), so rows feed it a distribution.
 const xent = (logits: tf.Tensor, labels: tf.Tensor) =>
   tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), -1));
+// tfjs's softmax/logSoftmax take the last axis only; these oracles take any axis.
+const logSoftmaxAxis = (x: tf.Tensor, axis: number) => {
+  const z = tf.sub(x, tf.max(x, axis, true));
+  return tf.sub(z, tf.log(tf.sum(tf.exp(z), axis, true)));
+};
+const xentAxis = (logits: tf.Tensor, labels: tf.Tensor, axis: number) =>
+  tf.neg(tf.sum(tf.mul(labels, logSoftmaxAxis(logits, axis)), axis));
+const sparseXent = (logits: tf.Tensor, ids: tf.Tensor, n: number) =>
+  xent(logits, tf.reshape(tf.oneHot(tf.reshape(ids, [-1]) as tf.Tensor1D, n), logits.shape));
 
 function conv(
   name: string,
@@ -103,6 +112,20 @@ const cases: GradCase[] = [
     eager: (x) => tf.softmax(x),
     secondOrder: true,
   },
+  {
+    name: 'softmax axis 0 of rank 3',
+    inputs: [{ shape: [3, 2, 4] }],
+    build: (x) => g.softmax(x, { axis: 0 }),
+    eager: (x) => tf.exp(logSoftmaxAxis(x, 0)),
+    secondOrder: true,
+  },
+  {
+    name: 'logSoftmax axis 1, unknown batch',
+    inputs: [{ shape: [2, 4, 3], staticShape: [null, 4, 3] }],
+    build: (x) => g.logSoftmax(x, { axis: 1 }),
+    eager: (x) => logSoftmaxAxis(x, 1),
+    secondOrder: true,
+  },
   unary('l2Loss', g.l2Loss, (x) => tf.div(tf.sum(tf.square(x)), 2), { secondOrder: true }),
   {
     name: 'biasAdd',
@@ -146,6 +169,53 @@ const cases: GradCase[] = [
     inputs: [{ shape: [6, 5] }, { shape: [6], domain: [0, 5], dtype: 'int32' }],
     build: (logits, labels) => g.sparseSoftmaxCrossEntropyWithLogits({ labels, logits }),
     eager: (logits, labels) => xent(logits, tf.oneHot(labels as tf.Tensor1D, 5)),
+    secondOrder: true,
+  },
+  {
+    name: 'softmaxCrossEntropyWithLogits rank 3, unknown outer dims',
+    inputs: [
+      { shape: [2, 3, 5], staticShape: [null, null, 5] },
+      { shape: [2, 3, 5], domain: 'positive', staticShape: [null, 3, 5] },
+    ],
+    build: (logits, labels) => g.softmaxCrossEntropyWithLogits({ labels: g.softmax(labels), logits }),
+    eager: (logits, labels) => xent(logits, tf.softmax(labels)),
+    wrt: [0],
+    secondOrder: true,
+  },
+  {
+    name: 'softmaxCrossEntropyWithLogits axis 1 of rank 3',
+    inputs: [{ shape: [2, 4, 3] }, { shape: [2, 4, 3], domain: 'positive' }],
+    build: (logits, labels) =>
+      g.softmaxCrossEntropyWithLogits({ labels: g.softmax(labels, { axis: 1 }), logits, axis: 1 }),
+    eager: (logits, labels) => xentAxis(logits, tf.exp(logSoftmaxAxis(labels, 1)), 1),
+    wrt: [0],
+    secondOrder: true,
+  },
+  {
+    name: 'softmaxCrossEntropyWithLogitsV2 rank 3 (logits and labels)',
+    inputs: [{ shape: [2, 3, 4] }, { shape: [2, 3, 4], domain: 'positive' }],
+    build: (logits, labels) => g.softmaxCrossEntropyWithLogitsV2({ labels: g.softmax(labels), logits }),
+    eager: (logits, labels) => xent(logits, tf.softmax(labels)),
+    secondOrder: true,
+  },
+  {
+    name: 'sparseSoftmaxCrossEntropyWithLogits rank 3, unknown batch',
+    inputs: [
+      { shape: [2, 3, 5], staticShape: [null, 3, 5] },
+      { shape: [2, 3], domain: [0, 5], dtype: 'int32', staticShape: [null, 3] },
+    ],
+    build: (logits, labels) => g.sparseSoftmaxCrossEntropyWithLogits({ labels, logits }),
+    eager: (logits, labels) => sparseXent(logits, labels, 5),
+    secondOrder: true,
+  },
+  {
+    name: 'sparseSoftmaxCrossEntropyWithLogits unknown ranks',
+    inputs: [
+      { shape: [2, 2, 4], staticShape: null },
+      { shape: [2, 2], domain: [0, 4], dtype: 'int32', staticShape: null },
+    ],
+    build: (logits, labels) => g.sparseSoftmaxCrossEntropyWithLogits({ labels, logits }),
+    eager: (logits, labels) => sparseXent(logits, labels, 4),
     secondOrder: true,
   },
   conv('conv2d VALID', [2, 5, 5, 3], [3, 3, 3, 2], {}),
@@ -213,5 +283,35 @@ describe('nn gradient graphs', () => {
       ]);
       expect(gradients(g.softmaxCrossEntropyWithLogits({ labels, logits }), [labels])).toEqual([null]);
     });
+  });
+});
+
+describe('second order through SparseSoftmaxCrossEntropyWithLogits (TF 1.15 blocks it)', () => {
+  it('gives the softmax Hessian-vector product diag(p) v - p (p . v) per row', () => {
+    const graph = new g.Graph();
+    const logitsV = tf.tensor2d([
+      [0.3, -1.2, 2.0, 0.5],
+      [1.5, 0.1, -0.7, 0.0],
+      [-2.0, 0.4, 0.9, 1.1],
+    ]);
+    const vV = tf.tensor2d([
+      [1, -0.5, 0.2, 2],
+      [-1, 0.3, 0.8, 0],
+      [0.5, 0.5, -2, 1],
+    ]);
+    const { hv } = graph.asDefault(() => {
+      const logits = g.constant(logitsV.arraySync());
+      const loss = g.reduceSum(g.sparseSoftmaxCrossEntropyWithLogits({ labels: [2, 0, 3], logits }));
+      const [g1] = gradients(loss, logits) as g.Tensor[];
+      const [hv] = gradients(g1!, logits, { gradYs: [g.constant(vV.arraySync())] }) as g.Tensor[];
+      return { hv: hv! };
+    });
+    const sess = new g.Session(graph);
+    const got = sess.run(hv);
+    sess.close();
+    const p = tf.softmax(logitsV);
+    const want = tf.mul(p, tf.sub(vV, tf.sum(tf.mul(p, vV), -1, true)));
+    expectClose(got, want, 1e-5);
+    tf.dispose([logitsV, vV, p, want]);
   });
 });

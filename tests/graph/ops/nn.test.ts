@@ -26,6 +26,16 @@ const gradRow = (
 const xent = (logits: tf.Tensor, labels: tf.Tensor) =>
   tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), -1));
 const onehot = (labels: tf.Tensor, n: number) => tf.oneHot(tf.cast(labels, 'int32') as tf.Tensor1D, n);
+// The eager oracle along any axis: -sum(labels * logSoftmax(logits, axis), axis).
+const xentAxis = (logits: tf.Tensor, labels: tf.Tensor, axis: number) => {
+  const m = tf.max(logits, axis, true);
+  const logp = tf.sub(tf.sub(logits, m), tf.log(tf.sum(tf.exp(tf.sub(logits, m)), axis, true)));
+  return tf.neg(tf.sum(tf.mul(labels, logp), axis));
+};
+const softmaxAxis = (x: tf.Tensor, axis: number) => tf.div(tf.exp(x), tf.sum(tf.exp(x), axis, true));
+// Sparse ids of any shape against logits [..., n], via a flat one-hot.
+const sparseXent = (logits: tf.Tensor, labels: tf.Tensor, n: number) =>
+  xent(logits, tf.reshape(onehot(tf.reshape(labels, [-1]), n), logits.shape));
 
 const cases: ForwardCase[] = [
   unary('relu', g.relu, tf.relu),
@@ -51,6 +61,32 @@ const cases: ForwardCase[] = [
     inputs: [{ shape: [2, 3, 5] }],
     build: g.softmax,
     eager: (x) => tf.softmax(x),
+  },
+  {
+    name: 'softmax rank 1',
+    inputs: [{ shape: [6] }],
+    build: g.softmax,
+    eager: (x) => tf.softmax(x),
+  },
+  {
+    name: 'softmax axis 0 of rank 3',
+    inputs: [{ shape: [3, 2, 4] }],
+    build: (x) => g.softmax(x, { axis: 0 }),
+    eager: (x) => softmaxAxis(x, 0),
+  },
+  {
+    name: 'softmax axis -2, unknown batch',
+    inputs: [{ shape: [2, 5, 3], staticShape: [null, 5, 3] }],
+    build: (x) => g.softmax(x, { axis: -2 }),
+    eager: (x) => softmaxAxis(x, 1),
+    staticShape: [null, 5, 3],
+  },
+  {
+    name: 'logSoftmax axis 1 of rank 4',
+    inputs: [{ shape: [2, 4, 3, 2] }],
+    build: (x) => g.logSoftmax(x, { axis: 1 }),
+    eager: (x) => tf.log(softmaxAxis(x, 1)),
+    tol: 1e-4,
   },
   unary('l2Loss', g.l2Loss, (x) => tf.div(tf.sum(tf.square(x)), 2)),
   gradRow('reluGrad', g.reluGrad, tf.relu),
@@ -111,6 +147,52 @@ const cases: ForwardCase[] = [
     staticShape: [null],
   },
   {
+    name: 'softmaxCrossEntropyWithLogits rank 3, unknown outer dims',
+    inputs: [
+      { shape: [2, 3, 5], staticShape: [null, null, 5] },
+      { shape: [2, 3, 5], domain: 'positive', staticShape: [null, 3, null] },
+    ],
+    build: (logits, labels) => g.softmaxCrossEntropyWithLogits({ labels, logits }),
+    eager: xent,
+    staticShape: [null, 3],
+  },
+  {
+    name: 'softmaxCrossEntropyWithLogits rank 1 (a scalar loss)',
+    inputs: [{ shape: [5] }, { shape: [5], domain: 'positive' }],
+    build: (logits, labels) => g.softmaxCrossEntropyWithLogits({ labels, logits }),
+    eager: xent,
+  },
+  {
+    name: 'softmaxCrossEntropyWithLogits axis 1 of rank 3',
+    inputs: [{ shape: [2, 5, 3] }, { shape: [2, 5, 3], domain: 'positive' }],
+    build: (logits, labels) => g.softmaxCrossEntropyWithLogits({ labels, logits, axis: 1 }),
+    eager: (logits, labels) => xentAxis(logits, labels, 1),
+    tol: 1e-4,
+  },
+  {
+    name: 'softmaxCrossEntropyWithLogits axis 0 of rank 2',
+    inputs: [{ shape: [5, 3] }, { shape: [5, 3], domain: 'positive' }],
+    build: (logits, labels) => g.softmaxCrossEntropyWithLogits({ labels, logits, axis: 0 }),
+    eager: (logits, labels) => xentAxis(logits, labels, 0),
+    tol: 1e-4,
+  },
+  {
+    name: 'softmaxCrossEntropyWithLogits unknown rank',
+    inputs: [
+      { shape: [2, 2, 4], staticShape: null },
+      { shape: [2, 2, 4], domain: 'positive', staticShape: null },
+    ],
+    build: (logits, labels) => g.softmaxCrossEntropyWithLogits({ labels, logits }),
+    eager: xent,
+    staticShape: null,
+  },
+  {
+    name: 'softmaxCrossEntropyWithLogitsV2 rank 3',
+    inputs: [{ shape: [2, 3, 4] }, { shape: [2, 3, 4], domain: 'positive' }],
+    build: (logits, labels) => g.softmaxCrossEntropyWithLogitsV2({ labels, logits }),
+    eager: xent,
+  },
+  {
     name: 'SoftmaxCrossEntropyWithLogits backprop output',
     inputs: [{ shape: [4, 5] }, { shape: [4, 5], domain: 'positive' }],
     build: (logits, labels) => g.SoftmaxCrossEntropyWithLogits.applyOp({ logits, labels }, {}).outputs[1]!,
@@ -121,6 +203,32 @@ const cases: ForwardCase[] = [
     inputs: [{ shape: [6, 5] }, { shape: [6], domain: [0, 5], dtype: 'int32' }],
     build: (logits, labels) => g.sparseSoftmaxCrossEntropyWithLogits({ labels, logits }),
     eager: (logits, labels) => xent(logits, onehot(labels, 5)),
+  },
+  {
+    name: 'sparseSoftmaxCrossEntropyWithLogits rank 3, unknown batch',
+    inputs: [
+      { shape: [2, 3, 5], staticShape: [null, 3, 5] },
+      { shape: [2, 3], domain: [0, 5], dtype: 'int32', staticShape: [null, null] },
+    ],
+    build: (logits, labels) => g.sparseSoftmaxCrossEntropyWithLogits({ labels, logits }),
+    eager: (logits, labels) => sparseXent(logits, labels, 5),
+    staticShape: [null, 3],
+  },
+  {
+    name: 'sparseSoftmaxCrossEntropyWithLogits rank 1 logits, scalar label',
+    inputs: [{ shape: [5] }, { shape: [], domain: [0, 5], dtype: 'int32' }],
+    build: (logits, labels) => g.sparseSoftmaxCrossEntropyWithLogits({ labels, logits }),
+    eager: (logits, labels) => sparseXent(logits, labels, 5),
+  },
+  {
+    name: 'sparseSoftmaxCrossEntropyWithLogits unknown ranks',
+    inputs: [
+      { shape: [2, 2, 3, 4], staticShape: null },
+      { shape: [2, 2, 3], domain: [0, 4], dtype: 'int32', staticShape: null },
+    ],
+    build: (logits, labels) => g.sparseSoftmaxCrossEntropyWithLogits({ labels, logits }),
+    eager: (logits, labels) => sparseXent(logits, labels, 4),
+    staticShape: null,
   },
   {
     name: 'SparseSoftmaxCrossEntropyWithLogits backprop output',
@@ -199,13 +307,32 @@ describe('nn ops: build-time errors', () => {
       expect(() =>
         g.softmaxCrossEntropyWithLogits({ labels: g.placeholder('float32', [2, 4]), logits }),
       ).toThrow(
-        /SoftmaxCrossEntropyWithLogits .*logits and labels must have the same shape, got \[2,3\] and \[2,4\]/,
+        /SoftmaxCrossEntropyWithLogits op 'softmax_cross_entropy_with_logits_sg': logits and labels must have the same shape, got \[2,3\] and \[2,4\]/,
       );
       expect(() =>
         g.softmaxCrossEntropyWithLogits({
-          labels: g.placeholder('float32', [3]),
-          logits: g.placeholder('float32', [3]),
+          labels: g.placeholder('float32', [2, 3, 4]),
+          logits: g.placeholder('float32', [2, 4, 4]),
         }),
+      ).toThrow(/same shape, got \[2,4,4\] and \[2,3,4\]/);
+      expect(() =>
+        g.softmaxCrossEntropyWithLogits({
+          labels: g.placeholder('float32', []),
+          logits: g.placeholder('float32', []),
+        }),
+      ).toThrow(/rank at least 1/);
+      expect(() => g.softmaxCrossEntropyWithLogits({ labels: logits, logits, axis: 2, name: 'xe' })).toThrow(
+        /SoftmaxCrossEntropyWithLogits op 'xe': axis 2 is out of range .* \(must be in \[-2, 2\)\)/,
+      );
+      expect(() =>
+        g.softmaxCrossEntropyWithLogits({
+          labels: g.placeholder('float32', null),
+          logits: g.placeholder('float32', null),
+          axis: 0,
+        }),
+      ).toThrow(/axis 0 needs a known rank/);
+      expect(() =>
+        g.SoftmaxCrossEntropyWithLogits.apply({ logits: g.ones([3]), labels: g.ones([3]) }, {}),
       ).toThrow(/must be rank 2/);
       expect(() =>
         g.softmaxCrossEntropyWithLogits({ labels: g.placeholder('int32', [2, 3]), logits }),
@@ -220,13 +347,29 @@ describe('nn ops: build-time errors', () => {
       ).toThrow(g.TypeError);
       expect(() =>
         g.sparseSoftmaxCrossEntropyWithLogits({ labels: g.placeholder('int32', [2, 3]), logits }),
-      ).toThrow(/labels '.*' must be rank 1/);
+      ).toThrow(
+        /SparseSoftmaxCrossEntropyWithLogits op 'SparseSoftmaxCrossEntropyWithLogits_\d': Rank mismatch: Rank of labels \(received 2\) should equal rank of logits minus 1 \(received 2\)/,
+      );
       expect(() =>
         g.sparseSoftmaxCrossEntropyWithLogits({
           labels: g.placeholder('int32', [5], { name: 'ids' }),
           logits,
         }),
-      ).toThrow(/same first dimension, got logits shape \[2,3\] and labels shape \[5\]/);
+      ).toThrow(
+        /Shape mismatch: The shape of labels \(received \[5\]\) should equal the shape of logits except for the last dimension \(received \[2,3\]\)/,
+      );
+      expect(() =>
+        g.sparseSoftmaxCrossEntropyWithLogits({
+          labels: g.placeholder('int32', [4, 2]),
+          logits: g.placeholder('float32', [4, 3, 5]),
+        }),
+      ).toThrow(/Shape mismatch: .*received \[4,2\].*received \[4,3,5\]/);
+      expect(() =>
+        g.sparseSoftmaxCrossEntropyWithLogits({ labels: 0, logits: g.placeholder('float32', []) }),
+      ).toThrow(/Logits cannot be scalars/);
+      expect(() =>
+        g.SparseSoftmaxCrossEntropyWithLogits.apply({ logits, labels: g.placeholder('int32', [2, 1]) }, {}),
+      ).toThrow(/labels '.*' must be rank 1/);
     });
   });
   it('activations reject non-float inputs where TF does', () => {
@@ -235,9 +378,45 @@ describe('nn ops: build-time errors', () => {
       expect(() => g.softmax(i)).toThrow(g.TypeError);
       expect(() => g.elu(i)).toThrow(/Elu op 'Elu': x '.*' has dtype int32/);
       expect(() => g.softmax(g.placeholder('float32', []))).toThrow(/rank at least 1/);
+      expect(() => g.softmax(g.placeholder('float32', [2, 3]), { axis: -3 })).toThrow(
+        /Softmax: axis -3 is out of range for .* of shape \[2,3\] \(must be in \[-2, 2\)\)/,
+      );
+      expect(() => g.logSoftmax(g.placeholder('float32', null), { axis: 1 })).toThrow(
+        /LogSoftmax: axis 1 needs a known rank/,
+      );
       expect(() => g.reluGrad(g.placeholder('float32', [2]), g.placeholder('float32', [3]))).toThrow(
         /same shape, got \[2\] and \[3\]/,
       );
+    });
+  });
+});
+
+describe('nn ops: rank handling of the softmax family (TF reshapes around the rank-2 kernels)', () => {
+  it('keeps the fused op for rank 2 and reshapes around it otherwise', () => {
+    const graph = new g.Graph();
+    graph.asDefault(() => {
+      const l2 = g.sparseSoftmaxCrossEntropyWithLogits({
+        labels: g.placeholder('int32', [4]),
+        logits: g.placeholder('float32', [4, 3]),
+      });
+      expect(l2.op.type).toBe('SparseSoftmaxCrossEntropyWithLogits');
+      const l3 = g.sparseSoftmaxCrossEntropyWithLogits({
+        labels: g.placeholder('int32', [null, 2]),
+        logits: g.placeholder('float32', [null, 2, 3]),
+      });
+      expect(l3.op.type).toBe('Reshape');
+      expect(l3.shape).toEqual([null, 2]);
+      const fused = l3.op.inputs[0]!.op;
+      expect(fused.type).toBe('SparseSoftmaxCrossEntropyWithLogits');
+      expect(fused.inputs[0]!.shape).toEqual([null, 3]);
+      const d = g.softmaxCrossEntropyWithLogits({
+        labels: g.placeholder('float32', [2, 3, 4]),
+        logits: g.placeholder('float32', [2, 3, 4]),
+        axis: 1,
+      });
+      expect(d.shape).toEqual([2, 4]);
+      const s = g.softmax(g.placeholder('float32', [2, 3, 4]), { axis: 0, name: 'sm' });
+      expect([s.op.type, s.op.name, s.shape]).toEqual(['Transpose', 'sm', [2, 3, 4]]);
     });
   });
 });

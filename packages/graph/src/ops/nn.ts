@@ -1,15 +1,14 @@
-// Neural-network ops: bias, activations, softmax, L2 loss, fused softmax cross-entropy, and the
-// activation-gradient ops TF's gradients emit (ReluGrad, ...), so gradient graphs stay one kernel
-// per step. Convolution and pooling live in ./conv.ts.
+// Neural-network ops: bias, activations, L2 loss, and the activation-gradient ops TF's gradients
+// emit (ReluGrad, ...), so gradient graphs stay one kernel per step. Softmax and the fused
+// cross-entropies live in ./softmax.ts, convolution in ./conv.ts, pooling in ./pool.ts.
 import * as tfc from '@tensorflow/tfjs-core';
 import type { DType } from '../dtype.js';
 import { formatShape, mergeShapes, shapesCompatible } from '../dtype.js';
-import { InvalidArgumentError, ValueError } from '../errors.js';
+import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
-import { getDefaultGraph } from '../graph.js';
 import { defineOp, FLOAT, NUMERIC, requireDtype, requireRank, sameDtype } from '../op_def.js';
 import type { DataFormat } from './conv.js';
-import { type NameOpt, stopGradient, type TensorInput, toTensor } from './core.js';
+import { type NameOpt, type TensorInput, toTensor } from './core.js';
 import { unaryOp } from './math.js';
 
 export {
@@ -39,6 +38,19 @@ export {
   maxPoolGradGrad,
   type PoolOptions,
 } from './pool.js';
+export {
+  LogSoftmax,
+  logSoftmax,
+  Softmax,
+  SoftmaxCrossEntropyWithLogits,
+  type SoftmaxOptions,
+  SparseSoftmaxCrossEntropyWithLogits,
+  softmax,
+  softmaxCrossEntropyWithLogits,
+  softmaxCrossEntropyWithLogitsV2,
+  sparseSoftmaxCrossEntropyWithLogits,
+  type XentArgs,
+} from './softmax.js';
 
 // ---- bias ------------------------------------------------------------------------------------
 
@@ -227,29 +239,7 @@ export function leakyReluGrad(
   );
 }
 
-// ---- softmax, losses -------------------------------------------------------------------------
-
-const lastAxisOp = (type: string, kernel: (x: tfc.Tensor) => tfc.Tensor) =>
-  defineOp<'logits'>({
-    type,
-    inputs: ['logits'],
-    shape: ({ logits }) => {
-      if (logits.shape !== null && logits.shape.length < 1)
-        throw new ValueError('logits must have rank at least 1');
-      return logits.shape;
-    },
-    dtype: ({ logits }) => requireDtype(logits, FLOAT, 'logits'),
-    kernel: ({ logits }) => kernel(logits),
-  });
-export const Softmax = lastAxisOp('Softmax', (x) => tfc.softmax(x));
-export const LogSoftmax = lastAxisOp('LogSoftmax', (x) => tfc.logSoftmax(x));
-
-/** exp(x) / sum(exp(x)) over the last axis. @example const probs = softmax(logits); */
-export const softmax = (logits: TensorInput, opts: NameOpt = {}): Tensor =>
-  Softmax.apply({ logits: toTensor(logits) }, {}, { name: opts.name ?? 'Softmax' });
-/** x - log(sum(exp(x))) over the last axis, computed stably. */
-export const logSoftmax = (logits: TensorInput, opts: NameOpt = {}): Tensor =>
-  LogSoftmax.apply({ logits: toTensor(logits) }, {}, { name: opts.name ?? 'LogSoftmax' });
+// ---- losses ----------------------------------------------------------------------------------
 
 export const L2Loss = defineOp<'t'>({
   type: 'L2Loss',
@@ -261,105 +251,3 @@ export const L2Loss = defineOp<'t'>({
 /** sum(t ** 2) / 2, a scalar (weight decay). @example const decay = mul(1e-4, l2Loss(w)); */
 export const l2Loss = (t: TensorInput, opts: NameOpt = {}): Tensor =>
   L2Loss.apply({ t: toTensor(t) }, {}, { name: opts.name ?? 'L2Loss' });
-
-/** Outputs: loss `[batch]` and backprop `[batch, classes]` = softmax(logits) - labels. */
-export const SoftmaxCrossEntropyWithLogits = defineOp<'logits' | 'labels'>({
-  type: 'SoftmaxCrossEntropyWithLogits',
-  inputs: ['logits', 'labels'],
-  outputs: ({ logits, labels }) => {
-    requireRank(logits, 2, 'logits');
-    requireRank(labels, 2, 'labels');
-    if (!shapesCompatible(logits.shape, labels.shape)) {
-      throw new ValueError(
-        `logits and labels must have the same shape, got ${formatShape(logits.shape)} and ${formatShape(labels.shape)}`,
-      );
-    }
-    const dtype = (requireDtype(logits, FLOAT, 'logits'), sameDtype(logits, labels));
-    const shape = mergeShapes(logits.shape, labels.shape) ?? [null, null];
-    return [
-      { dtype, shape: [shape[0]!] },
-      { dtype, shape },
-    ];
-  },
-  kernel: ({ logits, labels }) =>
-    tfc.tidy(() => {
-      const logp = tfc.logSoftmax(logits);
-      return [tfc.neg(tfc.sum(tfc.mul(labels, logp), -1)), tfc.sub(tfc.exp(logp), labels)];
-    }),
-});
-
-export const SparseSoftmaxCrossEntropyWithLogits = defineOp<'logits' | 'labels'>({
-  type: 'SparseSoftmaxCrossEntropyWithLogits',
-  inputs: ['logits', 'labels'],
-  outputs: ({ logits, labels }) => {
-    requireRank(logits, 2, 'logits');
-    requireRank(labels, 1, 'labels');
-    requireDtype(labels, ['int32'], 'labels');
-    const dtype = requireDtype(logits, FLOAT, 'logits');
-    const batch = logits.shape?.[0] ?? null;
-    const classes = logits.shape?.[1] ?? null;
-    const lb = labels.shape?.[0] ?? null;
-    if (batch !== null && lb !== null && batch !== lb) {
-      throw new ValueError(
-        `logits and labels must have the same first dimension, got logits shape ${formatShape(logits.shape)} and labels shape ${formatShape(labels.shape)}`,
-      );
-    }
-    return [
-      { dtype, shape: [batch ?? lb] },
-      { dtype, shape: [batch ?? lb, classes] },
-    ];
-  },
-  kernel: ({ logits, labels }, _, ctx) => {
-    const classes = logits.shape[1]!;
-    const ids = labels.dataSync();
-    for (const id of ids) {
-      if (id < 0 || id >= classes) {
-        throw new InvalidArgumentError(
-          `Received a label value of ${id} which is outside the valid range of [0, ${classes}).`,
-          ctx.op,
-        );
-      }
-    }
-    return tfc.tidy(() => {
-      const logp = tfc.logSoftmax(logits);
-      // NOTE: tfjs-wasm's OneHot ignores a float dtype (returns zeros); cast the int one-hot instead.
-      const onehot = tfc.cast(tfc.oneHot(labels as tfc.Tensor1D, classes), 'float32');
-      return [tfc.neg(tfc.sum(tfc.mul(onehot, logp), -1)), tfc.sub(tfc.exp(logp), onehot)];
-    });
-  },
-});
-
-export interface XentArgs extends NameOpt {
-  labels: TensorInput;
-  logits: TensorInput;
-}
-
-/**
- * Per-example softmax cross-entropy `-sum(labels * logSoftmax(logits), -1)`, shape `[batch]`.
- * As TF1's `tf.nn.softmax_cross_entropy_with_logits`, no gradient flows into `labels`.
- * @example const loss = reduceMean(softmaxCrossEntropyWithLogits({ labels: y, logits }));
- */
-export function softmaxCrossEntropyWithLogits(args: XentArgs, opts: NameOpt = {}): Tensor {
-  const graph = getDefaultGraph();
-  return graph.nameScope(opts.name ?? args.name ?? 'softmax_cross_entropy_with_logits_sg', (scope) => {
-    const logits = toTensor(args.logits);
-    const labels = stopGradient(toTensor(args.labels, logits.dtype), { name: 'labels_stop_gradient' });
-    return SoftmaxCrossEntropyWithLogits.apply({ logits, labels }, {}, { name: scope });
-  });
-}
-
-/**
- * Per-example cross-entropy of `logits` `[batch, classes]` against int32 class ids `labels`
- * `[batch]`; an id outside `[0, classes)` fails the run.
- * @example const loss = sparseSoftmaxCrossEntropyWithLogits({ labels: classIds, logits });
- */
-export function sparseSoftmaxCrossEntropyWithLogits(args: XentArgs, opts: NameOpt = {}): Tensor {
-  const graph = getDefaultGraph();
-  return graph.nameScope(opts.name ?? args.name ?? 'SparseSoftmaxCrossEntropyWithLogits', (scope) =>
-    SparseSoftmaxCrossEntropyWithLogits.apply(
-      { logits: toTensor(args.logits), labels: toTensor(args.labels, 'int32') },
-      {},
-      { name: scope },
-    ),
-  );
-}
