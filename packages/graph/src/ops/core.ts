@@ -214,25 +214,27 @@ export function group(...args: (Operation | Tensor | Variable | NameOpt)[]): Ope
   const isOpts = last && !(last instanceof Tensor) && !(last instanceof Operation) && !isTensorSource(last);
   const opts = isOpts ? (args.pop() as NameOpt) : {};
   const deps = (args as (Operation | Tensor | Variable)[]).map(asOp);
-  return getDefaultGraph().controlDependencies(deps, () => noOp({ name: opts.name ?? 'group_deps' }));
+  // As TF's name_scope(values=inputs): the group goes into its inputs' graph, not the default one.
+  const graph = deps[0]?.graph ?? getDefaultGraph();
+  return graph.asDefault(() =>
+    graph.controlDependencies(deps, () => noOp({ name: opts.name ?? 'group_deps' })),
+  );
 }
 
 /**
- * Tensors equal to `tensors` that are only available once all of them (and `controlInputs`)
+ * Tensors equal to `inputs` (Variables read) that are only available once all of them (and `controlInputs`)
  * are computed: a NoOp gate, then an Identity per tensor with the gate as control input.
  */
 export function tuple(
-  tensors: readonly (Tensor | null)[],
-  opts: NameOpt & { controlInputs?: readonly (Operation | Tensor)[] } = {},
+  inputs: readonly (Tensor | Variable | null)[],
+  opts: NameOpt & { controlInputs?: readonly (Operation | Tensor | Variable)[] } = {},
 ): (Tensor | null)[] {
+  const tensors = inputs.map((t) => (t === null ? null : toTensor(t)));
   const real = tensors.filter((t): t is Tensor => t !== null);
-  if (real.length === 0) return tensors.slice();
+  if (real.length === 0) return tensors;
   const graph = real[0]!.graph;
   return graph.nameScope(opts.name ?? 'tuple', () => {
-    const deps = [
-      ...real.map((t) => t.op),
-      ...(opts.controlInputs ?? []).map((c) => (c instanceof Tensor ? c.op : c)),
-    ];
+    const deps = [...real.map((t) => t.op), ...(opts.controlInputs ?? []).map(asOp)];
     const gate = group(...deps);
     return tensors.map((t) => (t === null ? null : withDependencies([gate], t)));
   });
