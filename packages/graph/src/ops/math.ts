@@ -11,6 +11,19 @@ import { type NameOpt, type TensorInput, toTensor, toTensorPair } from './core.j
 type Unary = (x: tfc.Tensor) => tfc.Tensor;
 type Binary = (a: tfc.Tensor, b: tfc.Tensor) => tfc.Tensor;
 
+// Elementwise kernels call the tfjs kernel by name rather than the public op: the public op's
+// wrapper repeats dtype and broadcast checks our rules made at build time and opens a scope per
+// call, which costs more than the Session's whole per-op overhead (bench/overhead.ts: 2,000
+// chained adds at 0.8x eager through runKernel, 1.2x through tfc.add).
+const kernel1 =
+  (name: string): Unary =>
+  (x) =>
+    tfc.engine().runKernel(name, { x }) as tfc.Tensor;
+const kernel2 =
+  (name: string): Binary =>
+  (a, b) =>
+    tfc.engine().runKernel(name, { a, b }) as tfc.Tensor;
+
 /** An elementwise op of one input whose dtype is one of `allowed`. */
 export const unaryOp = (type: string, kernel: Unary, allowed: readonly DType[] = NUMERIC) =>
   defineOp<'x'>({
@@ -48,19 +61,19 @@ const ALL: readonly DType[] = ['float32', 'int32', 'bool', 'string'];
 const BOOL: readonly DType[] = ['bool'];
 
 // ---- binary arithmetic ----------------------------------------------------------------------
-export const AddV2 = binaryOp('AddV2', tfc.add);
-export const Sub = binaryOp('Sub', tfc.sub);
-export const Mul = binaryOp('Mul', tfc.mul);
-export const RealDiv = binaryOp('RealDiv', tfc.div, FLOAT);
+export const AddV2 = binaryOp('AddV2', kernel2('Add'));
+export const Sub = binaryOp('Sub', kernel2('Sub'));
+export const Mul = binaryOp('Mul', kernel2('Multiply'));
+export const RealDiv = binaryOp('RealDiv', kernel2('RealDiv'), FLOAT);
 // tfjs's floorDiv always yields int32; TF keeps the input dtype.
 const floorDivKernel: Binary = (a, b) =>
   a.dtype === 'int32' ? tfc.floorDiv(a, b) : tfc.tidy(() => tfc.floor(tfc.div(a, b)));
 export const FloorDiv = binaryOp('FloorDiv', floorDivKernel);
-export const FloorMod = binaryOp('FloorMod', tfc.mod);
-export const Pow = binaryOp('Pow', tfc.pow);
-export const Maximum = binaryOp('Maximum', tfc.maximum);
-export const Minimum = binaryOp('Minimum', tfc.minimum);
-export const SquaredDifference = binaryOp('SquaredDifference', tfc.squaredDifference);
+export const FloorMod = binaryOp('FloorMod', kernel2('Mod'));
+export const Pow = binaryOp('Pow', kernel2('Pow'));
+export const Maximum = binaryOp('Maximum', kernel2('Maximum'));
+export const Minimum = binaryOp('Minimum', kernel2('Minimum'));
+export const SquaredDifference = binaryOp('SquaredDifference', kernel2('SquaredDifference'));
 export const DivNoNan = binaryOp('DivNoNan', tfc.divNoNan, FLOAT);
 
 // Default names follow TF 1.15's functions: tf.add/subtract/multiply are the generated Add/Sub/Mul
@@ -89,23 +102,23 @@ export const squaredDifference = binary(SquaredDifference, 'SquaredDifference');
 export const divNoNan = binary(DivNoNan, 'div_no_nan');
 
 // ---- unary math -----------------------------------------------------------------------------
-export const Neg = unaryOp('Neg', tfc.neg);
-export const Abs = unaryOp('Abs', tfc.abs);
-export const Sign = unaryOp('Sign', tfc.sign);
-export const Square = unaryOp('Square', tfc.square);
-export const Sqrt = unaryOp('Sqrt', tfc.sqrt, FLOAT);
-export const Rsqrt = unaryOp('Rsqrt', tfc.rsqrt, FLOAT);
-export const Exp = unaryOp('Exp', tfc.exp, FLOAT);
-export const Log = unaryOp('Log', tfc.log, FLOAT);
-export const Log1p = unaryOp('Log1p', tfc.log1p, FLOAT);
-export const Sin = unaryOp('Sin', tfc.sin, FLOAT);
-export const Cos = unaryOp('Cos', tfc.cos, FLOAT);
-export const Reciprocal = unaryOp('Reciprocal', tfc.reciprocal, FLOAT);
-export const Floor = unaryOp('Floor', tfc.floor, FLOAT);
-export const Ceil = unaryOp('Ceil', tfc.ceil, FLOAT);
-export const Round = unaryOp('Round', tfc.round, FLOAT);
-export const Tanh = unaryOp('Tanh', tfc.tanh, FLOAT);
-export const Sigmoid = unaryOp('Sigmoid', tfc.sigmoid, FLOAT);
+export const Neg = unaryOp('Neg', kernel1('Neg'));
+export const Abs = unaryOp('Abs', kernel1('Abs'));
+export const Sign = unaryOp('Sign', kernel1('Sign'));
+export const Square = unaryOp('Square', kernel1('Square'));
+export const Sqrt = unaryOp('Sqrt', kernel1('Sqrt'), FLOAT);
+export const Rsqrt = unaryOp('Rsqrt', kernel1('Rsqrt'), FLOAT);
+export const Exp = unaryOp('Exp', kernel1('Exp'), FLOAT);
+export const Log = unaryOp('Log', kernel1('Log'), FLOAT);
+export const Log1p = unaryOp('Log1p', kernel1('Log1p'), FLOAT);
+export const Sin = unaryOp('Sin', kernel1('Sin'), FLOAT);
+export const Cos = unaryOp('Cos', kernel1('Cos'), FLOAT);
+export const Reciprocal = unaryOp('Reciprocal', kernel1('Reciprocal'), FLOAT);
+export const Floor = unaryOp('Floor', kernel1('Floor'), FLOAT);
+export const Ceil = unaryOp('Ceil', kernel1('Ceil'), FLOAT);
+export const Round = unaryOp('Round', kernel1('Round'), FLOAT);
+export const Tanh = unaryOp('Tanh', kernel1('Tanh'), FLOAT);
+export const Sigmoid = unaryOp('Sigmoid', kernel1('Sigmoid'), FLOAT);
 
 export const neg = unary(Neg, 'Neg');
 export const abs = unary(Abs, 'Abs');
@@ -182,15 +195,15 @@ export function cast(x: TensorInput, dtype: DType, opts: NameOpt = {}): Tensor {
   return t.dtype === dtype ? t : Cast.apply({ x: t }, { dtype }, { name: opts.name ?? 'Cast' });
 }
 
-export const Equal = binaryOp('Equal', tfc.equal, ALL, 'bool');
-export const NotEqual = binaryOp('NotEqual', tfc.notEqual, ALL, 'bool');
-export const Less = binaryOp('Less', tfc.less, NUMERIC, 'bool');
-export const LessEqual = binaryOp('LessEqual', tfc.lessEqual, NUMERIC, 'bool');
-export const Greater = binaryOp('Greater', tfc.greater, NUMERIC, 'bool');
-export const GreaterEqual = binaryOp('GreaterEqual', tfc.greaterEqual, NUMERIC, 'bool');
-export const LogicalAnd = binaryOp('LogicalAnd', tfc.logicalAnd, BOOL);
-export const LogicalOr = binaryOp('LogicalOr', tfc.logicalOr, BOOL);
-export const LogicalNot = unaryOp('LogicalNot', tfc.logicalNot, BOOL);
+export const Equal = binaryOp('Equal', kernel2('Equal'), ALL, 'bool');
+export const NotEqual = binaryOp('NotEqual', kernel2('NotEqual'), ALL, 'bool');
+export const Less = binaryOp('Less', kernel2('Less'), NUMERIC, 'bool');
+export const LessEqual = binaryOp('LessEqual', kernel2('LessEqual'), NUMERIC, 'bool');
+export const Greater = binaryOp('Greater', kernel2('Greater'), NUMERIC, 'bool');
+export const GreaterEqual = binaryOp('GreaterEqual', kernel2('GreaterEqual'), NUMERIC, 'bool');
+export const LogicalAnd = binaryOp('LogicalAnd', kernel2('LogicalAnd'), BOOL);
+export const LogicalOr = binaryOp('LogicalOr', kernel2('LogicalOr'), BOOL);
+export const LogicalNot = unaryOp('LogicalNot', kernel1('LogicalNot'), BOOL);
 export const IsFinite = defineOp<'x'>({
   type: 'IsFinite',
   inputs: ['x'],
