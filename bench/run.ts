@@ -9,6 +9,7 @@ import type { Bench, Row } from './util.js';
 const BENCHES: (() => Promise<{ default: Bench }>)[] = [
   () => import('./overhead.js'),
   () => import('./construction.js'),
+  () => import('./gradient_construction.js'),
   () => import('./train.js'),
 ];
 
