@@ -94,6 +94,11 @@ const cases: GradCase[] = [
   unary('relu6 saturated', g.relu6, tf.relu6, { inputs: [{ shape: S, domain: [6.3, 9] }] }),
   unary('elu', g.elu, tf.elu, { inputs: [{ shape: S, domain: 'nonzero' }], secondOrder: true }),
   unary('softplus', g.softplus, tf.softplus, { secondOrder: true }),
+  unary('selu', g.selu, tf.selu, { inputs: [{ shape: S, domain: 'nonzero' }], secondOrder: true }),
+  unary('softsign', g.softsign, (x) => tf.div(x, tf.add(tf.abs(x), 1)), {
+    inputs: [{ shape: S, domain: 'nonzero' }],
+    secondOrder: true,
+  }),
   unary(
     'leakyRelu',
     (x) => g.leakyRelu(x, { alpha: 0.3 }),

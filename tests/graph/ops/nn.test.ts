@@ -42,6 +42,9 @@ const cases: ForwardCase[] = [
   unary('relu6', g.relu6, tf.relu6, [-4, 10]),
   unary('elu', g.elu, tf.elu),
   unary('softplus', g.softplus, tf.softplus),
+  unary('selu', g.selu, tf.selu),
+  // x / (1 + |x|), written out: tfjs has no softsign.
+  unary('softsign', g.softsign, (x) => tf.div(x, tf.add(tf.abs(x), 1))),
   unary('softplus (large |x|)', g.softplus, tf.softplus, [-60, 60]),
   unary(
     'leakyRelu (default alpha 0.2)',
@@ -92,6 +95,8 @@ const cases: ForwardCase[] = [
   gradRow('reluGrad', g.reluGrad, tf.relu),
   gradRow('relu6Grad', g.relu6Grad, tf.relu6, [-3, 9]),
   gradRow('softplusGrad', g.softplusGrad, tf.softplus),
+  gradRow('seluGrad', (dy, x) => g.seluGrad(dy, g.selu(x)), tf.selu),
+  gradRow('softsignGrad', g.softsignGrad, (x) => tf.div(x, tf.add(tf.abs(x), 1))),
   gradRow(
     'leakyReluGrad',
     (dy, x) => g.leakyReluGrad(dy, x, { alpha: 0.3 }),

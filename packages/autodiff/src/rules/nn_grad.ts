@@ -5,6 +5,7 @@
 import {
   AvgPool,
   AvgPoolGrad,
+  abs,
   add,
   avgPool,
   avgPoolGrad,
@@ -48,14 +49,22 @@ import {
   reduceSum,
   relu6Grad,
   reluGrad,
+  Selu,
+  SeluGrad,
   Softmax,
   SoftmaxCrossEntropyWithLogits,
   Softplus,
   SoftplusGrad,
+  Softsign,
+  SoftsignGrad,
   SparseSoftmaxCrossEntropyWithLogits,
+  seluGrad,
   shape,
+  sign,
   softmax,
   softplusGrad,
+  softsignGrad,
+  square,
   sub,
   type Tensor,
   zerosLike,
@@ -94,6 +103,9 @@ export function registerNnGradients(): void {
   defineGradient(Relu, ({ y }, dy) => ({ x: reluGrad(dy, y) }));
   defineGradient(Relu6, ({ y }, dy) => ({ x: relu6Grad(dy, y) }));
   defineGradient(Elu, ({ y }, dy) => ({ x: eluGrad(dy, y) }));
+  defineGradient(Selu, ({ y }, dy) => ({ x: seluGrad(dy, y) }));
+  // dy / (1 + |x|)^2
+  defineGradient(Softsign, ({ ins: { x } }, dy) => ({ x: softsignGrad(dy, x) }));
   // dy * sigmoid(x)
   defineGradient(Softplus, ({ ins: { x } }, dy) => ({ x: softplusGrad(dy, x) }));
   defineGradient(LeakyRelu, ({ ins: { features }, attrs }, dy) => ({
@@ -118,6 +130,19 @@ export function registerNnGradients(): void {
     gradients: eluGrad(dy, y),
     features: mul(mul(dy, gradients), cast(less(y, 0), 'float32')),
   }));
+  // SeluGrad(g, y) = g * (y < 0 ? y + scale * alpha : scale), so d/dy = g where y < 0.
+  defineGradient(SeluGrad, ({ ins: { gradients, features: y } }, dy) => ({
+    gradients: seluGrad(dy, y),
+    features: mul(mul(dy, gradients), cast(less(y, 0), 'float32')),
+  }));
+  // SoftsignGrad(g, x) = g / (1 + |x|)^2: d/dx = -2 g sign(x) / (1 + |x|)^3
+  defineGradient(SoftsignGrad, ({ ins: { gradients, features: x } }, dy) => {
+    const d = add(abs(x), 1);
+    return {
+      gradients: softsignGrad(dy, x),
+      features: div(mul(mul(-2, mul(dy, gradients)), sign(x)), mul(square(d), d)),
+    };
+  });
   // SoftplusGrad(g, x) = g * sigmoid(x): d/dg = sigmoid(x), d/dx = g * sigmoid'(x) = g / (e^-x + 2 + e^x)
   defineGradient(SoftplusGrad, ({ ins: { gradients, features: x } }, dy) => ({
     gradients: softplusGrad(dy, x),

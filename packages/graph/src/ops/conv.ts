@@ -136,17 +136,40 @@ export const Conv2D = defineOp<'input' | 'filter', ConvAttrs>({
     );
   },
   dtype: ({ input, filter }) => (requireDtype(input, FLOAT, 'input'), sameDtype(input, filter)),
-  kernel: ({ input, filter }, a) => {
-    const s = pair(a.strides, a.dataFormat);
-    const d = pair(a.dilations, a.dataFormat);
-    const x = input as tfc.Tensor4D;
-    const f = filter as tfc.Tensor4D;
-    if (isDilated(d) && (s[0] > 1 || s[1] > 1)) {
-      return tfc.tidy(() => tfc.conv2d(x, dilateFilter(f, d), s, tfPad(a.padding), a.dataFormat));
+  kernel: ({ input, filter }, a, ctx) => {
+    // NOTE: tfjs-wasm's Conv2D is NHWC only; run NCHW there between transposes.
+    if (a.dataFormat === 'NCHW' && ctx.backend === 'wasm') {
+      return tfc.tidy(() => {
+        const y = conv2dKernel(
+          tfc.transpose(input, TO_NHWC) as tfc.Tensor4D,
+          filter as tfc.Tensor4D,
+          nhwc(a),
+        );
+        return tfc.transpose(y, TO_NCHW);
+      });
     }
-    return tfc.conv2d(x, f, s, tfPad(a.padding), a.dataFormat, d);
+    return conv2dKernel(input as tfc.Tensor4D, filter as tfc.Tensor4D, a);
   },
 });
+
+const TO_NHWC = [0, 2, 3, 1];
+const TO_NCHW = [0, 3, 1, 2];
+// The NHWC attrs of NCHW ones.
+const nhwc = (a: ConvAttrs): ConvAttrs => ({
+  ...a,
+  dataFormat: 'NHWC',
+  strides: TO_NHWC.map((i) => a.strides[i]!),
+  dilations: TO_NHWC.map((i) => a.dilations[i]!),
+});
+
+function conv2dKernel(x: tfc.Tensor4D, f: tfc.Tensor4D, a: ConvAttrs): tfc.Tensor4D {
+  const s = pair(a.strides, a.dataFormat);
+  const d = pair(a.dilations, a.dataFormat);
+  if (isDilated(d) && (s[0] > 1 || s[1] > 1)) {
+    return tfc.tidy(() => tfc.conv2d(x, dilateFilter(f, d), s, tfPad(a.padding), a.dataFormat));
+  }
+  return tfc.conv2d(x, f, s, tfPad(a.padding), a.dataFormat, d);
+}
 
 export const Conv2DBackpropInput = defineOp<'inputSizes' | 'filter' | 'outBackprop', ConvAttrs>({
   type: 'Conv2DBackpropInput',
@@ -193,27 +216,63 @@ export const Conv2DBackpropFilter = defineOp<'input' | 'filterSizes' | 'outBackp
     return s ?? [null, null, null, null];
   },
   dtype: ({ input, outBackprop }) => (requireDtype(input, FLOAT, 'input'), sameDtype(input, outBackprop)),
-  // No public tfjs-core op computes the filter gradient; run its kernel by name. With dilations,
-  // take the gradient of the zero-spread filter and keep every d-th tap.
-  kernel: ({ input, filterSizes, outBackprop }, a) =>
+  // No public tfjs-core op computes the filter gradient; run its kernel by name (or, on a backend
+  // without one, as a convolution). With dilations, take the gradient of the zero-spread filter
+  // and keep every d-th tap.
+  kernel: ({ input, filterSizes, outBackprop }, a, ctx) =>
     tfc.tidy(() => {
       const [kh, kw, ci, co] = readInts(filterSizes) as [number, number, number, number];
       const [dh, dw] = pair(a.dilations, a.dataFormat);
-      const spread = tfc.engine().runKernel(
-        'Conv2DBackpropFilter',
-        { x: input, dy: outBackprop },
-        {
-          strides: pair(a.strides, a.dataFormat),
-          pad: tfPad(a.padding),
-          dataFormat: a.dataFormat,
-          filterShape: [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ci, co],
-        },
-      ) as tfc.Tensor4D;
+      const spreadShape: [number, number, number, number] = [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ci, co];
+      const attrs = {
+        strides: pair(a.strides, a.dataFormat),
+        pad: tfPad(a.padding),
+        dataFormat: a.dataFormat,
+        filterShape: spreadShape,
+      };
+      const spread =
+        tfc.getKernel('Conv2DBackpropFilter', ctx.backend) === undefined
+          ? filterGradByConv(input as tfc.Tensor4D, outBackprop as tfc.Tensor4D, spreadShape, a)
+          : (tfc
+              .engine()
+              .runKernel('Conv2DBackpropFilter', { x: input, dy: outBackprop }, attrs) as tfc.Tensor4D);
       return dh === 1 && dw === 1
         ? spread
         : tfc.stridedSlice(spread, [0, 0, 0, 0], spread.shape, [dh, dw, 1, 1]);
     }),
 });
+
+// dF[r, c, i, o] = sum over b, y, x of xPadded[b, r + y * sh, c + x * sw, i] * dy[b, y, x, o]: a
+// VALID convolution of x (batch and channels swapped: [I, H, W, B]) with dy as the filter
+// ([OH, OW, B, O]) whose dilations are the strides. Used where tfjs has no Conv2DBackpropFilter
+// kernel (wasm); `k` is the undilated-equivalent filter shape.
+function filterGradByConv(
+  x: tfc.Tensor4D,
+  dy: tfc.Tensor4D,
+  k: readonly [number, number, number, number],
+  a: ConvAttrs,
+): tfc.Tensor4D {
+  const [xs, dys] =
+    a.dataFormat === 'NCHW' ? [tfc.transpose(x, TO_NHWC), tfc.transpose(dy, TO_NHWC)] : [x, dy];
+  const [sh, sw] = pair(a.strides, a.dataFormat);
+  const [, h, w] = xs.shape;
+  const [, oh, ow] = dys.shape;
+  // Rows (cols) xPadded must hold: TF's SAME split puts the smaller half of the padding first.
+  const span = (n: number, kk: number, s: number, o: number): [number, number] => {
+    const before = a.padding === 'SAME' ? Math.floor(Math.max((o - 1) * s + kk - n, 0) / 2) : 0;
+    return [before, Math.max(0, (o - 1) * s + kk - n - before)];
+  };
+  const xp = tfc.pad(xs, [[0, 0], span(h, k[0], sh, oh), span(w, k[1], sw, ow), [0, 0]]);
+  const g = tfc.conv2d(
+    tfc.transpose(xp, [3, 1, 2, 0]) as tfc.Tensor4D,
+    tfc.transpose(dys, [1, 2, 0, 3]) as tfc.Tensor4D,
+    1,
+    'valid',
+    'NHWC',
+    [sh, sw],
+  );
+  return tfc.transpose(tfc.slice(g, [0, 0, 0, 0], [-1, k[0], k[1], -1]), [1, 2, 0, 3]);
+}
 
 // ---- builders -------------------------------------------------------------------------------
 

@@ -129,7 +129,10 @@ export function biasAddGrad(outBackprop: TensorInput, opts: BiasAddOptions = {})
 export const Relu = unaryOp('Relu', tfc.relu);
 export const Relu6 = unaryOp('Relu6', tfc.relu6);
 export const Elu = unaryOp('Elu', tfc.elu, FLOAT);
+export const Selu = unaryOp('Selu', tfc.selu, FLOAT);
 export const Softplus = unaryOp('Softplus', tfc.softplus, FLOAT);
+// tfjs has no softsign op.
+export const Softsign = unaryOp('Softsign', (x) => tfc.tidy(() => tfc.div(x, tfc.add(tfc.abs(x), 1))), FLOAT);
 export const LeakyRelu = defineOp<'features', { alpha: number }>({
   type: 'LeakyRelu',
   inputs: ['features'],
@@ -150,8 +153,12 @@ export const relu = unary(Relu, 'Relu');
 export const relu6 = unary(Relu6, 'Relu6');
 /** x for x > 0, exp(x) - 1 otherwise. */
 export const elu = unary(Elu, 'Elu');
+/** scale * (x > 0 ? x : alpha * (exp(x) - 1)), with TF's self-normalising alpha and scale. */
+export const selu = unary(Selu, 'Selu');
 /** log(1 + exp(x)), computed without overflow. */
 export const softplus = unary(Softplus, 'Softplus');
+/** x / (1 + |x|). */
+export const softsign = unary(Softsign, 'Softsign');
 /** x for x > 0, alpha * x otherwise. @example leakyRelu(x, { alpha: 0.1 }) */
 export function leakyRelu(x: TensorInput, opts: NameOpt & { alpha?: number } = {}): Tensor {
   return LeakyRelu.apply(
@@ -204,6 +211,18 @@ export const EluGrad = activationGrad(
   'EluGrad',
   (dy, y) => tfc.engine().runKernel('EluGrad', { dy, y }, {}) as tfc.Tensor,
 );
+// TF's SELU constants; SeluGrad reads Selu's outputs y: dy * (y < 0 ? y + scale * alpha : scale).
+export const SELU_SCALE = 1.0507009873554805;
+export const SELU_SCALE_ALPHA = 1.7580993408473768;
+export const SeluGrad = activationGrad('SeluGrad', (dy, y) =>
+  tfc.tidy(() =>
+    tfc.mul(dy, tfc.where(tfc.less(y, 0), tfc.add(y, SELU_SCALE_ALPHA), tfc.fill(y.shape, SELU_SCALE))),
+  ),
+);
+// dy / (1 + |x|)^2
+export const SoftsignGrad = activationGrad('SoftsignGrad', (dy, x) =>
+  tfc.tidy(() => tfc.div(dy, tfc.square(tfc.add(tfc.abs(x), 1)))),
+);
 // dy * sigmoid(x)
 export const SoftplusGrad = activationGrad('SoftplusGrad', (dy, x) =>
   tfc.tidy(() => tfc.mul(dy, tfc.sigmoid(x))),
@@ -227,6 +246,9 @@ export const relu6Grad = gradBuilder(Relu6Grad, 'Relu6Grad');
 /** Elu's gradient from its *outputs* (as TF's EluGrad). */
 export const eluGrad = gradBuilder(EluGrad, 'EluGrad');
 export const softplusGrad = gradBuilder(SoftplusGrad, 'SoftplusGrad');
+/** Selu's gradient from its *outputs* (as TF's SeluGrad). */
+export const seluGrad = gradBuilder(SeluGrad, 'SeluGrad');
+export const softsignGrad = gradBuilder(SoftsignGrad, 'SoftsignGrad');
 export function leakyReluGrad(
   gradients: TensorInput,
   features: TensorInput,
