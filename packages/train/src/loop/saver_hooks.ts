@@ -6,6 +6,7 @@
 
 import { join } from 'node:path';
 import {
+  type Graph,
   GraphKeys,
   getDefaultGraph,
   type NDArray,
@@ -98,16 +99,17 @@ export class CheckpointSaverHook implements SessionRunHook {
   private async save(session: Session, globalStep: number): Promise<boolean> {
     logger().info(`Saving checkpoints for ${globalStep} into ${this.savePath}.`);
     for (const l of this.listeners) await l.beforeSave?.(session, globalStep);
-    await this.saver().save(session, this.savePath, { globalStep });
+    await this.saver(session.graph).save(session, this.savePath, { globalStep });
     this.writer!.addSessionLog({ status: 'CHECKPOINT', checkpointPath: this.savePath }, globalStep);
     let stop = false;
     for (const l of this.listeners) if (await l.afterSave?.(session, globalStep)) stop = true;
     return stop;
   }
-  private saver(): Saver {
+  // The session's graph: hooks run outside any asDefault, so the default graph may be another one.
+  private saver(graph: Graph): Saver {
     if (this.opts.saver) return this.opts.saver;
     if (this.opts.scaffold?.saver) return this.opts.scaffold.saver;
-    const savers = getDefaultGraph().getCollection<Saver>(GraphKeys.SAVERS);
+    const savers = graph.getCollection<Saver>(GraphKeys.SAVERS);
     if (savers.length === 0)
       throw new RuntimeError(
         `No items in collection ${GraphKeys.SAVERS}. Please add a saver to the collection or provide a saver or scaffold.`,
