@@ -5,7 +5,7 @@
 // new bytes of one step (tfc.profile), and how far the two losses drift apart (same maths).
 //
 //   npm run bench -- train              # through the harness
-//   npx tsx bench/train.ts [--profile]  # standalone; --profile adds a time-per-op-type table
+//   npx tsx bench/train.ts [--profile]  # standalone; --profile adds per-op-type and per-kernel tables
 //
 // BENCH_TRAIN_STEPS=<n> times n steps per case (default: 20 on cpu, 100 on wasm);
 // BENCH_TRAIN_BACKENDS=cpu (or wasm) runs one backend only; BENCH_TRAIN_GATE=none builds the
@@ -170,11 +170,26 @@ function growth(t: Trainer, batches: Batch[], steps: number): number {
   return tfc.memory().numTensors - before;
 }
 
-async function profileStep(t: Trainer, batch: Batch): Promise<{ peak: number; fresh: number }> {
+type Breakdown = Map<string, { ms: number; n: number }>;
+const tally = (m: Breakdown, key: string, ms: number): void => {
+  const t = m.get(key) ?? { ms: 0, n: 0 };
+  m.set(key, { ms: t.ms + ms, n: t.n + 1 });
+};
+
+/** Memory of one step, and its time per tfjs kernel (the same kernels serve graph and eager). */
+async function profileStep(
+  t: Trainer,
+  batch: Batch,
+): Promise<{ peak: number; fresh: number; kernels: Breakdown }> {
   const info = await tfc.profile(() => {
     t.step(batch);
   });
-  return { peak: info.peakBytes, fresh: info.newBytes };
+  const kernels: Breakdown = new Map();
+  for (const k of info.kernels) {
+    const ms = await k.kernelTimeMs;
+    tally(kernels, k.name, typeof ms === 'number' ? ms : 0);
+  }
+  return { peak: info.peakBytes, fresh: info.newBytes, kernels };
 }
 
 /** Runs both contenders for one backend and optimizer; returns a row and the graph's per-op profile. */
@@ -183,7 +198,7 @@ async function measure(
   opt: OptName,
   batches: Batch[],
   init: Float32Array[],
-): Promise<{ row: Row; byType: Map<string, { ms: number; n: number }> }> {
+): Promise<{ row: Row; profiles: Profiles }> {
   const graph = await graphTrainer(backend, opt, init);
   await tfc.setBackend(backend);
   const eager = eagerTrainer(opt, init);
@@ -209,11 +224,8 @@ async function measure(
 
   const meta = new RunMetadata();
   graph.sess.run(graph.trainOp, graph.feeds(batches[1]!), { runMetadata: meta });
-  const byType = new Map<string, { ms: number; n: number }>();
-  for (const s of meta.stepStats) {
-    const t = byType.get(s.opType) ?? { ms: 0, n: 0 };
-    byType.set(s.opType, { ms: t.ms + s.durationMicros / 1000, n: t.n + 1 });
-  }
+  const byType: Breakdown = new Map();
+  for (const s of meta.stepStats) tally(byType, s.opType, s.durationMicros / 1000);
 
   graph.dispose();
   eager.dispose();
@@ -221,7 +233,7 @@ async function measure(
   const MB = (b: number) => round(b / 2 ** 20, 2);
   const ratio = gMs / eMs;
   return {
-    byType,
+    profiles: { byType, graphKernels: gMem.kernels, eagerKernels: eMem.kernels },
     row: {
       backend,
       optimizer: opt,
@@ -239,7 +251,14 @@ async function measure(
   };
 }
 
-let lastProfiles: { label: string; byType: Map<string, { ms: number; n: number }> }[] = [];
+interface Profiles {
+  /** Graph ops by type (RunMetadata). */
+  byType: Breakdown;
+  /** tfjs kernels run by one graph step and one eager step (tfc.profile). */
+  graphKernels: Breakdown;
+  eagerKernels: Breakdown;
+}
+let lastProfiles: ({ label: string } & Profiles)[] = [];
 
 const bench: Bench = {
   name: 'train',
@@ -261,9 +280,9 @@ const bench: Bench = {
     for (const backend of ['cpu', 'wasm'] as const) {
       if (only && !only.includes(backend)) continue;
       for (const opt of ['sgd', 'adam'] as const) {
-        const { row, byType } = await measure(backend, opt, batches, init);
+        const { row, profiles } = await measure(backend, opt, batches, init);
         rows.push(row);
-        lastProfiles.push({ label: `${backend}/${opt}`, byType });
+        lastProfiles.push({ label: `${backend}/${opt}`, ...profiles });
       }
     }
     return rows;
@@ -271,24 +290,43 @@ const bench: Bench = {
 };
 export default bench;
 
-/** Milliseconds (and op count) per op type in one profiled graph step, for each case, biggest first. */
-function profileTable(): Row[] {
-  const types = new Map<string, number>();
-  for (const p of lastProfiles) for (const [t, { ms }] of p.byType) types.set(t, (types.get(t) ?? 0) + ms);
-  return [...types.entries()]
+/** Milliseconds (and count) per key of some breakdowns, one column each, biggest first. */
+function breakdownTable(keyName: string, columns: [string, Breakdown][]): Row[] {
+  const total = new Map<string, number>();
+  for (const [, b] of columns) for (const [k, { ms }] of b) total.set(k, (total.get(k) ?? 0) + ms);
+  return [...total.entries()]
     .sort((a, b) => b[1] - a[1])
-    .map(([type]) => {
-      const row: Row = { opType: type };
-      for (const p of lastProfiles) {
-        const t = p.byType.get(type);
-        row[`${p.label} ms (ops)`] = t ? `${round(t.ms, 2)} (${t.n})` : '';
+    .map(([key]) => {
+      const row: Row = { [keyName]: key };
+      for (const [label, b] of columns) {
+        const t = b.get(key);
+        row[label] = t ? `${round(t.ms, 2)} (${t.n})` : '';
       }
       return row;
     });
 }
 
+function printProfiles(): void {
+  console.log('graph ops by type, one step: ms (ops)');
+  console.table(
+    breakdownTable(
+      'opType',
+      lastProfiles.map((p) => [p.label, p.byType]),
+    ),
+  );
+  for (const p of lastProfiles) {
+    console.log(`${p.label}: tfjs kernels of one step, graph vs eager: ms (calls)`);
+    console.table(
+      breakdownTable('kernel', [
+        ['graph', p.graphKernels],
+        ['eager', p.eagerKernels],
+      ]),
+    );
+  }
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   console.log(`## ${bench.name}: ${bench.description}`);
   console.table(await bench.run());
-  if (process.argv.includes('--profile')) console.table(profileTable());
+  if (process.argv.includes('--profile')) printProfiles();
 }
