@@ -566,6 +566,7 @@ describe('§1 required builders: values, argument order and options', () => {
       ol: onesLike(constant([true, false])),
       r: range(5),
       r2: range(2, 10, 3),
+      padded: constant([1, 2], { shape: [2, 2] }),
     }));
     expect(out.p.op.type).toBe('Placeholder');
     expect(sess.run(out.p, [[out.p, [4, 5]]]).toArray()).toEqual([4, 5]);
@@ -585,6 +586,12 @@ describe('§1 required builders: values, argument order and options', () => {
     expect(arr(sess, out.ol)).toEqual([true, true]);
     expect(arr(sess, out.r)).toEqual([0, 1, 2, 3, 4]);
     expect(arr(sess, out.r2)).toEqual([2, 5, 8]);
+    // TF1: a list shorter than `shape` is padded with its last element; a longer one is an error
+    expect(arr(sess, out.padded)).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
+    expect(() => constant([1, 2, 3], { shape: [2] })).toThrow(ValueError);
   });
 
   it('random sources take (shape, {mean, stddev, minval, maxval, seed}) and are deterministic per graph seed + op seed', () => {

@@ -64,7 +64,8 @@ export const Const = defineOp<never, { value: NDArray }>({
 });
 
 /**
- * A constant tensor. A scalar `value` with a `shape` is broadcast (filled).
+ * A constant tensor. With a `shape`, a shorter `value` is padded with its last element (TF1), so
+ * a scalar fills the shape.
  * @example constant([[1, 2], [3, 4]]); constant(0, { shape: [3], dtype: 'int32' })
  */
 export function constant(
@@ -76,22 +77,24 @@ export function constant(
   if (nd === value) nd = new NDArray(nd.dtype, [...nd.shape], nd.data.slice());
   if (opts.shape) {
     const n = opts.shape.reduce((a, b) => a * b, 1);
-    if (nd.size === 1 && n !== 1) nd = new NDArray(nd.dtype, [...opts.shape], fillData(nd, n));
-    else if (nd.size === n) nd = new NDArray(nd.dtype, [...opts.shape], nd.data);
+    if (nd.size === n) nd = new NDArray(nd.dtype, [...opts.shape], nd.data);
+    else if (nd.size > 0 && nd.size < n) nd = new NDArray(nd.dtype, [...opts.shape], fillData(nd, n));
     else {
       throw new ValueError(
-        `constant: ${nd.size} values cannot fill shape ${formatShape(opts.shape)} (need 1 or ${n} values)`,
+        `constant: ${nd.size} values cannot fill shape ${formatShape(opts.shape)} (need at most ${n} values)`,
       );
     }
   }
   return Const.apply({}, { value: nd }, { name: opts.name ?? 'Const' });
 }
 
+// TF1's constant: a value shorter than the shape is padded with its last element.
 function fillData(nd: NDArray, n: number): NDArray['data'] {
-  const v = nd.data[0]!;
-  if (Array.isArray(nd.data)) return Array<string>(n).fill(v as string);
+  const last = nd.data[nd.size - 1]!;
+  if (Array.isArray(nd.data)) return [...nd.data, ...Array<string>(n - nd.size).fill(last as string)];
   const out = new (nd.data.constructor as Float32ArrayConstructor)(n);
-  out.fill(v as number);
+  out.set(nd.data as Float32Array);
+  out.fill(last as number, nd.size);
   return out;
 }
 
