@@ -313,6 +313,8 @@ describe('§1 types and Graph', () => {
     expect(out.y.graph).toBe(g);
     expect(placeholder('float32', undefined, {}).graph).toBe(getDefaultGraph());
     expect(g.asDefault(() => placeholder('float32')).shape).toBeNull();
+    const named = g.asDefault(() => placeholder('int32', { name: 'no_shape' }));
+    expect([named.op.name, named.dtype, named.shape]).toEqual(['no_shape', 'int32', null]);
     const parts = g.asDefault(() => split(constant([[1, 2, 3, 4]]), 2, 1));
     expect(parts.map((t) => t.name)).toEqual(['split:0', 'split:1']);
     expect(parts[1]!.valueIndex).toBe(1);

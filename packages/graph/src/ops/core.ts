@@ -118,8 +118,14 @@ export const unfedMessage = (t: Tensor, dtype: DType, shape: Shape | null): stri
  * an unknown rank.
  * @example const x = placeholder('float32', [null, 784], { name: 'x' });
  */
-export function placeholder(dtype: DType, shape?: Shape | null, opts: NameOpt = {}): Tensor {
-  return Placeholder.apply({}, { dtype, shape: shape ?? null }, { name: opts.name ?? 'Placeholder' });
+export function placeholder(dtype: DType, shape?: Shape | null | NameOpt, opts: NameOpt = {}): Tensor {
+  // The options object is "the last argument" even when the optional shape is left out.
+  if (shape != null && !Array.isArray(shape)) [shape, opts] = [null, shape as NameOpt];
+  return Placeholder.apply(
+    {},
+    { dtype, shape: (shape as Shape | null | undefined) ?? null },
+    { name: opts.name ?? 'Placeholder' },
+  );
 }
 
 export const PlaceholderWithDefault = defineOp<'input', { shape: Shape | null }>({
