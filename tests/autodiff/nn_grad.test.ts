@@ -251,6 +251,35 @@ const cases: GradCase[] = [
   },
   pool('maxPool 2x2 s2 VALID', 'max', [2, 4, 6, 3], 2, 2, 'VALID'),
   pool('maxPool 3x3 s2 SAME', 'max', [1, 5, 5, 2], 3, 2, 'SAME'),
+  ...(['max', 'avg'] as const).map(
+    (kind): GradCase => ({
+      name: `${kind}Pool NCHW 2x2 s2 SAME`,
+      inputs: [{ shape: [1, 2, 5, 5] }],
+      build: (x) =>
+        sq(
+          (kind === 'max' ? g.maxPool : g.avgPool)(x, {
+            ksize: 2,
+            strides: 2,
+            padding: 'SAME',
+            dataFormat: 'NCHW',
+          }),
+        ),
+      // tfjs's avgPool gradient is off on SAME borders (see below); finite differences cover it.
+      eager:
+        kind === 'max'
+          ? (x) =>
+              tsq(
+                tf.transpose(
+                  tf.maxPool(tf.transpose(x, [0, 2, 3, 1]) as tf.Tensor4D, 2, 2, 'same'),
+                  [0, 3, 1, 2],
+                ),
+              )
+          : null,
+      fdDelta: kind === 'max' ? 1e-3 : 1e-2,
+      fdTol: 5e-2,
+      secondOrder: true,
+    }),
+  ),
   pool('avgPool 2x2 s2 VALID', 'avg', [2, 4, 6, 3], 2, 2, 'VALID'),
   // tfjs's own AvgPool gradient divides SAME border windows by kh*kw, not by their in-bounds
   // cell count as its forward pass (and TF) do, so it is no oracle here; finite differences are.

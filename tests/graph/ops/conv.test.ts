@@ -110,6 +110,29 @@ const cases: ForwardCase[] = [
   pool('maxPool 3x3 s1 VALID', 'max', [1, 5, 5, 2], 3, 1, 'VALID'),
   pool('avgPool 2x2 s2 VALID', 'avg', [2, 6, 6, 3], 2, 2, 'VALID'),
   pool('avgPool 3x3 s2 SAME', 'avg', [2, 7, 5, 3], 3, 2, 'SAME'),
+  ...(['max', 'avg'] as const).map(
+    (kind): ForwardCase => ({
+      name: `${kind}Pool NCHW 3x3 s2 SAME`,
+      inputs: [{ shape: [2, 3, 7, 5] }],
+      build: (x) =>
+        (kind === 'max' ? g.maxPool : g.avgPool)(x, {
+          ksize: [1, 1, 3, 3],
+          strides: [1, 1, 2, 2],
+          padding: 'SAME',
+          dataFormat: 'NCHW',
+        }),
+      eager: (x) =>
+        tf.transpose(
+          (kind === 'max' ? tf.maxPool : tf.avgPool)(
+            tf.transpose(x, [0, 2, 3, 1]) as tf.Tensor4D,
+            3,
+            2,
+            'same',
+          ),
+          [0, 3, 1, 2],
+        ),
+    }),
+  ),
   convVjp([2, 5, 5, 3], [3, 3, 3, 2], 1, 'VALID', 'input'),
   convVjp([2, 7, 6, 3], [3, 3, 3, 2], 2, 'SAME', 'input'),
   convVjp([2, 5, 5, 3], [3, 3, 3, 2], 1, 'VALID', 'filter'),
@@ -193,10 +216,19 @@ describe('conv and pool ops: build-time errors', () => {
       expect(() => g.maxPool(x, { ksize: 2, strides: 2, padding: 'FULL' as 'SAME' })).toThrow(
         /'SAME' or 'VALID'/,
       );
+      expect(() => g.avgPool(x, { ksize: [1, 2, 2, 1], strides: 1, dataFormat: 'NCHW' })).toThrow(
+        /AvgPool: ksize \[1,2,2,1\] is not supported in the batch and depth dimensions/,
+      );
+      expect(() => g.maxPool(x, { ksize: 2, strides: 1, dataFormat: 'NCWH' as 'NCHW' })).toThrow(
+        /MaxPool: dataFormat must be 'NHWC' or 'NCHW'/,
+      );
     });
   });
   it('infers pooled and strided shapes with unknown dims', () => {
     inGraph(() => {
+      const xc = g.placeholder('float32', [null, 3, 7, null]);
+      const yc = g.maxPool(xc, { ksize: 3, strides: 2, padding: 'SAME', dataFormat: 'NCHW', name: 'mp' });
+      expect([yc.shape, yc.op.name, yc.op.inputs[0]!.op.type]).toEqual([[null, 3, 4, null], 'mp', 'MaxPool']);
       const x = g.placeholder('float32', [null, 7, null, 3]);
       expect(g.maxPool(x, { ksize: 3, strides: 2, padding: 'SAME' }).shape).toEqual([null, 4, null, 3]);
       expect(g.conv2d(x, g.placeholder('float32', [3, 3, 3, 8])).shape).toEqual([null, 5, null, 8]);

@@ -124,6 +124,18 @@ const cases: ForwardCase[] = [
     eager: (x, b) => tf.add(x, tf.reshape(b, [5, 1, 1])),
   },
   {
+    name: 'xwPlusB',
+    inputs: [{ shape: [3, 4] }, { shape: [4, 5] }, { shape: [5] }],
+    build: g.xwPlusB,
+    eager: (x, w, b) => tf.add(tf.matMul(x, w), b),
+  },
+  {
+    name: 'reluLayer',
+    inputs: [{ shape: [3, 4] }, { shape: [4, 5] }, { shape: [5] }],
+    build: g.reluLayer,
+    eager: (x, w, b) => tf.relu(tf.add(tf.matMul(x, w), b)),
+  },
+  {
     name: 'biasAddGrad NHWC',
     inputs: [{ shape: [2, 3, 3, 5] }],
     build: (dy) => g.biasAddGrad(dy),
@@ -272,6 +284,13 @@ describe('nn ops: builders and graph structure', () => {
       expect(g.biasAdd(x, [1, 2, 3]).op.name).toBe('BiasAdd');
       expect(g.leakyRelu(x, { name: 'lr' }).op.attrs).toEqual({ alpha: 0.2 });
       expect(g.l2Loss(x).shape).toEqual([]);
+      const xw = g.xwPlusB(x, g.ones([3, 2]), [1, 2]);
+      expect([xw.op.type, xw.op.name, xw.op.inputs[0]!.op.name]).toEqual([
+        'BiasAdd',
+        'xw_plus_b',
+        'xw_plus_b/MatMul',
+      ]);
+      expect(g.reluLayer(x, g.ones([3, 2]), [1, 2]).op.name).toBe('relu_layer');
     });
   });
   it('fails the run on an out-of-range sparse label, naming the op', () => {

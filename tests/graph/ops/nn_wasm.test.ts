@@ -129,6 +129,14 @@ const rows: Row[] = [
     ];
   }),
   {
+    name: 'MaxPool and AvgPool NCHW (between transposes)',
+    inputs: [{ shape: [2, 3, 7, 5] }],
+    build: (x) => {
+      const o = { ksize: 3, strides: 2, padding: 'SAME', dataFormat: 'NCHW' } as const;
+      return [g.maxPool(x, o), g.avgPool(x, o)];
+    },
+  },
+  {
     name: 'Conv2DBackpropInput NCHW',
     inputs: [{ shape: [3, 3, 3, 4] }, { shape: [2, 4, 4, 3] }],
     build: (f, dy) => g.conv2dBackpropInput([2, 3, 7, 5], f, dy, conv(2, 'SAME', 1, 'NCHW')),

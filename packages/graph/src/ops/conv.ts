@@ -349,8 +349,3 @@ export function conv2dBackpropFilter(
     { name: opts.name ?? 'Conv2DBackpropFilter' },
   );
 }
-
-/**
- * Max pooling over NHWC windows.
- * @example const y = maxPool(x, { ksize: [1, 2, 2, 1], strides: [1, 2, 2, 1], padding: 'VALID' });
- */

@@ -6,9 +6,11 @@ import type { DType } from '../dtype.js';
 import { formatShape, mergeShapes, shapesCompatible } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
+import { getDefaultGraph } from '../graph.js';
 import { defineOp, FLOAT, NUMERIC, requireDtype, requireRank, sameDtype } from '../op_def.js';
 import type { DataFormat } from './conv.js';
 import { type NameOpt, type TensorInput, toTensor } from './core.js';
+import { matMul } from './linalg.js';
 import { unaryOp } from './math.js';
 
 export {
@@ -121,6 +123,33 @@ export function biasAddGrad(outBackprop: TensorInput, opts: BiasAddOptions = {})
     { outBackprop: toTensor(outBackprop) },
     { dataFormat: opts.dataFormat ?? 'NHWC' },
     { name: opts.name ?? 'BiasAddGrad' },
+  );
+}
+
+/**
+ * matMul(x, weights) + biases, in a `xw_plus_b` name scope (TF's `nn.xw_plus_b`).
+ * @example const logits = xwPlusB(h, w, b);
+ */
+export function xwPlusB(
+  x: TensorInput,
+  weights: TensorInput,
+  biases: TensorInput,
+  opts: NameOpt = {},
+): Tensor {
+  return getDefaultGraph().nameScope(opts.name ?? 'xw_plus_b', (scope) =>
+    biasAdd(matMul(x, weights), biases, { name: scope }),
+  );
+}
+
+/** relu(matMul(x, weights) + biases) (TF's `nn.relu_layer`). @example const h = reluLayer(x, w, b); */
+export function reluLayer(
+  x: TensorInput,
+  weights: TensorInput,
+  biases: TensorInput,
+  opts: NameOpt = {},
+): Tensor {
+  return getDefaultGraph().nameScope(opts.name ?? 'relu_layer', (scope) =>
+    relu(biasAdd(matMul(x, weights), biases), { name: scope }),
   );
 }
 

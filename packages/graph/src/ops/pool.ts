@@ -7,7 +7,9 @@ import { formatShape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, requireDtype, requireRank, sameDtype } from '../op_def.js';
+import { transpose } from './array.js';
 import {
+  type DataFormat,
   type Padding,
   type PoolAttrs,
   padding,
@@ -281,25 +283,41 @@ export interface PoolOptions extends NameOpt {
   ksize: Window;
   strides: Window;
   padding?: Padding | Lowercase<Padding>;
+  /** maxPool/avgPool only: 'NCHW' runs the NHWC op between transposes (TF's CPU pools are NHWC only). */
+  dataFormat?: DataFormat;
 }
-const poolAttrs = (o: PoolOptions): PoolAttrs => ({
-  ksize: window4(o.ksize, 'ksize', 'NHWC'),
-  strides: window4(o.strides, 'strides', 'NHWC'),
-  padding: padding(o.padding),
-});
-export function maxPool(x: TensorInput, opts: PoolOptions): Tensor {
-  const attrs = withOp('MaxPool', () => poolAttrs(opts));
-  return MaxPool.apply({ input: toTensor(x) }, attrs, { name: opts.name ?? 'MaxPool' });
+// The ops' attrs are always NHWC; NCHW windows are permuted to match.
+const poolAttrs = (o: PoolOptions, f: DataFormat = 'NHWC'): PoolAttrs => {
+  const toNhwc = (w: number[]) => (f === 'NHWC' ? w : [0, 2, 3, 1].map((i) => w[i]!));
+  return {
+    ksize: toNhwc(window4(o.ksize, 'ksize', f)),
+    strides: toNhwc(window4(o.strides, 'strides', f)),
+    padding: padding(o.padding),
+  };
+};
+function pool(def: typeof MaxPool, type: string, x: TensorInput, opts: PoolOptions): Tensor {
+  const f = opts.dataFormat ?? 'NHWC';
+  const attrs = withOp(type, () => {
+    if (f !== 'NHWC' && f !== 'NCHW') throw new ValueError(`dataFormat must be 'NHWC' or 'NCHW', got '${f}'`);
+    return poolAttrs(opts, f);
+  });
+  const t = toTensor(x);
+  if (f === 'NHWC') return def.apply({ input: t }, attrs, { name: opts.name ?? type });
+  const y = def.apply({ input: transpose(t, [0, 2, 3, 1]) }, attrs, { name: type });
+  return transpose(y, [0, 3, 1, 2], { name: opts.name ?? 'transpose' });
 }
 
 /**
- * Average pooling over NHWC windows; SAME windows average only their in-bounds cells.
+ * Max pooling over NHWC (or NCHW) windows.
+ * @example const y = maxPool(x, { ksize: [1, 2, 2, 1], strides: [1, 2, 2, 1], padding: 'VALID' });
+ */
+export const maxPool = (x: TensorInput, opts: PoolOptions): Tensor => pool(MaxPool, 'MaxPool', x, opts);
+
+/**
+ * Average pooling over NHWC (or NCHW) windows; SAME windows average only their in-bounds cells.
  * @example const y = avgPool(x, { ksize: 3, strides: 2, padding: 'SAME' });
  */
-export function avgPool(x: TensorInput, opts: PoolOptions): Tensor {
-  const attrs = withOp('AvgPool', () => poolAttrs(opts));
-  return AvgPool.apply({ input: toTensor(x) }, attrs, { name: opts.name ?? 'AvgPool' });
-}
+export const avgPool = (x: TensorInput, opts: PoolOptions): Tensor => pool(AvgPool, 'AvgPool', x, opts);
 
 export function maxPoolGrad(
   origInput: TensorInput,
