@@ -518,6 +518,10 @@ describe('§4 gradient helpers', () => {
     );
     closeList(values(sess.run(byName[1]![0] as Tensor)), [2]);
     closeList(values(sess.run(byName[0]![0] as Tensor)), [3, 4]);
+    const byTensorName = g.asDefault(() =>
+      multiplyGradients(out.gv, new Map<Variable | string, number | Tensor>([[out.w.name, 0.5]])),
+    );
+    closeList(values(sess.run(byTensorName[0]![0] as Tensor)), [1.5, 2]);
   });
 
   it('addGradientsSummaries(gradsAndVars) returns Operations (skipping null gradients)', () => {

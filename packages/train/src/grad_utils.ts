@@ -49,7 +49,8 @@ export function multiplyGradients(
   if (!(multipliers instanceof Map)) throw new ValueError('`gradient_multipliers` must be a dict.');
   if (multipliers.size === 0) throw new ValueError('`gradient_multipliers` is empty.');
   return gradsAndVars.map(([g, v]): GradAndVar => {
-    const key = multipliers.has(v) ? v : multipliers.has(v.op.name) ? v.op.name : null;
+    // TF keys by the variable or its op name ('w'); the tensor name ('w:0', our Variable.name) also works.
+    const key = [v, v.op.name, v.name].find((k) => multipliers.has(k)) ?? null;
     if (key === null) return [g, v];
     if (g === null) throw new ValueError('Requested multiple of `None` gradient.');
     const m = multipliers.get(key)!;
