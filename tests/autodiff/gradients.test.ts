@@ -244,6 +244,34 @@ describe('gradients(): gating, aggregation, colocation', () => {
       expect(run(graph, dense(da!))).toEqual([3, 4]);
     }));
 
+  it('gates only gradients that lead to an x, so an unneeded input gradient is never forced', () =>
+    inGraph((graph) => {
+      const images = g.placeholder('float32', [2, 3], { name: 'images' });
+      const w = g.variable(g.ones([3, 4]), { name: 'w' });
+      const y = g.matMul(images, w, { name: 'layer' });
+      const [dw] = gradients(g.reduceSum(y), w, { gateGradients: true });
+      const gradOps = graph.getOperations().filter((op) => op.name.startsWith('gradients/layer_grad/'));
+      // No tuple: only one of MatMul's two input gradients is wanted.
+      expect(gradOps.some((op) => op.type === 'NoOp')).toBe(false);
+      const sess = new g.Session(graph);
+      sess.run(g.globalVariablesInitializer());
+      const meta = new g.RunMetadata();
+      sess.run(
+        dense(dw!),
+        {
+          'images:0': [
+            [1, 2, 3],
+            [4, 5, 6],
+          ],
+        },
+        { runMetadata: meta },
+      );
+      expect(
+        meta.stepStats.filter((s) => s.opType === 'MatMul' || s.opType === 'BatchMatMulV2'),
+      ).toHaveLength(1);
+      sess.close();
+    }));
+
   it('ADD_N: one AddN per output with several contributions', () =>
     inGraph((graph) => {
       const { x, y } = fanOut();

@@ -312,3 +312,14 @@ describe('Operation and Tensor fields', () => {
     });
   });
 });
+
+describe('Variables in scopes', () => {
+  it('controlDependencies and colocateWith accept a Variable (its VariableV2 op), as TF does', () =>
+    inGraph(() => {
+      const v = variable(1, { name: 'v' });
+      const after = controlDependencies([v], () => noOp({ name: 'after' }));
+      expect(after.controlInputs).toEqual([v.op]);
+      const near = colocateWith(v, () => noOp({ name: 'near' }));
+      expect(near.colocationGroups).toContain('loc:@v');
+    }));
+});

@@ -99,11 +99,11 @@ class Backprop {
     const queue = [...new Set(yOps)].filter((op) => reachableYs.has(op) && (pending.get(op) ?? 0) === 0);
     for (let head = 0; head < queue.length; head++) {
       const op = queue[head]!;
-      const inGrads = this.colocated(op, () => this.backpropOp(op, stops.has(op)));
+      const inGrads = this.colocated(op, () => this.backpropOp(op, stops.has(op), between));
       op.inputs.forEach((t, i) => {
+        if (!between.has(t.op)) return;
         const g = inGrads[i];
         if (g) this.addGrad(t, this.checked(op, i, g));
-        if (!between.has(t.op)) return;
         const left = pending.get(t.op)! - 1;
         pending.set(t.op, left);
         if (left === 0) queue.push(t.op);
@@ -120,7 +120,11 @@ class Backprop {
   }
 
   /** Aggregates the op's output gradients, then applies its rule (unless it is a stop op). */
-  private backpropOp(op: Operation, isStop: boolean): readonly (Gradient | null)[] {
+  private backpropOp(
+    op: Operation,
+    isStop: boolean,
+    between: ReadonlySet<Operation>,
+  ): readonly (Gradient | null)[] {
     const outGrads = op.outputs.map((_, i) => {
       const g = aggregate(this.graph, op, this.grads.get(op)?.[i] ?? [], this.method);
       this.setAggregated(op, i, g);
@@ -135,10 +139,15 @@ class Backprop {
       if (g === null) return isBackpropagatable(op.outputs[i]!) ? zerosLike(op.outputs[i]!) : null;
       return entry.sparseInput ? g : densify(g);
     });
-    return this.graph.nameScope(`${op.name}_grad`, () => this.applyRule(op, entry, dys));
+    return this.graph.nameScope(`${op.name}_grad`, () => this.applyRule(op, entry, dys, between));
   }
 
-  private applyRule(op: Operation, entry: RegisteredRule, dys: (Gradient | null)[]): (Gradient | null)[] {
+  private applyRule(
+    op: Operation,
+    entry: RegisteredRule,
+    dys: (Gradient | null)[],
+    between: ReadonlySet<Operation>,
+  ): (Gradient | null)[] {
     let inGrads = [...entry.rule!(op, ...(dys as (Tensor | null)[]))];
     if (inGrads.length !== op.inputs.length) {
       throw new ValueError(
@@ -148,8 +157,12 @@ class Backprop {
     if (entry.broadcasts) {
       inGrads = inGrads.map((g, i) => (g instanceof Tensor ? reduceToShapeOf(g, op.inputs[i]!) : g));
     }
-    // Integer and bool inputs are constants to the differentiator.
-    inGrads = inGrads.map((g, i) => (isBackpropagatable(op.inputs[i]!) ? g : null));
+    // Integer and bool inputs are constants to the differentiator. An input that leads to no x
+    // needs no gradient: dropping it before gating keeps the gate from forcing its computation
+    // (e.g. the input images' gradient of a first layer's MatMul).
+    inGrads = inGrads.map((g, i) =>
+      isBackpropagatable(op.inputs[i]!) && between.has(op.inputs[i]!.op) ? g : null,
+    );
     if (this.opts.gateGradients && inGrads.filter((g) => g !== null).length > 1) inGrads = gate(inGrads);
     return inGrads;
   }

@@ -44,6 +44,10 @@ export class Tensor {
   }
 }
 
+/** What scopes accept as an op: an Operation, a Tensor (its op) or a Variable (its VariableV2 op). */
+export type OpLike = Operation | Tensor | { readonly op: Operation };
+const asOperation = (x: OpLike): Operation => (x instanceof Operation ? x : x.op);
+
 /** One node of the graph. Immutable after creation except for control inputs TF lets you add. */
 export class Operation<A extends object = object> {
   /** @internal filled by Graph.createOp right after construction */
@@ -254,14 +258,14 @@ export class Graph {
    * Ops created inside `fn` run after `deps`; null clears the enclosing dependencies. Deps already
    * imposed by an enclosing block are not repeated (TF's `control_dependencies`).
    */
-  controlDependencies<T>(deps: readonly (Operation | Tensor)[] | null, fn: () => T): T {
+  controlDependencies<T>(deps: readonly OpLike[] | null, fn: () => T): T {
     const saved = this.controlStack;
     if (deps === null) this.controlStack = [];
     else {
       const current = new Set(saved.flatMap((c) => c.deps));
       const ops: Operation[] = [];
       for (const d of deps) {
-        const op = d instanceof Tensor ? d.op : d;
+        const op = asOperation(d);
         if (!(op instanceof Operation)) {
           throw new TypeError(`controlDependencies: ${String(d)} is not an Operation or Tensor`);
         }
@@ -295,8 +299,8 @@ export class Graph {
    * Ops created inside `fn` are colocated with `target` (TF's `colocate_with`): they share its
    * colocation groups ('loc:@name') and device. Null clears the enclosing colocation.
    */
-  colocateWith<T>(target: Operation | Tensor | null, fn: () => T): T {
-    const op = target instanceof Tensor ? target.op : target;
+  colocateWith<T>(target: OpLike | null, fn: () => T): T {
+    const op = target === null ? null : asOperation(target);
     const saved = this.colocationStack;
     if (op === null) this.colocationStack = [];
     else {
@@ -408,10 +412,10 @@ export function resetDefaultGraph(): void {
 
 export const nameScope = <T>(name: string | null, fn: (scope: string) => T): T =>
   getDefaultGraph().nameScope(name, fn);
-export const controlDependencies = <T>(deps: readonly (Operation | Tensor)[] | null, fn: () => T): T =>
+export const controlDependencies = <T>(deps: readonly OpLike[] | null, fn: () => T): T =>
   getDefaultGraph().controlDependencies(deps, fn);
 export const device = <T>(spec: string | null, fn: () => T): T => getDefaultGraph().device(spec, fn);
-export const colocateWith = <T>(target: Operation | Tensor | null, fn: () => T): T =>
+export const colocateWith = <T>(target: OpLike | null, fn: () => T): T =>
   getDefaultGraph().colocateWith(target, fn);
 
 /** Sets the default graph's random seed (TF's `tf.set_random_seed`). */
