@@ -199,6 +199,25 @@ const cases: ForwardCase[] = [
     eager: tf.add,
     staticShape: [null, 3],
   },
+  // Size-1 operands of rank > 0 take the kernels' scalar fast path only where that keeps the shape.
+  {
+    name: 'div by a [1,1] operand',
+    inputs: [{ shape: [4, 3] }, { shape: [1, 1], domain: 'positive' }],
+    build: g.div,
+    eager: tf.div,
+  },
+  {
+    name: 'a [1,1] operand minus a [3] one broadcasts to [1,3]',
+    inputs: [{ shape: [1, 1] }, { shape: [3] }],
+    build: g.sub,
+    eager: tf.sub,
+  },
+  {
+    name: 'a [1] operand times a [1,1] one',
+    inputs: [{ shape: [1] }, { shape: [1, 1] }],
+    build: g.mul,
+    eager: tf.mul,
+  },
 ];
 
 describe('math ops: forward vs eager tfjs', () => {
