@@ -323,3 +323,21 @@ describe('Variables in scopes', () => {
       expect(near.colocationGroups).toContain('loc:@v');
     }));
 });
+
+describe('asGraphDef', () => {
+  it('snapshots nodes with TF input notation, frozen and unaffected by later growth', () =>
+    inGraph((g) => {
+      const a = constant(1, { name: 'a' });
+      const b = controlDependencies([a], () => add(a, a, { name: 'b' }));
+      const def = g.asGraphDef();
+      expect(def.node.map((n) => [n.name, n.op, n.input])).toEqual([
+        ['a', 'Const', []],
+        ['b', 'AddV2', ['a', 'a']],
+      ]);
+      expect(def.node[1]!.outputShapes).toEqual([[]]);
+      expect(Object.isFrozen(def.node[0])).toBe(true);
+      identity(b, { name: 'c' });
+      expect(def.node).toHaveLength(2);
+      expect(g.asGraphDef().node.map((n) => n.name)).toEqual(['a', 'b', 'c']);
+    }));
+});

@@ -5,6 +5,7 @@ import { captureCreationSite, formatSite } from './creation_site.js';
 import type { DType, Shape } from './dtype.js';
 import { formatShape, mergeShapes, shapesCompatible } from './dtype.js';
 import { NotFoundError, TypeError, ValueError } from './errors.js';
+import { type GraphDef, snapshotGraphDef } from './graph_def.js';
 import type { OpDef } from './op_def.js';
 
 /** A symbolic value: output `valueIndex` of `op`. */
@@ -218,6 +219,11 @@ export class Graph {
 
   finalize(): void {
     this._finalized = true;
+  }
+
+  /** A frozen plain-data snapshot of the graph (TF's `as_graph_def()`). */
+  asGraphDef(): GraphDef {
+    return snapshotGraphDef(this);
   }
 
   // ---- names and scopes --------------------------------------------------------------------

@@ -5,6 +5,7 @@ export { withSharedCreationSite } from './creation_site.js';
 export * from './dtype.js';
 export * from './errors.js';
 export * from './graph.js';
+export * from './graph_def.js';
 export * from './graph_keys.js';
 export * as losses from './losses.js';
 export * from './ndarray.js';
