@@ -6,33 +6,31 @@
 //   ListValue    i=3 (packed) shape=7
 //   TensorShape  dim=2 (Dim size=1, -1 when unknown) unknown_rank=3
 // Attrs keep TF's snake_case spelling; `_output_shapes` is added as TF's `add_shapes=True` does.
-import { DTYPES, type DType, type Graph, NDArray, type Operation, type Shape } from '@graphmode/graph';
+import { DTYPES, type DType, type Graph, NDArray, type NodeDef, type Shape } from '@graphmode/graph';
 import { DATA_TYPE } from './event_proto.js';
 import { ProtoWriter } from './proto.js';
 
-/** TF 1.15's GraphDef producer version. */
-const PRODUCER = 134;
-
 export function encodeGraphDef(graph: Graph): Uint8Array {
+  const def = graph.asGraphDef();
   const w = new ProtoWriter();
-  for (const op of graph.getOperations()) w.message(1, (n) => writeNode(n, op));
-  w.message(4, (v) => v.varint(1, PRODUCER));
+  for (const node of def.node) w.message(1, (n) => writeNode(n, node));
+  w.message(4, (v) => v.varint(1, def.versions.producer));
   return w.finish();
 }
 
-function writeNode(w: ProtoWriter, op: Operation): void {
-  w.bytes(1, op.name).bytes(2, op.type);
-  for (const t of op.inputs) w.bytes(3, t.valueIndex === 0 ? t.op.name : t.name, true);
-  for (const c of op.controlInputs) w.bytes(3, `^${c.name}`, true);
-  w.bytes(4, op.device);
+function writeNode(w: ProtoWriter, node: NodeDef): void {
+  w.bytes(1, node.name).bytes(2, node.op);
+  for (const input of node.input) w.bytes(3, input, true);
+  w.bytes(4, node.device);
   const attrs: [string, (a: ProtoWriter) => void][] = [];
-  for (const [key, value] of Object.entries(op.attrs)) {
+  for (const [key, value] of Object.entries(node.attr)) {
     const write = attrWriter(key, value);
     if (write) attrs.push([snakeCase(key), write]);
   }
   attrs.push([
     '_output_shapes',
-    (a) => a.message(1, (l) => op.outputs.forEach((t) => l.message(7, (s) => writeShape(s, t.shape)))),
+    (a) =>
+      a.message(1, (l) => node.outputShapes.forEach((shape) => l.message(7, (s) => writeShape(s, shape)))),
   ]);
   // Map entries sorted by key, as TF's deterministic serialization does.
   attrs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
