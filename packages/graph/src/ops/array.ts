@@ -10,7 +10,7 @@ import { formatShape, isFullyDefined, normalizeAxis, numElements } from '../dtyp
 import { InvalidArgumentError, ValueError } from '../errors.js';
 import type { Operation, Tensor } from '../graph.js';
 import { defineOp, requireDtype } from '../op_def.js';
-import { constant, type NameOpt, type TensorInput, toTensor } from './core.js';
+import { constant, type NameOpt, opScope, optionalArg, type TensorInput, toTensor } from './core.js';
 import { readInts, setAllAxes } from './reduce.js';
 import { range } from './sources.js';
 
@@ -53,26 +53,29 @@ export interface ShapeOptions extends NameOpt {
 }
 /** The shape of `x` as an int32 vector. @example shape(x) // [batch, 784] at run time */
 export function shape(x: TensorInput, opts: ShapeOptions = {}): Tensor {
-  const t = toTensor(x);
-  const name = opts.name ?? 'Shape';
-  if (opts.optimize !== false && isFullyDefined(t.shape))
-    return constant([...t.shape], { dtype: 'int32', shape: [t.shape.length], name });
-  return ShapeOp.apply({ input: t }, {}, { name });
+  return opScope(opts.name, 'Shape', [x], (name) => {
+    const t = toTensor(x, undefined, 'input');
+    if (opts.optimize !== false && isFullyDefined(t.shape))
+      return constant([...t.shape], { dtype: 'int32', shape: [t.shape.length], name });
+    return ShapeOp.apply({ input: t }, {}, { name });
+  });
 }
 /** The number of elements of `x` (int32 scalar). */
 export function size(x: TensorInput, opts: ShapeOptions = {}): Tensor {
-  const t = toTensor(x);
-  const n = numElements(t.shape);
-  const name = opts.name ?? 'Size';
-  if (opts.optimize !== false && n !== null) return constant(n, { dtype: 'int32', name });
-  return Size.apply({ input: t }, {}, { name });
+  return opScope(opts.name, 'Size', [x], (name) => {
+    const t = toTensor(x, undefined, 'input');
+    const n = numElements(t.shape);
+    if (opts.optimize !== false && n !== null) return constant(n, { dtype: 'int32', name });
+    return Size.apply({ input: t }, {}, { name });
+  });
 }
 /** The rank of `x` (int32 scalar). */
 export function rank(x: TensorInput, opts: ShapeOptions = {}): Tensor {
-  const t = toTensor(x);
-  const name = opts.name ?? 'Rank';
-  if (opts.optimize !== false && t.rank !== null) return constant(t.rank, { dtype: 'int32', name });
-  return Rank.apply({ input: t }, {}, { name });
+  return opScope(opts.name, 'Rank', [x], (name) => {
+    const t = toTensor(x, undefined, 'input');
+    if (opts.optimize !== false && t.rank !== null) return constant(t.rank, { dtype: 'int32', name });
+    return Rank.apply({ input: t }, {}, { name });
+  });
 }
 
 // Reductions over all axes of an unknown-rank tensor need range(rank(x)); see ops/reduce.ts.
@@ -112,10 +115,12 @@ export const Reshape = defineOp<'tensor' | 'shape'>({
 });
 /** `x` with a new shape (one entry may be -1). @example reshape(x, [-1, 28, 28, 1]) */
 export const reshape = (x: TensorInput, shape: TensorInput, opts: NameOpt = {}): Tensor =>
-  Reshape.apply(
-    { tensor: toTensor(x), shape: intTensor(shape, 'shape') },
-    {},
-    { name: opts.name ?? 'Reshape' },
+  opScope(opts.name, 'Reshape', [x, shape], (name) =>
+    Reshape.apply(
+      { tensor: toTensor(x, undefined, 'tensor'), shape: intTensor(shape, 'shape') },
+      {},
+      { name },
+    ),
   );
 
 export const ExpandDims = defineOp<'input' | 'dim'>({
@@ -135,10 +140,8 @@ export const ExpandDims = defineOp<'input' | 'dim'>({
 });
 /** Inserts a size-1 axis at `axis` (negative counts from the end). @example expandDims(x, -1) */
 export const expandDims = (x: TensorInput, axis: number | Tensor, opts: NameOpt = {}): Tensor =>
-  ExpandDims.apply(
-    { input: toTensor(x), dim: intTensor(axis, 'dim') },
-    {},
-    { name: opts.name ?? 'ExpandDims' },
+  opScope(opts.name, 'ExpandDims', [x, axis], (name) =>
+    ExpandDims.apply({ input: toTensor(x, undefined, 'input'), dim: intTensor(axis, 'dim') }, {}, { name }),
   );
 
 export const Squeeze = defineOp<'input', { squeezeDims: readonly number[] }>({
@@ -166,10 +169,12 @@ export const Squeeze = defineOp<'input', { squeezeDims: readonly number[] }>({
 });
 /** Removes size-1 axes (all of them, or those in `axis`). @example squeeze(x, { axis: [1] }) */
 export const squeeze = (x: TensorInput, opts: NameOpt & { axis?: number | readonly number[] } = {}): Tensor =>
-  Squeeze.apply(
-    { input: toTensor(x) },
-    { squeezeDims: opts.axis === undefined ? [] : typeof opts.axis === 'number' ? [opts.axis] : opts.axis },
-    { name: opts.name ?? 'Squeeze' },
+  opScope(opts.name, 'Squeeze', [x], (name) =>
+    Squeeze.apply(
+      { input: toTensor(x, undefined, 'input') },
+      { squeezeDims: opts.axis === undefined ? [] : typeof opts.axis === 'number' ? [opts.axis] : opts.axis },
+      { name },
+    ),
   );
 
 // ---- permutations -----------------------------------------------------------------------------
@@ -193,18 +198,28 @@ export const Transpose = defineOp<'x' | 'perm'>({
   dtype: ({ x }) => x.dtype,
   kernel: ({ x, perm }) => tfc.transpose(x, readInts(perm)),
 });
-/** Permutes the axes of `x`; by default reverses them. @example transpose(x, [0, 2, 1]) */
-export function transpose(x: TensorInput, perm?: TensorInput | null, opts: NameOpt = {}): Tensor {
-  const t = toTensor(x);
-  let p: Tensor;
-  if (perm !== undefined && perm !== null) p = intTensor(perm, 'perm');
-  else if (t.rank !== null)
-    p = constant(
-      t.shape!.map((_, i) => t.rank! - 1 - i),
-      { dtype: 'int32', shape: [t.rank], name: 'perm' },
-    );
-  else throw new ValueError(`transpose of '${t.name}' (unknown rank) needs an explicit perm`);
-  return Transpose.apply({ x: t, perm: p }, {}, { name: opts.name ?? 'transpose' });
+/**
+ * Permutes the axes of `x`; by default reverses them. The options object may stand in for the
+ * omitted perm. @example transpose(x, [0, 2, 1]); transpose(x, { name: 't' })
+ */
+export function transpose(
+  x: TensorInput,
+  perm?: TensorInput | null | NameOpt,
+  options: NameOpt = {},
+): Tensor {
+  const [pm, opts] = optionalArg<TensorInput | null, NameOpt>(perm, options);
+  return opScope(opts.name, 'transpose', [x, pm], (name) => {
+    const t = toTensor(x, undefined, 'a');
+    let p: Tensor;
+    if (pm !== undefined && pm !== null) p = intTensor(pm, 'perm');
+    else if (t.rank !== null)
+      p = constant(
+        t.shape!.map((_, i) => t.rank! - 1 - i),
+        { dtype: 'int32', shape: [t.rank], name: 'perm' },
+      );
+    else throw new ValueError(`transpose of '${t.name}' (unknown rank) needs an explicit perm`);
+    return Transpose.apply({ x: t, perm: p }, {}, { name });
+  });
 }
 
 export const InvertPermutation = defineOp<'x'>({
@@ -225,7 +240,9 @@ export const InvertPermutation = defineOp<'x'>({
 });
 /** The inverse of permutation `x`: y[x[i]] = i. */
 export const invertPermutation = (x: TensorInput, opts: NameOpt = {}): Tensor =>
-  InvertPermutation.apply({ x: intTensor(x, 'x') }, {}, { name: opts.name ?? 'InvertPermutation' });
+  opScope(opts.name, 'InvertPermutation', [x], (name) =>
+    InvertPermutation.apply({ x: intTensor(x, 'x') }, {}, { name }),
+  );
 
 // ---- reverse, broadcast ----------------------------------------------------------------------
 
@@ -250,10 +267,15 @@ export const reverse = (
   axis: number | readonly number[] | Tensor,
   opts: NameOpt = {},
 ): Tensor =>
-  ReverseV2.apply(
-    { tensor: toTensor(x), axis: intTensor(typeof axis === 'number' ? [axis] : axis, 'axis') },
-    {},
-    { name: opts.name ?? 'ReverseV2' },
+  opScope(opts.name, 'ReverseV2', [x, axis], (name) =>
+    ReverseV2.apply(
+      {
+        tensor: toTensor(x, undefined, 'tensor'),
+        axis: intTensor(typeof axis === 'number' ? [axis] : axis, 'axis'),
+      },
+      {},
+      { name },
+    ),
   );
 
 export const BroadcastTo = defineOp<'input' | 'shape'>({
@@ -283,10 +305,12 @@ export const BroadcastTo = defineOp<'input' | 'shape'>({
 });
 /** `x` broadcast (numpy rules) to `shape`. @example broadcastTo(bias, [batch, 10]) */
 export const broadcastTo = (x: TensorInput, shape: TensorInput, opts: NameOpt = {}): Tensor =>
-  BroadcastTo.apply(
-    { input: toTensor(x), shape: intTensor(shape, 'shape') },
-    {},
-    { name: opts.name ?? 'BroadcastTo' },
+  opScope(opts.name, 'BroadcastTo', [x, shape], (name) =>
+    BroadcastTo.apply(
+      { input: toTensor(x, undefined, 'input'), shape: intTensor(shape, 'shape') },
+      {},
+      { name },
+    ),
   );
 
 export const BroadcastGradientArgs = defineOp<'s0' | 's1'>({
@@ -314,10 +338,8 @@ export function broadcastGradientArgs(
   s1: TensorInput,
   opts: NameOpt = {},
 ): [Tensor, Tensor] {
-  const op: Operation = BroadcastGradientArgs.applyOp(
-    { s0: intTensor(s0, 's0'), s1: intTensor(s1, 's1') },
-    {},
-    { name: opts.name ?? 'BroadcastGradientArgs' },
+  const op: Operation = opScope(opts.name, 'BroadcastGradientArgs', [s0, s1], (name) =>
+    BroadcastGradientArgs.applyOp({ s0: intTensor(s0, 's0'), s1: intTensor(s1, 's1') }, {}, { name }),
   );
   return [op.outputs[0]!, op.outputs[1]!];
 }

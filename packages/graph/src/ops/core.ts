@@ -4,7 +4,7 @@ import * as tfc from '@tensorflow/tfjs-core';
 import type { DType, Shape } from '../dtype.js';
 import { formatShape, shapesCompatible } from '../dtype.js';
 import { FailedPreconditionError, InvalidArgumentError, TypeError, ValueError } from '../errors.js';
-import { getDefaultGraph, Operation, Tensor } from '../graph.js';
+import { type Graph, getDefaultGraph, Operation, Tensor } from '../graph.js';
 import type { TensorLike } from '../ndarray.js';
 import { NDArray } from '../ndarray.js';
 import { defineOp, FLOAT, requireDtype } from '../op_def.js';
@@ -37,20 +37,84 @@ export function toTensor(x: TensorInput, dtype?: DType, name?: string): Tensor {
   return constant(x, { ...(dtype ? { dtype } : {}), ...(name ? { name } : {}) });
 }
 
-/** Converts a pair, giving a plain JS operand the other one's dtype (binary ops' dtype hint). */
-export function toTensorPair(a: TensorInput, b: TensorInput): [Tensor, Tensor] {
+/**
+ * Converts a pair, giving a plain JS operand the other one's dtype (binary ops' dtype hint).
+ * `names` name the constants made from plain operands (TF names them after the op's inputs).
+ */
+export function toTensorPair(
+  a: TensorInput,
+  b: TensorInput,
+  names: readonly [string, string] = ['x', 'y'],
+): [Tensor, Tensor] {
   const aIsSym = a instanceof Tensor || isTensorSource(a);
   const bIsSym = b instanceof Tensor || isTensorSource(b);
   // The constant goes into the symbolic operand's graph, which need not be the default one.
   if (aIsSym && !bIsSym) {
     const ta = toTensor(a);
-    return [ta, ta.graph.asDefault(() => toTensor(b, ta.dtype))];
+    return [ta, ta.graph.asDefault(() => toTensor(b, ta.dtype, names[1]))];
   }
   if (bIsSym && !aIsSym) {
     const tb = toTensor(b);
-    return [tb.graph.asDefault(() => toTensor(a, tb.dtype)), tb];
+    return [tb.graph.asDefault(() => toTensor(a, tb.dtype, names[0])), tb];
   }
-  return [toTensor(a), toTensor(b)];
+  return [toTensor(a, undefined, names[0]), toTensor(b, undefined, names[1])];
+}
+
+/**
+ * Whether `v` is an options object given in place of an omitted optional positional argument
+ * (`reduceSum(x, { keepDims: true })`): a plain object, not a tensor, Variable, array or NDArray.
+ */
+export function isOptions(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) return false;
+  return !(v instanceof Tensor) && !(v instanceof NDArray) && !(v instanceof Operation) && !isTensorSource(v);
+}
+
+/**
+ * `[positional, options]` for a builder whose options object may stand in for an omitted
+ * optional positional argument (then the positional is undefined).
+ * @example const [axis, opts] = optionalArg<Axis, ReduceOptions>(axisOrOpts, maybeOpts);
+ */
+export function optionalArg<P, O extends object>(arg: P | O | undefined, opts: O): [P | undefined, O] {
+  return isOptions(arg) ? [undefined, arg as O] : [arg as P | undefined, opts];
+}
+
+/** The graph of the first Tensor, Variable or Operation in `values` (searching nested arrays). */
+export function graphOf(values: readonly unknown[]): Graph | undefined {
+  for (const v of values) {
+    if (v instanceof Tensor || v instanceof Operation) return v.graph;
+    if (isTensorSource(v)) return v.asTensor().graph;
+    if (Array.isArray(v)) {
+      const g = graphOf(v);
+      if (g) return g;
+    }
+  }
+  return undefined;
+}
+
+/** Runs `fn` with the graph of `values` (see `graphOf`) as the default: composites that open their own scope. */
+export function inGraphOf<T>(values: readonly unknown[], fn: () => T): T {
+  const graph = graphOf(values);
+  return graph ? graph.asDefault(fn) : fn();
+}
+
+/**
+ * TF's `_apply_op_helper` / `name_scope(name, default_name, values)`: builds in the graph of the
+ * first symbolic value in `values` (else the default graph), inside a fresh name scope
+ * `name ?? defaultName`. `fn` converts its plain arguments there (so their constants are named
+ * `Reshape/shape`, not `shape`) and names the op `{ name: scope }`: a name ending in '/' is taken
+ * verbatim, so the op gets exactly the scope's name ('Reshape', then 'Reshape_1').
+ * @example
+ * opScope(opts.name, 'Reshape', [x, shape], (scope) =>
+ *   Reshape.apply({ tensor: toTensor(x), shape: toTensor(shape, 'int32', 'shape') }, {}, { name: scope }));
+ */
+export function opScope<T>(
+  name: string | undefined,
+  defaultName: string,
+  values: readonly unknown[],
+  fn: (scope: string) => T,
+): T {
+  const graph = graphOf(values) ?? getDefaultGraph();
+  return graph.asDefault(() => graph.nameScope(name ?? defaultName, fn));
 }
 
 // ---- sources ------------------------------------------------------------------------------
@@ -145,10 +209,8 @@ export const PlaceholderWithDefault = defineOp<'input', { shape: Shape | null }>
 
 /** A placeholder that yields `input` when not fed. */
 export function placeholderWithDefault(input: TensorInput, shape: Shape | null, opts: NameOpt = {}): Tensor {
-  return PlaceholderWithDefault.apply(
-    { input: toTensor(input) },
-    { shape },
-    { name: opts.name ?? 'PlaceholderWithDefault' },
+  return opScope(opts.name, 'PlaceholderWithDefault', [input], (scope) =>
+    PlaceholderWithDefault.apply({ input: toTensor(input, undefined, 'input') }, { shape }, { name: scope }),
   );
 }
 
@@ -167,11 +229,15 @@ export const StopGradient = identityLike('StopGradient');
 export const PreventGradient = identityLike('PreventGradient');
 
 export const identity = (x: TensorInput, opts: NameOpt = {}): Tensor =>
-  Identity.apply({ input: toTensor(x) }, {}, { name: opts.name ?? 'Identity' });
+  opScope(opts.name, 'Identity', [x], (scope) =>
+    Identity.apply({ input: toTensor(x, undefined, 'input') }, {}, { name: scope }),
+  );
 
 /** Identity whose gradient is zero: stops backpropagation through `x`. */
 export const stopGradient = (x: TensorInput, opts: NameOpt = {}): Tensor =>
-  StopGradient.apply({ input: toTensor(x) }, {}, { name: opts.name ?? 'StopGradient' });
+  opScope(opts.name, 'StopGradient', [x], (scope) =>
+    StopGradient.apply({ input: toTensor(x, undefined, 'input') }, {}, { name: scope }),
+  );
 
 export const CheckNumerics = defineOp<'tensor', { message: string }>({
   type: 'CheckNumerics',
@@ -197,7 +263,9 @@ export const CheckNumerics = defineOp<'tensor', { message: string }>({
 
 /** Identity that fails the run with `message` when `x` holds a NaN or Inf. */
 export const checkNumerics = (x: TensorInput, message: string, opts: NameOpt = {}): Tensor =>
-  CheckNumerics.apply({ tensor: toTensor(x) }, { message }, { name: opts.name ?? 'CheckNumerics' });
+  opScope(opts.name, 'CheckNumerics', [x], (scope) =>
+    CheckNumerics.apply({ tensor: toTensor(x, undefined, 'tensor') }, { message }, { name: scope }),
+  );
 
 // ---- grouping -----------------------------------------------------------------------------
 

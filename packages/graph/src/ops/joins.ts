@@ -7,7 +7,7 @@ import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { NDArray } from '../ndarray.js';
 import { defineOp, requireDtype, sameDtype } from '../op_def.js';
-import { identity, type NameOpt, type TensorInput, toTensor, toTensorPair } from './core.js';
+import { identity, type NameOpt, opScope, type TensorInput, toTensor, toTensorPair } from './core.js';
 import { readInts } from './reduce.js';
 
 const INT: readonly DType[] = ['int32'];
@@ -18,7 +18,7 @@ function toTensors(values: readonly TensorInput[]): Tensor[] {
     typeof v !== 'object' || Array.isArray(v) || ArrayBuffer.isView(v) || v instanceof NDArray;
   const hint = values.find((v) => !plain(v));
   const dtype = hint === undefined ? undefined : toTensor(hint).dtype;
-  return values.map((v) => (plain(v) ? toTensor(v, dtype) : toTensor(v)));
+  return values.map((v, i) => (plain(v) ? toTensor(v, dtype, `values_${i}`) : toTensor(v)));
 }
 
 // ---- concat, stack, split ---------------------------------------------------------------------
@@ -73,13 +73,11 @@ export const ConcatV2 = defineOp<never, Record<never, never>, 'values'>({
 });
 /** Joins tensors along an existing `axis`. @example concat([a, b], 1) */
 export function concat(values: readonly TensorInput[], axis: number | Tensor, opts: NameOpt = {}): Tensor {
-  const ts = toTensors(values);
-  if (ts.length === 1) return identity(ts[0]!, { name: opts.name ?? 'concat' });
-  return ConcatV2.apply(
-    { values: [...ts, intTensor(axis, 'concat/axis')] },
-    {},
-    { name: opts.name ?? 'concat' },
-  );
+  return opScope(opts.name, 'concat', [values, axis], (name) => {
+    const ts = toTensors(values);
+    if (ts.length === 1) return identity(ts[0]!, { name });
+    return ConcatV2.apply({ values: [...ts, intTensor(axis, 'axis')] }, {}, { name });
+  });
 }
 
 export const Pack = defineOp<never, { axis: number }, 'values'>({
@@ -105,7 +103,9 @@ export const Pack = defineOp<never, { axis: number }, 'values'>({
 });
 /** Stacks same-shaped tensors along a new `axis`. @example stack([a, b], { axis: 1 }) */
 export const stack = (values: readonly TensorInput[], opts: NameOpt & { axis?: number } = {}): Tensor =>
-  Pack.apply({ values: toTensors(values) }, { axis: opts.axis ?? 0 }, { name: opts.name ?? 'stack' });
+  opScope(opts.name, 'stack', [values], (name) =>
+    Pack.apply({ values: toTensors(values) }, { axis: opts.axis ?? 0 }, { name }),
+  );
 
 export const Unpack = defineOp<'value', { num: number; axis: number }>({
   type: 'Unpack',
@@ -122,12 +122,14 @@ export const Unpack = defineOp<'value', { num: number; axis: number }>({
 });
 /** Splits `x` into its slices along `axis` (`num` is inferred from the static shape). */
 export function unstack(x: TensorInput, opts: NameOpt & { num?: number; axis?: number } = {}): Tensor[] {
-  const t = toTensor(x);
-  const axis = opts.axis ?? 0;
-  const num = opts.num ?? (t.shape === null ? null : t.shape[normalizeAxis(axis, t.shape.length)]);
-  if (num === null || num === undefined)
-    throw new ValueError(`Cannot infer num from shape ${formatShape(t.shape)} of '${t.name}'`);
-  return [...Unpack.applyOp({ value: t }, { num, axis }, { name: opts.name ?? 'unstack' }).outputs];
+  return opScope(opts.name, 'unstack', [x], (name) => {
+    const t = toTensor(x, undefined, 'value');
+    const axis = opts.axis ?? 0;
+    const num = opts.num ?? (t.shape === null ? null : t.shape[normalizeAxis(axis, t.shape.length)]);
+    if (num === null || num === undefined)
+      throw new ValueError(`Cannot infer num from shape ${formatShape(t.shape)} of '${t.name}'`);
+    return [...Unpack.applyOp({ value: t }, { num, axis }, { name }).outputs];
+  });
 }
 
 function splitOutputs(value: Tensor, axisT: Tensor, sizes: readonly (number | null)[]) {
@@ -201,26 +203,24 @@ export function split(
   axis: number | Tensor = 0,
   opts: NameOpt & { num?: number } = {},
 ): Tensor[] {
-  const t = toTensor(x);
-  const name = opts.name ?? 'split';
-  if (typeof numOrSizeSplits === 'number') {
-    const op = Split.applyOp(
-      { splitDim: intTensor(axis, 'split_dim'), value: t },
-      { numSplit: numOrSizeSplits },
+  return opScope(opts.name, 'split', [x, numOrSizeSplits, axis], (name) => {
+    if (typeof numOrSizeSplits === 'number') {
+      const splitDim = intTensor(axis, 'split_dim');
+      const value = toTensor(x, undefined, 'value');
+      return [...Split.applyOp({ splitDim, value }, { numSplit: numOrSizeSplits }, { name }).outputs];
+    }
+    const t = toTensor(x, undefined, 'value');
+    const sizes = intTensor(numOrSizeSplits, 'size_splits');
+    const n = opts.num ?? sizes.shape?.[0] ?? null;
+    if (n === null)
+      throw new ValueError(`Cannot infer num from shape ${formatShape(sizes.shape)} of size_splits`);
+    const op = SplitV.applyOp(
+      { value: t, sizeSplits: sizes, splitDim: intTensor(axis, 'split_dim') },
+      { numSplit: n },
       { name },
     );
     return [...op.outputs];
-  }
-  const sizes = intTensor(numOrSizeSplits, 'size_splits');
-  const n = opts.num ?? sizes.shape?.[0] ?? null;
-  if (n === null)
-    throw new ValueError(`Cannot infer num from shape ${formatShape(sizes.shape)} of size_splits`);
-  const op = SplitV.applyOp(
-    { value: t, sizeSplits: sizes, splitDim: intTensor(axis, 'split_dim') },
-    { numSplit: n },
-    { name },
-  );
-  return [...op.outputs];
+  });
 }
 
 // ---- tile ------------------------------------------------------------------------------------
@@ -246,10 +246,12 @@ export const Tile = defineOp<'input' | 'multiples'>({
 });
 /** Repeats `x` `multiples[i]` times along axis i. @example tile(x, [1, 3]) */
 export const tile = (x: TensorInput, multiples: TensorInput, opts: NameOpt = {}): Tensor =>
-  Tile.apply(
-    { input: toTensor(x), multiples: intTensor(multiples, 'multiples') },
-    {},
-    { name: opts.name ?? 'Tile' },
+  opScope(opts.name, 'Tile', [x, multiples], (name) =>
+    Tile.apply(
+      { input: toTensor(x, undefined, 'input'), multiples: intTensor(multiples, 'multiples') },
+      {},
+      { name },
+    ),
   );
 
 // ---- pad --------------------------------------------------------------------------------------
@@ -299,10 +301,12 @@ export function pad(
 ): Tensor {
   const mode = (opts.mode ?? 'CONSTANT').toUpperCase();
   if (mode !== 'CONSTANT') throw new ValueError(`pad: mode ${mode} is not supported (only CONSTANT)`);
-  const t = toTensor(x);
-  const p = intTensor(paddings, 'paddings');
   const cv = opts.constantValues ?? 0;
-  if (cv === 0) return Pad.apply({ input: t, paddings: p }, {}, { name: opts.name ?? 'Pad' });
-  const [, c] = toTensorPair(t, cv);
-  return PadV2.apply({ input: t, paddings: p, constantValues: c }, {}, { name: opts.name ?? 'PadV2' });
+  return opScope(opts.name, cv === 0 ? 'Pad' : 'PadV2', [x, paddings, cv], (name) => {
+    const t = toTensor(x, undefined, 'input');
+    const p = intTensor(paddings, 'paddings');
+    if (cv === 0) return Pad.apply({ input: t, paddings: p }, {}, { name });
+    const [, c] = toTensorPair(t, cv, ['input', 'constant_values']);
+    return PadV2.apply({ input: t, paddings: p, constantValues: c }, {}, { name });
+  });
 }

@@ -6,7 +6,7 @@ import { broadcastShapes, formatShape, normalizeAxis, shapesCompatible } from '.
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, NUMERIC, requireDtype, sameDtype } from '../op_def.js';
-import { type NameOpt, type TensorInput, toTensor, toTensorPair } from './core.js';
+import { type NameOpt, opScope, optionalArg, type TensorInput, toTensor, toTensorPair } from './core.js';
 
 type Unary = (x: tfc.Tensor) => tfc.Tensor;
 type Binary = (a: tfc.Tensor, b: tfc.Tensor) => tfc.Tensor;
@@ -62,13 +62,16 @@ type BinaryDef = ReturnType<typeof binaryOp>;
 const unary =
   (def: UnaryDef, defaultName: string) =>
   (x: TensorInput, opts: NameOpt = {}): Tensor =>
-    def.apply({ x: toTensor(x) }, {}, { name: opts.name ?? defaultName });
+    opScope(opts.name, defaultName, [x], (name) =>
+      def.apply({ x: toTensor(x, undefined, 'x') }, {}, { name }),
+    );
 const binary =
   (def: BinaryDef, defaultName: string) =>
-  (x: TensorInput, y: TensorInput, opts: NameOpt = {}): Tensor => {
-    const [tx, ty] = toTensorPair(x, y);
-    return def.apply({ x: tx, y: ty }, {}, { name: opts.name ?? defaultName });
-  };
+  (x: TensorInput, y: TensorInput, opts: NameOpt = {}): Tensor =>
+    opScope(opts.name, defaultName, [x, y], (name) => {
+      const [tx, ty] = toTensorPair(x, y);
+      return def.apply({ x: tx, y: ty }, {}, { name });
+    });
 
 const ALL: readonly DType[] = ['float32', 'int32', 'bool', 'string'];
 const BOOL: readonly DType[] = ['bool'];
@@ -98,11 +101,12 @@ export const sub = binary(Sub, 'Sub');
 /** x * y with broadcasting. @example mul(dy, y) */
 export const mul = binary(Mul, 'Mul');
 /** x / y; integers divide with floor (TF's `tf.div` on ints), floats exactly. @example div(x, 2) */
-export const div = (x: TensorInput, y: TensorInput, opts: NameOpt = {}): Tensor => {
-  const [tx, ty] = toTensorPair(x, y);
-  const def = tx.dtype === 'int32' ? FloorDiv : RealDiv;
-  return def.apply({ x: tx, y: ty }, {}, { name: opts.name ?? 'div' });
-};
+export const div = (x: TensorInput, y: TensorInput, opts: NameOpt = {}): Tensor =>
+  opScope(opts.name, 'div', [x, y], (name) => {
+    const [tx, ty] = toTensorPair(x, y);
+    const def = tx.dtype === 'int32' ? FloorDiv : RealDiv;
+    return def.apply({ x: tx, y: ty }, {}, { name });
+  });
 export const realDiv = binary(RealDiv, 'truediv');
 export const floorDiv = binary(FloorDiv, 'floordiv');
 /** Remainder of floor division: the result has the sign of `y` (TF's `tf.mod` / floormod). */
@@ -182,15 +186,18 @@ export const AccumulateNV2 = defineOp<never, Record<never, never>, 'inputs'>({
 
 /** Elementwise sum of tensors of one shape and dtype. @example addN([a, b, c]) */
 export function addN(inputs: readonly TensorInput[], opts: NameOpt = {}): Tensor {
-  const ts = inputs.map((x) => toTensor(x));
-  if (ts.length === 1) return ts[0]!;
-  return AddN.apply({ inputs: ts }, {}, { name: opts.name ?? 'AddN' });
+  if (inputs.length === 1) return toTensor(inputs[0]!);
+  return opScope(opts.name, 'AddN', inputs, (name) =>
+    AddN.apply({ inputs: inputs.map((x, i) => toTensor(x, undefined, `inputs_${i}`)) }, {}, { name }),
+  );
 }
 export function accumulateN(inputs: readonly TensorInput[], opts: NameOpt = {}): Tensor {
-  return AccumulateNV2.apply(
-    { inputs: inputs.map((x) => toTensor(x)) },
-    {},
-    { name: opts.name ?? 'AccumulateNV2' },
+  return opScope(opts.name, 'AccumulateNV2', inputs, (name) =>
+    AccumulateNV2.apply(
+      { inputs: inputs.map((x, i) => toTensor(x, undefined, `inputs_${i}`)) },
+      {},
+      { name },
+    ),
   );
 }
 
@@ -204,8 +211,10 @@ export const Cast = defineOp<'x', { dtype: DType }>({
 });
 /** Converts to `dtype` (float → int truncates toward zero). Identity when already of that dtype. */
 export function cast(x: TensorInput, dtype: DType, opts: NameOpt = {}): Tensor {
-  const t = toTensor(x);
-  return t.dtype === dtype ? t : Cast.apply({ x: t }, { dtype }, { name: opts.name ?? 'Cast' });
+  return opScope(opts.name, 'Cast', [x], (name) => {
+    const t = toTensor(x, undefined, 'x');
+    return t.dtype === dtype ? t : Cast.apply({ x: t }, { dtype }, { name });
+  });
 }
 
 export const Equal = binaryOp('Equal', kernel2('Equal'), ALL, 'bool');
@@ -241,10 +250,8 @@ export const greaterEqual = binary(GreaterEqual, 'GreaterEqual');
 export const logicalAnd = binary(LogicalAnd, 'LogicalAnd');
 export const logicalOr = binary(LogicalOr, 'LogicalOr');
 export const logicalNot = unary(LogicalNot, 'LogicalNot');
-export const isFinite = (x: TensorInput, opts: NameOpt = {}): Tensor =>
-  IsFinite.apply({ x: toTensor(x) }, {}, { name: opts.name ?? 'IsFinite' });
-export const isNan = (x: TensorInput, opts: NameOpt = {}): Tensor =>
-  IsNan.apply({ x: toTensor(x) }, {}, { name: opts.name ?? 'IsNan' });
+export const isFinite = unary(IsFinite, 'IsFinite');
+export const isNan = unary(IsNan, 'IsNan');
 
 // ---- scans ------------------------------------------------------------------------------------
 export interface ScanAttrs {
@@ -277,12 +284,18 @@ export interface ScanOptions extends NameOpt {
 }
 const scan =
   (def: ReturnType<typeof scanOp>, defaultName: string) =>
-  (x: TensorInput, axis: number | Tensor = 0, opts: ScanOptions = {}): Tensor =>
-    def.apply(
-      { x: toTensor(x), axis: toTensor(axis, 'int32') },
-      { exclusive: opts.exclusive ?? false, reverse: opts.reverse ?? false },
-      { name: opts.name ?? defaultName },
+  (x: TensorInput, axis: number | Tensor | ScanOptions = 0, options: ScanOptions = {}): Tensor => {
+    // The options object may stand in for the omitted axis.
+    const [a, opts] = optionalArg<number | Tensor, ScanOptions>(axis, options);
+    const ax = a ?? 0;
+    return opScope(opts.name, defaultName, [x, ax], (name) =>
+      def.apply(
+        { x: toTensor(x, undefined, 'x'), axis: toTensor(ax, 'int32', 'axis') },
+        { exclusive: opts.exclusive ?? false, reverse: opts.reverse ?? false },
+        { name },
+      ),
     );
+  };
 /** Running sum along `axis`. @example cumsum([1, 2, 3], 0, { exclusive: true }) // [0, 1, 3] */
 export const cumsum = scan(Cumsum, 'Cumsum');
 /** Running product along `axis`. @example cumprod([1, 2, 3], 0, { reverse: true }) // [6, 6, 3] */

@@ -6,7 +6,16 @@ import { formatShape, normalizeAxis, reduceShape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, NUMERIC, requireDtype } from '../op_def.js';
-import { constant, type NameOpt, stopGradient, type TensorInput, toTensor } from './core.js';
+import {
+  constant,
+  inGraphOf,
+  type NameOpt,
+  opScope,
+  optionalArg,
+  stopGradient,
+  type TensorInput,
+  toTensor,
+} from './core.js';
 import { add, exp, log, maximum, minimum, sub } from './math.js';
 
 /** Reads a small int tensor's value inside a kernel (axes, shapes, sizes). */
@@ -51,20 +60,31 @@ export interface ReduceOptions extends NameOpt {
   keepDims?: boolean;
 }
 type ReductionDef = ReturnType<typeof reduction>;
-/** `axis` undefined/null = all axes, as a Const built from the static rank (or a Range when unknown). */
+type Axis = number | readonly number[] | Tensor | null;
+/**
+ * `axis` undefined/null = all axes, as a Const built from the static rank (or a Range when
+ * unknown) at the caller's scope, as TF's `_ReductionDims`; a given axis is converted inside the
+ * op's scope (`Sum/reduction_indices`). The options object may stand in for the omitted axis.
+ */
 const reducer =
   (def: ReductionDef, defaultName: string) =>
-  (x: TensorInput, axis?: number | readonly number[] | Tensor | null, opts: ReduceOptions = {}): Tensor => {
-    const t = toTensor(x);
-    const axes = axisTensor(t, axis);
+  (x: TensorInput, axis?: Axis | ReduceOptions, options: ReduceOptions = {}): Tensor => {
+    const [ax, opts] = optionalArg<Axis, ReduceOptions>(axis, options);
     const keepDims = opts.keepDims ?? false;
-    const out = def.apply({ input: t, reductionIndices: axes }, { keepDims }, { name: opts.name ?? defaultName });
-    // Reducing every axis of an unknown-rank tensor still gives a scalar (TF's _may_reduce_to_scalar).
-    if ((axis === undefined || axis === null) && !keepDims) out.setShape([]);
-    return out;
+    return inGraphOf([x, ax], () => {
+      const t = toTensor(x);
+      const all = ax === undefined || ax === null ? axisTensor(t, ax) : null;
+      return opScope(opts.name, defaultName, [t], (name) => {
+        const axes = all ?? axisTensor(t, ax);
+        const out = def.apply({ input: t, reductionIndices: axes }, { keepDims }, { name });
+        // Reducing every axis of an unknown-rank tensor still gives a scalar (TF's _may_reduce_to_scalar).
+        if (all !== null && !keepDims) out.setShape([]);
+        return out;
+      });
+    });
   };
 
-function axisTensor(x: Tensor, axis: number | readonly number[] | Tensor | null | undefined): Tensor {
+function axisTensor(x: Tensor, axis: Axis | undefined): Tensor {
   if (axis !== undefined && axis !== null && typeof axis === 'object' && !Array.isArray(axis))
     return axis as Tensor;
   if (axis !== undefined && axis !== null)
@@ -101,19 +121,20 @@ export const reduceAny = reducer(Any, 'Any');
  */
 export function reduceLogSumExp(
   x: TensorInput,
-  axis?: number | readonly number[] | Tensor | null,
-  opts: ReduceOptions = {},
+  axis?: Axis | ReduceOptions,
+  options: ReduceOptions = {},
 ): Tensor {
-  const t = toTensor(x);
+  const [ax, opts] = optionalArg<Axis, ReduceOptions>(axis, options);
   const keepDims = opts.keepDims ?? false;
-  return t.graph.nameScope(opts.name ?? 'ReduceLogSumExp', () => {
+  return opScope(opts.name, 'ReduceLogSumExp', [x, ax], () => {
+    const t = toTensor(x, undefined, 'input_tensor');
     // TF zeroes an infinite max; clamping to ±FLT_MAX gives the same results (±inf rows stay ±inf)
     // with elementwise ops only.
-    const rawMax = reduceMax(t, axis, { keepDims: true });
+    const rawMax = reduceMax(t, ax, { keepDims: true });
     const shift = stopGradient(minimum(maximum(rawMax, -FLT_MAX), FLT_MAX));
-    const lse = log(reduceSum(exp(sub(t, shift)), axis, { keepDims }));
+    const lse = log(reduceSum(exp(sub(t, shift)), ax, { keepDims }));
     // Dropping the kept size-1 dims of `shift` by reducing over them needs no reshape (array ops).
-    return add(lse, keepDims ? shift : reduceMax(shift, axis, { keepDims: false }));
+    return add(lse, keepDims ? shift : reduceMax(shift, ax, { keepDims: false }));
   });
 }
 const FLT_MAX = 3.4028234663852886e38;
@@ -147,9 +168,13 @@ export const ArgMin = argReduction('ArgMin', tfc.argMin);
 
 const argReducer =
   (def: ReturnType<typeof argReduction>, defaultName: string) =>
-  (x: TensorInput, axis: number | Tensor = 0, opts: NameOpt = {}): Tensor => {
-    const dimension = typeof axis === 'number' ? constant(axis, { dtype: 'int32', name: 'dimension' }) : axis;
-    return def.apply({ input: toTensor(x), dimension }, {}, { name: opts.name ?? defaultName });
+  (x: TensorInput, axis: number | Tensor | NameOpt = 0, options: NameOpt = {}): Tensor => {
+    const [a, opts] = optionalArg<number | Tensor, NameOpt>(axis, options);
+    const ax = a ?? 0;
+    return opScope(opts.name, defaultName, [x, ax], (name) => {
+      const dimension = typeof ax === 'number' ? constant(ax, { dtype: 'int32', name: 'dimension' }) : ax;
+      return def.apply({ input: toTensor(x, undefined, 'input'), dimension }, {}, { name });
+    });
   };
 
 /** Index of the largest entry along `axis` (int32; first index among ties). @example argMax(logits, 1) */

@@ -9,7 +9,7 @@ import { formatShape, mergeShapes, normalizeAxis, shapesCompatible } from '../dt
 import { InvalidArgumentError, ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, requireDtype, sameDtype } from '../op_def.js';
-import { type NameOpt, type TensorInput, toTensor, toTensorPair } from './core.js';
+import { type NameOpt, opScope, optionalArg, type TensorInput, toTensor, toTensorPair } from './core.js';
 import { readInts } from './reduce.js';
 
 const INT: readonly DType[] = ['int32'];
@@ -47,10 +47,12 @@ export const Slice = defineOp<'input' | 'begin' | 'size'>({
 });
 /** `size[i]` elements from `begin[i]` on each axis (-1 = to the end). @example slice(x, [0, 1], [-1, 2]) */
 export const slice = (x: TensorInput, begin: TensorInput, size: TensorInput, opts: NameOpt = {}): Tensor =>
-  Slice.apply(
-    { input: toTensor(x), begin: ints(begin, 'begin'), size: ints(size, 'size') },
-    {},
-    { name: opts.name ?? 'Slice' },
+  opScope(opts.name, 'Slice', [x, begin, size], (name) =>
+    Slice.apply(
+      { input: toTensor(x, undefined, 'input'), begin: ints(begin, 'begin'), size: ints(size, 'size') },
+      {},
+      { name },
+    ),
   );
 
 // ---- StridedSlice -----------------------------------------------------------------------------
@@ -192,25 +194,21 @@ export function stridedSlice(
   x: TensorInput,
   begin: TensorInput,
   end: TensorInput,
-  strides?: TensorInput | null,
-  opts: NameOpt & Partial<SliceMasks> = {},
+  strides?: TensorInput | null | (NameOpt & Partial<SliceMasks>),
+  options: NameOpt & Partial<SliceMasks> = {},
 ): Tensor {
-  const b = ints(begin, 'stack');
-  const st = strides ?? (b.shape?.[0] != null ? Array<number>(b.shape[0]).fill(1) : null);
-  if (st === null) throw new ValueError('stridedSlice needs strides when begin has an unknown length');
-  const masks = maskAttrs({
-    beginMask: 0,
-    endMask: 0,
-    ellipsisMask: 0,
-    newAxisMask: 0,
-    shrinkAxisMask: 0,
-    ...opts,
+  // The options object may stand in for the omitted strides.
+  const [str, opts] = optionalArg<TensorInput | null, NameOpt & Partial<SliceMasks>>(strides, options);
+  return opScope(opts.name, 'StridedSlice', [x, begin, end, str], (name) => {
+    const t = toTensor(x, undefined, 'input');
+    const b = ints(begin, 'begin');
+    const st = str ?? (b.shape?.[0] != null ? Array<number>(b.shape[0]).fill(1) : null);
+    if (st === null) throw new ValueError('stridedSlice needs strides when begin has an unknown length');
+    const zero = { beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 };
+    const masks = maskAttrs({ ...zero, ...opts });
+    const ins = { input: t, begin: b, end: ints(end, 'end'), strides: ints(st, 'strides') };
+    return StridedSlice.apply(ins, masks, { name });
   });
-  return StridedSlice.apply(
-    { input: toTensor(x), begin: b, end: ints(end, 'stack_1'), strides: ints(st, 'stack_2') },
-    masks,
-    { name: opts.name ?? 'StridedSlice' },
-  );
 }
 
 // The gradient scatters dy into zeros of the input's shape. It is an op of its own (as in TF)
@@ -249,9 +247,9 @@ export const stridedSliceGrad = (
   masks: SliceMasks,
   opts: NameOpt = {},
 ): Tensor =>
-  StridedSliceGrad.apply({ shape, begin, end, strides, dy }, maskAttrs(masks), {
-    name: opts.name ?? 'StridedSliceGrad',
-  });
+  opScope(opts.name, 'StridedSliceGrad', [shape, begin, end, strides, dy], (name) =>
+    StridedSliceGrad.apply({ shape, begin, end, strides, dy }, maskAttrs(masks), { name }),
+  );
 
 // ---- gather, segments ---------------------------------------------------------------------------
 
@@ -286,10 +284,16 @@ export const gather = (
   indices: TensorInput,
   opts: NameOpt & { axis?: number | Tensor } = {},
 ): Tensor =>
-  GatherV2.apply(
-    { params: toTensor(params), indices: ints(indices, 'indices'), axis: ints(opts.axis ?? 0, 'axis') },
-    {},
-    { name: opts.name ?? 'GatherV2' },
+  opScope(opts.name, 'GatherV2', [params, indices, opts.axis], (name) =>
+    GatherV2.apply(
+      {
+        params: toTensor(params, undefined, 'params'),
+        indices: ints(indices, 'indices'),
+        axis: ints(opts.axis ?? 0, 'axis'),
+      },
+      {},
+      { name },
+    ),
   );
 
 export const UnsortedSegmentSum = defineOp<'data' | 'segmentIds' | 'numSegments'>({
@@ -336,14 +340,16 @@ export const unsortedSegmentSum = (
   numSegments: number | Tensor,
   opts: NameOpt = {},
 ): Tensor =>
-  UnsortedSegmentSum.apply(
-    {
-      data: toTensor(data),
-      segmentIds: ints(segmentIds, 'segment_ids'),
-      numSegments: ints(numSegments, 'num_segments'),
-    },
-    {},
-    { name: opts.name ?? 'UnsortedSegmentSum' },
+  opScope(opts.name, 'UnsortedSegmentSum', [data, segmentIds, numSegments], (name) =>
+    UnsortedSegmentSum.apply(
+      {
+        data: toTensor(data, undefined, 'data'),
+        segmentIds: ints(segmentIds, 'segment_ids'),
+        numSegments: ints(numSegments, 'num_segments'),
+      },
+      {},
+      { name },
+    ),
   );
 
 // ---- one-hot, select ----------------------------------------------------------------------------
@@ -385,15 +391,17 @@ export function oneHot(
 ): Tensor {
   const given = [opts.onValue, opts.offValue].find((v) => v instanceof Object && !Array.isArray(v));
   const dtype = opts.dtype ?? (given ? toTensor(given).dtype : 'float32');
-  return OneHot.apply(
-    {
-      indices: ints(indices, 'indices'),
-      depth: ints(depth, 'depth'),
-      onValue: toTensor(opts.onValue ?? 1, dtype, 'on_value'),
-      offValue: toTensor(opts.offValue ?? 0, dtype, 'off_value'),
-    },
-    { axis: opts.axis ?? -1 },
-    { name: opts.name ?? 'one_hot' },
+  return opScope(opts.name, 'one_hot', [indices, depth, opts.onValue, opts.offValue], (name) =>
+    OneHot.apply(
+      {
+        indices: ints(indices, 'indices'),
+        depth: ints(depth, 'depth'),
+        onValue: toTensor(opts.onValue ?? 1, dtype, 'on_value'),
+        offValue: toTensor(opts.offValue ?? 0, dtype, 'off_value'),
+      },
+      { axis: opts.axis ?? -1 },
+      { name },
+    ),
   );
 }
 
@@ -432,6 +440,8 @@ export const Select = defineOp<'condition' | 't' | 'e'>({
  * a vector condition choosing rows). @example where(greater(x, 0), x, zerosLike(x))
  */
 export function where(condition: TensorInput, x: TensorInput, y: TensorInput, opts: NameOpt = {}): Tensor {
-  const [t, e] = toTensorPair(x, y);
-  return Select.apply({ condition: toTensor(condition, 'bool'), t, e }, {}, { name: opts.name ?? 'Select' });
+  return opScope(opts.name, 'Select', [condition, x, y], (name) => {
+    const [t, e] = toTensorPair(x, y, ['t', 'e']);
+    return Select.apply({ condition: toTensor(condition, 'bool', 'condition'), t, e }, {}, { name });
+  });
 }

@@ -8,7 +8,7 @@ import { InvalidArgumentError, ValueError } from '../errors.js';
 import { Tensor } from '../graph.js';
 import { defineOp, NUMERIC, requireDtype, requireRank } from '../op_def.js';
 import { Pack } from './array.js';
-import { constant, type NameOpt, type TensorInput, toTensor } from './core.js';
+import { constant, isOptions, type NameOpt, opScope, type TensorInput, toTensor } from './core.js';
 import { cast } from './math.js';
 import { readInts } from './reduce.js';
 
@@ -29,10 +29,12 @@ const scalarOf = (t: tfc.Tensor): number | string =>
 
 /** A tensor of shape `dims` filled with the scalar `value`. @example fill([2, 3], 9) */
 export const fill = (dims: TensorInput, value: TensorInput, opts: NameOpt = {}): Tensor =>
-  Fill.apply(
-    { dims: toTensor(dims, 'int32', 'dims'), value: toTensor(value) },
-    {},
-    { name: opts.name ?? 'Fill' },
+  opScope(opts.name, 'Fill', [dims, value], (name) =>
+    Fill.apply(
+      { dims: toTensor(dims, 'int32', 'dims'), value: toTensor(value, undefined, 'value') },
+      {},
+      { name },
+    ),
   );
 
 const like = (type: string, kernel: (x: tfc.Tensor) => tfc.Tensor) =>
@@ -51,7 +53,16 @@ const oneOf = (d: DType): number | boolean => (d === 'bool' ? true : 1);
 
 type ShapeArg = TensorInput | readonly (number | Tensor)[];
 // TF's `_constant_if_small`: a Const below 1000 elements, otherwise Fill of a shape vector.
-function filled(shapeArg: ShapeArg, value: number | boolean | string, dtype: DType, name: string): Tensor {
+function filled(
+  shapeArg: ShapeArg,
+  value: number | boolean | string,
+  dtype: DType,
+  opts: NameOpt,
+  dflt: string,
+) {
+  return opScope(opts.name, dflt, [shapeArg], (name) => filledIn(shapeArg, value, dtype, name));
+}
+function filledIn(shapeArg: ShapeArg, value: number | boolean | string, dtype: DType, name: string): Tensor {
   if (Array.isArray(shapeArg) && shapeArg.every((d) => typeof d === 'number')) {
     const dims = shapeArg as number[];
     if (dims.reduce((a, b) => a * b, 1) < 1000) return constant(value, { dtype, shape: dims, name });
@@ -72,10 +83,10 @@ export interface FillOptions extends NameOpt {
 }
 /** Zeros of `shape` (JS numbers, a shape tensor, or a mix). @example zeros([2, 3], { dtype: 'int32' }) */
 export const zeros = (shape: ShapeArg, opts: FillOptions = {}): Tensor =>
-  filled(shape, zeroOf(opts.dtype ?? 'float32'), opts.dtype ?? 'float32', opts.name ?? 'zeros');
+  filled(shape, zeroOf(opts.dtype ?? 'float32'), opts.dtype ?? 'float32', opts, 'zeros');
 /** Ones of `shape`. @example ones([3]) */
 export const ones = (shape: ShapeArg, opts: FillOptions = {}): Tensor =>
-  filled(shape, oneOf(opts.dtype ?? 'float32'), opts.dtype ?? 'float32', opts.name ?? 'ones');
+  filled(shape, oneOf(opts.dtype ?? 'float32'), opts.dtype ?? 'float32', opts, 'ones');
 
 /** `optimize` (default true, as TF): a Const when `x`'s shape is fully known. */
 export interface LikeOptions extends FillOptions {
@@ -83,21 +94,23 @@ export interface LikeOptions extends FillOptions {
 }
 /** Zeros with `x`'s shape (and dtype unless given). @example zerosLike(logits) */
 export function zerosLike(x: TensorInput, opts: LikeOptions = {}): Tensor {
-  const t = toTensor(x);
-  const dtype = opts.dtype ?? t.dtype;
-  const name = opts.name ?? 'zeros_like';
-  if (opts.optimize !== false && isFullyDefined(t.shape)) return zeros(t.shape, { dtype, name });
-  if (dtype === t.dtype) return ZerosLike.apply({ x: t }, {}, { name });
-  return cast(ZerosLike.apply({ x: t }, {}, { name }), dtype);
+  return opScope(opts.name, 'zeros_like', [x], (name) => {
+    const t = toTensor(x, undefined, 'tensor');
+    const dtype = opts.dtype ?? t.dtype;
+    if (opts.optimize !== false && isFullyDefined(t.shape)) return zeros(t.shape, { dtype, name });
+    if (dtype === t.dtype) return ZerosLike.apply({ x: t }, {}, { name });
+    return cast(ZerosLike.apply({ x: t }, {}, { name }), dtype);
+  });
 }
 /** Ones with `x`'s shape (and dtype unless given). */
 export function onesLike(x: TensorInput, opts: LikeOptions = {}): Tensor {
-  const t = toTensor(x);
-  const dtype = opts.dtype ?? t.dtype;
-  const name = opts.name ?? 'ones_like';
-  if (opts.optimize !== false && isFullyDefined(t.shape)) return ones(t.shape, { dtype, name });
-  if (dtype === t.dtype) return OnesLike.apply({ x: t }, {}, { name });
-  return cast(OnesLike.apply({ x: t }, {}, { name }), dtype);
+  return opScope(opts.name, 'ones_like', [x], (name) => {
+    const t = toTensor(x, undefined, 'tensor');
+    const dtype = opts.dtype ?? t.dtype;
+    if (opts.optimize !== false && isFullyDefined(t.shape)) return ones(t.shape, { dtype, name });
+    if (dtype === t.dtype) return OnesLike.apply({ x: t }, {}, { name });
+    return cast(OnesLike.apply({ x: t }, {}, { name }), dtype);
+  });
 }
 
 function rangeSize(start: number, limit: number, delta: number): number {
@@ -135,23 +148,31 @@ export const Range = defineOp<'start' | 'limit' | 'delta'>({
 
 /**
  * TF's range: `range(5)` is 0..4, `range(2, 10, 3)` is [2, 5, 8]. The dtype is int32 unless an
- * argument is a non-integer number or a float32 tensor (or `dtype` says otherwise).
+ * argument is a non-integer number or a float32 tensor (or `dtype` says otherwise). The options
+ * object may stand in for omitted optional arguments: `range(5, { dtype: 'float32' })`.
  */
 export function range(
   start: TensorInput,
-  limit?: TensorInput | null,
-  delta: TensorInput = 1,
-  opts: FillOptions = {},
+  limit?: TensorInput | null | FillOptions,
+  delta: TensorInput | FillOptions = 1,
+  options: FillOptions = {},
 ): Tensor {
-  if (limit === undefined || limit === null) [start, limit] = [0, start];
-  const args = [start, limit, delta].map((a, i) =>
-    typeof a === 'number' ? a : toTensor(a, undefined, ['start', 'limit', 'delta'][i]),
-  );
-  const isFloat = (a: number | Tensor) =>
-    typeof a === 'number' ? !Number.isInteger(a) : a.dtype === 'float32';
-  const dtype = opts.dtype ?? (args.some(isFloat) ? 'float32' : 'int32');
-  const [s, l, d] = args.map((a, i) =>
-    typeof a === 'number' ? constant(a, { dtype, name: ['start', 'limit', 'delta'][i] }) : cast(a, dtype),
-  ) as [Tensor, Tensor, Tensor];
-  return Range.apply({ start: s, limit: l, delta: d }, {}, { name: opts.name ?? 'range' });
+  let opts = options;
+  if (isOptions(limit)) [opts, limit, delta] = [limit as FillOptions, undefined, 1];
+  else if (isOptions(delta)) [opts, delta] = [delta as FillOptions, 1];
+  let lim = limit as TensorInput | null | undefined;
+  if (lim === undefined || lim === null) [start, lim] = [0, start];
+  const raw = [start, lim, delta as TensorInput];
+  return opScope(opts.name, 'range', raw, (name) => {
+    const args = raw.map((a, i) =>
+      typeof a === 'number' ? a : toTensor(a, undefined, ['start', 'limit', 'delta'][i]),
+    );
+    const isFloat = (a: number | Tensor) =>
+      typeof a === 'number' ? !Number.isInteger(a) : a.dtype === 'float32';
+    const dtype = opts.dtype ?? (args.some(isFloat) ? 'float32' : 'int32');
+    const [s, l, d] = args.map((a, i) =>
+      typeof a === 'number' ? constant(a, { dtype, name: ['start', 'limit', 'delta'][i] }) : cast(a, dtype),
+    ) as [Tensor, Tensor, Tensor];
+    return Range.apply({ start: s, limit: l, delta: d }, {}, { name });
+  });
 }
