@@ -6,7 +6,7 @@ import type { Shape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, requireDtype, requireRank, sameDtype } from '../op_def.js';
-import { type NameOpt, type TensorInput, toTensor } from './core.js';
+import { type NameOpt, opScope, type TensorInput, toTensor } from './core.js';
 import { readInts } from './reduce.js';
 
 export type Padding = 'SAME' | 'VALID';
@@ -307,9 +307,15 @@ export const withOp = <T>(type: string, fn: () => T): T => {
  */
 export function conv2d(x: TensorInput, filter: TensorInput, opts: Conv2DOptions = {}): Tensor {
   const attrs = withOp('Conv2D', () => convAttrs(opts));
-  return Conv2D.apply({ input: toTensor(x), filter: toTensor(filter) }, attrs, {
-    name: opts.name ?? 'Conv2D',
-  });
+  return opScope(opts.name, 'Conv2D', [x, filter], (name) =>
+    Conv2D.apply(
+      { input: toTensor(x, undefined, 'input'), filter: toTensor(filter, undefined, 'filter') },
+      attrs,
+      {
+        name,
+      },
+    ),
+  );
 }
 
 /** The gradient of conv2d w.r.t. its input, of shape `inputSizes` (TF's conv2d_backprop_input). */
@@ -320,14 +326,16 @@ export function conv2dBackpropInput(
   opts: Conv2DOptions = {},
 ): Tensor {
   const attrs = withOp('Conv2DBackpropInput', () => convAttrs(opts));
-  return Conv2DBackpropInput.apply(
-    {
-      inputSizes: toTensor(inputSizes, 'int32'),
-      filter: toTensor(filter),
-      outBackprop: toTensor(outBackprop),
-    },
-    attrs,
-    { name: opts.name ?? 'Conv2DBackpropInput' },
+  return opScope(opts.name, 'Conv2DBackpropInput', [inputSizes, filter, outBackprop], (name) =>
+    Conv2DBackpropInput.apply(
+      {
+        inputSizes: toTensor(inputSizes, 'int32', 'input_sizes'),
+        filter: toTensor(filter, undefined, 'filter'),
+        outBackprop: toTensor(outBackprop, undefined, 'out_backprop'),
+      },
+      attrs,
+      { name },
+    ),
   );
 }
 
@@ -339,13 +347,15 @@ export function conv2dBackpropFilter(
   opts: Conv2DOptions = {},
 ): Tensor {
   const attrs = withOp('Conv2DBackpropFilter', () => convAttrs(opts));
-  return Conv2DBackpropFilter.apply(
-    {
-      input: toTensor(input),
-      filterSizes: toTensor(filterSizes, 'int32'),
-      outBackprop: toTensor(outBackprop),
-    },
-    attrs,
-    { name: opts.name ?? 'Conv2DBackpropFilter' },
+  return opScope(opts.name, 'Conv2DBackpropFilter', [input, filterSizes, outBackprop], (name) =>
+    Conv2DBackpropFilter.apply(
+      {
+        input: toTensor(input, undefined, 'input'),
+        filterSizes: toTensor(filterSizes, 'int32', 'filter_sizes'),
+        outBackprop: toTensor(outBackprop, undefined, 'out_backprop'),
+      },
+      attrs,
+      { name },
+    ),
   );
 }

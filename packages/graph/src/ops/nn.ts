@@ -6,10 +6,9 @@ import type { DType } from '../dtype.js';
 import { formatShape, mergeShapes, shapesCompatible } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
-import { getDefaultGraph } from '../graph.js';
 import { defineOp, FLOAT, NUMERIC, requireDtype, requireRank, sameDtype } from '../op_def.js';
 import type { DataFormat } from './conv.js';
-import { type NameOpt, type TensorInput, toTensor } from './core.js';
+import { type NameOpt, opScope, type TensorInput, toTensor } from './core.js';
 import { matMul } from './linalg.js';
 import { unaryOp } from './math.js';
 
@@ -110,19 +109,23 @@ export interface BiasAddOptions extends NameOpt {
  * @example const y = biasAdd(matMul(x, w), b);
  */
 export function biasAdd(value: TensorInput, bias: TensorInput, opts: BiasAddOptions = {}): Tensor {
-  const v = toTensor(value);
-  return BiasAdd.apply(
-    { value: v, bias: toTensor(bias, v.dtype) },
-    { dataFormat: opts.dataFormat ?? 'NHWC' },
-    { name: opts.name ?? 'BiasAdd' },
-  );
+  return opScope(opts.name, 'BiasAdd', [value, bias], (name) => {
+    const v = toTensor(value, undefined, 'value');
+    return BiasAdd.apply(
+      { value: v, bias: toTensor(bias, v.dtype, 'bias') },
+      { dataFormat: opts.dataFormat ?? 'NHWC' },
+      { name },
+    );
+  });
 }
 /** The bias gradient of biasAdd: `outBackprop` summed over every non-channel dimension. */
 export function biasAddGrad(outBackprop: TensorInput, opts: BiasAddOptions = {}): Tensor {
-  return BiasAddGrad.apply(
-    { outBackprop: toTensor(outBackprop) },
-    { dataFormat: opts.dataFormat ?? 'NHWC' },
-    { name: opts.name ?? 'BiasAddGrad' },
+  return opScope(opts.name, 'BiasAddGrad', [outBackprop], (name) =>
+    BiasAddGrad.apply(
+      { outBackprop: toTensor(outBackprop, undefined, 'out_backprop') },
+      { dataFormat: opts.dataFormat ?? 'NHWC' },
+      { name },
+    ),
   );
 }
 
@@ -136,7 +139,7 @@ export function xwPlusB(
   biases: TensorInput,
   opts: NameOpt = {},
 ): Tensor {
-  return getDefaultGraph().nameScope(opts.name ?? 'xw_plus_b', (scope) =>
+  return opScope(opts.name, 'xw_plus_b', [x, weights, biases], (scope) =>
     biasAdd(matMul(x, weights), biases, { name: scope }),
   );
 }
@@ -148,7 +151,7 @@ export function reluLayer(
   biases: TensorInput,
   opts: NameOpt = {},
 ): Tensor {
-  return getDefaultGraph().nameScope(opts.name ?? 'relu_layer', (scope) =>
+  return opScope(opts.name, 'relu_layer', [x, weights, biases], (scope) =>
     relu(biasAdd(matMul(x, weights), biases), { name: scope }),
   );
 }
@@ -174,7 +177,9 @@ type Unary = (x: TensorInput, opts?: NameOpt) => Tensor;
 const unary =
   (def: typeof Relu, name: string): Unary =>
   (x, opts = {}) =>
-    def.apply({ x: toTensor(x) }, {}, { name: opts.name ?? name });
+    opScope(opts.name, name, [x], (scope) =>
+      def.apply({ x: toTensor(x, undefined, 'features') }, {}, { name: scope }),
+    );
 
 /** max(x, 0). @example const h = relu(biasAdd(matMul(x, w), b)); */
 export const relu = unary(Relu, 'Relu');
@@ -190,10 +195,8 @@ export const softplus = unary(Softplus, 'Softplus');
 export const softsign = unary(Softsign, 'Softsign');
 /** x for x > 0, alpha * x otherwise. @example leakyRelu(x, { alpha: 0.1 }) */
 export function leakyRelu(x: TensorInput, opts: NameOpt & { alpha?: number } = {}): Tensor {
-  return LeakyRelu.apply(
-    { features: toTensor(x) },
-    { alpha: opts.alpha ?? 0.2 },
-    { name: opts.name ?? 'LeakyRelu' },
+  return opScope(opts.name, 'LeakyRelu', [x], (name) =>
+    LeakyRelu.apply({ features: toTensor(x, undefined, 'features') }, { alpha: opts.alpha ?? 0.2 }, { name }),
   );
 }
 
@@ -265,10 +268,15 @@ type GradBuilder = (gradients: TensorInput, features: TensorInput, opts?: NameOp
 const gradBuilder =
   (def: typeof ReluGrad, name: string): GradBuilder =>
   (gradients, features, opts = {}) =>
-    def.apply(
-      { gradients: toTensor(gradients), features: toTensor(features) },
-      {},
-      { name: opts.name ?? name },
+    opScope(opts.name, name, [gradients, features], (scope) =>
+      def.apply(
+        {
+          gradients: toTensor(gradients, undefined, 'gradients'),
+          features: toTensor(features, undefined, 'features'),
+        },
+        {},
+        { name: scope },
+      ),
     );
 export const reluGrad = gradBuilder(ReluGrad, 'ReluGrad');
 export const relu6Grad = gradBuilder(Relu6Grad, 'Relu6Grad');
@@ -283,10 +291,15 @@ export function leakyReluGrad(
   features: TensorInput,
   opts: NameOpt & { alpha?: number } = {},
 ): Tensor {
-  return LeakyReluGrad.apply(
-    { gradients: toTensor(gradients), features: toTensor(features) },
-    { alpha: opts.alpha ?? 0.2 },
-    { name: opts.name ?? 'LeakyReluGrad' },
+  return opScope(opts.name, 'LeakyReluGrad', [gradients, features], (name) =>
+    LeakyReluGrad.apply(
+      {
+        gradients: toTensor(gradients, undefined, 'gradients'),
+        features: toTensor(features, undefined, 'features'),
+      },
+      { alpha: opts.alpha ?? 0.2 },
+      { name },
+    ),
   );
 }
 
@@ -301,4 +314,4 @@ export const L2Loss = defineOp<'t'>({
 });
 /** sum(t ** 2) / 2, a scalar (weight decay). @example const decay = mul(1e-4, l2Loss(w)); */
 export const l2Loss = (t: TensorInput, opts: NameOpt = {}): Tensor =>
-  L2Loss.apply({ t: toTensor(t) }, {}, { name: opts.name ?? 'L2Loss' });
+  opScope(opts.name, 'L2Loss', [t], (name) => L2Loss.apply({ t: toTensor(t, undefined, 't') }, {}, { name }));

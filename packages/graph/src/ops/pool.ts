@@ -19,7 +19,7 @@ import {
   windowedShape,
   withOp,
 } from './conv.js';
-import { type NameOpt, type TensorInput, toTensor } from './core.js';
+import { inGraphOf, type NameOpt, opScope, type TensorInput, toTensor } from './core.js';
 import { readInts } from './reduce.js';
 
 const poolShape = (input: Tensor, a: PoolAttrs): Shape | null => {
@@ -301,10 +301,14 @@ function pool(def: typeof MaxPool, type: string, x: TensorInput, opts: PoolOptio
     if (f !== 'NHWC' && f !== 'NCHW') throw new ValueError(`dataFormat must be 'NHWC' or 'NCHW', got '${f}'`);
     return poolAttrs(opts, f);
   });
-  const t = toTensor(x);
-  if (f === 'NHWC') return def.apply({ input: t }, attrs, { name: opts.name ?? type });
-  const y = def.apply({ input: transpose(t, [0, 2, 3, 1]) }, attrs, { name: type });
-  return transpose(y, [0, 3, 1, 2], { name: opts.name ?? 'transpose' });
+  if (f === 'NHWC')
+    return opScope(opts.name, type, [x], (name) =>
+      def.apply({ input: toTensor(x, undefined, 'input') }, attrs, { name }),
+    );
+  return inGraphOf([x], () => {
+    const y = def.apply({ input: transpose(toTensor(x), [0, 2, 3, 1]) }, attrs, { name: type });
+    return transpose(y, [0, 3, 1, 2], { name: opts.name ?? 'transpose' });
+  });
 }
 
 /**
@@ -326,10 +330,16 @@ export function maxPoolGrad(
   opts: PoolOptions,
 ): Tensor {
   const attrs = withOp('MaxPoolGrad', () => poolAttrs(opts));
-  return MaxPoolGrad.apply(
-    { origInput: toTensor(origInput), origOutput: toTensor(origOutput), grad: toTensor(grad) },
-    attrs,
-    { name: opts.name ?? 'MaxPoolGrad' },
+  return opScope(opts.name, 'MaxPoolGrad', [origInput, origOutput, grad], (name) =>
+    MaxPoolGrad.apply(
+      {
+        origInput: toTensor(origInput, undefined, 'orig_input'),
+        origOutput: toTensor(origOutput, undefined, 'orig_output'),
+        grad: toTensor(grad, undefined, 'grad'),
+      },
+      attrs,
+      { name },
+    ),
   );
 }
 
@@ -340,18 +350,29 @@ export function maxPoolGradGrad(
   opts: PoolOptions,
 ): Tensor {
   const attrs = withOp('MaxPoolGradGrad', () => poolAttrs(opts));
-  return MaxPoolGradGrad.apply(
-    { origInput: toTensor(origInput), origOutput: toTensor(origOutput), grad: toTensor(grad) },
-    attrs,
-    { name: opts.name ?? 'MaxPoolGradGrad' },
+  return opScope(opts.name, 'MaxPoolGradGrad', [origInput, origOutput, grad], (name) =>
+    MaxPoolGradGrad.apply(
+      {
+        origInput: toTensor(origInput, undefined, 'orig_input'),
+        origOutput: toTensor(origOutput, undefined, 'orig_output'),
+        grad: toTensor(grad, undefined, 'grad'),
+      },
+      attrs,
+      { name },
+    ),
   );
 }
 
 export function avgPoolGrad(origInputShape: TensorInput, grad: TensorInput, opts: PoolOptions): Tensor {
   const attrs = withOp('AvgPoolGrad', () => poolAttrs(opts));
-  return AvgPoolGrad.apply(
-    { origInputShape: toTensor(origInputShape, 'int32'), grad: toTensor(grad) },
-    attrs,
-    { name: opts.name ?? 'AvgPoolGrad' },
+  return opScope(opts.name, 'AvgPoolGrad', [origInputShape, grad], (name) =>
+    AvgPoolGrad.apply(
+      {
+        origInputShape: toTensor(origInputShape, 'int32', 'orig_input_shape'),
+        grad: toTensor(grad, undefined, 'grad'),
+      },
+      attrs,
+      { name },
+    ),
   );
 }

@@ -13,7 +13,7 @@ import { TypeError, ValueError } from '../errors.js';
 import { getDefaultGraph, type Tensor } from '../graph.js';
 import { defineOp, type KernelContext, requireDtype, requireRank, sameDtype } from '../op_def.js';
 import { shape as shapeOf } from './array.js';
-import { constant, type NameOpt, type TensorInput, toTensor } from './core.js';
+import { constant, type NameOpt, opScope, type TensorInput, toTensor } from './core.js';
 import { add, cast, greaterEqual, mul, realDiv, sub } from './math.js';
 import { readInts } from './reduce.js';
 
@@ -135,8 +135,9 @@ export const RandomShuffle = defineOp<'value', SeedAttrs>({
  * @example const batch = randomShuffle(examples, { seed: 1 });
  */
 export function randomShuffle(value: TensorInput, opts: NameOpt & { seed?: number | null } = {}): Tensor {
-  const t = toTensor(value);
-  return RandomShuffle.apply({ value: t }, getSeed(opts.seed), { name: opts.name ?? 'RandomShuffle' });
+  return opScope(opts.name, 'RandomShuffle', [value], (name) =>
+    RandomShuffle.apply({ value: toTensor(value, undefined, 'value') }, getSeed(opts.seed), { name }),
+  );
 }
 
 export type ShapeInput = readonly number[] | Tensor;
@@ -185,7 +186,7 @@ function scaled(
 ): Tensor {
   const dtype = opts.dtype ?? 'float32';
   floatOnly(scope, dtype);
-  return getDefaultGraph().nameScope(opts.name ?? scope, (name) => {
+  return opScope(opts.name, scope, [shape, opts.mean, opts.stddev], (name) => {
     const s = shapeTensor(shape);
     const mean = toTensor(opts.mean ?? 0, dtype, 'mean');
     const stddev = toTensor(opts.stddev ?? 1, dtype, 'stddev');
@@ -209,7 +210,7 @@ export function randomUniform(
   if (dtype === 'int32' && opts.maxval === undefined) {
     throw new ValueError('randomUniform: must specify maxval for integer dtype int32');
   }
-  return getDefaultGraph().nameScope(opts.name ?? 'random_uniform', (name) => {
+  return opScope(opts.name, 'random_uniform', [shape, opts.minval, opts.maxval], (name) => {
     const s = shapeTensor(shape);
     const minval = toTensor(opts.minval ?? 0, dtype, 'min');
     const maxval = toTensor(opts.maxval ?? 1, dtype, 'max');
@@ -256,7 +257,7 @@ export function dropout(x: TensorInput, opts: DropoutOptions = {}): Tensor {
     }
     if (rateArg === 0) return t;
   }
-  return t.graph.nameScope(opts.name ?? 'dropout', () => {
+  return opScope(opts.name, 'dropout', [t, opts.rate, opts.keepProb, opts.noiseShape], () => {
     const rate =
       rateArg !== undefined
         ? toTensor(rateArg, 'float32', 'rate')

@@ -8,10 +8,9 @@ import type { Shape } from '../dtype.js';
 import { formatShape, mergeShapes, shapesCompatible } from '../dtype.js';
 import { InvalidArgumentError, ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
-import { getDefaultGraph } from '../graph.js';
 import { defineOp, FLOAT, requireDtype, requireRank, sameDtype } from '../op_def.js';
 import { rank, reshape, shape, transpose } from './array.js';
-import { type NameOpt, stopGradient, type TensorInput, toTensor } from './core.js';
+import { inGraphOf, type NameOpt, opScope, stopGradient, type TensorInput, toTensor } from './core.js';
 import { concat } from './joins.js';
 import { sub } from './math.js';
 import { slice } from './slicing.js';
@@ -58,15 +57,17 @@ export interface SoftmaxOptions extends NameOpt {
 
 const lastAxisBuilder =
   (def: typeof Softmax, type: string) =>
-  (logits: TensorInput, opts: SoftmaxOptions = {}): Tensor => {
-    const x = toTensor(logits);
-    const axis = resolveAxis(type, x, opts.axis ?? -1);
-    if (axis === 'last') return def.apply({ logits: x }, {}, { name: opts.name ?? type });
-    // TF 1.15's `_softmax`: swap the axis with the last one, apply the op, swap back.
-    const perm = swapLast(x.shape!.length, axis);
-    const y = def.apply({ logits: transpose(x, perm) }, {}, { name: type });
-    return transpose(y, perm, { name: opts.name ?? 'transpose' });
-  };
+  (logits: TensorInput, opts: SoftmaxOptions = {}): Tensor =>
+    // No scope of its own (TF 1.15's `_softmax`); only the graph comes from the logits.
+    inGraphOf([logits], () => {
+      const x = toTensor(logits);
+      const axis = resolveAxis(type, x, opts.axis ?? -1);
+      if (axis === 'last') return def.apply({ logits: x }, {}, { name: opts.name ?? type });
+      // TF 1.15's `_softmax`: swap the axis with the last one, apply the op, swap back.
+      const perm = swapLast(x.shape!.length, axis);
+      const y = def.apply({ logits: transpose(x, perm) }, {}, { name: type });
+      return transpose(y, perm, { name: opts.name ?? 'transpose' });
+    });
 
 /** exp(x) / sum(exp(x)) along `axis` (default the last). @example const probs = softmax(logits); */
 export const softmax = lastAxisBuilder(Softmax, 'Softmax');
@@ -211,8 +212,8 @@ function denseXent(logits: Tensor, labels: Tensor, axis: number, scope: string):
  * @example const loss = reduceMean(softmaxCrossEntropyWithLogits({ labels: y, logits }));
  */
 export function softmaxCrossEntropyWithLogits(args: XentArgs, opts: NameOpt = {}): Tensor {
-  const graph = getDefaultGraph();
-  return graph.nameScope(opts.name ?? args.name ?? 'softmax_cross_entropy_with_logits_sg', (scope) => {
+  const values = [args.logits, args.labels];
+  return opScope(opts.name ?? args.name, 'softmax_cross_entropy_with_logits_sg', values, (scope) => {
     const logits = toTensor(args.logits);
     const labels = stopGradient(toTensor(args.labels, logits.dtype), { name: 'labels_stop_gradient' });
     return denseXent(logits, labels, args.axis ?? -1, scope);
@@ -225,8 +226,8 @@ export function softmaxCrossEntropyWithLogits(args: XentArgs, opts: NameOpt = {}
  * @example const loss = softmaxCrossEntropyWithLogitsV2({ labels: softmax(teacher), logits });
  */
 export function softmaxCrossEntropyWithLogitsV2(args: XentArgs, opts: NameOpt = {}): Tensor {
-  const graph = getDefaultGraph();
-  return graph.nameScope(opts.name ?? args.name ?? 'softmax_cross_entropy_with_logits', (scope) => {
+  const values = [args.logits, args.labels];
+  return opScope(opts.name ?? args.name, 'softmax_cross_entropy_with_logits', values, (scope) => {
     const logits = toTensor(args.logits);
     return denseXent(logits, toTensor(args.labels, logits.dtype), args.axis ?? -1, scope);
   });
@@ -238,8 +239,8 @@ export function softmaxCrossEntropyWithLogitsV2(args: XentArgs, opts: NameOpt = 
  * @example const loss = sparseSoftmaxCrossEntropyWithLogits({ labels: classIds, logits });
  */
 export function sparseSoftmaxCrossEntropyWithLogits(args: XentArgs, opts: NameOpt = {}): Tensor {
-  const graph = getDefaultGraph();
-  return graph.nameScope(opts.name ?? args.name ?? 'SparseSoftmaxCrossEntropyWithLogits', (scope) => {
+  const values = [args.logits, args.labels];
+  return opScope(opts.name ?? args.name, 'SparseSoftmaxCrossEntropyWithLogits', values, (scope) => {
     const logits = toTensor(args.logits);
     const labels = toTensor(args.labels, 'int32');
     checkSparseShapes(logits, labels, scope);
