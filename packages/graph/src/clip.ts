@@ -4,7 +4,15 @@ import { broadcastShapes, formatShape, shapesCompatible } from './dtype.js';
 import { TypeError, ValueError } from './errors.js';
 import type { Tensor } from './graph.js';
 import { onesLike, stack, where } from './ops/array.js';
-import { constant, identity, type NameOpt, type TensorInput, toTensor } from './ops/core.js';
+import {
+  constant,
+  identity,
+  inGraphOf,
+  type NameOpt,
+  opScope,
+  type TensorInput,
+  toTensor,
+} from './ops/core.js';
 import { add, greater, maximum, minimum, mul, realDiv, sqrt, sub } from './ops/math.js';
 import { l2Loss } from './ops/nn.js';
 import { reduceSum } from './ops/reduce.js';
@@ -31,8 +39,8 @@ export function clipByValue(
   clipValueMax: TensorInput,
   opts: NameOpt = {},
 ): Tensor {
-  const values = toTensor(t);
-  return values.graph.nameScope(opts.name ?? 'clip_by_value', (name) => {
+  return opScope(opts.name, 'clip_by_value', [t, clipValueMin, clipValueMax], (name) => {
+    const values = toTensor(t, undefined, 't');
     const lo = toTensor(clipValueMin, values.dtype);
     const hi = toTensor(clipValueMax, values.dtype);
     keepsShape('clipByValue', values, lo, hi);
@@ -50,8 +58,8 @@ export function clipByNorm(
   clipNorm: TensorInput,
   opts: NameOpt & { axes?: number | readonly number[] } = {},
 ): Tensor {
-  const values = toTensor(t);
-  return values.graph.nameScope(opts.name ?? 'clip_by_norm', (name) => {
+  return opScope(opts.name, 'clip_by_norm', [t, clipNorm], (name) => {
+    const values = toTensor(t, undefined, 't');
     const clip = toTensor(clipNorm, values.dtype);
     const l2sum = reduceSum(mul(values, values), opts.axes ?? null, { keepDims: true });
     // Two-tap where: sqrt's gradient at 0 is inf, so feed it a safe value where the sum is 0.
@@ -70,9 +78,10 @@ export function clipByNorm(
  */
 export function globalNorm(tList: readonly (TensorInput | null)[], opts: NameOpt = {}): Tensor {
   if (!Array.isArray(tList)) throw new TypeError('globalNorm: tList should be a sequence');
-  const values = tList.filter((t): t is TensorInput => t !== null && t !== undefined).map((t) => toTensor(t));
+  const present = tList.filter((t): t is TensorInput => t !== null && t !== undefined);
+  const values = inGraphOf(present, () => present.map((t) => toTensor(t)));
   if (values.length === 0) throw new ValueError('globalNorm: tList holds no tensors');
-  return values[0]!.graph.nameScope(opts.name ?? 'global_norm', () => {
+  return opScope(opts.name, 'global_norm', values, () => {
     const halfSquaredNorms = values.map((v) => v.graph.colocateWith(v, () => l2Loss(v)));
     const halfSquaredNorm = reduceSum(stack(halfSquaredNorms));
     return sqrt(mul(halfSquaredNorm, constant(2)), { name: 'global_norm' });
@@ -91,9 +100,11 @@ export function clipByGlobalNorm(
   opts: NameOpt & { useNorm?: Tensor } = {},
 ): [(Tensor | null)[], Tensor] {
   if (!Array.isArray(tList)) throw new TypeError('clipByGlobalNorm: tList should be a sequence');
-  const values = tList.map((t) => (t === null || t === undefined ? null : toTensor(t)));
+  const values = inGraphOf(tList, () =>
+    tList.map((t) => (t === null || t === undefined ? null : toTensor(t))),
+  );
   const useNorm = opts.useNorm ?? globalNorm(values, opts.name ? { name: opts.name } : {});
-  const clipped = useNorm.graph.nameScope(opts.name ?? 'clip_by_global_norm', (scope) => {
+  const clipped = opScope(opts.name, 'clip_by_global_norm', [...values, useNorm, clipNorm], (scope) => {
     const clip = toTensor(clipNorm, useNorm.dtype);
     const scaleForFinite = mul(clip, minimum(realDiv(1, useNorm), realDiv(1, clip)));
     // A no-op for a finite norm; inf - inf = NaN poisons the scale otherwise.

@@ -8,7 +8,15 @@ import { getDefaultGraph, type Tensor } from './graph.js';
 import { GraphKeys } from './graph_keys.js';
 import { sigmoidCrossEntropyWithLogits } from './nn_impl.js';
 import { onesLike, size, squeeze, where, zerosLike } from './ops/array.js';
-import { constant, identity, type NameOpt, stopGradient, type TensorInput, toTensor } from './ops/core.js';
+import {
+  constant,
+  identity,
+  type NameOpt,
+  opScope,
+  stopGradient,
+  type TensorInput,
+  toTensor,
+} from './ops/core.js';
 import {
   abs,
   add,
@@ -67,8 +75,6 @@ function assertBroadcastable(weights: Tensor, values: Tensor): void {
   });
 }
 
-const nameScopeOf = (opts: LossOptions, fallback: string): string => opts.name ?? opts.scope ?? fallback;
-
 const numElements = (losses: Tensor): Tensor =>
   losses.graph.nameScope('num_elements', (scope) => cast(size(losses, { name: scope }), 'float32'));
 
@@ -93,8 +99,7 @@ const isStatic = (t: Tensor) => t.shape !== null && t.shape.every((d) => d !== n
 export function computeWeightedLoss(losses: TensorInput, opts: LossOptions = {}): Tensor {
   const weights = checkWeights(opts.weights);
   const reduction = opts.reduction ?? Reduction.SUM_BY_NONZERO_WEIGHTS;
-  const graph = getDefaultGraph();
-  return graph.nameScope(nameScopeOf(opts, 'weighted_loss'), () => {
+  return opScope(opts.name ?? opts.scope, 'weighted_loss', [losses, weights], () => {
     const values = cast(toTensor(losses), 'float32');
     const w = cast(toTensor(weights), 'float32');
     assertBroadcastable(w, values);
@@ -132,7 +137,7 @@ function pairLoss(
   perElement: (labels: Tensor, predictions: Tensor) => Tensor,
 ): Tensor {
   const weights = checkWeights(opts.weights);
-  return getDefaultGraph().nameScope(nameScopeOf(opts, scope), (s) => {
+  return opScope(opts.name ?? opts.scope, scope, [labels, predictions, weights], (s) => {
     const p = cast(toTensor(predictions), 'float32');
     const l = cast(toTensor(labels), 'float32');
     if (!shapesCompatible(p.shape, l.shape)) {
@@ -199,7 +204,8 @@ export function sigmoidCrossEntropy(
   opts: CrossEntropyOptions = {},
 ): Tensor {
   const weights = checkWeights(opts.weights);
-  return getDefaultGraph().nameScope(nameScopeOf(opts, 'sigmoid_cross_entropy_loss'), (s) => {
+  const values = [multiClassLabels, logits, weights];
+  return opScope(opts.name ?? opts.scope, 'sigmoid_cross_entropy_loss', values, (s) => {
     const x = toTensor(logits);
     let z = cast(toTensor(multiClassLabels), x.dtype);
     requireCompatible('sigmoidCrossEntropy', x, z);
@@ -221,7 +227,8 @@ export function softmaxCrossEntropy(
   opts: CrossEntropyOptions = {},
 ): Tensor {
   const weights = checkWeights(opts.weights);
-  return getDefaultGraph().nameScope(nameScopeOf(opts, 'softmax_cross_entropy_loss'), (s) => {
+  const values = [onehotLabels, logits, weights];
+  return opScope(opts.name ?? opts.scope, 'softmax_cross_entropy_loss', values, (s) => {
     const x = toTensor(logits);
     let z = cast(toTensor(onehotLabels), x.dtype);
     requireCompatible('softmaxCrossEntropy', x, z);
@@ -248,7 +255,8 @@ export function sparseSoftmaxCrossEntropy(
   opts: LossOptions = {},
 ): Tensor {
   let weights = checkWeights(opts.weights);
-  return getDefaultGraph().nameScope(nameScopeOf(opts, 'sparse_softmax_cross_entropy_loss'), (s) => {
+  const values = [labels, logits, weights];
+  return opScope(opts.name ?? opts.scope, 'sparse_softmax_cross_entropy_loss', values, (s) => {
     const x = toTensor(logits);
     let y = toTensor(labels, 'int32');
     // TF's _remove_squeezable_dimensions, on static ranks: [batch, 1] labels (and weights) lose

@@ -4,7 +4,7 @@ import { formatShape, shapesCompatible } from './dtype.js';
 import { ValueError } from './errors.js';
 import type { Tensor } from './graph.js';
 import { squeeze, where, zerosLike } from './ops/array.js';
-import { type NameOpt, stopGradient, type TensorInput, toTensor } from './ops/core.js';
+import { type NameOpt, opScope, stopGradient, type TensorInput, toTensor } from './ops/core.js';
 import {
   add,
   exp,
@@ -30,8 +30,8 @@ export function moments(
   axes: readonly number[],
   opts: NameOpt & { keepDims?: boolean } = {},
 ): [Tensor, Tensor] {
-  const t = toTensor(x);
-  return t.graph.nameScope(opts.name ?? 'moments', () => {
+  return opScope(opts.name, 'moments', [x, axes], () => {
+    const t = toTensor(x, undefined, 'x');
     const mean = reduceMean(t, axes, { keepDims: true, name: 'mean' });
     const variance = reduceMean(squaredDifference(t, stopGradient(mean)), axes, {
       keepDims: true,
@@ -56,8 +56,8 @@ export function batchNormalization(
   varianceEpsilon: number,
   opts: NameOpt = {},
 ): Tensor {
-  const t = toTensor(x);
-  return t.graph.nameScope(opts.name ?? 'batchnorm', () => {
+  return opScope(opts.name, 'batchnorm', [x, mean, variance, offset, scale], () => {
+    const t = toTensor(x, undefined, 'x');
     const m = toTensor(mean, t.dtype);
     let inv = rsqrt(add(toTensor(variance, t.dtype), varianceEpsilon));
     if (scale !== null) inv = mul(inv, toTensor(scale, t.dtype));
@@ -74,8 +74,8 @@ export function l2Normalize(
   x: TensorInput,
   opts: NameOpt & { axis?: number | readonly number[]; epsilon?: number } = {},
 ): Tensor {
-  const t = toTensor(x);
-  return t.graph.nameScope(opts.name ?? 'l2_normalize', (name) => {
+  return opScope(opts.name, 'l2_normalize', [x], (name) => {
+    const t = toTensor(x, undefined, 'x');
     const squareSum = reduceSum(square(t), opts.axis ?? null, { keepDims: true });
     const invNorm = rsqrt(maximum(squareSum, opts.epsilon ?? 1e-12));
     return mul(t, invNorm, { name });
@@ -93,8 +93,8 @@ export function sigmoidCrossEntropyWithLogits(args: {
   logits: TensorInput;
   name?: string;
 }): Tensor {
-  const logits = toTensor(args.logits);
-  return logits.graph.nameScope(args.name ?? 'logistic_loss', (name) => {
+  return opScope(args.name, 'logistic_loss', [args.logits, args.labels], (name) => {
+    const logits = toTensor(args.logits, undefined, 'logits');
     const labels = toTensor(args.labels, logits.dtype);
     if (!shapesCompatible(labels.shape, logits.shape)) {
       throw new ValueError(
