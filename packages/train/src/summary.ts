@@ -8,6 +8,7 @@ import {
   formatShape,
   GraphKeys,
   getDefaultGraph,
+  graphOf,
   InvalidArgumentError,
   NUMERIC,
   requireDtype,
@@ -169,18 +170,23 @@ function cleanTag(name: string): string {
   return clean;
 }
 
+// Built in the graph of the summarized value (TF's name_scope(values=[tensor])), not the default one.
 function summaryOp(
   name: string,
+  value: TensorInput,
   opts: SummaryOptions,
   build: (tag: string, opName: string) => Tensor,
 ): Tensor {
-  const graph = getDefaultGraph();
+  const graph = graphOf([value]) ?? getDefaultGraph();
   const clean = cleanTag(name);
   const family = opts.family === undefined ? undefined : cleanTag(opts.family);
-  const out = graph.nameScope(family === undefined ? clean : `${family}/${clean}`, (scope) => {
-    const tag = family === undefined ? scope.slice(0, -1) : `${family}/${scope.slice(0, -1)}`;
-    return build(tag, scope);
-  });
+  const scoped = family === undefined ? clean : `${family}/${clean}`;
+  const out = graph.asDefault(() =>
+    graph.nameScope(scoped, (scope) => {
+      const tag = family === undefined ? scope.slice(0, -1) : `${family}/${scope.slice(0, -1)}`;
+      return build(tag, scope);
+    }),
+  );
   graph.addToCollections(opts.collections ?? [GraphKeys.SUMMARIES], out);
   return out;
 }
@@ -190,7 +196,7 @@ function summaryOp(
  * @example const s = summary.scalar('loss', loss); writer.addSummary(sess.run(s), step);
  */
 export function scalar(name: string, t: TensorInput, opts: SummaryOptions = {}): Tensor {
-  return summaryOp(name, opts, (tag, opName) =>
+  return summaryOp(name, t, opts, (tag, opName) =>
     ScalarSummary.apply(
       { tags: constant(tag, { dtype: 'string', name: 'tags' }), values: toTensor(t) },
       {},
@@ -204,7 +210,7 @@ export function scalar(name: string, t: TensorInput, opts: SummaryOptions = {}):
  * @example summary.histogram('weights', w);
  */
 export function histogram(name: string, values: TensorInput, opts: SummaryOptions = {}): Tensor {
-  return summaryOp(name, opts, (tag, opName) =>
+  return summaryOp(name, values, opts, (tag, opName) =>
     HistogramSummary.apply(
       { tag: constant(tag, { dtype: 'string', name: 'tag' }), values: toTensor(values) },
       {},
@@ -219,7 +225,9 @@ export function merge(
   opts: { name?: string; collections?: string[] } = {},
 ): Tensor {
   const graph = inputs[0]?.graph ?? getDefaultGraph();
-  const out = graph.nameScope(opts.name ?? 'Merge', () => MergeSummary.apply({ inputs: [...inputs] }, {}));
+  const out = graph.asDefault(() =>
+    graph.nameScope(opts.name ?? 'Merge', () => MergeSummary.apply({ inputs: [...inputs] }, {})),
+  );
   if (opts.collections) graph.addToCollections(opts.collections, out);
   return out;
 }
