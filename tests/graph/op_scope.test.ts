@@ -207,6 +207,14 @@ describe('the options object may stand in for an omitted optional positional arg
       expect(g.argMax(x, { name: 'am' }).op.name).toBe('am');
       expect(g.argMax(x, { name: 'am2' }).shape).toEqual([3]);
       expect(g.cumsum(x, { exclusive: true, name: 'cs' }).op.attrs).toMatchObject({ exclusive: true });
+      const parts = g.split(x, [1, 1], { name: 'sp' });
+      expect([parts[0]!.op.name, parts.map((p) => p.shape)]).toEqual([
+        'sp',
+        [
+          [1, 3],
+          [1, 3],
+        ],
+      ]);
       const ss = g.stridedSlice(x, [0, 1], [2, 3], { name: 'ss', beginMask: 1 });
       expect([ss.op.name, ss.shape]).toEqual(['ss', [2, 2]]);
     });

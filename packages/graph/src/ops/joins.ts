@@ -7,7 +7,15 @@ import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { NDArray } from '../ndarray.js';
 import { defineOp, requireDtype, sameDtype } from '../op_def.js';
-import { identity, type NameOpt, opScope, type TensorInput, toTensor, toTensorPair } from './core.js';
+import {
+  identity,
+  type NameOpt,
+  opScope,
+  optionalArg,
+  type TensorInput,
+  toTensor,
+  toTensorPair,
+} from './core.js';
 import { readInts } from './reduce.js';
 
 const INT: readonly DType[] = ['int32'];
@@ -200,9 +208,12 @@ export const SplitV = defineOp<'value' | 'sizeSplits' | 'splitDim', { numSplit: 
 export function split(
   x: TensorInput,
   numOrSizeSplits: number | readonly number[] | Tensor,
-  axis: number | Tensor = 0,
-  opts: NameOpt & { num?: number } = {},
+  axisOrOpts: number | Tensor | (NameOpt & { num?: number }) = 0,
+  options: NameOpt & { num?: number } = {},
 ): Tensor[] {
+  // The options object may stand in for the omitted axis.
+  const [ax, opts] = optionalArg<number | Tensor, NameOpt & { num?: number }>(axisOrOpts, options);
+  const axis = ax ?? 0;
   return opScope(opts.name, 'split', [x, numOrSizeSplits, axis], (name) => {
     if (typeof numOrSizeSplits === 'number') {
       const splitDim = intTensor(axis, 'split_dim');
