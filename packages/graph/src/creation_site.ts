@@ -30,7 +30,7 @@ function captureSite(
   }
 }
 const userSite = (below: Function): NodeJS.CallSite | undefined =>
-  captureSite(6, pickUserFrame, below) ??
+  captureSite(10, pickUserFrame, below) ??
   captureSite(40, pickUserFrame, below) ??
   captureSite(40, lastFrame, below);
 

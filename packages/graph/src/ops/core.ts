@@ -114,6 +114,8 @@ export function opScope<T>(
   fn: (scope: string) => T,
 ): T {
   const graph = graphOf(values) ?? getDefaultGraph();
+  // Skipping a redundant asDefault keeps builders within creation_site's short stack walk.
+  if (graph === getDefaultGraph()) return graph.nameScope(name ?? defaultName, fn);
   return graph.asDefault(() => graph.nameScope(name ?? defaultName, fn));
 }
 
