@@ -93,6 +93,7 @@ describe('constants are named inside the op scope (TF 1.15 names)', () => {
       expect(g.reshape(x, [2, 3]).op.name).toBe('Reshape');
       expect(g.reshape(x, [3, 2]).op.name).toBe('Reshape_1');
       expect(g.reshape(x, [6], { name: 'r' }).op.name).toBe('r');
+      expect(g.reshape(x, [6], { name: 'r' }).op.name).toBe('r_1');
     });
     expect(names(graph)).toEqual([
       'x',
@@ -102,6 +103,8 @@ describe('constants are named inside the op scope (TF 1.15 names)', () => {
       'Reshape_1',
       'r/shape',
       'r',
+      'r_1/shape',
+      'r_1',
     ]);
   });
 

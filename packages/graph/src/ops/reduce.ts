@@ -105,7 +105,10 @@ export const setAllAxes = (fn: (x: Tensor) => Tensor): void => {
   allAxes = fn;
 };
 
-/** Sum over `axis` (all axes by default). @example reduceSum(x, 1, { keepDims: true }) */
+/**
+ * Sum over `axis` (all axes by default); the options may take the omitted axis's place.
+ * @example reduceSum(x, 1, { keepDims: true }); reduceSum(x, { keepDims: true })
+ */
 export const reduceSum = reducer(Sum, 'Sum');
 export const reduceMean = reducer(Mean, 'Mean');
 export const reduceMax = reducer(Max, 'Max');
