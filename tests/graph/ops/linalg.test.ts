@@ -2,105 +2,12 @@ import * as g from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { expectClose, randomArray, toTf } from '../../helpers.js';
-import { checkForward, type ForwardCase } from './harness.js';
-
-const flags = [
-  [false, false],
-  [true, false],
-  [false, true],
-  [true, true],
-] as const;
-const mm = (ta: boolean, tb: boolean, m = 2, k = 3, n = 4) => ({
-  a: ta ? [k, m] : [m, k],
-  b: tb ? [n, k] : [k, n],
-});
-
-const cases: ForwardCase[] = [
-  ...flags.map(([ta, tb]): ForwardCase => {
-    const { a, b } = mm(ta, tb);
-    return {
-      name: `matMul transposeA=${ta} transposeB=${tb}`,
-      inputs: [{ shape: a }, { shape: b }],
-      build: (x, y) => g.matMul(x, y, { transposeA: ta, transposeB: tb }),
-      eager: (x, y) => tf.matMul(x, y, ta, tb),
-    };
-  }),
-  {
-    name: 'matMul int32',
-    inputs: [
-      { shape: [2, 3], domain: 'int' },
-      { shape: [3, 2], domain: 'int' },
-    ],
-    build: (x, y) => g.matMul(x, y),
-    eager: (x, y) => tf.matMul(x, y),
-  },
-  {
-    name: 'matMul unknown batch and inner dims',
-    inputs: [
-      { shape: [5, 3], staticShape: [null, null] },
-      { shape: [3, 4], staticShape: [3, 4] },
-    ],
-    build: (x, y) => g.matMul(x, y),
-    eager: (x, y) => tf.matMul(x, y),
-    staticShape: [null, 4],
-  },
-  {
-    name: 'matMul with transposeA and an unknown dim',
-    inputs: [
-      { shape: [3, 5], staticShape: [3, null] },
-      { shape: [3, 4], staticShape: [null, 4] },
-    ],
-    build: (x, y) => g.matMul(x, y, { transposeA: true }),
-    eager: (x, y) => tf.matMul(x, y, true),
-    staticShape: [null, 4],
-  },
-  {
-    name: 'matMul of rank 3 inputs becomes a batch matmul (transposeB)',
-    inputs: [{ shape: [2, 3, 4] }, { shape: [2, 5, 4] }],
-    build: (x, y) => g.matMul(x, y, { transposeB: true }),
-    eager: (x, y) => tf.matMul(x, y, false, true),
-  },
-  ...flags.map(
-    ([adjX, adjY]): ForwardCase => ({
-      name: `batchMatMul adjX=${adjX} adjY=${adjY}`,
-      inputs: [{ shape: adjX ? [3, 4, 2] : [3, 2, 4] }, { shape: adjY ? [3, 5, 4] : [3, 4, 5] }],
-      build: (x, y) => g.batchMatMul(x, y, { adjX, adjY }),
-      eager: (x, y) => tf.matMul(x, y, adjX, adjY),
-    }),
-  ),
-  {
-    name: 'batchMatMul broadcasts batch dims [2,1,3,4]·[5,4,6]',
-    inputs: [{ shape: [2, 1, 3, 4] }, { shape: [5, 4, 6] }],
-    build: (x, y) => g.batchMatMul(x, y),
-    eager: (x, y) => tf.matMul(tf.tile(x, [1, 5, 1, 1]), tf.tile(tf.expandDims(y, 0), [2, 1, 1, 1])),
-  },
-  {
-    name: 'batchMatMul of a batch with one matrix [2,3,4]·[4,5]',
-    inputs: [{ shape: [2, 3, 4] }, { shape: [4, 5] }],
-    build: (x, y) => g.batchMatMul(x, y),
-    eager: (x, y) => tf.matMul(x, tf.tile(tf.expandDims(y, 0), [2, 1, 1])),
-  },
-  {
-    name: 'batchMatMul unknown batch dim',
-    inputs: [
-      { shape: [2, 3, 4], staticShape: [null, 3, 4] },
-      { shape: [2, 4, 5], staticShape: [null, 4, null] },
-    ],
-    build: (x, y) => g.batchMatMul(x, y),
-    eager: (x, y) => tf.matMul(x, y),
-    staticShape: [null, 3, null],
-  },
-  {
-    name: 'batchMatMul unknown rank',
-    inputs: [{ shape: [2, 3, 4], staticShape: null }, { shape: [2, 4, 5] }],
-    build: (x, y) => g.batchMatMul(x, y),
-    eager: (x, y) => tf.matMul(x, y),
-    staticShape: null,
-  },
-];
+import { forwardCases, named } from '../../op_table.js';
+import { flags, linalgOps, mm } from '../../tables/linalg.js';
+import { checkForward } from './harness.js';
 
 describe('linalg ops: forward vs eager tfjs', () => {
-  it.each(cases.map((c) => [c.name, c] as const))('%s', (_, c) => checkForward(c));
+  it.each(named(forwardCases(linalgOps)))('%s', (_, c) => checkForward(c));
 });
 
 describe('linalg ops: wasm backend (transposes explicitly before a plain matMul)', () => {
