@@ -1,34 +1,13 @@
-// Array (shape, join, gather, fill) rows for the forward and gradient harnesses (see
-// tests/op_table.ts). Shape queries and sources have no gradient; the squared variants at the
-// end exist for second-order gradients only.
+// Array rows (reshapes, permutations, joins, broadcasts; slicing and sources live in the two
+// sibling files) for the forward and gradient harnesses, see tests/op_table.ts. The squared
+// variants at the end exist for second-order gradients only.
 
 import * as g from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
 import type { OpCase } from '../op_table.js';
+import { arraySlicingOps } from './array_slicing.js';
+import { arraySourceOps } from './array_sources.js';
 
-const intVec = (_: tf.Tensor, v: readonly number[]) => tf.tensor1d(v as number[], 'int32');
-type Masks = Partial<g.SliceMasks>;
-const idx = (shape: number[], n: number) => ({
-  shape,
-  dtype: 'int32' as const,
-  domain: [0, n - 0.01] as const,
-});
-// tfjs has no StridedSlice gradient, so those rows rely on finite differences (and second order).
-const strided = (
-  name: string,
-  shape: number[],
-  b: number[],
-  e: number[],
-  s: number[],
-  m: Masks = {},
-): OpCase => ({
-  name: `stridedSlice ${name}`,
-  inputs: [{ shape }],
-  build: (x) => g.stridedSlice(x, b, e, s, m),
-  eager: (x) =>
-    tf.stridedSlice(x, b, e, s, m.beginMask, m.endMask, m.ellipsisMask, m.newAxisMask, m.shrinkAxisMask),
-  grad: { eager: null },
-});
 /** `square(f(x))`: a linear op made nonlinear, so second order exercises the rule's own gradient. */
 const squared = (c: OpCase): OpCase => {
   const eager = c.grad === false || c.grad?.eager === undefined ? c.eager : c.grad.eager;
@@ -47,42 +26,7 @@ const squared = (c: OpCase): OpCase => {
 };
 
 const rows: OpCase[] = [
-  // shape queries: `optimize: false` forces the kernels; the default folds to a Const.
-  {
-    name: 'shape',
-    inputs: [{ shape: [2, 3] }],
-    build: (x) => g.shape(x, { optimize: false }),
-    eager: (x) => intVec(x, x.shape),
-    grad: false,
-  },
-  {
-    name: 'shape folded',
-    inputs: [{ shape: [2, 3] }],
-    build: (x) => g.shape(x),
-    eager: (x) => intVec(x, x.shape),
-    grad: false,
-  },
-  {
-    name: 'shape unknown dim',
-    inputs: [{ shape: [4, 3], staticShape: [null, 3] }],
-    build: (x) => g.shape(x),
-    eager: (x) => intVec(x, x.shape),
-    grad: false,
-  },
-  {
-    name: 'size',
-    inputs: [{ shape: [2, 3] }],
-    build: (x) => g.size(x, { optimize: false }),
-    eager: (x) => tf.scalar(x.size, 'int32'),
-    grad: false,
-  },
-  {
-    name: 'rank unknown',
-    inputs: [{ shape: [2, 3, 1], staticShape: null }],
-    build: (x) => g.rank(x),
-    eager: (x) => tf.scalar(x.rank, 'int32'),
-    grad: false,
-  },
+  ...arraySourceOps,
   // reshapes
   {
     name: 'reshape -1',
@@ -238,89 +182,6 @@ const rows: OpCase[] = [
     staticShape: [null, 3],
     grad: false,
   },
-  // sources
-  {
-    name: 'fill dynamic dims',
-    inputs: [{ shape: [2, 4], staticShape: [null, 4] }],
-    build: (x) => g.fill(g.shape(x), 1.5),
-    eager: (x) => tf.fill(x.shape, 1.5),
-    staticShape: [null, 4],
-    grad: false,
-  },
-  {
-    name: 'zeros int32',
-    inputs: [],
-    build: () => g.zeros([2, 3], { dtype: 'int32' }),
-    eager: () => tf.zeros([2, 3], 'int32'),
-    grad: false,
-  },
-  {
-    name: 'zeros large (Fill)',
-    inputs: [],
-    build: () => g.zeros([40, 30]),
-    eager: () => tf.zeros([40, 30]),
-    grad: false,
-  },
-  {
-    name: 'ones of a mixed shape',
-    inputs: [{ shape: [3, 2], staticShape: [null, 2] }],
-    build: (x) => g.ones([g.gather(g.shape(x), 0), 4]),
-    eager: (x) => tf.ones([x.shape[0]!, 4]),
-    staticShape: [null, 4],
-    grad: false,
-  },
-  {
-    name: 'zerosLike',
-    inputs: [{ shape: [2, 3] }],
-    build: (x) => g.zerosLike(x),
-    eager: (x) => tf.zerosLike(x),
-    grad: false,
-  },
-  {
-    name: 'zerosLike (op)',
-    inputs: [{ shape: [2, 3], staticShape: [null, 3] }],
-    build: (x) => g.zerosLike(x),
-    eager: (x) => tf.zerosLike(x),
-    staticShape: [null, 3],
-    grad: false,
-  },
-  {
-    name: 'onesLike bool',
-    inputs: [{ shape: [2], domain: 'bool', staticShape: [null] }],
-    build: (x) => g.onesLike(x),
-    eager: (x) => tf.onesLike(x),
-    staticShape: [null],
-    grad: false,
-  },
-  {
-    name: 'range(5)',
-    inputs: [],
-    build: () => g.range(5),
-    eager: () => tf.range(0, 5, 1, 'int32'),
-    grad: false,
-  },
-  {
-    name: 'range float',
-    inputs: [],
-    build: () => g.range(1, 2, 0.25),
-    eager: () => tf.range(1, 2, 0.25),
-    grad: false,
-  },
-  {
-    name: 'range down',
-    inputs: [],
-    build: () => g.range(10, 2, -3),
-    eager: () => tf.range(10, 2, -3, 'int32'),
-    grad: false,
-  },
-  {
-    name: 'range dynamic limit',
-    inputs: [{ shape: [4, 2], staticShape: [null, 2] }],
-    build: (x) => g.range(0, g.gather(g.shape(x), 0), 2),
-    eager: () => tf.range(0, 4, 2, 'int32'),
-    staticShape: [null],
-    grad: false,
-  },
   {
     name: 'reshape',
     inputs: [{ shape: [2, 6] }],
@@ -460,70 +321,7 @@ const rows: OpCase[] = [
         3,
       ),
   },
-  {
-    name: 'slice',
-    inputs: [{ shape: [3, 4] }],
-    build: (x) => g.slice(x, [1, 1], [2, -1]),
-    eager: (x) => tf.slice(x, [1, 1], [2, -1]),
-  },
-  {
-    name: 'slice unknown dims',
-    inputs: [{ shape: [3, 4], staticShape: [null, null] }],
-    build: (x) => g.slice(x, [1, 0], [-1, 2]),
-    eager: (x) => tf.slice(x, [1, 0], [-1, 2]),
-    staticShape: [null, 2],
-  },
-  strided('basic', [4, 5], [1, 0], [3, 5], [1, 2]),
-  strided('negative stride', [6, 3], [5, 0], [0, 3], [-2, 1]),
-  strided('masks, new axis, shrink', [3, 4, 2], [0, 0, 1, 1], [0, 0, 3, 0], [1, 1, 1, 1], {
-    beginMask: 1,
-    endMask: 1,
-    newAxisMask: 2,
-    shrinkAxisMask: 8,
-  }),
-  strided('ellipsis', [2, 3, 4], [0, 3], [0, 0], [1, -1], { ellipsisMask: 1, endMask: 2 }),
-  {
-    name: 'gather axis 0 (IndexedSlices, repeated ids)',
-    inputs: [{ shape: [4, 3] }, idx([6], 4)],
-    build: (p, i) => g.gather(p, i),
-    eager: (p, i) => tf.gather(p, i),
-  },
-  {
-    name: 'gather axis 1, 2-D indices',
-    inputs: [{ shape: [2, 4, 3] }, idx([2, 3], 4)],
-    build: (p, i) => g.gather(p, i, { axis: 1 }),
-    eager: (p, i) => tf.gather(p, i, 1),
-  },
-  {
-    name: 'gather axis -1',
-    inputs: [{ shape: [3, 4] }, idx([5], 4)],
-    build: (p, i) => g.gather(p, i, { axis: -1 }),
-    eager: (p, i) => tf.gather(p, i, 1),
-  },
-  {
-    name: 'unsortedSegmentSum',
-    inputs: [{ shape: [6, 2] }, idx([6], 3)],
-    build: (d, s) => g.unsortedSegmentSum(d, s, 3),
-    eager: (d, s) => tf.unsortedSegmentSum(d, s as tf.Tensor1D, 3),
-  },
-  {
-    name: 'unsortedSegmentSum 2-D ids',
-    inputs: [{ shape: [2, 3, 2] }, idx([2, 3], 4)],
-    build: (d, s) => g.unsortedSegmentSum(d, s, 4),
-    eager: (d, s) => tf.unsortedSegmentSum(tf.reshape(d, [6, 2]), tf.reshape(s, [6]), 4),
-  },
-  {
-    name: 'where',
-    inputs: [{ shape: [2, 3], domain: 'bool' }, { shape: [2, 3] }, { shape: [2, 3] }],
-    build: (c, x, y) => g.where(c, x, y),
-    eager: (c, x, y) => tf.where(c, x, y),
-  },
-  {
-    name: 'where vector condition',
-    inputs: [{ shape: [3], domain: 'bool' }, { shape: [3, 2] }, { shape: [3, 2] }],
-    build: (c, x, y) => g.where(c, x, y),
-    eager: (c, x, y) => tf.where(tf.reshape(c, [3, 1]), x, y),
-  },
+  ...arraySlicingOps,
   {
     name: 'broadcastTo',
     inputs: [{ shape: [3, 1] }],
