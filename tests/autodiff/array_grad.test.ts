@@ -4,10 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { runOnce } from '../helpers.js';
 import { gradCases, named } from '../op_table.js';
 import { arrayOps } from '../tables/array.js';
+import { slicingOps } from '../tables/slicing.js';
 import { checkGradient } from './harness.js';
 
 describe('array gradients vs eager tfjs and finite differences', () => {
-  it.each(named(gradCases(arrayOps)))('%s', (_, c) => checkGradient(c));
+  it.each(named(gradCases([...arrayOps, ...slicingOps])))('%s', (_, c) => checkGradient(c));
 });
 
 describe('array gradients: structure', () => {

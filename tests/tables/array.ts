@@ -1,12 +1,12 @@
-// Array rows (reshapes, permutations, joins, broadcasts; slicing and sources live in the two
-// sibling files) for the forward and gradient harnesses, see tests/op_table.ts. The squared
+// Array rows (reshapes, permutations, joins, broadcasts; sources live in array_sources.ts,
+// slicing in slicing.ts) for the forward and gradient harnesses, see tests/op_table.ts. The squared
 // variants at the end exist for second-order gradients only.
 
 import * as g from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
 import type { OpCase } from '../op_table.js';
-import { arraySlicingOps } from './array_slicing.js';
 import { arraySourceOps } from './array_sources.js';
+import { slicingOps } from './slicing.js';
 
 /** `square(f(x))`: a linear op made nonlinear, so second order exercises the rule's own gradient. */
 const squared = (c: OpCase): OpCase => {
@@ -321,7 +321,6 @@ const rows: OpCase[] = [
         3,
       ),
   },
-  ...arraySlicingOps,
   {
     name: 'broadcastTo',
     inputs: [{ shape: [3, 1] }],
@@ -361,7 +360,7 @@ const secondOrder = [
 export const arrayOps: OpCase[] = [
   ...rows,
   ...secondOrder.map((name) => {
-    const c = rows.find((r) => r.name === name);
+    const c = [...rows, ...slicingOps].find((r) => r.name === name);
     if (!c) throw new Error(`array table: no row named ${name}`);
     return squared(c);
   }),
