@@ -8,14 +8,10 @@ import { gradients, IndexedSlices } from '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
-import { type Domain, expectClose, randomArray, toTf } from '../helpers.js';
+import type { InputSpec } from '../graph/ops/harness.js';
+import { expectClose, randomArray, toTf } from '../helpers.js';
 
-export interface GradInput {
-  shape: readonly number[];
-  domain?: Domain;
-  dtype?: g.DType;
-  staticShape?: readonly (number | null)[] | null;
-}
+export type GradInput = InputSpec;
 
 export interface GradCase {
   name: string;
