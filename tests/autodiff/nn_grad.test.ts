@@ -2,43 +2,16 @@ import { gradients } from '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { gradCases, named } from '../op_table.js';
+import { nnOps } from '../tables/nn.js';
 import { checkGradient, expectClose, type GradCase } from './harness.js';
 
 type Pad = 'SAME' | 'VALID';
 const lower = (p: Pad) => (p === 'SAME' ? 'same' : 'valid');
-const S = [3, 4];
-
-const unary = (
-  name: string,
-  build: (x: g.Tensor) => g.Tensor,
-  eager: (x: tf.Tensor) => tf.Tensor,
-  extra: Partial<GradCase> = {},
-): GradCase => ({
-  name,
-  inputs: [{ shape: S, domain: extra.inputs?.[0]?.domain ?? 'normal' }],
-  build,
-  eager,
-  ...extra,
-});
-
 // A square after the op makes its first-order gradient depend on x, so second order runs
 // through the backprop ops' own rules (Conv2DBackpropInput, MaxPoolGradGrad, ...).
 const sq = (t: g.Tensor) => g.mul(t, t);
 const tsq = (t: tf.Tensor) => tf.mul(t, t);
-
-// The fused op's backprop is softmax - labels, which assumes each row of labels sums to 1 (as TF
-// does), so rows feed it a distribution.
-const xent = (logits: tf.Tensor, labels: tf.Tensor) =>
-  tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), -1));
-// tfjs's softmax/logSoftmax take the last axis only; these oracles take any axis.
-const logSoftmaxAxis = (x: tf.Tensor, axis: number) => {
-  const z = tf.sub(x, tf.max(x, axis, true));
-  return tf.sub(z, tf.log(tf.sum(tf.exp(z), axis, true)));
-};
-const xentAxis = (logits: tf.Tensor, labels: tf.Tensor, axis: number) =>
-  tf.neg(tf.sum(tf.mul(labels, logSoftmaxAxis(logits, axis)), axis));
-const sparseXent = (logits: tf.Tensor, ids: tf.Tensor, n: number) =>
-  xent(logits, tf.reshape(tf.oneHot(tf.reshape(ids, [-1]) as tf.Tensor1D, n), logits.shape));
 
 function conv(
   name: string,
@@ -87,142 +60,7 @@ function pool(
   };
 }
 
-const cases: GradCase[] = [
-  // Away from the kinks at 0 (and 6): 'nonzero' draws from ±[0.3, 1.8].
-  unary('relu', g.relu, tf.relu, { inputs: [{ shape: S, domain: 'nonzero' }], secondOrder: true }),
-  unary('relu6', g.relu6, tf.relu6, { inputs: [{ shape: S, domain: 'nonzero' }], secondOrder: true }),
-  unary('relu6 saturated', g.relu6, tf.relu6, { inputs: [{ shape: S, domain: [6.3, 9] }] }),
-  unary('elu', g.elu, tf.elu, { inputs: [{ shape: S, domain: 'nonzero' }], secondOrder: true }),
-  unary('softplus', g.softplus, tf.softplus, { secondOrder: true }),
-  unary('selu', g.selu, tf.selu, { inputs: [{ shape: S, domain: 'nonzero' }], secondOrder: true }),
-  unary('softsign', g.softsign, (x) => tf.div(x, tf.add(tf.abs(x), 1)), {
-    inputs: [{ shape: S, domain: 'nonzero' }],
-    secondOrder: true,
-  }),
-  unary(
-    'leakyRelu',
-    (x) => g.leakyRelu(x, { alpha: 0.3 }),
-    (x) => tf.leakyRelu(x, 0.3),
-    {
-      inputs: [{ shape: S, domain: 'nonzero' }],
-      secondOrder: true,
-    },
-  ),
-  unary('softmax', g.softmax, (x) => tf.softmax(x), { secondOrder: true }),
-  unary('logSoftmax', g.logSoftmax, (x) => tf.logSoftmax(x), { secondOrder: true }),
-  {
-    name: 'softmax rank 3',
-    inputs: [{ shape: [2, 3, 4] }],
-    build: g.softmax,
-    eager: (x) => tf.softmax(x),
-    secondOrder: true,
-  },
-  {
-    name: 'softmax axis 0 of rank 3',
-    inputs: [{ shape: [3, 2, 4] }],
-    build: (x) => g.softmax(x, { axis: 0 }),
-    eager: (x) => tf.exp(logSoftmaxAxis(x, 0)),
-    secondOrder: true,
-  },
-  {
-    name: 'logSoftmax axis 1, unknown batch',
-    inputs: [{ shape: [2, 4, 3], staticShape: [null, 4, 3] }],
-    build: (x) => g.logSoftmax(x, { axis: 1 }),
-    eager: (x) => logSoftmaxAxis(x, 1),
-    secondOrder: true,
-  },
-  unary('l2Loss', g.l2Loss, (x) => tf.div(tf.sum(tf.square(x)), 2), { secondOrder: true }),
-  {
-    name: 'biasAdd',
-    inputs: [{ shape: [2, 3, 4] }, { shape: [4] }],
-    build: (x, b) => sq(g.biasAdd(x, b)),
-    eager: (x, b) => tsq(tf.add(x, b)),
-    secondOrder: true,
-  },
-  {
-    name: 'biasAdd NCHW',
-    inputs: [{ shape: [2, 4, 3, 3] }, { shape: [4] }],
-    build: (x, b) => g.biasAdd(x, b, { dataFormat: 'NCHW' }),
-    eager: (x, b) => tf.add(x, tf.reshape(b, [4, 1, 1])),
-  },
-  {
-    // Second order through BiasAddGrad's rule: d/dy of biasAddGrad(y * y).
-    name: 'biasAddGrad',
-    inputs: [{ shape: [2, 3, 4] }],
-    build: (dy) => g.biasAddGrad(sq(dy)),
-    eager: (dy) => tf.sum(tsq(dy), [0, 1]),
-    secondOrder: true,
-  },
-  {
-    name: 'softmaxCrossEntropyWithLogits (labels stopped)',
-    inputs: [{ shape: [4, 5] }, { shape: [4, 5], domain: 'positive' }],
-    build: (logits, labels) => g.softmaxCrossEntropyWithLogits({ labels: g.softmax(labels), logits }),
-    eager: (logits, labels) => xent(logits, tf.softmax(labels)),
-    wrt: [0],
-    secondOrder: true,
-  },
-  {
-    name: 'SoftmaxCrossEntropyWithLogits op (logits and labels)',
-    inputs: [{ shape: [4, 5] }, { shape: [4, 5], domain: 'positive' }],
-    build: (logits, labels) =>
-      g.SoftmaxCrossEntropyWithLogits.apply({ logits, labels: g.softmax(labels) }, {}),
-    eager: (logits, labels) => xent(logits, tf.softmax(labels)),
-    secondOrder: true,
-  },
-  {
-    name: 'sparseSoftmaxCrossEntropyWithLogits',
-    inputs: [{ shape: [6, 5] }, { shape: [6], domain: [0, 5], dtype: 'int32' }],
-    build: (logits, labels) => g.sparseSoftmaxCrossEntropyWithLogits({ labels, logits }),
-    eager: (logits, labels) => xent(logits, tf.oneHot(labels as tf.Tensor1D, 5)),
-    secondOrder: true,
-  },
-  {
-    name: 'softmaxCrossEntropyWithLogits rank 3, unknown outer dims',
-    inputs: [
-      { shape: [2, 3, 5], staticShape: [null, null, 5] },
-      { shape: [2, 3, 5], domain: 'positive', staticShape: [null, 3, 5] },
-    ],
-    build: (logits, labels) => g.softmaxCrossEntropyWithLogits({ labels: g.softmax(labels), logits }),
-    eager: (logits, labels) => xent(logits, tf.softmax(labels)),
-    wrt: [0],
-    secondOrder: true,
-  },
-  {
-    name: 'softmaxCrossEntropyWithLogits axis 1 of rank 3',
-    inputs: [{ shape: [2, 4, 3] }, { shape: [2, 4, 3], domain: 'positive' }],
-    build: (logits, labels) =>
-      g.softmaxCrossEntropyWithLogits({ labels: g.softmax(labels, { axis: 1 }), logits, axis: 1 }),
-    eager: (logits, labels) => xentAxis(logits, tf.exp(logSoftmaxAxis(labels, 1)), 1),
-    wrt: [0],
-    secondOrder: true,
-  },
-  {
-    name: 'softmaxCrossEntropyWithLogitsV2 rank 3 (logits and labels)',
-    inputs: [{ shape: [2, 3, 4] }, { shape: [2, 3, 4], domain: 'positive' }],
-    build: (logits, labels) => g.softmaxCrossEntropyWithLogitsV2({ labels: g.softmax(labels), logits }),
-    eager: (logits, labels) => xent(logits, tf.softmax(labels)),
-    secondOrder: true,
-  },
-  {
-    name: 'sparseSoftmaxCrossEntropyWithLogits rank 3, unknown batch',
-    inputs: [
-      { shape: [2, 3, 5], staticShape: [null, 3, 5] },
-      { shape: [2, 3], domain: [0, 5], dtype: 'int32', staticShape: [null, 3] },
-    ],
-    build: (logits, labels) => g.sparseSoftmaxCrossEntropyWithLogits({ labels, logits }),
-    eager: (logits, labels) => sparseXent(logits, labels, 5),
-    secondOrder: true,
-  },
-  {
-    name: 'sparseSoftmaxCrossEntropyWithLogits unknown ranks',
-    inputs: [
-      { shape: [2, 2, 4], staticShape: null },
-      { shape: [2, 2], domain: [0, 4], dtype: 'int32', staticShape: null },
-    ],
-    build: (logits, labels) => g.sparseSoftmaxCrossEntropyWithLogits({ labels, logits }),
-    eager: (logits, labels) => sparseXent(logits, labels, 4),
-    secondOrder: true,
-  },
+const convCases: GradCase[] = [
   conv('conv2d VALID', [2, 5, 5, 3], [3, 3, 3, 2], {}),
   conv('conv2d SAME stride 2', [2, 6, 5, 2], [3, 3, 2, 3], { s: 2, p: 'SAME' }),
   conv(
@@ -287,7 +125,7 @@ const cases: GradCase[] = [
 ];
 
 describe('nn gradients vs eager tfjs and finite differences', () => {
-  it.each(cases.map((c) => [c.name, c] as const))('%s', (_, c) => checkGradient(c));
+  it.each(named([...gradCases(nnOps), ...convCases]))('%s', (_, c) => checkGradient(c));
 });
 
 describe('nn gradient graphs', () => {
