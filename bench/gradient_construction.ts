@@ -8,6 +8,8 @@ type Shape = 'chain' | 'fan-out';
 
 // Both shapes use n forward ops; only gradients() is timed.
 function build(kind: Shape, n: number): { ms: number; gradOps: number } {
+  // Start each measurement from a collected heap (npm run bench passes --expose-gc).
+  (globalThis as { gc?: () => void }).gc?.();
   const graph = new Graph();
   return graph.asDefault(() => {
     const x = placeholder('float32', [8], { name: 'x' });
