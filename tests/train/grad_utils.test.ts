@@ -96,6 +96,11 @@ describe('multiplyGradients', () => {
       expect(() => Reflect.apply(multiplyGradients, undefined, [[pair], { [v.name]: MULTIPLIER }])).toThrow(
         '`gradient_multipliers` must be a dict.',
       );
+      // Python's `not gradient_multipliers` comes first: an empty (or missing) non-dict is "empty".
+      for (const empty of [{}, null, undefined])
+        expect(() => Reflect.apply(multiplyGradients, undefined, [[pair], empty])).toThrow(
+          '`gradient_multipliers` is empty.',
+        );
       expect(() => multiplyGradients([[null, v]], new Map([[v, MULTIPLIER]]))).toThrow(
         'Requested multiple of `None` gradient.',
       );

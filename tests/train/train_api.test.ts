@@ -77,6 +77,39 @@ describe('Optimizer validation', () => {
       );
     }));
 
+  it('applyGradients reads Variables given as gradients (testGradientsAsVariables)', () =>
+    inGraph((graph) => {
+      const w = variable([1.0, 2.0], { name: 'w' });
+      const g = variable([0.5, -1.0], { name: 'g', trainable: false });
+      const op = new GradientDescentOptimizer(3.0).applyGradients([[g, w]]);
+      const sess = session(graph);
+      sess.run(op);
+      expect(Array.from(sess.run(w).data as Float32Array)).toEqual([1.0 - 1.5, 2.0 + 3.0]);
+      sess.close();
+    }));
+
+  it('variables(): this graph (default: the default graph) only, sorted by name', () =>
+    inGraph((graph) => {
+      const opt = new AdamOptimizer();
+      const b = variable([1.0], { name: 'b' });
+      const a = variable([1.0], { name: 'a' });
+      opt.applyGradients([
+        [constant([1]), b],
+        [constant([1]), a],
+      ]);
+      const other = new Graph();
+      other.asDefault(() => opt.applyGradients([[constant([1]), variable([1.0], { name: 'c' })]]));
+      const expected = ['a/Adam:0', 'a/Adam_1:0', 'b/Adam:0', 'b/Adam_1:0', 'beta1_power:0', 'beta2_power:0'];
+      expect(opt.variables().map((v) => v.name)).toEqual(expected);
+      expect(opt.variables(graph).map((v) => v.name)).toEqual(expected);
+      expect(opt.variables(other).map((v) => v.name)).toEqual([
+        'beta1_power:0',
+        'beta2_power:0',
+        'c/Adam:0',
+        'c/Adam_1:0',
+      ]);
+    }));
+
   it('computeGradients pairs gradients with variables; GATE_GRAPH gates them with one tuple', () =>
     inGraph((graph) => {
       const opt = new GradientDescentOptimizer(0.1);

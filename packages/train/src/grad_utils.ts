@@ -35,6 +35,12 @@ export const clipGradientNormsFn =
   (gradsAndVars: readonly GradAndVar[]): GradAndVar[] =>
     clipGradientNorms(gradsAndVars, maxNorm);
 
+const isEmpty = (x: unknown): boolean =>
+  x === null ||
+  x === undefined ||
+  (x instanceof Map && x.size === 0) ||
+  (typeof x === 'object' && !(x instanceof Map) && Object.keys(x).length === 0);
+
 /**
  * Scales the gradients of the variables (or variable op names) in `multipliers`.
  * @example multiplyGradients(gv, new Map([[w, 10], ['bias', 0.5]]))
@@ -46,8 +52,9 @@ export function multiplyGradients(
   // A lone [grad, var] pair is an array too: require a list of pairs.
   if (!Array.isArray(gradsAndVars) || !gradsAndVars.every((p) => Array.isArray(p)))
     throw new ValueError('`grads_and_vars` must be a list.');
+  // TF tests emptiness (Python falsiness: None or {}) before the type.
+  if (isEmpty(multipliers)) throw new ValueError('`gradient_multipliers` is empty.');
   if (!(multipliers instanceof Map)) throw new ValueError('`gradient_multipliers` must be a dict.');
-  if (multipliers.size === 0) throw new ValueError('`gradient_multipliers` is empty.');
   return gradsAndVars.map(([g, v]): GradAndVar => {
     // TF keys by the variable or its op name ('w'); the tensor name ('w:0', our Variable.name) also works.
     const key = [v, v.op.name, v.name].find((k) => multipliers.has(k)) ?? null;

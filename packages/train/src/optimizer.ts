@@ -8,10 +8,12 @@ import {
   constant,
   type Graph,
   GraphKeys,
+  getDefaultGraph,
   group,
   type Operation,
   Tensor,
   TypeError,
+  toTensor,
   tuple,
   ValueError,
   Variable,
@@ -19,6 +21,8 @@ import {
 import { createNonSlot, createSlot } from './slots.js';
 
 export type GradAndVar = [Gradient | null, Variable];
+/** What applyGradients accepts: as in TF, a Variable standing for a gradient is read as a tensor. */
+export type GradAndVarInput = readonly [Gradient | Variable | null, Variable];
 /** A hyperparameter: a number, a scalar tensor (e.g. a learning-rate schedule) or a function making one. */
 export type Hyperparameter = number | Tensor | Variable | (() => number | Tensor);
 
@@ -107,16 +111,17 @@ export abstract class Optimizer {
    * One op applying every non-null gradient, then (when given) incrementing `globalStep`.
    * It is added to GraphKeys.TRAIN_OP.
    */
-  applyGradients(gradsAndVars: readonly GradAndVar[], opts: ApplyGradientsOptions = {}): Operation {
+  applyGradients(gradsAndVars: readonly GradAndVarInput[], opts: ApplyGradientsOptions = {}): Operation {
     if (gradsAndVars.length === 0) throw new ValueError('No variables provided.');
-    for (const [g, v] of gradsAndVars) {
-      if (g !== null && !(g instanceof Tensor) && !(g instanceof IndexedSlices))
-        throw new TypeError(`Gradient must be a Tensor, IndexedSlices, or None: ${String(g)}`);
+    const converted = gradsAndVars.map(([g, v]): GradAndVar => {
       if (!(v instanceof Variable)) throw new TypeError(`Trying to update unsupported type ${String(v)}`);
-    }
-    const withGrad = gradsAndVars.filter((p): p is [Gradient, Variable] => p[0] !== null);
+      if (g === null || g instanceof Tensor || g instanceof IndexedSlices) return [g, v];
+      if (g instanceof Variable) return [toTensor(g), v];
+      throw new TypeError(`Gradient must be a Tensor, IndexedSlices, or None: ${String(g)}`);
+    });
+    const withGrad = converted.filter((p): p is [Gradient, Variable] => p[0] !== null);
     if (withGrad.length === 0) {
-      const names = gradsAndVars.map(([, v]) => `'${v.toString()}'`).join(', ');
+      const names = converted.map(([, v]) => `'${v.toString()}'`).join(', ');
       throw new ValueError(`No gradients provided for any variable: [${names}].`);
     }
     const graph = withGrad[0]![1].graph;
@@ -173,11 +178,11 @@ export abstract class Optimizer {
   getSlotNames(): string[] {
     return [...this.slots.keys()].sort();
   }
-  /** Every slot and non-slot variable this optimizer created in `graph`. */
-  variables(graph?: Graph): Variable[] {
-    const all = [...this.slots.values()].flatMap((m) => [...m.values()]);
-    for (const [g, m] of this.nonSlots) all.push(...(graph === undefined || g === graph ? m.values() : []));
-    return all.filter((v) => graph === undefined || v.graph === graph);
+  /** Every slot and non-slot variable this optimizer created in `graph` (default: the default graph), sorted by name. */
+  variables(graph: Graph = getDefaultGraph()): Variable[] {
+    const all = [...(this.nonSlots.get(graph)?.values() ?? [])];
+    for (const m of this.slots.values()) all.push(...[...m.values()].filter((v) => v.graph === graph));
+    return all.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   // ---- what subclasses implement --------------------------------------------------------------
