@@ -66,13 +66,24 @@ describe('reduction gradients: special cases', () => {
       expect(gradients(viaAll, x)).toEqual([null]);
     });
   });
-  it('prod over non-constant axes is reported as unimplemented, naming the op', () => {
-    new g.Graph().asDefault(() => {
-      const x = g.placeholder('float32', [2, 3]);
+  it('prod over a fed axis handles zeros without dividing (dynamic path)', () => {
+    const graph = new g.Graph();
+    graph.asDefault(() => {
+      const x = g.placeholder('float32', null);
       const axis = g.placeholder('int32', []);
-      const y = g.reduceProd(x, axis, { name: 'p' });
-      expect(() => gradients(y, x)).toThrow(g.UnimplementedError);
-      expect(() => gradients(y, x)).toThrow(/gradient of Prod op 'p'/);
+      const [dx] = gradients(g.reduceProd(x, axis), x);
+      const sess = new g.Session(graph);
+      const xv = new g.NDArray('float32', [2, 3], Float32Array.from([0, 2, 3, 4, 0, 0]));
+      const got = sess.run(
+        dx as g.Tensor,
+        new Map([
+          [x, xv],
+          [axis, new g.NDArray('int32', [], Int32Array.from([-1]))],
+        ]),
+      );
+      // Row 0: the other entries' products 2*3, 0*3, 0*2; row 1 has two zeros, so all vanish.
+      expect([...(got.data as Float32Array)]).toEqual([6, 0, 0, 0, 0, 0]);
+      sess.close();
     });
   });
   it('every reduction op type has a rule or is declared not differentiable', () => {

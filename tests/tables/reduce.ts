@@ -15,8 +15,6 @@ interface Kind {
   name: string;
   /** Which harness the kind was written for; 'grad' kinds are only built for differentiable reducers. */
   for: 'both' | 'forward' | 'grad';
-  /** Prod's gradient needs the axes at build time and a known rank. */
-  noProdGrad?: true;
   row: (f: Reducer, e: Eager, domain: Domain) => Omit<OpCase, 'name' | 'grad'>;
 }
 
@@ -91,11 +89,11 @@ const kinds: Kind[] = [
   {
     name: 'unknown rank, axis -1',
     for: 'grad',
-    noProdGrad: true,
     row: (f, e, domain) => ({
       inputs: [{ shape: X, domain, staticShape: null }],
       build: (x) => f(x, -1),
-      eager: (x) => e(x, -1),
+      // tfjs's eager Prod gradient rejects a negative axis; 2 is the same axis of X.
+      eager: (x) => e(x, 2),
       staticShape: null,
     }),
   },
@@ -123,7 +121,6 @@ const kinds: Kind[] = [
   {
     name: 'fed axis without keepDims: unknown rank',
     for: 'both',
-    noProdGrad: true,
     row: (f, e, domain) => ({
       inputs: [{ shape: X, domain }, fedAxis],
       build: (x, axis) => f(x, axis),
@@ -140,7 +137,7 @@ const rows = (name: string, f: Reducer, e: Eager, domain: Domain, grad: GradOpti
     .map((k) => ({
       name: `${name} ${k.name}`,
       ...k.row(f, e, domain),
-      grad: grad === false || k.for === 'forward' || (f === g.reduceProd && k.noProdGrad) ? false : grad,
+      grad: grad === false || k.for === 'forward' ? false : grad,
     }));
 
 export const reduceOps: OpCase[] = [
@@ -154,6 +151,19 @@ export const reduceOps: OpCase[] = [
   ...rows('reduceSum (int)', g.reduceSum, tf.sum, 'int', false),
   ...rows('reduceMax (int)', g.reduceMax, tf.max, 'int', false),
   ...rows('reduceProd (int)', g.reduceProd, tf.prod, 'int', false),
+  {
+    // TF's _ProdGrad with the rank, the axes and so the permutation known only at run time.
+    name: 'reduceProd unknown rank, fed axes [2,0] (several axes, dynamic transpose)',
+    inputs: [
+      { shape: X, domain: 'positive', staticShape: null },
+      { shape: [2], domain: [0, 1], dtype: 'int32' },
+    ],
+    // axes = 0 * fed + [2, -3]: the values are [2, 0] but no shape rule can read them.
+    build: (x, a) => g.reduceProd(x, g.add(g.mul(a, 0), [2, -3])),
+    eager: (x) => tf.prod(x, [0, 2]),
+    forward: false,
+    grad: { secondOrder: true, wrt: [0] },
+  },
   {
     name: 'reduceMean (int) truncates toward zero',
     inputs: [{ shape: [4, 5], domain: 'int' }],

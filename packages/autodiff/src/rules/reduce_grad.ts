@@ -15,11 +15,13 @@ import {
   constant,
   constantValue,
   cumprod,
+  cumsum,
   div,
   equal,
   expandDims,
   floorDiv,
   gather,
+  invertPermutation,
   isFullyDefined,
   Max,
   Mean,
@@ -41,9 +43,10 @@ import {
   Sum,
   shape,
   size,
+  stack,
+  sub,
   type Tensor,
   transpose,
-  UnimplementedError,
   where,
 } from '@graphmode/graph';
 import { defineGradient, notDifferentiable } from '../registry.js';
@@ -61,10 +64,14 @@ function staticAxes(op: ReductionOp): number[] | null {
 /** x's shape with the reduced dims set to 1, as an int32 tensor (TF's math_ops.reduced_shape). */
 function keptShapeTensor(x: Tensor, axes: Tensor): Tensor {
   const s = shape(x);
-  const r = size(s);
+  return where(reducedMask(s, axes), onesLike(s), s);
+}
+
+/** A bool vector over x's dims: true where `axes` (any order, negative, repeated) reduces. */
+function reducedMask(xShape: Tensor, axes: Tensor): Tensor {
+  const r = size(xShape);
   const normalized = mod(add(reshape(axes, [-1]), r), r);
-  const isReduced = reduceAny(equal(expandDims(range(r), 1), expandDims(normalized, 0)), 1);
-  return where(isReduced, onesLike(s), s);
+  return reduceAny(equal(expandDims(range(r), 1), expandDims(normalized, 0)), 1);
 }
 
 /** `t` (shaped like the op's output) reshaped to the keepDims shape of the reduction. */
@@ -99,12 +106,8 @@ function reducedCount(op: ReductionOp): Tensor | number {
 function prodGrad(op: ReductionOp, dy: Tensor): Tensor {
   const x = op.inputs[0]!;
   const axes = staticAxes(op);
-  if (axes === null) {
-    throw new UnimplementedError(
-      `gradient of Prod op '${op.name}' needs a known rank and constant axes (input ${x.name})`,
-    );
-  }
   const grad = spread(op, dy);
+  if (axes === null) return mul(grad, dynamicOthers(x, op.inputs[1]!));
   if (axes.length === 0) return grad;
   const others = (a: number, opts: { reverse?: boolean } = {}) => cumprod(x, a, { exclusive: true, ...opts });
   if (axes.length === 1) return mul(grad, mul(others(axes[0]!), others(axes[0]!, { reverse: true })));
@@ -123,6 +126,35 @@ function prodGrad(op: ReductionOp, dy: Tensor): Tensor {
   );
   const inverse = perm.map((_, i) => perm.indexOf(i));
   return mul(grad, transpose(reshape(both, shape(permuted)), inverse));
+}
+
+/**
+ * The product of the other reduced entries when the rank or the axes are only known at run time
+ * (TF's _ProdGrad): the reduced dims move to the front and flatten into one, the rest into a
+ * second, and the exclusive scans run along the first. Instead of TF's set difference the
+ * permutation comes from the reduced mask: old dim i goes to position (reduced dims before i)
+ * if reduced, else (all reduced dims) + (kept dims before i).
+ */
+function dynamicOthers(x: Tensor, axes: Tensor): Tensor {
+  const s = shape(x);
+  const isReduced = reducedMask(s, axes);
+  const red = cast(isReduced, 'int32');
+  const kept = sub(1, red);
+  const position = where(
+    isReduced,
+    cumsum(red, 0, { exclusive: true }),
+    add(reduceSum(red), cumsum(kept, 0, { exclusive: true })),
+  );
+  const perm = invertPermutation(position);
+  const permuted = transpose(x, perm);
+  const reducedNum = reduceProd(where(isReduced, s, onesLike(s)));
+  const otherNum = reduceProd(where(isReduced, onesLike(s), s));
+  const flat = reshape(permuted, stack([reducedNum, otherNum]));
+  const both = mul(
+    cumprod(flat, 0, { exclusive: true }),
+    cumprod(flat, 0, { exclusive: true, reverse: true }),
+  );
+  return transpose(reshape(both, shape(permuted)), position);
 }
 
 export function registerReduceGradients(): void {
