@@ -140,6 +140,31 @@ export const slicingOps: OpCase[] = [
     eager: (p, i) => tf.gather(p, i, 1),
   },
   {
+    // axis = 0 * fed - 2 (i.e. 1): no shape rule can read it, so the gradient is built
+    // with run-time permutations (TF's _GatherV2Grad for a tensor axis).
+    name: 'gather fed axis 1 of a rank-3 params, 2-D indices',
+    inputs: [{ shape: [2, 4, 3] }, idx([2, 3], 4), idx([], 1)],
+    build: (p, i, a) => g.gather(p, i, { axis: g.sub(g.mul(a, 0), 2) }),
+    eager: (p, i) => tf.gather(p, i, 1),
+    staticShape: null,
+    grad: { wrt: [0] },
+  },
+  {
+    name: 'gather fed axis 0 (dense gradient), unknown params rank',
+    inputs: [{ shape: [4, 3], staticShape: null }, idx([6], 4), idx([], 1)],
+    build: (p, i, a) => g.gather(p, i, { axis: a }),
+    eager: (p, i) => tf.gather(p, i, 0),
+    staticShape: null,
+    grad: { wrt: [0] },
+  },
+  {
+    name: 'gather axis -1, unknown params rank',
+    inputs: [{ shape: [3, 4], staticShape: null }, idx([5], 4)],
+    build: (p, i) => g.gather(p, i, { axis: -1 }),
+    eager: (p, i) => tf.gather(p, i, 1),
+    staticShape: null,
+  },
+  {
     name: 'unsortedSegmentSum',
     inputs: [{ shape: [6, 2] }, idx([6], 3)],
     build: (d, s) => g.unsortedSegmentSum(d, s, 3),

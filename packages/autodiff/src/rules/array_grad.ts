@@ -5,6 +5,7 @@
 // none. Rules use only differentiable builders, so gradients of gradients work, and they stay
 // dynamic (shape(x), not x.shape): constant folding in constant_value.ts keeps static shapes.
 import {
+  add,
   addN,
   BroadcastGradientArgs,
   BroadcastTo,
@@ -62,7 +63,6 @@ import {
   Tile,
   Transpose,
   transpose,
-  UnimplementedError,
   Unpack,
   UnsortedSegmentSum,
   unsortedSegmentSum,
@@ -112,12 +112,9 @@ function gatherDropNegatives(params: Tensor, ids: Tensor): Tensor {
 function gatherGrad(params: Tensor, indices: Tensor, axis: Tensor, dy: Tensor): IndexedSlices | Tensor {
   const a = constantValue(axis)?.[0];
   const r = params.rank;
-  if (a === undefined || r === null)
-    throw new UnimplementedError(
-      `GatherV2 gradient needs a constant axis and a known params rank (${params.name})`,
-    );
-  const at = normalizeAxis(a, r);
   const ps = shape(params);
+  if (a === undefined || r === null) return dynamicGatherGrad(ps, indices, axis, dy);
+  const at = normalizeAxis(a, r);
   if (at === 0) {
     const n = stack([size(indices)]);
     const values = reshape(dy, concat([n, slice(ps, [1], [-1])], 0));
@@ -130,6 +127,23 @@ function gatherGrad(params: Tensor, indices: Tensor, axis: Tensor, dy: Tensor): 
   const back = Array.from({ length: r }, (_, i) => (i < at ? i + 1 : i === at ? 0 : i));
   const summed = unsortedSegmentSum(transpose(values, perm), reshape(indices, [-1]), gather(ps, at));
   return transpose(summed, back);
+}
+
+/**
+ * gatherGrad's segment sum with the axis (or params' rank) known only at run time, as TF's
+ * _GatherV2Grad: the permutations are built on the graph and the result is always dense.
+ */
+function dynamicGatherGrad(ps: Tensor, indices: Tensor, axis: Tensor, dy: Tensor): Tensor {
+  const r = size(ps);
+  const at = mod(reshape(axis, []), r);
+  const next = add(at, 1);
+  const outer = slice(ps, [0], reshape(at, [1]));
+  const inner = slice(ps, reshape(next, [1]), [-1]);
+  const values = reshape(dy, concat([outer, [-1], inner], 0));
+  // [at, 0..at-1, at+1..r-1] brings the gathered axis to the front for the segment sum.
+  const perm = concat([reshape(at, [1]), range(0, at), range(next, r)], 0);
+  const summed = unsortedSegmentSum(transpose(values, perm), reshape(indices, [-1]), gather(ps, at));
+  return transpose(summed, invertPermutation(perm));
 }
 
 export function registerArrayGradients(): void {
