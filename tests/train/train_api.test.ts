@@ -14,6 +14,7 @@ import {
   Session,
   square,
   type Tensor,
+  UnimplementedError,
   ValueError,
   type Variable,
   variable,
@@ -86,6 +87,39 @@ describe('Optimizer validation', () => {
       sess.run(op);
       expect(Array.from(sess.run(w).data as Float32Array)).toEqual([1.0 - 1.5, 2.0 + 3.0]);
       sess.close();
+    }));
+
+  it('computeGradients differentiates with respect to plain Tensors; applyGradients cannot update them (testComputeGradientsWithTensors)', () =>
+    inGraph((graph) => {
+      const x = constant(1.0);
+      const opt = new GradientDescentOptimizer(3.0);
+      const gv = opt.computeGradients(mul(x, x), { varList: [x] });
+      expect(gv).toHaveLength(1);
+      const [grad, xAsVar] = gv[0]!;
+      expect(xAsVar).toBe(x);
+      expect(new Session(graph).run(grad as Tensor).item()).toBe(2);
+      expect(() => opt.applyGradients(gv)).toThrow(UnimplementedError);
+      expect(() => opt.applyGradients(gv)).toThrow(/Trying to update a Tensor/);
+      // A null gradient is skipped before the Tensor would need updating.
+      expect(() => opt.applyGradients([[null, x]])).toThrow('No gradients provided for any variable');
+    }));
+
+  it("names ops as TF does: '<Name>/update_<var>/', the '<Name>/update' group, '<Name>' assign_add of '<Name>/value'", () =>
+    inGraph((graph) => {
+      const w = variable([1.0, 2.0], { name: 'w' });
+      const step = getOrCreateGlobalStep();
+      expect(graph.getOperationByName('global_step/Initializer/zeros').type).toBe('Const');
+      const op = new GradientDescentOptimizer(0.1).minimize(reduceSum(square(w)), { globalStep: step });
+      expect(op.name).toBe('GradientDescent');
+      expect(op.type).toBe('AssignAdd');
+      expect(op.colocationGroups).toEqual(['loc:@global_step']);
+      expect(op.controlInputs.map((c) => c.name)).toEqual([]);
+      const one = graph.getOperationByName('GradientDescent/value');
+      expect(one.controlInputs.map((c) => c.name)).toEqual(['GradientDescent/update']);
+      expect(graph.getOperationByName('GradientDescent/update').controlInputs.map((c) => c.name)).toEqual([
+        'GradientDescent/update_w/ApplyGradientDescent',
+      ]);
+      expect(graph.getCollection(GraphKeys.TRAIN_OP)).toEqual([op]);
     }));
 
   it('variables(): this graph (default: the default graph) only, sorted by name', () =>

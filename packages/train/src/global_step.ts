@@ -1,6 +1,7 @@
 // The global step: an int32 scalar variable named 'global_step' (tfjs has no int64), non-trainable,
 // in GLOBAL_VARIABLES and GLOBAL_STEP (TF's training_util).
 import {
+  constant,
   type Graph,
   GraphKeys,
   getDefaultGraph,
@@ -48,7 +49,8 @@ export function createGlobalStep(graph: Graph = getDefaultGraph()): Variable {
   return graph.asDefault(() =>
     graph.nameScope(null, () =>
       graph.controlDependencies(null, () =>
-        variable(0, {
+        // TF's get_variable with zeros_initializer: the initial value is 'global_step/Initializer/zeros'.
+        variable(() => constant(0, { dtype: 'int32', name: 'zeros' }), {
           name: 'global_step',
           dtype: 'int32',
           trainable: false,

@@ -15,6 +15,7 @@ import {
   TypeError,
   toTensor,
   tuple,
+  UnimplementedError,
   ValueError,
   Variable,
 } from '@graphmode/graph';
@@ -22,7 +23,12 @@ import { createNonSlot, createSlot } from './slots.js';
 
 export type GradAndVar = [Gradient | null, Variable];
 /** What applyGradients accepts: as in TF, a Variable standing for a gradient is read as a tensor. */
-export type GradAndVarInput = readonly [Gradient | Variable | null, Variable];
+export type GradAndVarInput = readonly [Gradient | Variable | null, Variable | Tensor];
+/**
+ * A gradient paired with a plain Tensor of `varList` (TF's _TensorProcessor): computeGradients
+ * differentiates with respect to it, but applyGradients cannot update it.
+ */
+export type GradAndTensor = [Gradient | null, Variable | Tensor];
 /** A hyperparameter: a number, a scalar tensor (e.g. a learning-rate schedule) or a function making one. */
 export type Hyperparameter = number | Tensor | Variable | (() => number | Tensor);
 
@@ -32,6 +38,10 @@ export interface ComputeGradientsOptions {
   aggregationMethod?: number;
   colocateGradientsWithOps?: boolean;
   gradLoss?: Tensor | null;
+}
+/** computeGradients options whose varList also holds plain Tensors. */
+export interface ComputeTensorGradientsOptions extends Omit<ComputeGradientsOptions, 'varList'> {
+  varList: readonly (Variable | Tensor)[];
 }
 export interface ApplyGradientsOptions {
   globalStep?: Variable | Tensor | null;
@@ -77,7 +87,12 @@ export abstract class Optimizer {
    * Gradients of `loss` for each variable of `varList` (default: the trainable variables).
    * @example const gv = opt.computeGradients(loss); const step = opt.applyGradients(gv);
    */
-  computeGradients(loss: Tensor, opts: ComputeGradientsOptions = {}): GradAndVar[] {
+  computeGradients(loss: Tensor, opts?: ComputeGradientsOptions): GradAndVar[];
+  computeGradients(loss: Tensor, opts: ComputeTensorGradientsOptions): GradAndTensor[];
+  computeGradients(
+    loss: Tensor,
+    opts: ComputeGradientsOptions | ComputeTensorGradientsOptions = {},
+  ): GradAndTensor[] {
     const gate = opts.gateGradients ?? Optimizer.GATE_OP;
     if (gate !== Optimizer.GATE_NONE && gate !== Optimizer.GATE_OP && gate !== Optimizer.GATE_GRAPH) {
       throw new ValueError(
@@ -86,12 +101,13 @@ export abstract class Optimizer {
     }
     assertValidDtypes([loss]);
     if (opts.gradLoss) assertValidDtypes([opts.gradLoss]);
-    const varList = opts.varList
+    const varList: (Variable | Tensor)[] = opts.varList
       ? [...opts.varList]
       : loss.graph.getCollection<Variable>(GraphKeys.TRAINABLE_VARIABLES);
     if (varList.length === 0) throw new ValueError('No variables to optimize.');
     for (const v of varList) {
-      if (!(v instanceof Variable)) throw new TypeError(`Trying to optimize unsupported type ${String(v)}`);
+      if (!(v instanceof Variable) && !(v instanceof Tensor))
+        throw new UnimplementedError(`Trying to optimize unsupported type ${String(v)}`);
     }
     let grads = loss.graph.asDefault(() =>
       gradients(loss, varList, {
@@ -102,7 +118,7 @@ export abstract class Optimizer {
       }),
     );
     if (gate === Optimizer.GATE_GRAPH) grads = loss.graph.asDefault(() => gateAll(grads));
-    const pairs = grads.map((g, i): GradAndVar => [g, varList[i]!]);
+    const pairs = grads.map((g, i): GradAndTensor => [g, varList[i]!]);
     assertValidDtypes(pairs.filter(([g]) => g !== null).map(([, v]) => v));
     return pairs;
   }
@@ -113,13 +129,21 @@ export abstract class Optimizer {
    */
   applyGradients(gradsAndVars: readonly GradAndVarInput[], opts: ApplyGradientsOptions = {}): Operation {
     if (gradsAndVars.length === 0) throw new ValueError('No variables provided.');
-    const converted = gradsAndVars.map(([g, v]): GradAndVar => {
-      if (!(v instanceof Variable)) throw new TypeError(`Trying to update unsupported type ${String(v)}`);
-      if (g === null || g instanceof Tensor || g instanceof IndexedSlices) return [g, v];
-      if (g instanceof Variable) return [toTensor(g), v];
-      throw new TypeError(`Gradient must be a Tensor, IndexedSlices, or None: ${String(g)}`);
+    const converted = gradsAndVars.map(([g, v]): GradAndTensor => {
+      if (g !== null && !(g instanceof Tensor) && !(g instanceof IndexedSlices) && !(g instanceof Variable))
+        throw new TypeError(`Gradient must be a Tensor, IndexedSlices, or None: ${String(g)}`);
+      if (!(v instanceof Variable)) {
+        if (!(v instanceof Tensor))
+          throw new UnimplementedError(`Trying to optimize unsupported type ${String(v)}`);
+        // TF skips null gradients before asking a Tensor's processor to update it.
+        if (g !== null) throw new UnimplementedError(`Trying to update a Tensor ${v.toString()}`);
+        return [null, v];
+      }
+      return [g instanceof Variable ? toTensor(g) : g, v];
     });
-    const withGrad = converted.filter((p): p is [Gradient, Variable] => p[0] !== null);
+    const withGrad = converted.filter(
+      (p): p is [Gradient, Variable] => p[0] !== null && p[1] instanceof Variable,
+    );
     if (withGrad.length === 0) {
       const names = converted.map(([, v]) => `'${v.toString()}'`).join(', ');
       throw new ValueError(`No gradients provided for any variable: [${names}].`);
@@ -144,7 +168,11 @@ export abstract class Optimizer {
           const ref = globalStepRef(step);
           applied = graph.controlDependencies([done], () =>
             graph.colocateWith(ref.op, () =>
-              AssignAdd.applyOp({ ref, value: constant(1, { dtype: ref.dtype }) }, {}, { name: scope }),
+              AssignAdd.applyOp(
+                { ref, value: constant(1, { dtype: ref.dtype, name: 'value' }) },
+                {},
+                { name: scope },
+              ),
             ),
           );
         }
