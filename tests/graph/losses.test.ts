@@ -352,6 +352,81 @@ describe("losses: TF's losses_test values", () => {
   });
 });
 
+describe('softmaxCrossEntropy over any rank ([..., classes] -> [...])', () => {
+  const S = [2, 3, 4];
+  const labels = randomArray(S, [0, 1], 5);
+  const logits = randomArray(S, 'normal', 6);
+  const weights = randomArray([2, 1], [0.5, 2], 7);
+  // Oracle: -sum(z' * logSoftmax(x), -1) with z' = z * (1 - ls) + ls / classes, weighted,
+  // reduced by TF's default SUM_BY_NONZERO_WEIGHTS (all weights are non-zero here).
+  const eager = (ls: number, reduce: boolean) =>
+    tf.tidy(() => {
+      const z = tf.add(tf.mul(toTf(labels), 1 - ls), ls / S[2]!);
+      const perEntry = tf.mul(tf.neg(tf.sum(tf.mul(z, tf.logSoftmax(toTf(logits))), -1)), toTf(weights));
+      return reduce ? tf.div(tf.sum(perEntry), S[0]! * S[1]!) : perEntry;
+    });
+  const staticShapes: [string, (number | null)[] | null][] = [
+    ['static [2,3,4]', S],
+    ['unknown dims [?,?,?]', [null, null, null]],
+    ['unknown rank', null],
+  ];
+  for (const [what, shape] of staticShapes) {
+    it(`${what}: label smoothing, weights [2,1]`, () => {
+      const graph = new g.Graph();
+      const { x, z, t } = graph.asDefault(() => {
+        const x = g.placeholder('float32', shape);
+        const z = g.placeholder('float32', shape);
+        const t = losses.softmaxCrossEntropy(z, x, { weights: g.constant(weights), labelSmoothing: 0.2 });
+        return { x, z, t };
+      });
+      expect(t.shape).toEqual([]);
+      const sess = new g.Session(graph);
+      const got = sess.run(
+        t,
+        new Map([
+          [x, logits],
+          [z, labels],
+        ]),
+      );
+      sess.close();
+      const expected = eager(0.2, true);
+      expectClose(got, expected, 1e-5);
+      expected.dispose();
+    });
+  }
+  it('reduction NONE keeps the leading dims', () => {
+    const graph = new g.Graph();
+    const t = graph.asDefault(() =>
+      losses.softmaxCrossEntropy(g.constant(labels), g.constant(logits), {
+        weights: g.constant(weights),
+        reduction: losses.Reduction.NONE,
+      }),
+    );
+    expect(t.shape).toEqual([2, 3]);
+    const expected = eager(0, false);
+    expectClose(runOnce(graph, t), expected, 1e-5);
+    expected.dispose();
+  });
+  it('rank-3 logits against tf.losses.softmaxCrossEntropy', () => {
+    const graph = new g.Graph();
+    const t = graph.asDefault(() => losses.softmaxCrossEntropy(g.constant(labels), g.constant(logits)));
+    const expected = tf.tidy(() => tf.losses.softmaxCrossEntropy(toTf(labels), toTf(logits)));
+    expectClose(runOnce(graph, t), expected, 1e-5);
+    expected.dispose();
+  });
+  it('rejects labels whose shape does not match the logits, and per-batch weights for rank-3 logits', () => {
+    inGraph(() => {
+      expect(() => losses.softmaxCrossEntropy(g.zeros([2, 3, 5]), g.zeros(S))).toThrow(
+        /softmaxCrossEntropy: logits shape \[2,3,4\] is incompatible with labels shape \[2,3,5\]/,
+      );
+      // TF: weights must be a scalar or of the losses' rank ([2, 3] here).
+      expect(() => losses.softmaxCrossEntropy(g.zeros(S), g.zeros(S), { weights: g.ones([2]) })).toThrow(
+        /weights can not be broadcast to values/,
+      );
+    });
+  });
+});
+
 describe('losses vs eager tf.losses', () => {
   const S = [4, 3];
   type Row = [

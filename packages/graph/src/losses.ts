@@ -7,7 +7,7 @@ import { ValueError } from './errors.js';
 import { getDefaultGraph, type Tensor } from './graph.js';
 import { GraphKeys } from './graph_keys.js';
 import { sigmoidCrossEntropyWithLogits } from './nn_impl.js';
-import { onesLike, size, squeeze, where, zerosLike } from './ops/array.js';
+import { onesLike, rank, shape, size, squeeze, where, zerosLike } from './ops/array.js';
 import {
   constant,
   identity,
@@ -34,6 +34,7 @@ import {
 } from './ops/math.js';
 import { softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits } from './ops/nn.js';
 import { reduceSum } from './ops/reduce.js';
+import { gather } from './ops/slicing.js';
 
 /** How weighted per-element losses are reduced (TF's `tf.losses.Reduction`). */
 export const Reduction = {
@@ -217,8 +218,10 @@ export function sigmoidCrossEntropy(
 }
 
 /**
- * Mean softmax cross-entropy of `logits` [batch, classes] against one-hot labels (TF's
- * `losses.softmax_cross_entropy`); weights are per example.
+ * Mean softmax cross-entropy of `logits` [..., classes] against one-hot (or probability) labels
+ * of the same shape (TF's `losses.softmax_cross_entropy`). The per-entry losses have shape
+ * [...]; weights are a scalar or of that rank (e.g. [batch] for [batch, classes] logits,
+ * [batch, 1] or [batch, time] for [batch, time, classes]).
  * @example const loss = losses.softmaxCrossEntropy(oneHot(y, 10), logits);
  */
 export function softmaxCrossEntropy(
@@ -235,7 +238,8 @@ export function softmaxCrossEntropy(
     const ls = opts.labelSmoothing ?? 0;
     if (ls > 0) {
       const n = z.shape?.[z.shape.length - 1] ?? null;
-      const numClasses = n !== null ? constant(n) : reduceSum(onesLike(z), -1, { keepDims: true });
+      // TF reads the class count from the labels' last dim at run time when it is unknown.
+      const numClasses = n !== null ? constant(n) : cast(gather(shape(z), sub(rank(z), 1)), z.dtype);
       z = add(mul(z, 1 - ls), realDiv(ls, numClasses));
     }
     z = stopGradient(z, { name: 'labels_stop_gradient' });
