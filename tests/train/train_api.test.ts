@@ -227,6 +227,17 @@ describe('global step', () => {
       expect(session(graph).run(step).item()).toBe(0);
     }));
 
+  it('a local variable named global_step is found too (TF looks up the tensor global_step:0)', () =>
+    inGraph(() => {
+      const local = variable(0, {
+        name: 'global_step',
+        dtype: 'int32',
+        collections: [GraphKeys.LOCAL_VARIABLES],
+      });
+      expect(getGlobalStep()).toBe(local);
+      expect(getOrCreateGlobalStep()).toBe(local);
+    }));
+
   it('is found by name when not in the collection, and its type is checked', () => {
     inGraph((graph) => {
       const v = variable(0, { name: 'global_step', dtype: 'int32', trainable: false });

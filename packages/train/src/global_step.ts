@@ -37,8 +37,9 @@ export function getGlobalStep(graph: Graph = getDefaultGraph()): Variable | null
       throw new TypeError(`Existing "global_step" must be a Variable, got ${String(v)}`);
     return assertGlobalStep(v);
   }
-  const byName = graph
-    .getCollection<Variable>(GraphKeys.GLOBAL_VARIABLES)
+  // TF looks the tensor 'global_step:0' up by name, so a local variable of that name counts too.
+  const byName = [GraphKeys.GLOBAL_VARIABLES, GraphKeys.LOCAL_VARIABLES]
+    .flatMap((key) => graph.getCollection<Variable>(key))
     .find((v) => v instanceof Variable && v.name === 'global_step:0');
   return byName ? assertGlobalStep(byName) : null;
 }
