@@ -677,6 +677,8 @@ describe('§4 train() and hooks', () => {
       end: () => void calls.push('end'),
     };
     const init = t.g.asDefault(() => globalVariablesInitializer());
+    // Built up front: as in TF, the graph is finalized by the time initFn runs.
+    const setW = t.g.asDefault(() => t.w.assign([2, 0]));
     const loss = await train(t.trainOp, null, {
       hooks: [new StopAtStepHook({ numSteps: 2 }), hook],
       chiefOnlyHooks: [],
@@ -686,7 +688,7 @@ describe('§4 train() and hooks', () => {
         initOp: init,
         initFn: (sess) => {
           calls.push('initFn');
-          sess.run(t.w.assign([2, 0]));
+          sess.run(setW);
         },
       },
     });

@@ -235,6 +235,14 @@ describe('finalize and lookups', () => {
       expect(() => constant(2)).toThrow(/finalized/);
     }));
 
+  it("unfinalize() (TF's _unsafe_unfinalize) lets ops be added again", () =>
+    inGraph((g) => {
+      g.finalize();
+      g.unfinalize();
+      expect(g.finalized).toBe(false);
+      expect(constant(2).op.name).toBe('Const');
+    }));
+
   it('getOperationByName / getTensorByName find ops and fail like TF', () =>
     inGraph((g) => {
       const x = nameScope('s', () => placeholder('float32', [null, 3], { name: 'x' }));

@@ -221,6 +221,14 @@ export class Graph {
     this._finalized = true;
   }
 
+  /**
+   * Accepts new ops again (TF's `_unsafe_unfinalize`). Only for the code that finalized the graph
+   * itself, as MonitoredSession does when it closes; anything else should build a new graph.
+   */
+  unfinalize(): void {
+    this._finalized = false;
+  }
+
   /** A frozen plain-data snapshot of the graph (TF's `as_graph_def()`). */
   asGraphDef(): GraphDef {
     return snapshotGraphDef(this);

@@ -22,6 +22,7 @@ import {
   NanLossDuringTrainingError,
   NanTensorHook,
   readEvents,
+  Scaffold,
   type SessionRunHook,
   StopAtStepHook,
   setLogger,
@@ -157,6 +158,34 @@ describe('train()', () => {
     await expect(train(op, null, { ...NO_FILES, hooks: [feeder(1), feeder(2), stop()] })).rejects.toThrow(
       'Same tensor is fed by two hooks.',
     );
+  });
+
+  it('finalizes the graph while training and un-finalizes it afterwards, also on error', async () => {
+    const m = halvingModel();
+    const seen: boolean[] = [];
+    const watcher: SessionRunHook = { beforeRun: () => void seen.push(m.g.finalized) };
+    await train(m.trainOp, null, { ...NO_FILES, hooks: [new StopAtStepHook({ numSteps: 2 }), watcher] });
+    expect(seen).toEqual([true, true]);
+    expect(m.g.finalized).toBe(false);
+    expect(m.g.asDefault(() => constant(1, { name: 'after' })).op.name).toBe('after');
+
+    // TF's MonitoredSession finalizes the graph, so a hook building an op in beforeRun fails.
+    const builder: SessionRunHook = { beforeRun: () => void m.g.asDefault(() => constant(2)) };
+    await expect(train(m.trainOp, null, { ...NO_FILES, hooks: [builder] })).rejects.toThrow(
+      new RuntimeError('Graph is finalized and cannot be modified.'),
+    );
+    expect(m.g.finalized).toBe(false);
+    expect(m.g.asDefault(() => add(constant(2), 1)).op.type).toBe('AddV2');
+  });
+
+  it('leaves a graph finalized before training finalized', async () => {
+    const m = halvingModel();
+    const scaffold = new Scaffold().finalize(m.g);
+    m.g.finalize();
+    // StopAtStepHook.begin would build a global step read; this hook builds nothing.
+    const once: SessionRunHook = { afterRun: (ctx) => ctx.requestStop() };
+    await train(m.trainOp, null, { ...NO_FILES, scaffold, hooks: [once] });
+    expect(m.g.finalized).toBe(true);
   });
 
   it('needs a logdir unless summaries and checkpoints are off', async () => {

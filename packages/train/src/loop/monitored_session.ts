@@ -112,6 +112,8 @@ export class MonitoredSession {
     readonly session: Session,
     readonly hooks: readonly SessionRunHook[],
     readonly scaffold: Scaffold,
+    /** The graph was finalized before this session, so closing leaves it finalized (TF). */
+    private readonly graphWasFinalized: boolean,
   ) {}
 
   get graph(): Graph {
@@ -122,21 +124,25 @@ export class MonitoredSession {
     const graph = opts.graph ?? getDefaultGraph();
     const scaffold = opts.scaffold instanceof Scaffold ? opts.scaffold : new Scaffold(opts.scaffold);
     const hooks = [...(opts.hooks ?? [])];
+    const wasFinalized = graph.finalized;
     graph.asDefault(() => {
       for (const h of hooks) h.begin?.();
       scaffold.finalize(graph);
     });
-    const session = opts.backend
-      ? await Session.create(graph, { backend: opts.backend })
-      : new Session(graph);
+    // As TF's Scaffold.finalize: from here on nothing (hooks included) may add ops while
+    // training; abort() un-finalizes again.
+    graph.finalize();
+    let session: Session | null = null;
     try {
+      session = opts.backend ? await Session.create(graph, { backend: opts.backend }) : new Session(graph);
       await prepareSession(session, scaffold, opts.checkpointDir ?? null);
       for (const h of hooks) await h.afterCreateSession?.(session);
     } catch (e) {
-      session.close();
+      session?.close();
+      if (!wasFinalized) graph.unfinalize();
       throw e;
     }
-    return new MonitoredSession(session, hooks, scaffold);
+    return new MonitoredSession(session, hooks, scaffold, wasFinalized);
   }
 
   shouldStop(): boolean {
@@ -200,7 +206,11 @@ export class MonitoredSession {
   /** Closes the session without calling end() (the loop failed). */
   abort(): void {
     this.closed = true;
-    this.session.close();
+    try {
+      this.session.close();
+    } finally {
+      if (!this.graphWasFinalized) this.graph.unfinalize();
+    }
   }
 
   private feeds(feedDict: FeedDict): Map<Tensor, FeedValue> {

@@ -86,6 +86,8 @@ export interface TrainOptions {
 /**
  * Runs `trainOp` until a hook requests stop (or an input raises OutOfRangeError) and resolves to
  * the last loss. Initializes the variables, or restores them from `logdir`'s latest checkpoint.
+ * The graph is finalized while training (hooks and initFn cannot add ops) and accepts ops again
+ * once train() settles, as TF's MonitoredSession does.
  * @example
  * const loss = await train(createTrainOp(total, opt), '/tmp/run', {
  *   hooks: [new StopAtStepHook({ numSteps: 1000 })],
