@@ -57,6 +57,15 @@ function assertValidDtypes(ts: readonly (Tensor | Variable)[]): void {
   }
 }
 
+/** TF formats these messages as a Python list of str(v): repr quotes a string holding ' with ". */
+const pyList = (xs: readonly (Variable | Tensor)[]): string =>
+  `[${xs
+    .map((x) => {
+      const s = x.toString();
+      return s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replaceAll("'", "\\'")}'`;
+    })
+    .join(', ')}]`;
+
 const asOp = (x: Operation | Tensor): Operation => (x instanceof Tensor ? x.op : x);
 
 /** GATE_GRAPH: every gradient waits for all of them (TF's control_flow_ops.tuple). */
@@ -145,8 +154,7 @@ export abstract class Optimizer {
       (p): p is [Gradient, Variable] => p[0] !== null && p[1] instanceof Variable,
     );
     if (withGrad.length === 0) {
-      const names = converted.map(([, v]) => `'${v.toString()}'`).join(', ');
-      throw new ValueError(`No gradients provided for any variable: [${names}].`);
+      throw new ValueError(`No gradients provided for any variable: ${pyList(converted.map(([, v]) => v))}.`);
     }
     const graph = withGrad[0]![1].graph;
     return graph.asDefault(() => {
@@ -189,7 +197,7 @@ export abstract class Optimizer {
     if (gv.every(([g]) => g === null)) {
       throw new ValueError(
         'No gradients provided for any variable, check your graph for ops that do not support gradients, ' +
-          `between variables [${gv.map(([, v]) => `'${v.toString()}'`).join(', ')}] and loss ${loss.toString()}.`,
+          `between variables ${pyList(gv.map(([, v]) => v))} and loss ${loss.toString()}.`,
       );
     }
     const apply: ApplyGradientsOptions = {};
