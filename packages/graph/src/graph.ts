@@ -47,7 +47,8 @@ export class Tensor {
 
 /** What scopes accept as an op: an Operation, a Tensor (its op) or a Variable (its VariableV2 op). */
 export type OpLike = Operation | Tensor | { readonly op: Operation };
-const asOperation = (x: OpLike): Operation => (x instanceof Operation ? x : x.op);
+/** The op behind an Operation, Tensor or Variable. */
+export const asOperation = (x: OpLike): Operation => (x instanceof Operation ? x : x.op);
 
 /** One node of the graph. Immutable after creation except for control inputs TF lets you add. */
 export class Operation<A extends object = object> {

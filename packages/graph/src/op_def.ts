@@ -197,6 +197,7 @@ export function requireDtype(t: Tensor, allowed: readonly DType[], what = 'input
 }
 export const FLOAT: readonly DType[] = ['float32'];
 export const NUMERIC: readonly DType[] = ['float32', 'int32'];
+export const INT: readonly DType[] = ['int32'];
 
 /** Throws unless the static rank is `rank` (unknown ranks pass). */
 export function requireRank(t: Tensor, rank: number, what = 'input'): void {

@@ -4,6 +4,7 @@
 import { type Gradient, gradients, IndexedSlices } from '@graphmode/autodiff';
 import {
   AssignAdd,
+  asOperation,
   cast,
   constant,
   type Graph,
@@ -65,8 +66,6 @@ const pyList = (xs: readonly (Variable | Tensor)[]): string =>
       return s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replaceAll("'", "\\'")}'`;
     })
     .join(', ')}]`;
-
-const asOp = (x: Operation | Tensor): Operation => (x instanceof Tensor ? x.op : x);
 
 /** GATE_GRAPH: every gradient waits for all of them (TF's control_flow_ops.tuple). */
 function gateAll(grads: readonly (Gradient | null)[]): (Gradient | null)[] {
@@ -164,7 +163,7 @@ export abstract class Optimizer {
         const updates = withGrad.map(([g, v]) =>
           graph.nameScope(`update_${v.op.name}`, () =>
             graph.colocateWith(v.op, () =>
-              asOp(g instanceof IndexedSlices ? this.applySparse(g, v) : this.applyDense(g, v)),
+              asOperation(g instanceof IndexedSlices ? this.applySparse(g, v) : this.applyDense(g, v)),
             ),
           ),
         );

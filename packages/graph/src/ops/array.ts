@@ -5,22 +5,29 @@
 // `constantValue`/`constantShape` at build time and `readInts` in kernels.
 import * as tfc from '@tensorflow/tfjs-core';
 import { broadcastGradientArgsValues, constantShape, constantValue } from '../constant_value.js';
-import type { DType, Shape } from '../dtype.js';
+import type { Shape } from '../dtype.js';
 import { formatShape, isFullyDefined, normalizeAxis, numElements } from '../dtype.js';
 import { InvalidArgumentError, ValueError } from '../errors.js';
 import type { Operation, Tensor } from '../graph.js';
-import { defineOp, requireDtype } from '../op_def.js';
-import { constant, type NameOpt, opScope, optionalArg, type TensorInput, toTensor } from './core.js';
+import { defineOp, INT, requireDtype } from '../op_def.js';
+import {
+  constant,
+  intTensor,
+  type NameOpt,
+  opScope,
+  optionalArg,
+  type TensorInput,
+  toTensor,
+} from './core.js';
 import { readInts, setAllAxes } from './reduce.js';
 import { range } from './sources.js';
 
 export * from './joins.js';
+export * from './select.js';
 export * from './slicing.js';
 export * from './sources.js';
 
-const INT: readonly DType[] = ['int32'];
 /** A shape-like argument (axes, sizes, multiples) as an int32 tensor; JS values become a Const. */
-export const intTensor = (v: TensorInput, name: string): Tensor => toTensor(v, 'int32', name);
 
 // ---- shape queries ----------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ import * as tfc from '@tensorflow/tfjs-core';
 import type { DType, Shape } from '../dtype.js';
 import { formatShape, shapesCompatible } from '../dtype.js';
 import { FailedPreconditionError, InvalidArgumentError, TypeError, ValueError } from '../errors.js';
-import { type Graph, getDefaultGraph, Operation, Tensor } from '../graph.js';
+import { asOperation, type Graph, getDefaultGraph, Operation, Tensor } from '../graph.js';
 import type { TensorLike } from '../ndarray.js';
 import { NDArray } from '../ndarray.js';
 import { defineOp, FLOAT, requireDtype } from '../op_def.js';
@@ -36,6 +36,9 @@ export function toTensor(x: TensorInput, dtype?: DType, name?: string): Tensor {
   if (isTensorSource(x)) return toTensor(x.asTensor(), dtype);
   return constant(x, { ...(dtype ? { dtype } : {}), ...(name ? { name } : {}) });
 }
+
+/** An int32 tensor argument (axes, shapes, sizes), converted like TF's `convert_to_tensor(dtype=int32)`. */
+export const intTensor = (v: TensorInput, name: string): Tensor => toTensor(v, 'int32', name);
 
 /**
  * Converts a pair, giving a plain JS operand the other one's dtype (binary ops' dtype hint).
@@ -281,9 +284,6 @@ export const NoOp = defineOp<never>({
 /** An op that does nothing; useful as a control-dependency anchor. */
 export const noOp = (opts: NameOpt = {}): Operation => NoOp.applyOp({}, {}, { name: opts.name ?? 'NoOp' });
 
-const asOp = (x: Operation | Tensor | Variable): Operation =>
-  x instanceof Tensor ? x.op : isTensorSource(x) ? (x as Variable).op : (x as Operation);
-
 /**
  * One op that runs after all of `inputs` (TF's `tf.group`); the last argument may be `{name}`.
  * @example const step = group(update1, update2, { name: 'train' });
@@ -292,7 +292,7 @@ export function group(...args: (Operation | Tensor | Variable | NameOpt)[]): Ope
   const last = args[args.length - 1];
   const isOpts = last && !(last instanceof Tensor) && !(last instanceof Operation) && !isTensorSource(last);
   const opts = isOpts ? (args.pop() as NameOpt) : {};
-  const deps = (args as (Operation | Tensor | Variable)[]).map(asOp);
+  const deps = (args as (Operation | Tensor | Variable)[]).map(asOperation);
   // As TF's name_scope(values=inputs): the group goes into its inputs' graph, not the default one.
   const graph = deps[0]?.graph ?? getDefaultGraph();
   return graph.asDefault(() =>
@@ -313,7 +313,7 @@ export function tuple(
   if (real.length === 0) return tensors;
   const graph = real[0]!.graph;
   return graph.nameScope(opts.name ?? 'tuple', () => {
-    const deps = [...real.map((t) => t.op), ...(opts.controlInputs ?? []).map(asOp)];
+    const deps = [...real.map((t) => t.op), ...(opts.controlInputs ?? []).map(asOperation)];
     const gate = group(...deps);
     return tensors.map((t) => (t === null ? null : withDependencies([gate], t)));
   });
@@ -329,7 +329,7 @@ export function withDependencies(
   const graph = t.graph;
   return graph.nameScope(opts.name ?? 'control_dependency', (scope) =>
     graph.colocateWith(t, () =>
-      graph.controlDependencies(deps.map(asOp), () => identity(t, { name: scope })),
+      graph.controlDependencies(deps.map(asOperation), () => identity(t, { name: scope })),
     ),
   );
 }

@@ -1,14 +1,15 @@
 // Ops that join, split, repeat or pad arrays: ConcatV2, Pack/Unpack, Split/SplitV, Tile, Pad/PadV2.
 import * as tfc from '@tensorflow/tfjs-core';
 import { constantShape, constantValue } from '../constant_value.js';
-import type { DType, Shape } from '../dtype.js';
+import type { Shape } from '../dtype.js';
 import { formatShape, mergeShapes, normalizeAxis, shapesCompatible } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { NDArray } from '../ndarray.js';
-import { defineOp, requireDtype, sameDtype } from '../op_def.js';
+import { defineOp, INT, requireDtype, sameDtype } from '../op_def.js';
 import {
   identity,
+  intTensor,
   type NameOpt,
   opScope,
   optionalArg,
@@ -18,8 +19,6 @@ import {
 } from './core.js';
 import { readInts } from './reduce.js';
 
-const INT: readonly DType[] = ['int32'];
-const intTensor = (v: TensorInput, name: string): Tensor => toTensor(v, 'int32', name);
 // As TF's auto-packing: plain JS values take the dtype of the tensors among them.
 function toTensors(values: readonly TensorInput[]): Tensor[] {
   const plain = (v: TensorInput) =>

@@ -1,19 +1,16 @@
-// Ops that pick, place or select elements: Slice, StridedSlice (+ its gradient op), GatherV2,
-// OneHot, Select and UnsortedSegmentSum. `stridedSliceSpec` is TF's mask
+// Ops that pick or place elements: Slice, StridedSlice (+ its gradient op), GatherV2 and
+// UnsortedSegmentSum (OneHot and Select live in select.ts). `stridedSliceSpec` is TF's mask
 // canonicalisation (ValidateStridedSliceOp), shared by the shape rule, the kernels and
 // constant folding, so build time and run time cannot disagree.
 import * as tfc from '@tensorflow/tfjs-core';
 import { constantShape, constantValue } from '../constant_value.js';
-import type { DType, Shape } from '../dtype.js';
-import { formatShape, mergeShapes, normalizeAxis, shapesCompatible } from '../dtype.js';
+import type { Shape } from '../dtype.js';
+import { formatShape, normalizeAxis, shapesCompatible } from '../dtype.js';
 import { InvalidArgumentError, ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
-import { defineOp, requireDtype, sameDtype } from '../op_def.js';
-import { type NameOpt, opScope, optionalArg, type TensorInput, toTensor, toTensorPair } from './core.js';
+import { defineOp, INT, requireDtype } from '../op_def.js';
+import { intTensor, type NameOpt, opScope, optionalArg, type TensorInput, toTensor } from './core.js';
 import { readInts } from './reduce.js';
-
-const INT: readonly DType[] = ['int32'];
-const ints = (v: TensorInput, name: string): Tensor => toTensor(v, 'int32', name);
 
 // ---- Slice ------------------------------------------------------------------------------------
 
@@ -49,7 +46,11 @@ export const Slice = defineOp<'input' | 'begin' | 'size'>({
 export const slice = (x: TensorInput, begin: TensorInput, size: TensorInput, opts: NameOpt = {}): Tensor =>
   opScope(opts.name, 'Slice', [x, begin, size], (name) =>
     Slice.apply(
-      { input: toTensor(x, undefined, 'input'), begin: ints(begin, 'begin'), size: ints(size, 'size') },
+      {
+        input: toTensor(x, undefined, 'input'),
+        begin: intTensor(begin, 'begin'),
+        size: intTensor(size, 'size'),
+      },
       {},
       { name },
     ),
@@ -201,12 +202,12 @@ export function stridedSlice(
   const [str, opts] = optionalArg<TensorInput | null, NameOpt & Partial<SliceMasks>>(strides, options);
   return opScope(opts.name, 'StridedSlice', [x, begin, end, str], (name) => {
     const t = toTensor(x, undefined, 'input');
-    const b = ints(begin, 'begin');
+    const b = intTensor(begin, 'begin');
     const st = str ?? (b.shape?.[0] != null ? Array<number>(b.shape[0]).fill(1) : null);
     if (st === null) throw new ValueError('stridedSlice needs strides when begin has an unknown length');
     const zero = { beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 };
     const masks = maskAttrs({ ...zero, ...opts });
-    const ins = { input: t, begin: b, end: ints(end, 'end'), strides: ints(st, 'strides') };
+    const ins = { input: t, begin: b, end: intTensor(end, 'end'), strides: intTensor(st, 'strides') };
     return StridedSlice.apply(ins, masks, { name });
   });
 }
@@ -288,8 +289,8 @@ export const gather = (
     GatherV2.apply(
       {
         params: toTensor(params, undefined, 'params'),
-        indices: ints(indices, 'indices'),
-        axis: ints(opts.axis ?? 0, 'axis'),
+        indices: intTensor(indices, 'indices'),
+        axis: intTensor(opts.axis ?? 0, 'axis'),
       },
       {},
       { name },
@@ -344,104 +345,10 @@ export const unsortedSegmentSum = (
     UnsortedSegmentSum.apply(
       {
         data: toTensor(data, undefined, 'data'),
-        segmentIds: ints(segmentIds, 'segment_ids'),
-        numSegments: ints(numSegments, 'num_segments'),
+        segmentIds: intTensor(segmentIds, 'segment_ids'),
+        numSegments: intTensor(numSegments, 'num_segments'),
       },
       {},
       { name },
     ),
   );
-
-// ---- one-hot, select ----------------------------------------------------------------------------
-
-export const OneHot = defineOp<'indices' | 'depth' | 'onValue' | 'offValue', { axis: number }>({
-  type: 'OneHot',
-  inputs: ['indices', 'depth', 'onValue', 'offValue'],
-  shape: ({ indices, depth }, { axis }) => {
-    requireDtype(indices, INT, 'indices');
-    requireDtype(depth, INT, 'depth');
-    const s = indices.shape;
-    if (s === null) return null;
-    const at = axis === -1 ? s.length : normalizeAxis(axis, s.length + 1);
-    const d = constantValue(depth)?.[0] ?? null;
-    if (d !== null && d < 0) throw new ValueError(`depth must be non-negative, got ${d}`);
-    return [...s.slice(0, at), d, ...s.slice(at)];
-  },
-  dtype: ({ onValue, offValue }) => sameDtype(onValue, offValue),
-  // Selecting between the on/off scalars keeps any dtype exact (wasm's OneHot writes float32
-  // outputs as int bit patterns).
-  kernel: ({ indices, depth, onValue, offValue }, { axis }) =>
-    tfc.tidy(() => {
-      const hot = tfc.cast(tfc.oneHot(indices, readInts(depth)[0]!, 1, 0, 'int32'), 'bool');
-      const y = tfc.where(hot, onValue, offValue);
-      if (axis === -1 || axis === indices.rank) return y;
-      const perm = [...Array(indices.rank).keys()];
-      perm.splice(axis, 0, indices.rank);
-      return tfc.transpose(y, perm);
-    }),
-});
-/**
- * One-hot encoding of `indices` along a new `axis` (default last); out-of-range ids give all-off rows.
- * @example oneHot(labels, 10) // float32 [batch, 10]
- */
-export function oneHot(
-  indices: TensorInput,
-  depth: number | Tensor,
-  opts: NameOpt & { onValue?: TensorInput; offValue?: TensorInput; axis?: number; dtype?: DType } = {},
-): Tensor {
-  const given = [opts.onValue, opts.offValue].find((v) => v instanceof Object && !Array.isArray(v));
-  const dtype = opts.dtype ?? (given ? toTensor(given).dtype : 'float32');
-  return opScope(opts.name, 'one_hot', [indices, depth, opts.onValue, opts.offValue], (name) =>
-    OneHot.apply(
-      {
-        indices: ints(indices, 'indices'),
-        depth: ints(depth, 'depth'),
-        onValue: toTensor(opts.onValue ?? 1, dtype, 'on_value'),
-        offValue: toTensor(opts.offValue ?? 0, dtype, 'off_value'),
-      },
-      { axis: opts.axis ?? -1 },
-      { name },
-    ),
-  );
-}
-
-export const Select = defineOp<'condition' | 't' | 'e'>({
-  type: 'Select',
-  inputs: ['condition', 't', 'e'],
-  shape: ({ condition, t, e }) => {
-    requireDtype(condition, ['bool'], 'condition');
-    if (!shapesCompatible(t.shape, e.shape))
-      throw new ValueError(
-        `t and e must have the same shape, got ${formatShape(t.shape)} and ${formatShape(e.shape)}`,
-      );
-    const s = mergeShapes(t.shape, e.shape);
-    const c = condition.shape;
-    if (c === null || s === null || c.length === 0) return s;
-    // A vector condition picks whole rows (first dimension) of t or e.
-    const want = c.length === 1 && s.length > 1 ? s.slice(0, 1) : s;
-    if (!shapesCompatible(c, want))
-      throw new ValueError(
-        `condition must be a scalar, a vector matching the first dimension of t, or have t's shape; got ${formatShape(c)} for t of shape ${formatShape(s)}`,
-      );
-    return mergeShapes(s, c.length === s.length ? c : [c[0]!, ...s.slice(1)]);
-  },
-  dtype: ({ t, e }) => sameDtype(t, e),
-  kernel: ({ condition, t, e }) =>
-    tfc.tidy(() => {
-      const rows = condition.rank === 1 && t.rank > 1;
-      const c = rows
-        ? tfc.reshape(condition, [condition.size, ...Array<number>(t.rank - 1).fill(1)])
-        : condition;
-      return tfc.where(c, t, e);
-    }),
-});
-/**
- * Elements of `x` where `condition` is true, else of `y` (TF1's Select: same shapes, a scalar, or
- * a vector condition choosing rows). @example where(greater(x, 0), x, zerosLike(x))
- */
-export function where(condition: TensorInput, x: TensorInput, y: TensorInput, opts: NameOpt = {}): Tensor {
-  return opScope(opts.name, 'Select', [condition, x, y], (name) => {
-    const [t, e] = toTensorPair(x, y, ['t', 'e']);
-    return Select.apply({ condition: toTensor(condition, 'bool', 'condition'), t, e }, {}, { name });
-  });
-}
