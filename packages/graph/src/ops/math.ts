@@ -59,11 +59,12 @@ export const binaryOp = (type: string, kernel: Binary, allowed: readonly DType[]
 
 type UnaryDef = ReturnType<typeof unaryOp>;
 type BinaryDef = ReturnType<typeof binaryOp>;
-const unary =
-  (def: UnaryDef, defaultName: string) =>
+/** The builder of a `unaryOp`; `argName` names a constant made from a plain `x` (TF's arg name). */
+export const unary =
+  (def: UnaryDef, defaultName: string, argName = 'x') =>
   (x: TensorInput, opts: NameOpt = {}): Tensor =>
     opScope(opts.name, defaultName, [x], (name) =>
-      def.apply({ x: toTensor(x, undefined, 'x') }, {}, { name }),
+      def.apply({ x: toTensor(x, undefined, argName) }, {}, { name }),
     );
 const binary =
   (def: BinaryDef, defaultName: string) =>

@@ -10,7 +10,7 @@ import { defineOp, FLOAT, NUMERIC, requireDtype, requireRank, sameDtype } from '
 import type { DataFormat } from './conv.js';
 import { type NameOpt, opScope, type TensorInput, toTensor } from './core.js';
 import { matMul } from './linalg.js';
-import { unaryOp } from './math.js';
+import { unary, unaryOp } from './math.js';
 
 export {
   Conv2D,
@@ -173,26 +173,20 @@ export const LeakyRelu = defineOp<'features', { alpha: number }>({
   kernel: ({ features }, { alpha }) => tfc.leakyRelu(features, alpha),
 });
 
-type Unary = (x: TensorInput, opts?: NameOpt) => Tensor;
-const unary =
-  (def: typeof Relu, name: string): Unary =>
-  (x, opts = {}) =>
-    opScope(opts.name, name, [x], (scope) =>
-      def.apply({ x: toTensor(x, undefined, 'features') }, {}, { name: scope }),
-    );
+const activation = (def: typeof Relu, name: string) => unary(def, name, 'features');
 
 /** max(x, 0). @example const h = relu(biasAdd(matMul(x, w), b)); */
-export const relu = unary(Relu, 'Relu');
+export const relu = activation(Relu, 'Relu');
 /** min(max(x, 0), 6). */
-export const relu6 = unary(Relu6, 'Relu6');
+export const relu6 = activation(Relu6, 'Relu6');
 /** x for x > 0, exp(x) - 1 otherwise. */
-export const elu = unary(Elu, 'Elu');
+export const elu = activation(Elu, 'Elu');
 /** scale * (x > 0 ? x : alpha * (exp(x) - 1)), with TF's self-normalising alpha and scale. */
-export const selu = unary(Selu, 'Selu');
+export const selu = activation(Selu, 'Selu');
 /** log(1 + exp(x)), computed without overflow. */
-export const softplus = unary(Softplus, 'Softplus');
+export const softplus = activation(Softplus, 'Softplus');
 /** x / (1 + |x|). */
-export const softsign = unary(Softsign, 'Softsign');
+export const softsign = activation(Softsign, 'Softsign');
 /** x for x > 0, alpha * x otherwise. @example leakyRelu(x, { alpha: 0.1 }) */
 export function leakyRelu(x: TensorInput, opts: NameOpt & { alpha?: number } = {}): Tensor {
   return opScope(opts.name, 'LeakyRelu', [x], (name) =>
