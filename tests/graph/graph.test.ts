@@ -209,21 +209,6 @@ describe('collections', () => {
       expect(g.getCollection('missing')).toEqual([]);
       expect(g.getAllCollectionKeys()).toContain(GraphKeys.LOSSES);
     }));
-
-  it('GraphKeys carry TF’s string values', () => {
-    expect(GraphKeys).toMatchObject({
-      GLOBAL_VARIABLES: 'variables',
-      TRAINABLE_VARIABLES: 'trainable_variables',
-      LOCAL_VARIABLES: 'local_variables',
-      MODEL_VARIABLES: 'model_variables',
-      UPDATE_OPS: 'update_ops',
-      SUMMARIES: 'summaries',
-      GLOBAL_STEP: 'global_step',
-      TRAIN_OP: 'train_op',
-      LOSSES: 'losses',
-      REGULARIZATION_LOSSES: 'regularization_losses',
-    });
-  });
 });
 
 describe('finalize and lookups', () => {
