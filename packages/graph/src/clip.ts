@@ -1,21 +1,18 @@
 // Clipping (TF's clip_ops.py), composed from existing differentiable ops. Tensors only: the train
 // package's clipGradientNorms clips IndexedSlices through their values.
+
+import { inGraphOf, type NameOpt, opScope, type TensorInput, toTensor } from './convert.js';
 import { broadcastShapes, formatShape, shapesCompatible } from './dtype.js';
 import { TypeError, ValueError } from './errors.js';
 import type { Tensor } from './graph.js';
-import { onesLike, stack, where } from './ops/array.js';
-import {
-  constant,
-  identity,
-  inGraphOf,
-  type NameOpt,
-  opScope,
-  type TensorInput,
-  toTensor,
-} from './ops/core.js';
+import { constant } from './ops/const.js';
+import { identity } from './ops/core.js';
+import { stack } from './ops/joins.js';
 import { add, greater, maximum, minimum, mul, realDiv, sqrt, sub } from './ops/math.js';
 import { l2Loss } from './ops/nn.js';
 import { reduceSum } from './ops/reduce.js';
+import { where } from './ops/select.js';
+import { onesLike } from './ops/sources.js';
 
 // TF checks the clipped result keeps `t`'s shape, so a bound can't silently broadcast `t` up.
 function keepsShape(what: string, t: Tensor, ...others: Tensor[]): void {

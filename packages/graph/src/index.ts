@@ -1,6 +1,9 @@
 // @graphmode/graph: TF1 graph building and the Session that runs it.
+
+export * from './attr_schema.js';
 export * from './clip.js';
 export * from './constant_value.js';
+export * from './convert.js';
 export { withSharedCreationSite } from './creation_site.js';
 export * from './dtype.js';
 export * from './errors.js';
@@ -12,12 +15,57 @@ export * from './ndarray.js';
 export * from './nn_impl.js';
 export * from './op_def.js';
 export * from './ops/array.js';
+export * from './ops/const.js';
+export {
+  Conv2D,
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  type Conv2DOptions,
+  type ConvAttrs,
+  conv2d,
+  conv2dBackpropFilter,
+  conv2dBackpropInput,
+  type DataFormat,
+  type Padding,
+  type PoolAttrs,
+  type Window,
+} from './ops/conv.js';
 export * from './ops/core.js';
+export * from './ops/joins.js';
 export * from './ops/linalg.js';
 export * from './ops/math.js';
 export * from './ops/nn.js';
+export {
+  AvgPool,
+  AvgPoolGrad,
+  avgPool,
+  avgPoolGrad,
+  MaxPool,
+  MaxPoolGrad,
+  MaxPoolGradGrad,
+  maxPool,
+  maxPoolGrad,
+  maxPoolGradGrad,
+  type PoolOptions,
+} from './ops/pool.js';
 export * from './ops/random.js';
 export * from './ops/reduce.js';
+export * from './ops/select.js';
+export * from './ops/slicing.js';
+export {
+  LogSoftmax,
+  logSoftmax,
+  Softmax,
+  SoftmaxCrossEntropyWithLogits,
+  type SoftmaxOptions,
+  SparseSoftmaxCrossEntropyWithLogits,
+  softmax,
+  softmaxCrossEntropyWithLogits,
+  softmaxCrossEntropyWithLogitsV2,
+  sparseSoftmaxCrossEntropyWithLogits,
+  type XentArgs,
+} from './ops/softmax.js';
+export * from './ops/sources.js';
 export * from './ops/state.js';
 export * from './session/run_metadata.js';
 export * from './session/session.js';

@@ -2,21 +2,16 @@
 // per-element losses, weights them, reduces them (by default to a scalar mean over the nonzero
 // weights, SUM_BY_NONZERO_WEIGHTS) and adds the result to GraphKeys.LOSSES. Composites of
 // existing ops only, so they need no gradient rules.
+
+import { type NameOpt, opScope, type TensorInput, toTensor } from './convert.js';
 import { formatShape, shapesCompatible } from './dtype.js';
 import { ValueError } from './errors.js';
 import { getDefaultGraph, type Tensor } from './graph.js';
 import { GraphKeys } from './graph_keys.js';
 import { sigmoidCrossEntropyWithLogits } from './nn_impl.js';
-import { onesLike, rank, shape, size, squeeze, where, zerosLike } from './ops/array.js';
-import {
-  constant,
-  identity,
-  type NameOpt,
-  opScope,
-  stopGradient,
-  type TensorInput,
-  toTensor,
-} from './ops/core.js';
+import { rank, shape, size, squeeze } from './ops/array.js';
+import { constant } from './ops/const.js';
+import { identity, stopGradient } from './ops/core.js';
 import {
   abs,
   add,
@@ -32,9 +27,11 @@ import {
   squaredDifference,
   sub,
 } from './ops/math.js';
-import { softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits } from './ops/nn.js';
 import { reduceSum } from './ops/reduce.js';
+import { where } from './ops/select.js';
 import { gather } from './ops/slicing.js';
+import { softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits } from './ops/softmax.js';
+import { onesLike, zerosLike } from './ops/sources.js';
 
 /** How weighted per-element losses are reduced (TF's `tf.losses.Reduction`). */
 export const Reduction = {

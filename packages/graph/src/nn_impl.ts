@@ -1,10 +1,12 @@
 // Composite nn functions (TF's nn_impl.py): built from existing differentiable ops, so they need
 // no gradient rules of their own. Op structure and names follow TF 1.15.
+
+import { type NameOpt, opScope, type TensorInput, toTensor } from './convert.js';
 import { formatShape, shapesCompatible } from './dtype.js';
 import { ValueError } from './errors.js';
 import type { Tensor } from './graph.js';
-import { squeeze, where, zerosLike } from './ops/array.js';
-import { type NameOpt, opScope, stopGradient, type TensorInput, toTensor } from './ops/core.js';
+import { squeeze } from './ops/array.js';
+import { stopGradient } from './ops/core.js';
 import {
   add,
   exp,
@@ -19,6 +21,8 @@ import {
   sub,
 } from './ops/math.js';
 import { reduceMean, reduceSum } from './ops/reduce.js';
+import { where } from './ops/select.js';
+import { zerosLike } from './ops/sources.js';
 
 /**
  * Mean and population variance of `x` over `axes` (TF's `nn.moments`). The variance is taken

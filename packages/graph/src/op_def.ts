@@ -1,6 +1,9 @@
-// One op = one declarative entry: TF type name, named inputs, typed attrs, shape and dtype rules
-// (run when the op is built, so mistakes surface at build time) and a kernel bound to tfjs-core.
+// One op = one declarative entry holding every fact about it: TF type name, named inputs, typed
+// attrs and TF's attr schema for them, shape and dtype rules (run when the op is built, so mistakes
+// surface at build time), an optional build-time folding rule and a kernel bound to tfjs-core.
+// Every registry (gradients, GraphDef encoding, lowerings) is keyed by the definition object.
 import type * as tfc from '@tensorflow/tfjs-core';
+import type { AttrSchema } from './attr_schema.js';
 import type { DType, Shape } from './dtype.js';
 import { formatShape } from './dtype.js';
 import { TypeError, ValueError } from './errors.js';
@@ -33,16 +36,26 @@ export type Named<N extends string, L extends string, T> = { readonly [K in N]: 
 
 export type KernelResult = tfc.Tensor | readonly (tfc.Tensor | undefined)[] | undefined;
 
+/** What is known of a small int tensor at build time, element by element (`null` = unknown). */
+export type PartialValue = (number | null)[];
+
 interface SpecBase<N extends string, L extends string, A extends object> {
   /** TF's op type name (`MatMul`, `AddV2`); shows in node names and dumps. */
   type: string;
   inputs: readonly N[];
   /** Name of a variadic list input that follows the fixed ones (`AddN`'s `inputs`). */
   list?: L;
-  /** Stateful ops (variables, random, assignments) are never deduplicated or folded. */
+  /** TF's `is_stateful` (variables, random, assignments): never deduplicated, never folded. */
   stateful?: boolean;
   /** Inputs taken by reference (a variable to update): the kernel gets no value for them. */
   refInputs?: readonly (N | L)[];
+  /** TF's attrs of this op type by TF name (see attr_schema.ts); `{}` when TF declares none. */
+  attrs?: AttrSchema<N | L, keyof A & string>;
+  /**
+   * TF's `constant_value` for output `out`: its value from what is known of the inputs at build
+   * time (read them with `partialValue` / `constantValue`), or null when it cannot be known.
+   */
+  fold?(ins: Named<N, L, Tensor>, attrs: A, out: Tensor): PartialValue | null;
   kernel(ins: Named<N, L, tfc.Tensor>, attrs: A, ctx: KernelContext): KernelResult;
 }
 interface SingleOutputSpec<N extends string, L extends string, A extends object> extends SpecBase<N, L, A> {
@@ -62,17 +75,14 @@ export interface OpDef<A extends object = object> {
   readonly inputNames: readonly string[];
   readonly listInput: string | null;
   readonly stateful: boolean;
+  /** TF's attr schema, or null for an op defined without one (it cannot be serialized). */
+  readonly attrs: AttrSchema | null;
+  /** The folding rule bound to an output (see `OpSpec.fold`), or null when the op never folds. */
+  readonly fold: ((out: Tensor) => PartialValue | null) | null;
   isRefInput(index: number): boolean;
   infer(inputs: readonly Tensor[], attrs: A, opName: string): readonly OutputType[];
-  run(
-    inputs: readonly (tfc.Tensor | undefined)[],
-    attrs: A,
-    ctx: KernelContext,
-  ): readonly (tfc.Tensor | undefined)[];
-  /** The kernel's raw result (one tensor, a list, or undefined): `run` without the list wrapping. */
+  /** Runs the kernel: its raw result (one tensor, a list, or undefined for no outputs). */
   invoke(inputs: readonly (tfc.Tensor | undefined)[], attrs: A, ctx: KernelContext): KernelResult;
-  /** The op's inputs (or gradients aligned with them) by input name. */
-  nameInputs<T>(flat: readonly T[]): Record<string, T | readonly T[]>;
 }
 
 /** A typed op definition: builds ops with named inputs and typed attrs. */
@@ -81,6 +91,7 @@ export interface TypedOpDef<N extends string, L extends string, A extends object
   apply(ins: Named<N, L, Tensor>, attrs: A, opts?: CreateOpOptions): Tensor;
   /** Builds the op and returns the Operation (for multi-output or output-less ops). */
   applyOp(ins: Named<N, L, Tensor>, attrs: A, opts?: CreateOpOptions): Operation<A>;
+  /** The op's inputs (or gradients aligned with them) by input name. */
   named<T>(flat: readonly T[]): Named<N, L, T>;
 }
 
@@ -103,10 +114,12 @@ export function defineOp<N extends string, A extends object = Record<never, neve
   spec: OpSpec<N, L, A>,
 ): TypedOpDef<N, L, A> {
   if (registry.has(spec.type)) throw new ValueError(`Op type '${spec.type}' is already defined`);
+  if (spec.stateful && spec.fold) throw new ValueError(`Op type '${spec.type}' is stateful and cannot fold`);
   const names = spec.inputs;
   const list = spec.list ?? null;
   const refs = new Set((spec.refInputs ?? []).map((n) => names.indexOf(n as N)));
   const listIsRef = list !== null && (spec.refInputs ?? []).includes(list);
+  const fold = spec.fold?.bind(spec);
   const literal = namedLiteral(names);
   const named = <T>(flat: readonly T[]): Named<N, L, T> => {
     const r = literal(flat);
@@ -123,9 +136,10 @@ export function defineOp<N extends string, A extends object = Record<never, neve
     inputNames: names,
     listInput: list,
     stateful: spec.stateful ?? false,
+    attrs: spec.attrs ?? null,
+    fold: fold === undefined ? null : (out) => fold(named(out.op.inputs), out.op.attrs as A, out),
     isRefInput: (i) => refs.has(i) || (listIsRef && i >= names.length),
     named,
-    nameInputs: named,
     infer(inputs, attrs, opName) {
       if (inputs.length < names.length || (list === null && inputs.length !== names.length)) {
         throw new ValueError(
@@ -142,10 +156,6 @@ export function defineOp<N extends string, A extends object = Record<never, neve
         const Ctor = e instanceof ValueError ? ValueError : TypeError;
         throw new Ctor(`${spec.type} op '${opName}': ${e.message}. Inputs: ${describeInputs(inputs)}`);
       }
-    },
-    run(inputs, attrs, ctx) {
-      const out = spec.kernel(named(inputs as readonly tfc.Tensor[]), attrs, ctx);
-      return out === undefined ? [] : Array.isArray(out) ? out : [out as tfc.Tensor];
     },
     invoke: (inputs, attrs, ctx) => spec.kernel(named(inputs as readonly tfc.Tensor[]), attrs, ctx),
     applyOp(ins, attrs, opts = {}) {

@@ -1,11 +1,13 @@
 // TF1 reference variables: a VariableV2 op (the storage, read at run time from the Session), an
 // `Assign` initializer and a `read` snapshot that stands for the variable wherever a Tensor does.
+
+import { type NameOpt, type TensorInput, toTensor } from './convert.js';
 import type { DType, Shape } from './dtype.js';
 import { formatShape, isFullyDefined } from './dtype.js';
 import { ValueError } from './errors.js';
 import { type Graph, getDefaultGraph, type Operation, type Tensor } from './graph.js';
 import { GraphKeys } from './graph_keys.js';
-import { group, identity, type NameOpt, noOp, type TensorInput, toTensor } from './ops/core.js';
+import { group, identity, noOp } from './ops/core.js';
 import {
   Assign,
   AssignAdd,

@@ -1,31 +1,26 @@
 // Array ops that move or rearrange elements: shapes, reshapes, transposes, reverse, broadcastTo,
 // plus the int helpers gradients need (BroadcastGradientArgs, InvertPermutation). The family
-// continues in joins.ts (concat, stack, split, tile, pad), slicing.ts (slices, gather, oneHot,
-// select, segment sums) and sources.ts (fill, zeros, ones, range), re-exported from here. Shape-like arguments are int32 input tensors, read with
-// `constantValue`/`constantShape` at build time and `readInts` in kernels.
+// continues in joins.ts (concat, stack, split, tile, pad), slicing.ts (slices, gather, segment
+// sums), select.ts (oneHot, where) and sources.ts (fill, zeros, ones, range). Shape-like arguments
+// are int32 input tensors, read with `constantValue`/`constantShape` at build time and `readInts`
+// in kernels.
 import * as tfc from '@tensorflow/tfjs-core';
 import { broadcastGradientArgsValues, constantShape, constantValue } from '../constant_value.js';
+import {
+  intTensor,
+  type NameOpt,
+  opScope,
+  optionalArg,
+  readInts,
+  type TensorInput,
+  toTensor,
+} from '../convert.js';
 import type { Shape } from '../dtype.js';
 import { formatShape, isFullyDefined, normalizeAxis, numElements } from '../dtype.js';
 import { InvalidArgumentError, ValueError } from '../errors.js';
 import type { Operation, Tensor } from '../graph.js';
 import { defineOp, INT, requireDtype } from '../op_def.js';
-import {
-  constant,
-  intTensor,
-  type NameOpt,
-  opScope,
-  optionalArg,
-  type TensorInput,
-  toTensor,
-} from './core.js';
-import { readInts, setAllAxes } from './reduce.js';
-import { range } from './sources.js';
-
-export * from './joins.js';
-export * from './select.js';
-export * from './slicing.js';
-export * from './sources.js';
+import { constant } from './const.js';
 
 /** A shape-like argument (axes, sizes, multiples) as an int32 tensor; JS values become a Const. */
 
@@ -84,9 +79,6 @@ export function rank(x: TensorInput, opts: ShapeOptions = {}): Tensor {
     return Rank.apply({ input: t }, {}, { name });
   });
 }
-
-// Reductions over all axes of an unknown-rank tensor need range(rank(x)); see ops/reduce.ts.
-setAllAxes((x) => range(0, rank(x)));
 
 // ---- reshapes ---------------------------------------------------------------------------------
 

@@ -2,12 +2,11 @@
 // the backprop ops their gradients emit, each bound to a tfjs-core kernel.
 import * as tfc from '@tensorflow/tfjs-core';
 import { constantShape } from '../constant_value.js';
+import { type NameOpt, opScope, readInts, type TensorInput, toTensor } from '../convert.js';
 import type { Shape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, requireDtype, requireRank, sameDtype } from '../op_def.js';
-import { type NameOpt, opScope, type TensorInput, toTensor } from './core.js';
-import { readInts } from './reduce.js';
 
 export type Padding = 'SAME' | 'VALID';
 export type DataFormat = 'NHWC' | 'NCHW';

@@ -1,23 +1,23 @@
 // Ops that join, split, repeat or pad arrays: ConcatV2, Pack/Unpack, Split/SplitV, Tile, Pad/PadV2.
 import * as tfc from '@tensorflow/tfjs-core';
 import { constantShape, constantValue } from '../constant_value.js';
+import {
+  intTensor,
+  type NameOpt,
+  opScope,
+  optionalArg,
+  readInts,
+  type TensorInput,
+  toTensor,
+  toTensorPair,
+} from '../convert.js';
 import type { Shape } from '../dtype.js';
 import { formatShape, mergeShapes, normalizeAxis, shapesCompatible } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { NDArray } from '../ndarray.js';
 import { defineOp, INT, requireDtype, sameDtype } from '../op_def.js';
-import {
-  identity,
-  intTensor,
-  type NameOpt,
-  opScope,
-  optionalArg,
-  type TensorInput,
-  toTensor,
-  toTensorPair,
-} from './core.js';
-import { readInts } from './reduce.js';
+import { identity } from './core.js';
 
 // As TF's auto-packing: plain JS values take the dtype of the tensors among them.
 function toTensors(values: readonly TensorInput[]): Tensor[] {

@@ -1,12 +1,12 @@
 // Linear algebra: MatMul (rank 2, TF's transpose_a/transpose_b) and BatchMatMulV2 (rank >= 2,
 // NumPy broadcasting over the batch dims, TF's adj_x/adj_y).
 import * as tfc from '@tensorflow/tfjs-core';
+import { type NameOpt, opScope, type TensorInput, toTensorPair } from '../convert.js';
 import type { Shape } from '../dtype.js';
 import { broadcastShapes, formatShape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, NUMERIC, requireDtype, requireRank, sameDtype } from '../op_def.js';
-import { type NameOpt, opScope, type TensorInput, toTensorPair } from './core.js';
 
 /** The [rows, cols] of a matrix (the last two dims) after an optional transpose. */
 const matrixDims = (s: Shape, transposed: boolean): [number | null, number | null] => {

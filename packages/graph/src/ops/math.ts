@@ -1,12 +1,12 @@
 // Elementwise math: unary and broadcasting binary ops, AddN, casts and comparisons.
 import * as tfc from '@tensorflow/tfjs-core';
 import { constantValue } from '../constant_value.js';
+import { type NameOpt, opScope, optionalArg, type TensorInput, toTensor, toTensorPair } from '../convert.js';
 import type { DType } from '../dtype.js';
 import { broadcastShapes, formatShape, normalizeAxis, shapesCompatible } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, NUMERIC, requireDtype, sameDtype } from '../op_def.js';
-import { type NameOpt, opScope, optionalArg, type TensorInput, toTensor, toTensorPair } from './core.js';
 
 type Unary = (x: tfc.Tensor) => tfc.Tensor;
 type Binary = (a: tfc.Tensor, b: tfc.Tensor) => tfc.Tensor;

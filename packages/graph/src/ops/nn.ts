@@ -2,56 +2,15 @@
 // emit (ReluGrad, ...), so gradient graphs stay one kernel per step. Softmax and the fused
 // cross-entropies live in ./softmax.ts, convolution in ./conv.ts, pooling in ./pool.ts.
 import * as tfc from '@tensorflow/tfjs-core';
+import { type NameOpt, opScope, type TensorInput, toTensor } from '../convert.js';
 import type { DType } from '../dtype.js';
 import { formatShape, mergeShapes, shapesCompatible } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, NUMERIC, requireDtype, requireRank, sameDtype } from '../op_def.js';
 import type { DataFormat } from './conv.js';
-import { type NameOpt, opScope, type TensorInput, toTensor } from './core.js';
 import { matMul } from './linalg.js';
 import { unary, unaryOp } from './math.js';
-
-export {
-  Conv2D,
-  Conv2DBackpropFilter,
-  Conv2DBackpropInput,
-  type Conv2DOptions,
-  type ConvAttrs,
-  conv2d,
-  conv2dBackpropFilter,
-  conv2dBackpropInput,
-  type DataFormat,
-  type Padding,
-  type PoolAttrs,
-  type Window,
-} from './conv.js';
-export {
-  AvgPool,
-  AvgPoolGrad,
-  avgPool,
-  avgPoolGrad,
-  MaxPool,
-  MaxPoolGrad,
-  MaxPoolGradGrad,
-  maxPool,
-  maxPoolGrad,
-  maxPoolGradGrad,
-  type PoolOptions,
-} from './pool.js';
-export {
-  LogSoftmax,
-  logSoftmax,
-  Softmax,
-  SoftmaxCrossEntropyWithLogits,
-  type SoftmaxOptions,
-  SparseSoftmaxCrossEntropyWithLogits,
-  softmax,
-  softmaxCrossEntropyWithLogits,
-  softmaxCrossEntropyWithLogitsV2,
-  sparseSoftmaxCrossEntropyWithLogits,
-  type XentArgs,
-} from './softmax.js';
 
 // ---- bias ------------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 // ops their rules emit.
 import * as tfc from '@tensorflow/tfjs-core';
 import { constantShape } from '../constant_value.js';
+import { inGraphOf, type NameOpt, opScope, readInts, type TensorInput, toTensor } from '../convert.js';
 import type { Shape } from '../dtype.js';
 import { formatShape } from '../dtype.js';
 import { ValueError } from '../errors.js';
@@ -19,8 +20,6 @@ import {
   windowedShape,
   withOp,
 } from './conv.js';
-import { inGraphOf, type NameOpt, opScope, type TensorInput, toTensor } from './core.js';
-import { readInts } from './reduce.js';
 
 const poolShape = (input: Tensor, a: PoolAttrs): Shape | null => {
   requireRank(input, 4, 'input');

@@ -7,15 +7,15 @@
 // same sequence of samples in every new session.
 import * as tfc from '@tensorflow/tfjs-core';
 import { constantShape } from '../constant_value.js';
+import { type NameOpt, opScope, readInts, type TensorInput, toTensor } from '../convert.js';
 import type { DType } from '../dtype.js';
 import { formatShape } from '../dtype.js';
 import { TypeError, ValueError } from '../errors.js';
 import { getDefaultGraph, type Tensor } from '../graph.js';
 import { defineOp, type KernelContext, requireDtype, requireRank, sameDtype } from '../op_def.js';
 import { shape as shapeOf } from './array.js';
-import { constant, type NameOpt, opScope, type TensorInput, toTensor } from './core.js';
+import { constant } from './const.js';
 import { add, cast, greaterEqual, mul, realDiv, sub } from './math.js';
-import { readInts } from './reduce.js';
 
 /** TF's DEFAULT_GRAPH_SEED: the graph seed used when only an op seed is given. */
 export const DEFAULT_GRAPH_SEED = 87654321;

@@ -1,25 +1,27 @@
 // Reductions over axes given as an int tensor (TF's `reduction_indices` input), and arg-reductions.
 import * as tfc from '@tensorflow/tfjs-core';
 import { constantValue } from '../constant_value.js';
+import {
+  inGraphOf,
+  type NameOpt,
+  opScope,
+  optionalArg,
+  readInts,
+  type TensorInput,
+  toTensor,
+} from '../convert.js';
 import type { DType, Shape } from '../dtype.js';
 import { formatShape, normalizeAxis, reduceShape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, NUMERIC, requireDtype } from '../op_def.js';
-import {
-  constant,
-  inGraphOf,
-  type NameOpt,
-  opScope,
-  optionalArg,
-  stopGradient,
-  type TensorInput,
-  toTensor,
-} from './core.js';
+import { rank } from './array.js';
+import { constant } from './const.js';
+import { stopGradient } from './core.js';
 import { add, exp, log, maximum, minimum, sub } from './math.js';
+import { range } from './sources.js';
 
 /** Reads a small int tensor's value inside a kernel (axes, shapes, sizes). */
-export const readInts = (t: tfc.Tensor): number[] => Array.from(t.dataSync() as Int32Array);
 
 type ReduceKernel = (x: tfc.Tensor, axes: number[], keepDims: boolean) => tfc.Tensor;
 
@@ -97,13 +99,7 @@ function axisTensor(x: Tensor, axis: Axis | undefined): Tensor {
   return allAxes(x);
 }
 
-// Hook for an unknown-rank input: array.ts installs `range(rank(x))` here to avoid an import cycle.
-let allAxes: (x: Tensor) => Tensor = () => {
-  throw new Error('reduction over all axes of an unknown-rank tensor needs ops/array.ts loaded');
-};
-export const setAllAxes = (fn: (x: Tensor) => Tensor): void => {
-  allAxes = fn;
-};
+const allAxes = (x: Tensor): Tensor => range(0, rank(x));
 
 /**
  * Sum over `axis` (all axes by default); the options may take the omitted axis's place.

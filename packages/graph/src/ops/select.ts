@@ -1,13 +1,20 @@
 // Elementwise choice by index or condition: OneHot and Select (TF 1.15's tf.where with x, y).
 import * as tfc from '@tensorflow/tfjs-core';
 import { constantValue } from '../constant_value.js';
+import {
+  intTensor,
+  type NameOpt,
+  opScope,
+  readInts,
+  type TensorInput,
+  toTensor,
+  toTensorPair,
+} from '../convert.js';
 import type { DType } from '../dtype.js';
 import { formatShape, mergeShapes, normalizeAxis, shapesCompatible } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, INT, requireDtype, sameDtype } from '../op_def.js';
-import { intTensor, type NameOpt, opScope, type TensorInput, toTensor, toTensorPair } from './core.js';
-import { readInts } from './reduce.js';
 
 // ---- one-hot, select ----------------------------------------------------------------------------
 

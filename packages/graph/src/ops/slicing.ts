@@ -4,13 +4,20 @@
 // constant folding, so build time and run time cannot disagree.
 import * as tfc from '@tensorflow/tfjs-core';
 import { constantShape, constantValue } from '../constant_value.js';
+import {
+  intTensor,
+  type NameOpt,
+  opScope,
+  optionalArg,
+  readInts,
+  type TensorInput,
+  toTensor,
+} from '../convert.js';
 import type { Shape } from '../dtype.js';
 import { formatShape, normalizeAxis, shapesCompatible } from '../dtype.js';
 import { InvalidArgumentError, ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, INT, requireDtype } from '../op_def.js';
-import { intTensor, type NameOpt, opScope, optionalArg, type TensorInput, toTensor } from './core.js';
-import { readInts } from './reduce.js';
 
 // ---- Slice ------------------------------------------------------------------------------------
 

@@ -4,13 +4,14 @@
 // around them, so each op keeps one kernel and one gradient rule and the reshapes and transposes
 // differentiate through their own rules.
 import * as tfc from '@tensorflow/tfjs-core';
+import { inGraphOf, type NameOpt, opScope, type TensorInput, toTensor } from '../convert.js';
 import type { Shape } from '../dtype.js';
 import { formatShape, mergeShapes, shapesCompatible } from '../dtype.js';
 import { InvalidArgumentError, ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, requireDtype, requireRank, sameDtype } from '../op_def.js';
 import { rank, reshape, shape, transpose } from './array.js';
-import { inGraphOf, type NameOpt, opScope, stopGradient, type TensorInput, toTensor } from './core.js';
+import { stopGradient } from './core.js';
 import { concat } from './joins.js';
 import { sub } from './math.js';
 import { slice } from './slicing.js';

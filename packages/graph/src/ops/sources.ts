@@ -2,15 +2,15 @@
 // emit a Const when the value is known and small, and a run-time op otherwise.
 import * as tfc from '@tensorflow/tfjs-core';
 import { constantShape, constantValue } from '../constant_value.js';
+import { isOptions, type NameOpt, opScope, readInts, type TensorInput, toTensor } from '../convert.js';
 import type { DType, Shape } from '../dtype.js';
 import { isFullyDefined } from '../dtype.js';
 import { InvalidArgumentError, ValueError } from '../errors.js';
 import { Tensor } from '../graph.js';
 import { defineOp, NUMERIC, requireDtype, requireRank } from '../op_def.js';
-import { Pack } from './array.js';
-import { constant, isOptions, type NameOpt, opScope, type TensorInput, toTensor } from './core.js';
+import { constant } from './const.js';
+import { Pack } from './joins.js';
 import { cast } from './math.js';
-import { readInts } from './reduce.js';
 
 export const Fill = defineOp<'dims' | 'value'>({
   type: 'Fill',

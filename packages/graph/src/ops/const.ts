@@ -1,0 +1,52 @@
+// Constants: the Const op and the `constant` builder. Its own module because argument conversion
+// (convert.ts, which every builder uses) makes constants from plain values.
+import * as tfc from '@tensorflow/tfjs-core';
+import type { DType } from '../dtype.js';
+import { formatShape } from '../dtype.js';
+import { ValueError } from '../errors.js';
+import type { Tensor } from '../graph.js';
+import { NDArray, type TensorLike } from '../ndarray.js';
+import { defineOp } from '../op_def.js';
+
+export const Const = defineOp<never, { value: NDArray }>({
+  type: 'Const',
+  inputs: [],
+  shape: (_, { value }) => value.shape,
+  dtype: (_, { value }) => value.dtype,
+  kernel: (_, { value }, ctx) => ctx.cached(() => tfc.tensor(value.data, value.shape, value.dtype)),
+});
+
+/**
+ * A constant tensor. With a `shape`, a shorter `value` is padded with its last element (TF1), so
+ * a scalar fills the shape.
+ * @example constant([[1, 2], [3, 4]]); constant(0, { shape: [3], dtype: 'int32' })
+ */
+export function constant(
+  value: TensorLike,
+  opts: { dtype?: DType; shape?: readonly number[]; name?: string } = {},
+): Tensor {
+  let nd = NDArray.from(value, opts.dtype);
+  // The graph owns its constants: a caller's NDArray may be mutated later.
+  if (nd === value) nd = new NDArray(nd.dtype, [...nd.shape], nd.data.slice());
+  if (opts.shape) {
+    const n = opts.shape.reduce((a, b) => a * b, 1);
+    if (nd.size === n) nd = new NDArray(nd.dtype, [...opts.shape], nd.data);
+    else if (nd.size > 0 && nd.size < n) nd = new NDArray(nd.dtype, [...opts.shape], fillData(nd, n));
+    else {
+      throw new ValueError(
+        `constant: ${nd.size} values cannot fill shape ${formatShape(opts.shape)} (need at most ${n} values)`,
+      );
+    }
+  }
+  return Const.apply({}, { value: nd }, { name: opts.name ?? 'Const' });
+}
+
+// TF1's constant: a value shorter than the shape is padded with its last element.
+function fillData(nd: NDArray, n: number): NDArray['data'] {
+  const last = nd.data[nd.size - 1]!;
+  if (Array.isArray(nd.data)) return [...nd.data, ...Array<string>(n - nd.size).fill(last as string)];
+  const out = new (nd.data.constructor as Float32ArrayConstructor)(n);
+  out.set(nd.data as Float32Array);
+  out.fill(last as number, nd.size);
+  return out;
+}
