@@ -44,14 +44,14 @@ export type AttrValue =
 export type AttrSource<N extends string, K extends string> =
   /** Our attr `attrs[attr]`, holding TF's value as is (a DType name for a `type` attr). */
   | { readonly attr: K }
-  /** The dtype of input `dtypeOf` (the first tensor of a list input): TF's type attr `T`. */
-  | { readonly dtypeOf: N }
+  /** The dtype of input `dtypeOf` (of a list input: its tensor `at`, from the end if negative). */
+  | { readonly dtypeOf: N; readonly at?: number }
   /** The dtype of output `outputDtype` (`DstT`, `out_type`, `output_type`). */
   | { readonly outputDtype: number }
   /** The static shape of output `outputShape` (AccumulateNV2's `shape`). */
   | { readonly outputShape: number }
-  /** How many tensors the list input `lengthOf` holds (TF's `N`). */
-  | { readonly lengthOf: N }
+  /** How many tensors the list input `lengthOf` holds, `less` those that are not TF's list (`N`). */
+  | { readonly lengthOf: N; readonly less?: number }
   /** A TF option graphmode does not model: always this value; importing another one is an error. */
   | { readonly fixed: AttrValue };
 
@@ -82,6 +82,11 @@ export const outputType = (index = 0, d?: TfDType): AttrSpec<never, never> =>
 export const lengthOf = <N extends string>(list: N): AttrSpec<N, never> => ({
   type: 'int',
   from: { lengthOf: list },
+});
+/** The static shape of output `index` (AccumulateNV2's `shape`). */
+export const outputShape = (index = 0): AttrSpec<never, never> => ({
+  type: 'shape',
+  from: { outputShape: index },
 });
 /** One of our attrs, `key`, under a TF name of type `type`. */
 export const attrOf = <K extends string>(type: AttrType, key: K, d?: AttrValue): AttrSpec<never, K> =>
@@ -116,8 +121,10 @@ function sourceValue(op: Operation, from: AttrSource<string, string>, name: stri
   const at = def.inputNames.indexOf('dtypeOf' in from ? from.dtypeOf : from.lengthOf);
   const isList = at < 0 && def.listInput === ('dtypeOf' in from ? from.dtypeOf : from.lengthOf);
   if (!isList && at < 0) throw new ValueError(`${op.type}: attr '${name}' names no input of the op`);
-  if ('lengthOf' in from) return op.inputs.length - def.inputNames.length;
-  const t = op.inputs[isList ? def.inputNames.length : at];
+  const listLength = op.inputs.length - def.inputNames.length;
+  if ('lengthOf' in from) return listLength - (from.less ?? 0);
+  const k = from.at ?? 0;
+  const t = op.inputs[isList ? def.inputNames.length + (k < 0 ? listLength + k : k) : at];
   if (t === undefined) throw new ValueError(`${op.type} op '${op.name}': attr '${name}' needs a list input`);
   return t.dtype;
 }

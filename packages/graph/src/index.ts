@@ -69,4 +69,5 @@ export * from './ops/sources.js';
 export * from './ops/state.js';
 export * from './session/run_metadata.js';
 export * from './session/session.js';
+export * from './strided_slice_spec.js';
 export * from './variable.js';

@@ -4,8 +4,10 @@
 // sums), select.ts (oneHot, where) and sources.ts (fill, zeros, ones, range). Shape-like arguments
 // are int32 input tensors, read with `constantValue`/`constantShape` at build time and `readInts`
 // in kernels.
+
 import * as tfc from '@tensorflow/tfjs-core';
-import { broadcastGradientArgsValues, constantShape, constantValue } from '../constant_value.js';
+import { attrOf, outputType, typeOf } from '../attr_schema.js';
+import { broadcastGradientArgsValues, constantShape, constantValue, foldSame } from '../constant_value.js';
 import {
   intTensor,
   type NameOpt,
@@ -19,7 +21,7 @@ import type { Shape } from '../dtype.js';
 import { formatShape, isFullyDefined, normalizeAxis, numElements } from '../dtype.js';
 import { InvalidArgumentError, ValueError } from '../errors.js';
 import type { Operation, Tensor } from '../graph.js';
-import { defineOp, INT, requireDtype } from '../op_def.js';
+import { defineOp, INT, type PartialValue, requireDtype } from '../op_def.js';
 import { constant } from './const.js';
 
 /** A shape-like argument (axes, sizes, multiples) as an int32 tensor; JS values become a Const. */
@@ -30,6 +32,8 @@ import { constant } from './const.js';
 export const ShapeOp = defineOp<'input'>({
   type: 'Shape',
   inputs: ['input'],
+  attrs: { T: typeOf('input'), out_type: outputType(0, 'int32') },
+  fold: ({ input }) => (input.shape === null ? null : [...input.shape]),
   shape: ({ input }) => [input.rank],
   dtype: () => 'int32',
   kernel: ({ input }) => tfc.tensor1d(input.shape, 'int32'),
@@ -37,6 +41,8 @@ export const ShapeOp = defineOp<'input'>({
 export const Size = defineOp<'input'>({
   type: 'Size',
   inputs: ['input'],
+  attrs: { T: typeOf('input'), out_type: outputType(0, 'int32') },
+  fold: ({ input }) => (input.shape === null ? null : [numElements(input.shape)]),
   shape: () => [],
   dtype: () => 'int32',
   kernel: ({ input }) => tfc.scalar(input.size, 'int32'),
@@ -44,6 +50,8 @@ export const Size = defineOp<'input'>({
 export const Rank = defineOp<'input'>({
   type: 'Rank',
   inputs: ['input'],
+  attrs: { T: typeOf('input') },
+  fold: ({ input }) => (input.rank === null ? null : [input.rank]),
   shape: () => [],
   dtype: () => 'int32',
   kernel: ({ input }) => tfc.scalar(input.rank, 'int32'),
@@ -108,6 +116,8 @@ function reshapeShape(x: Tensor, target: Tensor): Shape | null {
 export const Reshape = defineOp<'tensor' | 'shape'>({
   type: 'Reshape',
   inputs: ['tensor', 'shape'],
+  attrs: { T: typeOf('tensor'), Tshape: typeOf('shape', 'int32') },
+  fold: foldSame,
   shape: ({ tensor, shape }) => reshapeShape(tensor, shape),
   dtype: ({ tensor }) => tensor.dtype,
   kernel: ({ tensor, shape }) => tfc.reshape(tensor, readInts(shape)),
@@ -125,6 +135,8 @@ export const reshape = (x: TensorInput, shape: TensorInput, opts: NameOpt = {}):
 export const ExpandDims = defineOp<'input' | 'dim'>({
   type: 'ExpandDims',
   inputs: ['input', 'dim'],
+  attrs: { T: typeOf('input'), Tdim: typeOf('dim', 'int32') },
+  fold: foldSame,
   shape: ({ input, dim }) => {
     requireDtype(dim, INT, 'dim');
     const d = constantValue(dim);
@@ -146,6 +158,8 @@ export const expandDims = (x: TensorInput, axis: number | Tensor, opts: NameOpt 
 export const Squeeze = defineOp<'input', { squeezeDims: readonly number[] }>({
   type: 'Squeeze',
   inputs: ['input'],
+  attrs: { T: typeOf('input'), squeeze_dims: attrOf('list(int)', 'squeezeDims', []) },
+  fold: foldSame,
   shape: ({ input }, { squeezeDims }) => {
     const s = input.shape;
     if (s === null) return null;
@@ -186,6 +200,7 @@ function checkPermutation(p: readonly number[], n: number): void {
 export const Transpose = defineOp<'x' | 'perm'>({
   type: 'Transpose',
   inputs: ['x', 'perm'],
+  attrs: { T: typeOf('x'), Tperm: typeOf('perm', 'int32') },
   shape: ({ x, perm }) => {
     requireDtype(perm, INT, 'perm');
     const p = constantValue(perm);
@@ -224,6 +239,14 @@ export function transpose(
 export const InvertPermutation = defineOp<'x'>({
   type: 'InvertPermutation',
   inputs: ['x'],
+  attrs: { T: typeOf('x', 'int32') },
+  fold: ({ x }) => {
+    const p = constantValue(x);
+    if (p === null) return null;
+    const inv: PartialValue = p.map(() => null);
+    p.forEach((v, i) => (inv[v] = i));
+    return inv;
+  },
   shape: ({ x }) => x.shape,
   dtype: ({ x }) => requireDtype(x, INT, 'x'),
   kernel: ({ x }, _, ctx) => {
@@ -248,6 +271,7 @@ export const invertPermutation = (x: TensorInput, opts: NameOpt = {}): Tensor =>
 export const ReverseV2 = defineOp<'tensor' | 'axis'>({
   type: 'ReverseV2',
   inputs: ['tensor', 'axis'],
+  attrs: { Tidx: typeOf('axis', 'int32'), T: typeOf('tensor') },
   shape: ({ tensor, axis }) => {
     requireDtype(axis, INT, 'axis');
     const a = constantValue(axis);
@@ -280,6 +304,7 @@ export const reverse = (
 export const BroadcastTo = defineOp<'input' | 'shape'>({
   type: 'BroadcastTo',
   inputs: ['input', 'shape'],
+  attrs: { T: typeOf('input'), Tidx: typeOf('shape', 'int32') },
   shape: ({ input, shape }) => {
     requireDtype(shape, INT, 'shape');
     const target = constantShape(shape);
@@ -315,6 +340,11 @@ export const broadcastTo = (x: TensorInput, shape: TensorInput, opts: NameOpt = 
 export const BroadcastGradientArgs = defineOp<'s0' | 's1'>({
   type: 'BroadcastGradientArgs',
   inputs: ['s0', 's1'],
+  attrs: { T: typeOf('s0', 'int32') },
+  fold: ({ s0, s1 }, _, out) => {
+    const [a, b] = [constantValue(s0), constantValue(s1)];
+    return a === null || b === null ? null : (broadcastGradientArgsValues(a, b)?.[out.valueIndex] ?? null);
+  },
   outputs: ({ s0, s1 }) => {
     requireDtype(s0, INT, 's0');
     requireDtype(s1, INT, 's1');

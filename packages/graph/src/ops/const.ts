@@ -1,6 +1,9 @@
 // Constants: the Const op and the `constant` builder. Its own module because argument conversion
 // (convert.ts, which every builder uses) makes constants from plain values.
+
 import * as tfc from '@tensorflow/tfjs-core';
+import { attrOf, outputType } from '../attr_schema.js';
+import { MAX_FOLD } from '../constant_value.js';
 import type { DType } from '../dtype.js';
 import { formatShape } from '../dtype.js';
 import { ValueError } from '../errors.js';
@@ -11,6 +14,9 @@ import { defineOp } from '../op_def.js';
 export const Const = defineOp<never, { value: NDArray }>({
   type: 'Const',
   inputs: [],
+  attrs: { dtype: outputType(), value: attrOf('tensor', 'value') },
+  fold: (_, { value }) =>
+    value.dtype === 'string' || value.size > MAX_FOLD ? null : Array.from(value.data as ArrayLike<number>),
   shape: (_, { value }) => value.shape,
   dtype: (_, { value }) => value.dtype,
   kernel: (_, { value }, ctx) => ctx.cached(() => tfc.tensor(value.data, value.shape, value.dtype)),

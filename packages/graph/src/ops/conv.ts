@@ -1,6 +1,8 @@
 // Convolution and pooling (NHWC input, HWIO filter, TF's 4-element strides/ksize/dilations), and
 // the backprop ops their gradients emit, each bound to a tfjs-core kernel.
+
 import * as tfc from '@tensorflow/tfjs-core';
+import { attrOf, fixedAttr, typeOf } from '../attr_schema.js';
 import { constantShape } from '../constant_value.js';
 import { type NameOpt, opScope, readInts, type TensorInput, toTensor } from '../convert.js';
 import type { Shape } from '../dtype.js';
@@ -25,6 +27,23 @@ export interface PoolAttrs {
   strides: readonly number[];
   padding: Padding;
 }
+
+// TF's Conv2D attrs, shared by its backprop ops (plus each op's type attr T).
+const CONV_ATTRS = {
+  strides: attrOf('list(int)', 'strides'),
+  use_cudnn_on_gpu: fixedAttr('bool', true),
+  padding: attrOf('string', 'padding'),
+  explicit_paddings: fixedAttr('list(int)', []),
+  data_format: attrOf('string', 'dataFormat', 'NHWC'),
+  dilations: attrOf('list(int)', 'dilations', [1, 1, 1, 1]),
+} as const;
+/** TF's pooling attrs; graphmode pools NHWC only. */
+export const POOL_ATTRS = {
+  ksize: attrOf('list(int)', 'ksize'),
+  strides: attrOf('list(int)', 'strides'),
+  padding: attrOf('string', 'padding'),
+  data_format: fixedAttr('string', 'NHWC'),
+} as const;
 
 const hw = (f: DataFormat): [number, number] => (f === 'NHWC' ? [1, 2] : [2, 3]);
 const chan = (f: DataFormat): number => (f === 'NHWC' ? 3 : 1);
@@ -119,6 +138,7 @@ function checkConvDepth(inDepth: number | null | undefined, filter: Shape | null
 export const Conv2D = defineOp<'input' | 'filter', ConvAttrs>({
   type: 'Conv2D',
   inputs: ['input', 'filter'],
+  attrs: { T: typeOf('input'), ...CONV_ATTRS },
   shape: ({ input, filter }, a) => {
     requireRank(input, 4, 'input');
     requireRank(filter, 4, 'filter');
@@ -173,6 +193,7 @@ function conv2dKernel(x: tfc.Tensor4D, f: tfc.Tensor4D, a: ConvAttrs): tfc.Tenso
 export const Conv2DBackpropInput = defineOp<'inputSizes' | 'filter' | 'outBackprop', ConvAttrs>({
   type: 'Conv2DBackpropInput',
   inputs: ['inputSizes', 'filter', 'outBackprop'],
+  attrs: { T: typeOf('filter'), ...CONV_ATTRS },
   shape: ({ inputSizes, filter, outBackprop }, a) => {
     requireDtype(inputSizes, ['int32'], 'input_sizes');
     requireRank(filter, 4, 'filter');
@@ -204,6 +225,7 @@ export const Conv2DBackpropInput = defineOp<'inputSizes' | 'filter' | 'outBackpr
 export const Conv2DBackpropFilter = defineOp<'input' | 'filterSizes' | 'outBackprop', ConvAttrs>({
   type: 'Conv2DBackpropFilter',
   inputs: ['input', 'filterSizes', 'outBackprop'],
+  attrs: { T: typeOf('input'), ...CONV_ATTRS },
   shape: ({ input, filterSizes, outBackprop }, a) => {
     requireDtype(filterSizes, ['int32'], 'filter_sizes');
     requireRank(input, 4, 'input');

@@ -1,5 +1,8 @@
 // Sources and flow: placeholders, identity-like ops, grouping (constants are in const.ts).
+
 import * as tfc from '@tensorflow/tfjs-core';
+import { type AttrSchema, attrOf, fixedAttr, typeOf } from '../attr_schema.js';
+import { foldSame } from '../constant_value.js';
 import { isTensorSource, type NameOpt, opScope, type TensorInput, toTensor } from '../convert.js';
 import type { DType, Shape } from '../dtype.js';
 import { formatShape, shapesCompatible } from '../dtype.js';
@@ -13,6 +16,7 @@ import type { Variable } from '../variable.js';
 export const Placeholder = defineOp<never, { dtype: DType; shape: Shape | null }>({
   type: 'Placeholder',
   inputs: [],
+  attrs: { dtype: attrOf('type', 'dtype'), shape: attrOf('shape', 'shape', null) },
   shape: (_, a) => a.shape,
   dtype: (_, a) => a.dtype,
   kernel: (_, a, ctx) => {
@@ -43,6 +47,7 @@ export function placeholder(dtype: DType, shape?: Shape | null | NameOpt, opts: 
 export const PlaceholderWithDefault = defineOp<'input', { shape: Shape | null }>({
   type: 'PlaceholderWithDefault',
   inputs: ['input'],
+  attrs: { dtype: typeOf('input'), shape: attrOf('shape', 'shape') },
   shape: ({ input }, { shape }) => {
     if (!shapesCompatible(input.shape, shape)) {
       throw new ValueError(
@@ -64,17 +69,22 @@ export function placeholderWithDefault(input: TensorInput, shape: Shape | null, 
 
 // ---- identity-like ------------------------------------------------------------------------
 
-const identityLike = (type: string) =>
+const identityLike = (type: string, attrs: AttrSchema<'input', never>, fold?: typeof foldSame) =>
   defineOp<'input'>({
     type,
     inputs: ['input'],
+    attrs,
+    ...(fold ? { fold } : {}),
     shape: ({ input }) => input.shape,
     dtype: ({ input }) => input.dtype,
     kernel: ({ input }) => tfc.clone(input),
   });
-export const Identity = identityLike('Identity');
-export const StopGradient = identityLike('StopGradient');
-export const PreventGradient = identityLike('PreventGradient');
+export const Identity = identityLike('Identity', { T: typeOf('input') }, foldSame);
+export const StopGradient = identityLike('StopGradient', { T: typeOf('input') }, foldSame);
+export const PreventGradient = identityLike('PreventGradient', {
+  T: typeOf('input'),
+  message: fixedAttr('string', ''),
+});
 
 export const identity = (x: TensorInput, opts: NameOpt = {}): Tensor =>
   opScope(opts.name, 'Identity', [x], (scope) =>
@@ -90,6 +100,7 @@ export const stopGradient = (x: TensorInput, opts: NameOpt = {}): Tensor =>
 export const CheckNumerics = defineOp<'tensor', { message: string }>({
   type: 'CheckNumerics',
   inputs: ['tensor'],
+  attrs: { T: typeOf('tensor'), message: attrOf('string', 'message') },
   shape: ({ tensor }) => tensor.shape,
   dtype: ({ tensor }) => requireDtype(tensor, FLOAT, 'tensor'),
   kernel: ({ tensor }, { message }, ctx) => {
@@ -120,6 +131,7 @@ export const checkNumerics = (x: TensorInput, message: string, opts: NameOpt = {
 export const NoOp = defineOp<never>({
   type: 'NoOp',
   inputs: [],
+  attrs: {},
   outputs: () => [],
   kernel: () => undefined,
 });

@@ -1,6 +1,8 @@
 // Ops that join, split, repeat or pad arrays: ConcatV2, Pack/Unpack, Split/SplitV, Tile, Pad/PadV2.
+
 import * as tfc from '@tensorflow/tfjs-core';
-import { constantShape, constantValue } from '../constant_value.js';
+import { attrOf, lengthOf, typeOf } from '../attr_schema.js';
+import { constantShape, constantValue, partialValue } from '../constant_value.js';
 import {
   intTensor,
   type NameOpt,
@@ -16,7 +18,7 @@ import { formatShape, mergeShapes, normalizeAxis, shapesCompatible } from '../dt
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { NDArray } from '../ndarray.js';
-import { defineOp, INT, requireDtype, sameDtype } from '../op_def.js';
+import { defineOp, INT, type PartialValue, requireDtype, sameDtype } from '../op_def.js';
 import { identity } from './core.js';
 
 // As TF's auto-packing: plain JS values take the dtype of the tensors among them.
@@ -65,6 +67,19 @@ export const ConcatV2 = defineOp<never, Record<never, never>, 'values'>({
   type: 'ConcatV2',
   inputs: [],
   list: 'values',
+  // TF's N counts the values only; the axis (Tidx) is the list's last tensor.
+  attrs: {
+    N: { type: 'int', from: { lengthOf: 'values', less: 1 } },
+    T: typeOf('values'),
+    Tidx: { type: 'type', from: { dtypeOf: 'values', at: -1 }, default: 'int32' },
+  },
+  fold: ({ values }) => {
+    const parts = values.slice(0, -1);
+    const known = parts.map(partialValue);
+    return known.every((p) => p !== null) && parts.every((x) => x.rank === 1)
+      ? (known as PartialValue[]).flat()
+      : null;
+  },
   shape: ({ values }) => {
     const parts = values.slice(0, -1);
     const axisT = values[values.length - 1]!;
@@ -91,6 +106,15 @@ export const Pack = defineOp<never, { axis: number }, 'values'>({
   type: 'Pack',
   inputs: [],
   list: 'values',
+  attrs: { N: lengthOf('values'), T: typeOf('values'), axis: attrOf('int', 'axis', 0) },
+  fold: ({ values }, { axis }) => {
+    const parts = values.map(partialValue);
+    if (parts.some((p) => p === null) || values.some((x) => x.rank === null || x.rank > 1)) return null;
+    const ps = parts as PartialValue[];
+    if (values[0]!.rank === 0 || axis === 0) return ps.flat();
+    // axis 1 of vectors: row i is [p0[i], p1[i], ...]
+    return ps[0]!.flatMap((_, i) => ps.map((p) => p[i] ?? null));
+  },
   shape: ({ values }, { axis }) => {
     if (values.length === 0) throw new ValueError('needs at least one value to stack');
     let s: Shape | null = null;
@@ -117,6 +141,7 @@ export const stack = (values: readonly TensorInput[], opts: NameOpt & { axis?: n
 export const Unpack = defineOp<'value', { num: number; axis: number }>({
   type: 'Unpack',
   inputs: ['value'],
+  attrs: { num: attrOf('int', 'num'), T: typeOf('value'), axis: attrOf('int', 'axis', 0) },
   outputs: ({ value }, { num, axis }) => {
     const s = value.shape;
     const at = s === null ? null : normalizeAxis(axis, s.length);
@@ -152,6 +177,7 @@ function splitOutputs(value: Tensor, axisT: Tensor, sizes: readonly (number | nu
 export const Split = defineOp<'splitDim' | 'value', { numSplit: number }>({
   type: 'Split',
   inputs: ['splitDim', 'value'],
+  attrs: { num_split: attrOf('int', 'numSplit'), T: typeOf('value') },
   outputs: ({ splitDim, value }, { numSplit }) => {
     const a = constantValue(splitDim);
     const d =
@@ -168,6 +194,7 @@ export const Split = defineOp<'splitDim' | 'value', { numSplit: number }>({
 export const SplitV = defineOp<'value' | 'sizeSplits' | 'splitDim', { numSplit: number }>({
   type: 'SplitV',
   inputs: ['value', 'sizeSplits', 'splitDim'],
+  attrs: { num_split: attrOf('int', 'numSplit'), T: typeOf('value'), Tlen: typeOf('sizeSplits', 'int64') },
   outputs: ({ value, sizeSplits, splitDim }, { numSplit }) => {
     requireDtype(sizeSplits, INT, 'size_splits');
     const sizes = constantValue(sizeSplits);
@@ -238,6 +265,7 @@ export function split(
 export const Tile = defineOp<'input' | 'multiples'>({
   type: 'Tile',
   inputs: ['input', 'multiples'],
+  attrs: { T: typeOf('input'), Tmultiples: typeOf('multiples', 'int32') },
   shape: ({ input, multiples }) => {
     requireDtype(multiples, INT, 'multiples');
     const m = constantShape(multiples);
@@ -288,6 +316,7 @@ const pairs = (p: tfc.Tensor): [number, number][] => {
 export const Pad = defineOp<'input' | 'paddings'>({
   type: 'Pad',
   inputs: ['input', 'paddings'],
+  attrs: { T: typeOf('input'), Tpaddings: typeOf('paddings', 'int32') },
   shape: ({ input, paddings }) => padShape(input, paddings),
   dtype: ({ input }) => input.dtype,
   kernel: ({ input, paddings }) => tfc.pad(input, pairs(paddings)),
@@ -295,6 +324,7 @@ export const Pad = defineOp<'input' | 'paddings'>({
 export const PadV2 = defineOp<'input' | 'paddings' | 'constantValues'>({
   type: 'PadV2',
   inputs: ['input', 'paddings', 'constantValues'],
+  attrs: { T: typeOf('input'), Tpaddings: typeOf('paddings', 'int32') },
   shape: ({ input, paddings }) => padShape(input, paddings),
   dtype: ({ input, constantValues }) => sameDtype(input, constantValues),
   kernel: ({ input, paddings, constantValues }) =>

@@ -1,6 +1,8 @@
 // Linear algebra: MatMul (rank 2, TF's transpose_a/transpose_b) and BatchMatMulV2 (rank >= 2,
 // NumPy broadcasting over the batch dims, TF's adj_x/adj_y).
+
 import * as tfc from '@tensorflow/tfjs-core';
+import { attrOf, typeOf } from '../attr_schema.js';
 import { type NameOpt, opScope, type TensorInput, toTensorPair } from '../convert.js';
 import type { Shape } from '../dtype.js';
 import { broadcastShapes, formatShape } from '../dtype.js';
@@ -60,6 +62,11 @@ export interface MatMulAttrs {
 export const MatMul = defineOp<'a' | 'b', MatMulAttrs>({
   type: 'MatMul',
   inputs: ['a', 'b'],
+  attrs: {
+    transpose_a: attrOf('bool', 'transposeA', false),
+    transpose_b: attrOf('bool', 'transposeB', false),
+    T: typeOf('a'),
+  },
   shape: ({ a, b }, { transposeA, transposeB }) => {
     requireRank(a, 2, 'a');
     requireRank(b, 2, 'b');
@@ -80,6 +87,7 @@ export interface BatchMatMulAttrs {
 export const BatchMatMulV2 = defineOp<'x' | 'y', BatchMatMulAttrs>({
   type: 'BatchMatMulV2',
   inputs: ['x', 'y'],
+  attrs: { T: typeOf('x'), adj_x: attrOf('bool', 'adjX', false), adj_y: attrOf('bool', 'adjY', false) },
   shape: ({ x, y }, { adjX, adjY }) => {
     for (const [t, what] of [
       [x, 'x'],

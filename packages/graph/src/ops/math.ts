@@ -1,13 +1,16 @@
 // Elementwise math: unary and broadcasting binary ops, AddN, casts and comparisons.
+
 import * as tfc from '@tensorflow/tfjs-core';
-import { constantValue } from '../constant_value.js';
+import { type AttrSchema, attrOf, fixedAttr, lengthOf, outputShape, typeOf } from '../attr_schema.js';
+import { constantValue, foldBinary, foldUnary, partialValue } from '../constant_value.js';
 import { type NameOpt, opScope, optionalArg, type TensorInput, toTensor, toTensorPair } from '../convert.js';
 import type { DType } from '../dtype.js';
 import { broadcastShapes, formatShape, normalizeAxis, shapesCompatible } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
-import { defineOp, FLOAT, NUMERIC, requireDtype, sameDtype } from '../op_def.js';
+import { defineOp, FLOAT, NUMERIC, type OpSpec, requireDtype, sameDtype } from '../op_def.js';
 
+const BOOL: readonly DType[] = ['bool'];
 type Unary = (x: tfc.Tensor) => tfc.Tensor;
 type Binary = (a: tfc.Tensor, b: tfc.Tensor) => tfc.Tensor;
 
@@ -37,21 +40,36 @@ const kernel2 =
 const isSqueezable = (t: tfc.Tensor, other: tfc.Tensor): boolean =>
   t.rank > 0 && t.size === 1 && t.rank <= other.rank && other.size > 1;
 
+type Fold = NonNullable<OpSpec<'x' | 'y', never, object>['fold']>;
+// Logical ops take bool only, so TF declares no type attr `T` for them.
+const typeAttrs = (allowed: readonly DType[]): AttrSchema<'x', never> =>
+  allowed === BOOL ? {} : { T: typeOf('x') };
+
 /** An elementwise op of one input whose dtype is one of `allowed`. */
-export const unaryOp = (type: string, kernel: Unary, allowed: readonly DType[] = NUMERIC) =>
+export const unaryOp = (type: string, kernel: Unary, allowed: readonly DType[] = NUMERIC, fold?: Fold) =>
   defineOp<'x'>({
     type,
     inputs: ['x'],
+    attrs: typeAttrs(allowed),
+    ...(fold ? { fold } : {}),
     shape: ({ x }) => x.shape,
     dtype: ({ x }) => requireDtype(x, allowed, 'x'),
     kernel: ({ x }) => kernel(x),
   });
 
 /** A broadcasting op of two same-dtype inputs; `out` gives the result dtype (comparisons: bool). */
-export const binaryOp = (type: string, kernel: Binary, allowed: readonly DType[] = NUMERIC, out?: DType) =>
+export const binaryOp = (
+  type: string,
+  kernel: Binary,
+  allowed: readonly DType[] = NUMERIC,
+  out?: DType,
+  fold?: Fold,
+) =>
   defineOp<'x' | 'y'>({
     type,
     inputs: ['x', 'y'],
+    attrs: typeAttrs(allowed),
+    ...(fold ? { fold } : {}),
     shape: ({ x, y }) => broadcastShapes(x.shape, y.shape),
     dtype: ({ x, y }) => (requireDtype(x, allowed, 'x'), sameDtype(x, y), out ?? x.dtype),
     kernel: ({ x, y }) => kernel(x, y),
@@ -75,21 +93,39 @@ const binary =
     });
 
 const ALL: readonly DType[] = ['float32', 'int32', 'bool', 'string'];
-const BOOL: readonly DType[] = ['bool'];
 
 // ---- binary arithmetic ----------------------------------------------------------------------
-export const AddV2 = binaryOp('AddV2', kernel2('Add'));
-export const Sub = binaryOp('Sub', kernel2('Sub'));
-export const Mul = binaryOp('Mul', kernel2('Multiply'));
+export const AddV2 = binaryOp(
+  'AddV2',
+  kernel2('Add'),
+  NUMERIC,
+  undefined,
+  foldBinary((a, b) => a + b),
+);
+export const Sub = binaryOp(
+  'Sub',
+  kernel2('Sub'),
+  NUMERIC,
+  undefined,
+  foldBinary((a, b) => a - b),
+);
+export const Mul = binaryOp(
+  'Mul',
+  kernel2('Multiply'),
+  NUMERIC,
+  undefined,
+  foldBinary((a, b) => a * b),
+);
 export const RealDiv = binaryOp('RealDiv', kernel2('RealDiv'), FLOAT);
 // tfjs's floorDiv always yields int32; TF keeps the input dtype.
 const floorDivKernel: Binary = (a, b) =>
   a.dtype === 'int32' ? tfc.floorDiv(a, b) : tfc.tidy(() => tfc.floor(tfc.div(a, b)));
 export const FloorDiv = binaryOp('FloorDiv', floorDivKernel);
-export const FloorMod = binaryOp('FloorMod', kernel2('Mod'));
+const floorMod = (a: number, b: number): number => a - Math.floor(a / b) * b;
+export const FloorMod = binaryOp('FloorMod', kernel2('Mod'), NUMERIC, undefined, foldBinary(floorMod));
 export const Pow = binaryOp('Pow', kernel2('Pow'));
-export const Maximum = binaryOp('Maximum', kernel2('Maximum'));
-export const Minimum = binaryOp('Minimum', kernel2('Minimum'));
+export const Maximum = binaryOp('Maximum', kernel2('Maximum'), NUMERIC, undefined, foldBinary(Math.max));
+export const Minimum = binaryOp('Minimum', kernel2('Minimum'), NUMERIC, undefined, foldBinary(Math.min));
 export const SquaredDifference = binaryOp('SquaredDifference', kernel2('SquaredDifference'));
 export const DivNoNan = binaryOp('DivNoNan', tfc.divNoNan, FLOAT);
 
@@ -120,7 +156,12 @@ export const squaredDifference = binary(SquaredDifference, 'SquaredDifference');
 export const divNoNan = binary(DivNoNan, 'div_no_nan');
 
 // ---- unary math -----------------------------------------------------------------------------
-export const Neg = unaryOp('Neg', kernel1('Neg'));
+export const Neg = unaryOp(
+  'Neg',
+  kernel1('Neg'),
+  NUMERIC,
+  foldUnary((x) => -x),
+);
 export const Abs = unaryOp('Abs', kernel1('Abs'));
 export const Sign = unaryOp('Sign', kernel1('Sign'));
 export const Square = unaryOp('Square', kernel1('Square'));
@@ -167,23 +208,20 @@ const sumShapes = (type: string, inputs: readonly Tensor[]) => {
   }
   return shape;
 };
-export const AddN = defineOp<never, Record<never, never>, 'inputs'>({
-  type: 'AddN',
-  inputs: [],
-  list: 'inputs',
-  shape: ({ inputs }) => sumShapes('AddN', inputs),
-  dtype: ({ inputs }) => (requireDtype(inputs[0]!, NUMERIC), sameDtype(...inputs)),
-  kernel: ({ inputs }) => (inputs.length === 1 ? tfc.clone(inputs[0]!) : tfc.addN(inputs as tfc.Tensor[])),
-});
-/** Sums tensors of one shape; TF's AccumulateNV2 does the same without waiting for all inputs. */
-export const AccumulateNV2 = defineOp<never, Record<never, never>, 'inputs'>({
-  type: 'AccumulateNV2',
-  inputs: [],
-  list: 'inputs',
-  shape: ({ inputs }) => sumShapes('AccumulateNV2', inputs),
-  dtype: ({ inputs }) => (requireDtype(inputs[0]!, NUMERIC), sameDtype(...inputs)),
-  kernel: ({ inputs }) => (inputs.length === 1 ? tfc.clone(inputs[0]!) : tfc.addN(inputs as tfc.Tensor[])),
-});
+// AddN and AccumulateNV2 compute the same sum (TF's AccumulateNV2 need not wait for all inputs
+// at once); they differ in type name and in AccumulateNV2's `shape` attr.
+const sumOp = (type: string, attrs: AttrSchema<'inputs', never>) =>
+  defineOp<never, Record<never, never>, 'inputs'>({
+    type,
+    inputs: [],
+    list: 'inputs',
+    attrs: { N: lengthOf('inputs'), T: typeOf('inputs'), ...attrs },
+    shape: ({ inputs }) => sumShapes(type, inputs),
+    dtype: ({ inputs }) => (requireDtype(inputs[0]!, NUMERIC), sameDtype(...inputs)),
+    kernel: ({ inputs }) => (inputs.length === 1 ? tfc.clone(inputs[0]!) : tfc.addN(inputs as tfc.Tensor[])),
+  });
+export const AddN = sumOp('AddN', {});
+export const AccumulateNV2 = sumOp('AccumulateNV2', { shape: outputShape() });
 
 /** Elementwise sum of tensors of one shape and dtype. @example addN([a, b, c]) */
 export function addN(inputs: readonly TensorInput[], opts: NameOpt = {}): Tensor {
@@ -206,6 +244,12 @@ export function accumulateN(inputs: readonly TensorInput[], opts: NameOpt = {}):
 export const Cast = defineOp<'x', { dtype: DType }>({
   type: 'Cast',
   inputs: ['x'],
+  attrs: { SrcT: typeOf('x'), DstT: attrOf('type', 'dtype'), Truncate: fixedAttr('bool', false) },
+  fold: ({ x }, { dtype }) => {
+    const f = dtype === 'int32' ? Math.trunc : dtype === 'bool' ? (v: number) => (v !== 0 ? 1 : 0) : null;
+    const v = partialValue(x);
+    return v === null || f === null ? v : v.map((e) => (e === null ? null : f(e)));
+  },
   shape: ({ x }) => x.shape,
   dtype: ({ x }, { dtype }) => (requireDtype(x, ['float32', 'int32', 'bool'], 'x'), dtype),
   kernel: ({ x }, { dtype }) => tfc.cast(x, dtype as tfc.DataType),
@@ -230,6 +274,7 @@ export const LogicalNot = unaryOp('LogicalNot', kernel1('LogicalNot'), BOOL);
 export const IsFinite = defineOp<'x'>({
   type: 'IsFinite',
   inputs: ['x'],
+  attrs: { T: typeOf('x') },
   shape: ({ x }) => x.shape,
   dtype: ({ x }) => (requireDtype(x, FLOAT, 'x'), 'bool'),
   kernel: ({ x }) => tfc.isFinite(x),
@@ -237,6 +282,7 @@ export const IsFinite = defineOp<'x'>({
 export const IsNan = defineOp<'x'>({
   type: 'IsNan',
   inputs: ['x'],
+  attrs: { T: typeOf('x') },
   shape: ({ x }) => x.shape,
   dtype: ({ x }) => (requireDtype(x, FLOAT, 'x'), 'bool'),
   kernel: ({ x }) => tfc.isNaN(x),
@@ -263,6 +309,12 @@ const scanOp = (type: string, kernel: (x: tfc.Tensor, axis: number, e: boolean, 
   defineOp<'x' | 'axis', ScanAttrs>({
     type,
     inputs: ['x', 'axis'],
+    attrs: {
+      exclusive: attrOf('bool', 'exclusive', false),
+      reverse: attrOf('bool', 'reverse', false),
+      T: typeOf('x'),
+      Tidx: typeOf('axis', 'int32'),
+    },
     shape: ({ x, axis }) => {
       requireDtype(axis, ['int32'], 'axis');
       if (axis.shape !== null && axis.shape.length !== 0)

@@ -1,7 +1,9 @@
 // Neural-network ops: bias, activations, L2 loss, and the activation-gradient ops TF's gradients
 // emit (ReluGrad, ...), so gradient graphs stay one kernel per step. Softmax and the fused
 // cross-entropies live in ./softmax.ts, convolution in ./conv.ts, pooling in ./pool.ts.
+
 import * as tfc from '@tensorflow/tfjs-core';
+import { type AttrSchema, attrOf, typeOf } from '../attr_schema.js';
 import { type NameOpt, opScope, type TensorInput, toTensor } from '../convert.js';
 import type { DType } from '../dtype.js';
 import { formatShape, mergeShapes, shapesCompatible } from '../dtype.js';
@@ -19,6 +21,7 @@ const channelAxis = (rank: number, f: DataFormat): number => (f === 'NHWC' ? ran
 export const BiasAdd = defineOp<'value' | 'bias', { dataFormat: DataFormat }>({
   type: 'BiasAdd',
   inputs: ['value', 'bias'],
+  attrs: { T: typeOf('value'), data_format: attrOf('string', 'dataFormat', 'NHWC') },
   shape: ({ value, bias }, { dataFormat }) => {
     requireRank(bias, 1, 'bias');
     if (value.shape === null) return null;
@@ -44,6 +47,7 @@ export const BiasAdd = defineOp<'value' | 'bias', { dataFormat: DataFormat }>({
 export const BiasAddGrad = defineOp<'outBackprop', { dataFormat: DataFormat }>({
   type: 'BiasAddGrad',
   inputs: ['outBackprop'],
+  attrs: { T: typeOf('outBackprop'), data_format: attrOf('string', 'dataFormat', 'NHWC') },
   shape: ({ outBackprop }, { dataFormat }) => {
     const s = outBackprop.shape;
     if (s === null) return [null];
@@ -127,6 +131,7 @@ export const Softsign = unaryOp('Softsign', (x) => tfc.tidy(() => tfc.div(x, tfc
 export const LeakyRelu = defineOp<'features', { alpha: number }>({
   type: 'LeakyRelu',
   inputs: ['features'],
+  attrs: { alpha: attrOf('float', 'alpha', 0.2), T: typeOf('features', 'float32') },
   shape: ({ features }) => features.shape,
   dtype: ({ features }) => requireDtype(features, FLOAT, 'features'),
   kernel: ({ features }, { alpha }) => tfc.leakyRelu(features, alpha),
@@ -159,10 +164,12 @@ const activationGrad = <A extends object = Record<never, never>>(
   type: string,
   kernel: GradKernel<A>,
   allowed: readonly DType[] = FLOAT,
+  attrs: AttrSchema<never, keyof A & string> = {},
 ) =>
   defineOp<'gradients' | 'features', A>({
     type,
     inputs: ['gradients', 'features'],
+    attrs: { T: typeOf('gradients'), ...attrs },
     shape: ({ gradients, features }) => {
       if (!shapesCompatible(gradients.shape, features.shape)) {
         throw new ValueError(
@@ -213,8 +220,11 @@ export const SoftplusGrad = activationGrad('SoftplusGrad', (dy, x) =>
   tfc.tidy(() => tfc.mul(dy, tfc.sigmoid(x))),
 );
 // dy * (x > 0 ? 1 : alpha)
-export const LeakyReluGrad = activationGrad<{ alpha: number }>('LeakyReluGrad', (dy, x, { alpha }) =>
-  tfc.tidy(() => tfc.where(tfc.greater(x, 0), dy, tfc.mul(dy, alpha))),
+export const LeakyReluGrad = activationGrad<{ alpha: number }>(
+  'LeakyReluGrad',
+  (dy, x, { alpha }) => tfc.tidy(() => tfc.where(tfc.greater(x, 0), dy, tfc.mul(dy, alpha))),
+  FLOAT,
+  { alpha: attrOf('float', 'alpha', 0.2) },
 );
 
 type GradBuilder = (gradients: TensorInput, features: TensorInput, opts?: NameOpt) => Tensor;
@@ -261,6 +271,7 @@ export function leakyReluGrad(
 export const L2Loss = defineOp<'t'>({
   type: 'L2Loss',
   inputs: ['t'],
+  attrs: { T: typeOf('t') },
   shape: () => [],
   dtype: ({ t }) => requireDtype(t, FLOAT, 't'),
   kernel: ({ t }) => tfc.tidy(() => tfc.div(tfc.sum(tfc.square(t)), 2)),

@@ -1,6 +1,8 @@
 // Max and average pooling over NHWC windows (TF's 4-element ksize/strides), and the gradient
 // ops their rules emit.
+
 import * as tfc from '@tensorflow/tfjs-core';
+import { typeOf } from '../attr_schema.js';
 import { constantShape } from '../constant_value.js';
 import { inGraphOf, type NameOpt, opScope, readInts, type TensorInput, toTensor } from '../convert.js';
 import type { Shape } from '../dtype.js';
@@ -12,6 +14,7 @@ import { transpose } from './array.js';
 import {
   type DataFormat,
   type Padding,
+  POOL_ATTRS,
   type PoolAttrs,
   padding,
   tfPad,
@@ -44,6 +47,7 @@ const poolArgs = (a: PoolAttrs) => ({
 export const MaxPool = defineOp<'input', PoolAttrs>({
   type: 'MaxPool',
   inputs: ['input'],
+  attrs: { T: typeOf('input', 'float32'), ...POOL_ATTRS },
   shape: ({ input }, a) => poolShape(input, a),
   dtype: ({ input }) => requireDtype(input, FLOAT, 'input'),
   kernel: ({ input }, a) => {
@@ -55,6 +59,7 @@ export const MaxPool = defineOp<'input', PoolAttrs>({
 export const AvgPool = defineOp<'input', PoolAttrs>({
   type: 'AvgPool',
   inputs: ['input'],
+  attrs: { T: typeOf('input'), ...POOL_ATTRS },
   shape: ({ input }, a) => poolShape(input, a),
   dtype: ({ input }) => requireDtype(input, FLOAT, 'input'),
   kernel: ({ input }, a) => {
@@ -78,6 +83,7 @@ const sameShapeAs = (what: string, t: Tensor, expected: Shape | null): void => {
 export const MaxPoolGrad = defineOp<'origInput' | 'origOutput' | 'grad', PoolAttrs>({
   type: 'MaxPoolGrad',
   inputs: ['origInput', 'origOutput', 'grad'],
+  attrs: { T: typeOf('origInput', 'float32'), ...POOL_ATTRS },
   shape: ({ origInput, origOutput, grad }, a) => {
     const out = poolShape(origInput, a);
     sameShapeAs('orig_output', origOutput, out);
@@ -104,6 +110,7 @@ export const MaxPoolGrad = defineOp<'origInput' | 'origOutput' | 'grad', PoolAtt
 export const MaxPoolGradGrad = defineOp<'origInput' | 'origOutput' | 'grad', PoolAttrs>({
   type: 'MaxPoolGradGrad',
   inputs: ['origInput', 'origOutput', 'grad'],
+  attrs: { T: typeOf('origInput'), ...POOL_ATTRS },
   shape: ({ origInput, origOutput, grad }, a) => {
     const out = poolShape(origInput, a);
     sameShapeAs('orig_output', origOutput, out);
@@ -238,6 +245,7 @@ function maxPoolGradGradByTaps(x: tfc.Tensor4D, g: tfc.Tensor4D, a: PoolAttrs): 
 export const AvgPoolGrad = defineOp<'origInputShape' | 'grad', PoolAttrs>({
   type: 'AvgPoolGrad',
   inputs: ['origInputShape', 'grad'],
+  attrs: { T: typeOf('grad'), ...POOL_ATTRS },
   shape: ({ origInputShape, grad }, a) => {
     requireDtype(origInputShape, ['int32'], 'orig_input_shape');
     requireRank(grad, 4, 'grad');

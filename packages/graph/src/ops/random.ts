@@ -5,7 +5,9 @@
 // Seeding follows TF's `get_seed`: attrs `seed` (graph seed) and `seed2` (op seed); both 0 means
 // nondeterministic. A seeded op draws a fresh sample on each execution in a session, and the
 // same sequence of samples in every new session.
+
 import * as tfc from '@tensorflow/tfjs-core';
+import { attrOf, typeOf } from '../attr_schema.js';
 import { constantShape } from '../constant_value.js';
 import { type NameOpt, opScope, readInts, type TensorInput, toTensor } from '../convert.js';
 import type { DType } from '../dtype.js';
@@ -28,6 +30,7 @@ interface SeedAttrs {
 interface RandomAttrs extends SeedAttrs {
   dtype: DType;
 }
+const SEEDS = { seed: attrOf('int', 'seed', 0), seed2: attrOf('int', 'seed2', 0) } as const;
 
 /**
  * TF's `get_seed`: the (graph seed, op seed) pair for a new random op. With a graph seed but no op
@@ -75,6 +78,7 @@ const randomOp = (type: string, draw: Draw) =>
   defineOp<'shape', RandomAttrs>({
     type,
     inputs: ['shape'],
+    attrs: { ...SEEDS, dtype: attrOf('type', 'dtype'), T: typeOf('shape') },
     stateful: true,
     shape: ({ shape }) => sampleShape(shape),
     dtype: (_, { dtype }) => floatOnly(type, dtype),
@@ -95,6 +99,7 @@ export const TruncatedNormal = randomOp('TruncatedNormal', (s, seed) =>
 export const RandomUniformInt = defineOp<'shape' | 'minval' | 'maxval', SeedAttrs>({
   type: 'RandomUniformInt',
   inputs: ['shape', 'minval', 'maxval'],
+  attrs: { ...SEEDS, Tout: typeOf('minval'), T: typeOf('shape') },
   stateful: true,
   shape: ({ shape, minval, maxval }) => {
     requireRank(minval, 0, 'minval');
@@ -117,6 +122,7 @@ export const RandomUniformInt = defineOp<'shape' | 'minval' | 'maxval', SeedAttr
 export const RandomShuffle = defineOp<'value', SeedAttrs>({
   type: 'RandomShuffle',
   inputs: ['value'],
+  attrs: { ...SEEDS, T: typeOf('value') },
   stateful: true,
   shape: ({ value }) => value.shape,
   dtype: ({ value }) => value.dtype,

@@ -1,5 +1,7 @@
 // Reductions over axes given as an int tensor (TF's `reduction_indices` input), and arg-reductions.
+
 import * as tfc from '@tensorflow/tfjs-core';
+import { attrOf, outputType, typeOf } from '../attr_schema.js';
 import { constantValue } from '../constant_value.js';
 import {
   inGraphOf,
@@ -34,10 +36,17 @@ function reducedShape(x: Tensor, axis: Tensor, keepDims: boolean): Shape | null 
   return keepDims ? x.shape.map(() => null) : null;
 }
 
+// All and Any take bool only, so TF declares no type attr `T` for them.
+const BOOL: readonly DType[] = ['bool'];
 const reduction = (type: string, kernel: ReduceKernel, allowed: readonly DType[] = NUMERIC) =>
   defineOp<'input' | 'reductionIndices', { keepDims: boolean }>({
     type,
     inputs: ['input', 'reductionIndices'],
+    attrs: {
+      ...(allowed === BOOL ? {} : { T: typeOf<'input'>('input') }),
+      Tidx: typeOf('reductionIndices', 'int32'),
+      keep_dims: attrOf('bool', 'keepDims', false),
+    },
     shape: ({ input, reductionIndices }, { keepDims }) => reducedShape(input, reductionIndices, keepDims),
     dtype: ({ input }) => requireDtype(input, allowed, 'input'),
     kernel: ({ input, reductionIndices }, { keepDims }) =>
@@ -55,8 +64,8 @@ export const Mean = reduction('Mean', meanKernel);
 export const Max = reduction('Max', tfc.max);
 export const Min = reduction('Min', tfc.min);
 export const Prod = reduction('Prod', tfc.prod);
-export const All = reduction('All', tfc.all, ['bool']);
-export const Any = reduction('Any', tfc.any, ['bool']);
+export const All = reduction('All', tfc.all, BOOL);
+export const Any = reduction('Any', tfc.any, BOOL);
 
 export interface ReduceOptions extends NameOpt {
   keepDims?: boolean;
@@ -158,6 +167,7 @@ const argReduction = (type: string, kernel: (x: tfc.Tensor, axis: number) => tfc
   defineOp<'input' | 'dimension'>({
     type,
     inputs: ['input', 'dimension'],
+    attrs: { T: typeOf('input'), Tidx: typeOf('dimension', 'int32'), output_type: outputType(0, 'int64') },
     shape: ({ input, dimension }) => argShape(input, dimension),
     dtype: ({ input }) => (requireDtype(input, NUMERIC, 'input'), 'int32'),
     kernel: ({ input, dimension }) => kernel(input, readInts(dimension)[0]!),

@@ -1,5 +1,7 @@
 // Elementwise choice by index or condition: OneHot and Select (TF 1.15's tf.where with x, y).
+
 import * as tfc from '@tensorflow/tfjs-core';
+import { attrOf, typeOf } from '../attr_schema.js';
 import { constantValue } from '../constant_value.js';
 import {
   intTensor,
@@ -21,6 +23,7 @@ import { defineOp, INT, requireDtype, sameDtype } from '../op_def.js';
 export const OneHot = defineOp<'indices' | 'depth' | 'onValue' | 'offValue', { axis: number }>({
   type: 'OneHot',
   inputs: ['indices', 'depth', 'onValue', 'offValue'],
+  attrs: { axis: attrOf('int', 'axis', -1), T: typeOf('onValue'), TI: typeOf('indices', 'int64') },
   shape: ({ indices, depth }, { axis }) => {
     requireDtype(indices, INT, 'indices');
     requireDtype(depth, INT, 'depth');
@@ -72,6 +75,7 @@ export function oneHot(
 export const Select = defineOp<'condition' | 't' | 'e'>({
   type: 'Select',
   inputs: ['condition', 't', 'e'],
+  attrs: { T: typeOf('t') },
   shape: ({ condition, t, e }) => {
     requireDtype(condition, ['bool'], 'condition');
     if (!shapesCompatible(t.shape, e.shape))

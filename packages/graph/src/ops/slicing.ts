@@ -1,9 +1,10 @@
 // Ops that pick or place elements: Slice, StridedSlice (+ its gradient op), GatherV2 and
-// UnsortedSegmentSum (OneHot and Select live in select.ts). `stridedSliceSpec` is TF's mask
-// canonicalisation (ValidateStridedSliceOp), shared by the shape rule, the kernels and
-// constant folding, so build time and run time cannot disagree.
+// UnsortedSegmentSum (OneHot and Select live in select.ts). StridedSlice resolves its masks with
+// `stridedSliceSpec` (strided_slice_spec.ts).
+
 import * as tfc from '@tensorflow/tfjs-core';
-import { constantShape, constantValue } from '../constant_value.js';
+import { attrOf, fixedAttr, typeOf } from '../attr_schema.js';
+import { constantShape, constantValue, partialValue } from '../constant_value.js';
 import {
   intTensor,
   type NameOpt,
@@ -17,13 +18,20 @@ import type { Shape } from '../dtype.js';
 import { formatShape, normalizeAxis, shapesCompatible } from '../dtype.js';
 import { InvalidArgumentError, ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
-import { defineOp, INT, requireDtype } from '../op_def.js';
+import { defineOp, INT, type PartialValue, requireDtype } from '../op_def.js';
+import { type SliceMasks, type StridedSliceSpec, stridedSliceSpec } from '../strided_slice_spec.js';
 
 // ---- Slice ------------------------------------------------------------------------------------
 
 export const Slice = defineOp<'input' | 'begin' | 'size'>({
   type: 'Slice',
   inputs: ['input', 'begin', 'size'],
+  attrs: { T: typeOf('input'), Index: typeOf('begin') },
+  fold: ({ input, begin, size }) => {
+    const [v, b, n] = [partialValue(input), constantValue(begin), constantValue(size)];
+    if (v === null || b === null || n === null || input.rank !== 1) return null;
+    return v.slice(b[0]!, n[0] === -1 ? undefined : b[0]! + n[0]!);
+  },
   shape: ({ input, begin, size }) => {
     requireDtype(begin, INT, 'begin');
     requireDtype(size, INT, 'size');
@@ -64,85 +72,6 @@ export const slice = (x: TensorInput, begin: TensorInput, size: TensorInput, opt
   );
 
 // ---- StridedSlice -----------------------------------------------------------------------------
-
-export interface SliceMasks {
-  readonly beginMask: number;
-  readonly endMask: number;
-  readonly ellipsisMask: number;
-  readonly newAxisMask: number;
-  readonly shrinkAxisMask: number;
-}
-/** One input dim of a canonical slice: `size` elements from `begin` every `stride` (null = unknown). */
-export interface SliceDim {
-  readonly begin: number | null;
-  readonly size: number | null;
-  readonly stride: number;
-}
-export interface StridedSliceSpec {
-  readonly dims: readonly SliceDim[];
-  /** The output shape: kept dims and new axes, in order (shrunk dims dropped). */
-  readonly shape: Shape;
-}
-
-/** Resolves TF's sparse slice spec (with masks) against an input shape of known rank. */
-export function stridedSliceSpec(
-  input: Shape,
-  begin: readonly number[],
-  end: readonly number[],
-  strides: readonly number[],
-  m: SliceMasks,
-): StridedSliceSpec {
-  const n = begin.length;
-  if (end.length !== n || strides.length !== n)
-    throw new ValueError(
-      `begin, end and strides must have the same length, got ${n}, ${end.length}, ${strides.length}`,
-    );
-  if (m.ellipsisMask & (m.ellipsisMask - 1))
-    throw new ValueError('Multiple ellipses in slice spec not allowed');
-  const bit = (mask: number, i: number) => ((mask >> i) & 1) === 1;
-  const dims: SliceDim[] = [];
-  const shape: (number | null)[] = [];
-  const full = (d: number | null) => ({ begin: d === null ? null : 0, size: d, stride: 1 });
-  // No ellipsis = an implicit one after the last entry.
-  const sparse = m.ellipsisMask === 0 ? n + 1 : n;
-  for (let i = 0; i < sparse; i++) {
-    if (i === n || bit(m.ellipsisMask, i)) {
-      let after = 0;
-      for (let j = i + 1; j < n; j++) if (!bit(m.newAxisMask, j)) after++;
-      const until = input.length - after;
-      if (until < dims.length) throw new ValueError(`too many indices for a tensor of rank ${input.length}`);
-      while (dims.length < until) shape.push(dims[dims.push(full(input[dims.length]!)) - 1]!.size);
-    } else if (bit(m.newAxisMask, i)) {
-      shape.push(1);
-    } else {
-      const k = dims.length;
-      if (k >= input.length)
-        throw new ValueError(`Index out of range using input dim ${k}; input has only ${input.length} dims`);
-      const d = input[k]!;
-      const s = strides[i]!;
-      if (s === 0) throw new ValueError(`strides[${i}] must be non-zero`);
-      if (bit(m.shrinkAxisMask, i)) {
-        const b = begin[i]!;
-        const x = b < 0 ? (d === null ? null : b + d) : b;
-        if (x !== null && d !== null && (x < 0 || x >= d))
-          throw new ValueError(`slice index ${b} of dimension ${k} out of bounds (size ${d})`);
-        dims.push({ begin: x, size: 1, stride: 1 });
-        continue;
-      }
-      if (d === null) {
-        dims.push({ begin: null, size: null, stride: s });
-      } else {
-        const [lo, hi] = s > 0 ? [0, d] : [-1, d - 1];
-        const clamp = (v: number) => Math.min(hi, Math.max(lo, v < 0 ? v + d : v));
-        const b = bit(m.beginMask, i) ? (s > 0 ? lo : hi) : clamp(begin[i]!);
-        const e = bit(m.endMask, i) ? (s > 0 ? hi : lo) : clamp(end[i]!);
-        dims.push({ begin: b, size: Math.max(0, Math.ceil((e - b) / s)), stride: s });
-      }
-      shape.push(dims[k]!.size);
-    }
-  }
-  return { dims, shape };
-}
 
 const maskAttrs = (a: SliceMasks): SliceMasks => ({
   beginMask: a.beginMask,
@@ -185,9 +114,27 @@ function stridedKernel(x: tfc.Tensor, spec: StridedSliceSpec): tfc.Tensor {
 }
 
 type StridedInputs = 'input' | 'begin' | 'end' | 'strides';
+const MASK_ATTRS = {
+  begin_mask: attrOf('int', 'beginMask', 0),
+  end_mask: attrOf('int', 'endMask', 0),
+  ellipsis_mask: attrOf('int', 'ellipsisMask', 0),
+  new_axis_mask: attrOf('int', 'newAxisMask', 0),
+  shrink_axis_mask: attrOf('int', 'shrinkAxisMask', 0),
+} as const;
+
+// `shape(x)[i]`, `shape(x)[1:]`: strided slices of a known-length vector.
+function foldStridedSlice(x: Tensor, b: Tensor, e: Tensor, s: Tensor, m: SliceMasks): PartialValue | null {
+  const v = partialValue(x);
+  const [begin, end, strides] = [constantValue(b), constantValue(e), constantValue(s)];
+  if (v === null || begin === null || end === null || strides === null || x.rank !== 1) return null;
+  const d = stridedSliceSpec([v.length], begin, end, strides, m).dims[0]!;
+  return Array.from({ length: d.size! }, (_, i) => v[d.begin! + i * d.stride] ?? null);
+}
 export const StridedSlice = defineOp<StridedInputs, SliceMasks>({
   type: 'StridedSlice',
   inputs: ['input', 'begin', 'end', 'strides'],
+  attrs: { T: typeOf('input'), Index: typeOf('begin'), ...MASK_ATTRS },
+  fold: ({ input, begin, end, strides }, m) => foldStridedSlice(input, begin, end, strides, m),
   shape: ({ input, begin, end, strides }, m) => specOf(input.shape, begin, end, strides, m)?.shape ?? null,
   dtype: ({ input }) => input.dtype,
   kernel: ({ input, begin, end, strides }, m) =>
@@ -224,6 +171,7 @@ export function stridedSlice(
 export const StridedSliceGrad = defineOp<'shape' | 'begin' | 'end' | 'strides' | 'dy', SliceMasks>({
   type: 'StridedSliceGrad',
   inputs: ['shape', 'begin', 'end', 'strides', 'dy'],
+  attrs: { T: typeOf('dy'), Index: typeOf('shape'), ...MASK_ATTRS },
   shape: ({ shape }) => constantShape(shape),
   dtype: ({ dy }) => dy.dtype,
   kernel: ({ shape, begin, end, strides, dy }, m) => {
@@ -264,6 +212,17 @@ export const stridedSliceGrad = (
 export const GatherV2 = defineOp<'params' | 'indices' | 'axis'>({
   type: 'GatherV2',
   inputs: ['params', 'indices', 'axis'],
+  attrs: {
+    Tparams: typeOf('params'),
+    Tindices: typeOf('indices'),
+    Taxis: typeOf('axis'),
+    batch_dims: fixedAttr('int', 0),
+  },
+  fold: ({ params, indices, axis }) => {
+    const [v, idx, a] = [partialValue(params), constantValue(indices), constantValue(axis)];
+    if (v === null || idx === null || a?.[0] !== 0 || params.rank !== 1) return null;
+    return idx.map((i) => v[i < 0 ? i + v.length : i] ?? null);
+  },
   shape: ({ params, indices, axis }) => {
     requireDtype(indices, INT, 'indices');
     requireDtype(axis, INT, 'axis');
@@ -307,6 +266,7 @@ export const gather = (
 export const UnsortedSegmentSum = defineOp<'data' | 'segmentIds' | 'numSegments'>({
   type: 'UnsortedSegmentSum',
   inputs: ['data', 'segmentIds', 'numSegments'],
+  attrs: { T: typeOf('data'), Tindices: typeOf('segmentIds'), Tnumsegments: typeOf('numSegments', 'int32') },
   shape: ({ data, segmentIds, numSegments }) => {
     requireDtype(segmentIds, INT, 'segment_ids');
     requireDtype(numSegments, INT, 'num_segments');

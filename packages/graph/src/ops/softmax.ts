@@ -3,7 +3,9 @@
 // cross-entropies); the builders move another axis to the end and flatten other ranks to rank 2
 // around them, so each op keeps one kernel and one gradient rule and the reshapes and transposes
 // differentiate through their own rules.
+
 import * as tfc from '@tensorflow/tfjs-core';
+import { typeOf } from '../attr_schema.js';
 import { inGraphOf, type NameOpt, opScope, type TensorInput, toTensor } from '../convert.js';
 import type { Shape } from '../dtype.js';
 import { formatShape, mergeShapes, shapesCompatible } from '../dtype.js';
@@ -20,6 +22,7 @@ const lastAxisOp = (type: string, kernel: (x: tfc.Tensor) => tfc.Tensor) =>
   defineOp<'logits'>({
     type,
     inputs: ['logits'],
+    attrs: { T: typeOf('logits') },
     shape: ({ logits }) => {
       if (logits.shape !== null && logits.shape.length < 1)
         throw new ValueError('logits must have rank at least 1');
@@ -84,6 +87,7 @@ export const logSoftmax = lastAxisBuilder(LogSoftmax, 'LogSoftmax');
 export const SoftmaxCrossEntropyWithLogits = defineOp<'logits' | 'labels'>({
   type: 'SoftmaxCrossEntropyWithLogits',
   inputs: ['logits', 'labels'],
+  attrs: { T: typeOf('logits') },
   outputs: ({ logits, labels }) => {
     requireRank(logits, 2, 'logits');
     requireRank(labels, 2, 'labels');
@@ -109,6 +113,7 @@ export const SoftmaxCrossEntropyWithLogits = defineOp<'logits' | 'labels'>({
 export const SparseSoftmaxCrossEntropyWithLogits = defineOp<'logits' | 'labels'>({
   type: 'SparseSoftmaxCrossEntropyWithLogits',
   inputs: ['logits', 'labels'],
+  attrs: { T: typeOf('logits'), Tlabels: typeOf('labels', 'int64') },
   outputs: ({ logits, labels }) => {
     requireRank(logits, 2, 'logits');
     requireRank(labels, 1, 'labels');

@@ -1,7 +1,9 @@
 // Array sources: Fill, ZerosLike/OnesLike, Range and the zeros/ones builders. As in TF1, builders
 // emit a Const when the value is known and small, and a run-time op otherwise.
+
 import * as tfc from '@tensorflow/tfjs-core';
-import { constantShape, constantValue } from '../constant_value.js';
+import { typeOf } from '../attr_schema.js';
+import { constantShape, constantValue, MAX_FOLD, partialValue } from '../constant_value.js';
 import { isOptions, type NameOpt, opScope, readInts, type TensorInput, toTensor } from '../convert.js';
 import type { DType, Shape } from '../dtype.js';
 import { isFullyDefined } from '../dtype.js';
@@ -15,6 +17,12 @@ import { cast } from './math.js';
 export const Fill = defineOp<'dims' | 'value'>({
   type: 'Fill',
   inputs: ['dims', 'value'],
+  attrs: { T: typeOf('value'), index_type: typeOf('dims', 'int32') },
+  fold: ({ dims, value }) => {
+    const [d, v] = [constantValue(dims), partialValue(value)];
+    const n = d?.reduce((a, b) => a * b, 1) ?? null;
+    return n === null || v === null || n > MAX_FOLD ? null : Array<number | null>(n).fill(v[0] ?? null);
+  },
   shape: ({ dims, value }) => {
     requireDtype(dims, ['int32'], 'dims');
     requireRank(dims, 1, 'dims');
@@ -41,6 +49,7 @@ const like = (type: string, kernel: (x: tfc.Tensor) => tfc.Tensor) =>
   defineOp<'x'>({
     type,
     inputs: ['x'],
+    attrs: { T: typeOf('x') },
     shape: ({ x }) => x.shape,
     dtype: ({ x }) => x.dtype,
     kernel: ({ x }) => kernel(x),
@@ -124,6 +133,13 @@ function rangeSize(start: number, limit: number, delta: number): number {
 export const Range = defineOp<'start' | 'limit' | 'delta'>({
   type: 'Range',
   inputs: ['start', 'limit', 'delta'],
+  attrs: { Tidx: typeOf('start', 'int32') },
+  fold: ({ start, limit, delta }) => {
+    const [s, l, d] = [constantValue(start), constantValue(limit), constantValue(delta)];
+    if (s === null || l === null || d === null || d[0] === 0) return null;
+    const n = Math.max(0, Math.ceil((l[0]! - s[0]!) / d[0]!));
+    return n > MAX_FOLD ? null : Array.from({ length: n }, (_, i) => s[0]! + i * d[0]!);
+  },
   shape: ({ start, limit, delta }) => {
     for (const t of [start, limit, delta])
       requireRank(t, 0, t === start ? 'start' : t === limit ? 'limit' : 'delta');

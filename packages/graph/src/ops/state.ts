@@ -1,6 +1,8 @@
 // Variables and their updates. A variable's value lives in the Session; ops that update it take
 // the VariableV2 output as a reference input and go through the kernel context's store.
+
 import * as tfc from '@tensorflow/tfjs-core';
+import { attrOf, fixedAttr, typeOf } from '../attr_schema.js';
 import type { DType, Shape } from '../dtype.js';
 import { formatShape, shapesCompatible } from '../dtype.js';
 import { TypeError, ValueError } from '../errors.js';
@@ -11,6 +13,12 @@ import { uninitializedError } from './core.js';
 export const VariableV2 = defineOp<never, { dtype: DType; shape: Shape }>({
   type: 'VariableV2',
   inputs: [],
+  attrs: {
+    shape: attrOf('shape', 'shape'),
+    dtype: attrOf('type', 'dtype'),
+    container: fixedAttr('string', ''),
+    shared_name: fixedAttr('string', ''),
+  },
   stateful: true,
   shape: (_, a) => a.shape,
   dtype: (_, a) => a.dtype,
@@ -19,7 +27,7 @@ export const VariableV2 = defineOp<never, { dtype: DType; shape: Shape }>({
 
 /** Throws unless `ref` is a variable's reference (TF: "requires l-value input"). */
 export function requireRef(ref: Tensor, what = 'ref'): void {
-  if (ref.op.type !== 'VariableV2') {
+  if (ref.op.def !== VariableV2) {
     throw new TypeError(
       `Input '${what}' requires l-value input (a variable), got '${ref.name}' from a ${ref.op.type} op`,
     );
@@ -45,6 +53,11 @@ export function writeRef(ctx: KernelContext, value: tfc.Tensor, i = 0): tfc.Tens
 export const Assign = defineOp<'ref' | 'value', { validateShape: boolean }>({
   type: 'Assign',
   inputs: ['ref', 'value'],
+  attrs: {
+    T: typeOf('ref'),
+    validate_shape: attrOf('bool', 'validateShape', true),
+    use_locking: fixedAttr('bool', true),
+  },
   refInputs: ['ref'],
   stateful: true,
   shape: ({ ref, value }, { validateShape }) => {
@@ -64,6 +77,7 @@ const updateOp = (type: string, combine: (old: tfc.Tensor, v: tfc.Tensor) => tfc
   defineOp<'ref' | 'value'>({
     type,
     inputs: ['ref', 'value'],
+    attrs: { T: typeOf('ref'), use_locking: fixedAttr('bool', false) },
     refInputs: ['ref'],
     stateful: true,
     shape: ({ ref, value }) => {
@@ -89,6 +103,7 @@ export const AssignSub = updateOp('AssignSub', (old, v) => tfc.sub(old, v));
 export const IsVariableInitialized = defineOp<'ref'>({
   type: 'IsVariableInitialized',
   inputs: ['ref'],
+  attrs: { dtype: typeOf('ref') },
   refInputs: ['ref'],
   stateful: true,
   shape: ({ ref }) => (requireRef(ref), []),
@@ -104,6 +119,8 @@ export const ReportUninitializedVariables = defineOp<never, Record<never, never>
   type: 'ReportUninitializedVariables',
   inputs: [],
   list: 'refs',
+  // graphmode's own op (TF composes IsVariableInitialized and boolean_mask): no TF attrs.
+  attrs: {},
   refInputs: ['refs'],
   stateful: true,
   shape: ({ refs }) => {
