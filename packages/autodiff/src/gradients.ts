@@ -132,7 +132,7 @@ class Backprop {
     });
     const none = op.inputs.map(() => null);
     if (isStop || outGrads.every((g) => g === null)) return none;
-    const entry = lookupGradient(op.type);
+    const entry = lookupGradient(op.def);
     if (!entry) throw new LookupError(`No gradient defined for operation '${op.name}' (op type: ${op.type})`);
     if (!entry.rule) return none;
     const dys = outGrads.map((g, i) => {

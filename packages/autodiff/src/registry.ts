@@ -11,8 +11,13 @@
 //   have the op output's broadcast shape: the driver then sums it down to the input's shape.
 // - Rules build ordinary graph ops with the same builders users call, so gradients of gradients
 //   work; they run inside the `gradients/<op>_grad/` name scope set up by the driver.
-import type { Named, Operation, Tensor, TypedOpDef } from '@graphmode/graph';
-import { ValueError } from '@graphmode/graph';
+//
+// The table is keyed by op definition. TF's string API (`registerGradient('MyOp', rule)`) resolves
+// the type name to its registered definition, so the op must be defined (defineOp) first. Importing
+// this package registers the built-in ops' rules; importing @graphmode/train adds its ops' entries
+// (all notDifferentiable) — the only other registration at import.
+import type { Named, OpDef, Operation, Tensor, TypedOpDef } from '@graphmode/graph';
+import { getOpDef, ValueError } from '@graphmode/graph';
 import type { Gradient } from './indexed_slices.js';
 
 /** TF-style rule: `(op, ...dys) => one gradient (or null) per input`. */
@@ -29,20 +34,35 @@ export interface RegisteredRule extends RuleOptions {
   readonly rule: GradientRule | null;
 }
 
-const rules = new Map<string, RegisteredRule>();
+const rules = new Map<OpDef, RegisteredRule>();
+
+/** An op type given by definition, or by TF type name (resolved to the registered definition). */
+export type OpTypeRef = OpDef | string;
+
+function resolve(op: OpTypeRef, caller: string): OpDef {
+  if (typeof op !== 'string') return op;
+  const def = getOpDef(op);
+  if (def === undefined) {
+    throw new ValueError(
+      `${caller}: no op type '${op}' is defined; define it with defineOp before registering`,
+    );
+  }
+  return def;
+}
 
 /** Registers the gradient of `opType` (replacing any earlier rule, as tests may do). */
-export function registerGradient(opType: string, rule: GradientRule, options: RuleOptions = {}): void {
-  rules.set(opType, { rule, ...options });
+export function registerGradient(opType: OpTypeRef, rule: GradientRule, options: RuleOptions = {}): void {
+  rules.set(resolve(opType, 'registerGradient'), { rule, ...options });
 }
 
-/** Declares `opType` as having no gradient: it contributes nothing (TF's NotDifferentiable). */
-export function notDifferentiable(...opTypes: string[]): void {
-  for (const t of opTypes) rules.set(t, { rule: null });
+/** Declares op types as having no gradient: they contribute nothing (TF's NotDifferentiable). */
+export function notDifferentiable(...opTypes: OpTypeRef[]): void {
+  const defs = opTypes.map((t) => resolve(t, 'notDifferentiable'));
+  for (const def of defs) rules.set(def, { rule: null });
 }
 
-export const lookupGradient = (opType: string): RegisteredRule | undefined => rules.get(opType);
-export const registeredGradients = (): ReadonlyMap<string, RegisteredRule> => rules;
+export const lookupGradient = (def: OpDef): RegisteredRule | undefined => rules.get(def);
+export const registeredGradients = (): ReadonlyMap<OpDef, RegisteredRule> => rules;
 
 /** What a named rule sees: the forward inputs by name, typed attrs, outputs and all output grads. */
 export interface GradArgs<N extends string, L extends string, A extends object> {
@@ -68,7 +88,7 @@ export function defineGradient<N extends string, L extends string, A extends obj
   options: RuleOptions = {},
 ): void {
   registerGradient(
-    def.type,
+    def,
     (op, ...dys) => {
       const typed = op as Operation<A>;
       const out = rule(

@@ -5,6 +5,8 @@
 // first (as TF's `_apply_sparse_duplicate_indices` does before it calls the kernel) and applies
 // the same row formula to the touched rows only.
 import {
+  type AttrSchema,
+  attrOf,
   type DType,
   defineOp,
   FLOAT,
@@ -17,6 +19,7 @@ import {
   type Shape,
   shapesCompatible,
   type Tensor,
+  typeOf,
   ValueError,
 } from '@graphmode/graph';
 import * as tfc from '@tensorflow/tfjs-core';
@@ -27,6 +30,16 @@ export interface ApplyAttrs {
 export interface NesterovAttrs extends ApplyAttrs {
   useNesterov: boolean;
 }
+/** TF's attrs of every Apply op; `more` adds an op's own (use_nesterov, update_slots). */
+// Every Apply op's first input is `var` (the factories' contract), hence the cast.
+const applyAttrs = <N extends string, A extends ApplyAttrs>(
+  more: AttrSchema<never, keyof A & string>,
+): AttrSchema<N, keyof A & string> => ({
+  T: typeOf('var' as N),
+  use_locking: attrOf('bool', 'useLocking', false),
+  ...more,
+});
+export const NESTEROV_ATTRS = { use_nesterov: attrOf('bool', 'useNesterov', false) } as const;
 
 type Values<N extends string> = Record<N, tfc.Tensor>;
 /** New values of the refs (the variable first) from the old ones, the hyperparameters and grad. */
@@ -110,10 +123,12 @@ export function applyOp<N extends string, A extends ApplyAttrs>(
   refs: readonly N[],
   update: Update<N, A>,
   grad = 'grad',
+  attrs: AttrSchema<never, keyof A & string> = {},
 ) {
   return defineOp<N, A>({
     type,
     inputs,
+    attrs: applyAttrs<N, A>(attrs),
     refInputs: refs,
     stateful: true,
     shape: (ins) => checkInputs(ins as Record<string, Tensor>, refs, grad, false),
@@ -163,10 +178,12 @@ export function sparseApplyOp<N extends string, A extends ApplyAttrs>(
   inputs: readonly (N | 'indices')[],
   refs: readonly N[],
   update: Update<N, A>,
+  attrs: AttrSchema<never, keyof A & string> = {},
 ) {
   return defineOp<N | 'indices', A>({
     type,
     inputs,
+    attrs: { ...applyAttrs<N | 'indices', A>(attrs), Tindices: typeOf('indices') },
     refInputs: refs,
     stateful: true,
     shape: (ins) => checkInputs(ins as Record<string, Tensor>, refs, 'grad', true),

@@ -10,12 +10,14 @@ import {
   getDefaultGraph,
   graphOf,
   InvalidArgumentError,
+  lengthOf,
   NUMERIC,
   requireDtype,
   shapesCompatible,
   type Tensor,
   type TensorInput,
   toTensor,
+  typeOf,
   ValueError,
 } from '@graphmode/graph';
 import * as tfc from '@tensorflow/tfjs-core';
@@ -34,6 +36,7 @@ const summaryTensor = (values: SummaryValueProto[]): tfc.Tensor =>
 export const ScalarSummary = defineOp<'tags' | 'values'>({
   type: 'ScalarSummary',
   inputs: ['tags', 'values'],
+  attrs: { T: typeOf('values') },
   shape: ({ tags, values }) => {
     requireDtype(tags, ['string'], 'tags');
     requireDtype(values, NUMERIC, 'values');
@@ -105,6 +108,7 @@ export function histogramOf(values: ArrayLike<number>): HistogramProto {
 export const HistogramSummary = defineOp<'tag' | 'values'>({
   type: 'HistogramSummary',
   inputs: ['tag', 'values'],
+  attrs: { T: typeOf('values', 'float32') },
   shape: ({ tag, values }) => {
     requireDtype(tag, ['string'], 'tag');
     requireDtype(values, NUMERIC, 'values');
@@ -130,6 +134,7 @@ export const MergeSummary = defineOp<never, Record<never, never>, 'inputs'>({
   type: 'MergeSummary',
   inputs: [],
   list: 'inputs',
+  attrs: { N: lengthOf('inputs') },
   shape: ({ inputs }) => {
     if (inputs.length === 0) throw new ValueError('MergeSummary needs at least one input');
     for (const t of inputs) requireDtype(t, ['string'], 'inputs');
@@ -154,7 +159,7 @@ export const MergeSummary = defineOp<never, Record<never, never>, 'inputs'>({
   },
 });
 
-notDifferentiable('ScalarSummary', 'HistogramSummary', 'MergeSummary');
+notDifferentiable(ScalarSummary, HistogramSummary, MergeSummary);
 
 export interface SummaryOptions {
   /** Collections to add the summary to (default [GraphKeys.SUMMARIES]). */

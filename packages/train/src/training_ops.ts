@@ -2,14 +2,17 @@
 // sparse twins, and the few scatter ops the optimizers' sparse paths need. None has a gradient.
 import { notDifferentiable } from '@graphmode/autodiff';
 import {
+  attrOf,
   defineOp,
   FLOAT,
+  fixedAttr,
   formatShape,
   readRef,
   requireDtype,
   requireRef,
   type Shape,
   type Tensor,
+  typeOf,
   ValueError,
   writeRef,
 } from '@graphmode/graph';
@@ -18,6 +21,7 @@ import {
   type ApplyAttrs,
   applyOp,
   dedupIndices,
+  NESTEROV_ATTRS,
   type NesterovAttrs,
   sparseApplyOp,
   summedRows,
@@ -50,12 +54,15 @@ export const ApplyMomentum = applyOp<MomentumIn, NesterovAttrs>(
   ['var', 'accum', 'lr', 'grad', 'momentum'],
   ['var', 'accum'],
   momentumUpdate,
+  'grad',
+  NESTEROV_ATTRS,
 );
 export const SparseApplyMomentum = sparseApplyOp<MomentumIn, NesterovAttrs>(
   'SparseApplyMomentum',
   ['var', 'accum', 'lr', 'grad', 'indices', 'momentum'],
   ['var', 'accum'],
   momentumUpdate,
+  NESTEROV_ATTRS,
 );
 
 // accum += grad^2;  var -= grad * lr * rsqrt(accum)   (no epsilon: accum starts positive)
@@ -64,17 +71,22 @@ const adagradUpdate = (v: Record<AdagradIn, tfc.Tensor>) => {
   const accum = tfc.add(v.accum, tfc.square(v.grad));
   return { var: tfc.sub(v.var, tfc.mul(tfc.mul(v.grad, v.lr), tfc.rsqrt(accum))), accum };
 };
+// TF's Adagrad may skip the accumulator update (update_slots=false); graphmode always updates it.
+const UPDATE_SLOTS = { update_slots: fixedAttr('bool', true) };
 export const ApplyAdagrad = applyOp<AdagradIn, ApplyAttrs>(
   'ApplyAdagrad',
   ['var', 'accum', 'lr', 'grad'],
   ['var', 'accum'],
   adagradUpdate,
+  'grad',
+  UPDATE_SLOTS,
 );
 export const SparseApplyAdagrad = sparseApplyOp<AdagradIn, ApplyAttrs>(
   'SparseApplyAdagrad',
   ['var', 'accum', 'lr', 'grad', 'indices'],
   ['var', 'accum'],
   adagradUpdate,
+  UPDATE_SLOTS,
 );
 
 // NOTE: the bias correction is folded into the step size and epsilon sits outside the square
@@ -96,6 +108,8 @@ export const ApplyAdam = applyOp<AdamIn, NesterovAttrs>(
       : tfc.div(tfc.mul(m, alpha), denom);
     return { var: tfc.sub(v.var, step), m, v: vv };
   },
+  'grad',
+  NESTEROV_ATTRS,
 );
 
 // TF has no sparse Adam kernel; its optimizer decays every row of m and v, adds the scaled
@@ -103,6 +117,8 @@ export const ApplyAdam = applyOp<AdamIn, NesterovAttrs>(
 export const SparseApplyAdam = defineOp<AdamIn | 'indices', ApplyAttrs>({
   type: 'SparseApplyAdam',
   inputs: ['var', 'm', 'v', 'beta1Power', 'beta2Power', 'lr', 'beta1', 'beta2', 'epsilon', 'grad', 'indices'],
+  // graphmode's own op, with the attrs TF's SparseApply ops have.
+  attrs: { T: typeOf('var'), Tindices: typeOf('indices'), use_locking: attrOf('bool', 'useLocking', false) },
   refInputs: ['var', 'm', 'v'],
   stateful: true,
   shape: (ins) => sparseAdamShape(ins.var, ins.m, ins.v, ins.grad, ins.indices),
@@ -189,10 +205,17 @@ export const SparseApplyCenteredRMSProp = sparseApplyOp<CrmsIn, ApplyAttrs>(
   centeredUpdate,
 );
 
+const SCATTER_ATTRS = {
+  T: typeOf('ref'),
+  Tindices: typeOf('indices'),
+  use_locking: attrOf('bool', 'useLocking', false),
+} as const;
+
 /** ref[indices[i]] -= updates[i] (duplicates accumulate). Gradient descent's sparse update. */
 export const ScatterSub = defineOp<'ref' | 'indices' | 'updates', ApplyAttrs>({
   type: 'ScatterSub',
   inputs: ['ref', 'indices', 'updates'],
+  attrs: SCATTER_ATTRS,
   refInputs: ['ref'],
   stateful: true,
   shape: ({ ref, indices, updates }) => {
@@ -220,6 +243,8 @@ export const ScatterSub = defineOp<'ref' | 'indices' | 'updates', ApplyAttrs>({
 export const ScatterDecay = defineOp<'ref' | 'decay' | 'indices', ApplyAttrs>({
   type: 'ScatterDecay',
   inputs: ['ref', 'decay', 'indices'],
+  // graphmode's own op, with the attrs of TF's Scatter ops.
+  attrs: SCATTER_ATTRS,
   refInputs: ['ref'],
   stateful: true,
   shape: ({ ref, decay, indices }) => {
@@ -247,17 +272,17 @@ export const ScatterDecay = defineOp<'ref' | 'decay' | 'indices', ApplyAttrs>({
 });
 
 notDifferentiable(
-  'ApplyGradientDescent',
-  'ApplyMomentum',
-  'SparseApplyMomentum',
-  'ApplyAdagrad',
-  'SparseApplyAdagrad',
-  'ApplyAdam',
-  'SparseApplyAdam',
-  'ApplyRMSProp',
-  'SparseApplyRMSProp',
-  'ApplyCenteredRMSProp',
-  'SparseApplyCenteredRMSProp',
-  'ScatterSub',
-  'ScatterDecay',
+  ApplyGradientDescent,
+  ApplyMomentum,
+  SparseApplyMomentum,
+  ApplyAdagrad,
+  SparseApplyAdagrad,
+  ApplyAdam,
+  SparseApplyAdam,
+  ApplyRMSProp,
+  SparseApplyRMSProp,
+  ApplyCenteredRMSProp,
+  SparseApplyCenteredRMSProp,
+  ScatterSub,
+  ScatterDecay,
 );

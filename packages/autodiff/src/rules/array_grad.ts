@@ -214,14 +214,14 @@ export function registerArrayGradients(): void {
   defineGradient(Fill, (_, dy) => ({ value: reduceSum(dy) }));
 
   notDifferentiable(
-    ShapeOp.type,
-    Size.type,
-    Rank.type,
-    OneHot.type,
-    ZerosLike.type,
-    OnesLike.type,
-    Range.type,
-    BroadcastGradientArgs.type,
-    InvertPermutation.type,
+    ShapeOp,
+    Size,
+    Rank,
+    OneHot,
+    ZerosLike,
+    OnesLike,
+    Range,
+    BroadcastGradientArgs,
+    InvertPermutation,
   );
 }

@@ -1,10 +1,20 @@
 // Gradients of sources, identity-like and state ops (ops/core.ts, ops/state.ts).
 import {
+  Assign,
+  AssignAdd,
+  AssignSub,
   CheckNumerics,
+  Const,
   checkNumerics,
   Identity,
+  IsVariableInitialized,
+  NoOp,
+  Placeholder,
   PlaceholderWithDefault,
   PreventGradient,
+  ReportUninitializedVariables,
+  StopGradient,
+  VariableV2,
 } from '@graphmode/graph';
 import { LookupError } from '../gradients.js';
 import { defineGradient, notDifferentiable } from '../registry.js';
@@ -26,15 +36,15 @@ export function registerCoreGradients(): void {
     );
   });
   notDifferentiable(
-    'StopGradient',
-    'Const',
-    'Placeholder',
-    'NoOp',
-    'VariableV2',
-    'Assign',
-    'AssignAdd',
-    'AssignSub',
-    'IsVariableInitialized',
-    'ReportUninitializedVariables',
+    StopGradient,
+    Const,
+    Placeholder,
+    NoOp,
+    VariableV2,
+    Assign,
+    AssignAdd,
+    AssignSub,
+    IsVariableInitialized,
+    ReportUninitializedVariables,
   );
 }

@@ -23,15 +23,26 @@ import {
   DivNoNan,
   div,
   divNoNan,
+  Equal,
   Exp,
   Floor,
+  FloorDiv,
   FloorMod,
   floorDiv,
+  Greater,
+  GreaterEqual,
   greater,
   greaterEqual,
+  IsFinite,
+  IsNan,
   isFloat,
+  Less,
+  LessEqual,
   Log,
   Log1p,
+  LogicalAnd,
+  LogicalNot,
+  LogicalOr,
   lessEqual,
   log,
   Maximum,
@@ -39,6 +50,7 @@ import {
   Mul,
   mul,
   Neg,
+  NotEqual,
   neg,
   onesLike,
   Pow,
@@ -113,7 +125,7 @@ function registerBinary(): void {
     },
     B,
   );
-  notDifferentiable('FloorDiv');
+  notDifferentiable(FloorDiv);
 }
 
 function registerUnary(): void {
@@ -121,7 +133,7 @@ function registerUnary(): void {
   defineGradient(Abs, ({ ins: { x } }, dy) => ({ x: mul(dy, sign(x)) }));
   // Piecewise constant: TF returns zeros for Sign and no gradient (None) for Floor/Ceil/Round.
   defineGradient(Sign, ({ ins: { x } }) => ({ x: zerosLike(x) }));
-  notDifferentiable(Floor.type, Ceil.type, Round.type);
+  notDifferentiable(Floor, Ceil, Round);
   defineGradient(Square, ({ ins: { x } }, dy) => ({ x: mul(dy, mul(x, 2)) }));
   // dy * 0.5 / y
   defineGradient(Sqrt, ({ y }, dy) => ({ x: div(mul(dy, 0.5), y) }));
@@ -157,17 +169,17 @@ function registerOthers(): void {
     return { x: div(cumsum(mul(prod, dy), axis, { exclusive, reverse: !reverse }), x) };
   });
   notDifferentiable(
-    'Equal',
-    'NotEqual',
-    'Less',
-    'LessEqual',
-    'Greater',
-    'GreaterEqual',
-    'LogicalAnd',
-    'LogicalOr',
-    'LogicalNot',
-    'IsFinite',
-    'IsNan',
+    Equal,
+    NotEqual,
+    Less,
+    LessEqual,
+    Greater,
+    GreaterEqual,
+    LogicalAnd,
+    LogicalOr,
+    LogicalNot,
+    IsFinite,
+    IsNan,
   );
 }
 

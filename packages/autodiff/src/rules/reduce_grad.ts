@@ -169,5 +169,5 @@ export function registerReduceGradients(): void {
     });
   }
   defineGradient(Prod, ({ op }, dy) => ({ input: prodGrad(op, dy) }));
-  notDifferentiable(All.type, Any.type, ArgMax.type, ArgMin.type);
+  notDifferentiable(All, Any, ArgMax, ArgMin);
 }
