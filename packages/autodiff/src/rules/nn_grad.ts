@@ -67,6 +67,7 @@ import {
   square,
   sub,
   type Tensor,
+  ZerosLike,
   zerosLike,
 } from '@graphmode/graph';
 import { defineGradient } from '../registry.js';
@@ -84,7 +85,7 @@ const softmaxVjp = (v: Tensor, p: Tensor): Tensor =>
   mul(sub(v, reduceSum(mul(v, p), -1, { keepDims: true })), p);
 
 // TF's `_is_zeros_tensor`: an output nobody differentiated arrives as the driver's ZerosLike.
-const isZeros = (t: Tensor | null | undefined): boolean => !t || t.op.type === 'ZerosLike';
+const isZeros = (t: Tensor | null | undefined): boolean => !t || t.op.def === ZerosLike;
 
 // The xent rules: dLoss[:, None] * backprop, plus the second-order term when backprop itself
 // (output 1) received a gradient: d(backprop)/d(logits) is the softmax Jacobian.

@@ -6,7 +6,7 @@ import type { DType, Shape } from '../dtype.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Operation, Tensor } from '../graph.js';
 import type { OpDef } from '../op_def.js';
-import { unfedMessage } from '../ops/core.js';
+import { Placeholder, unfedMessage } from '../ops/core.js';
 import { VariableV2 } from '../ops/state.js';
 
 /** How a step obtains input k. */
@@ -96,7 +96,7 @@ export function makePlan(
 }
 
 function checkPlaceholdersFed(ops: readonly Operation[], fed: ReadonlySet<Tensor>): void {
-  const missing = ops.filter((op) => op.type === 'Placeholder' && !fed.has(op.outputs[0]!));
+  const missing = ops.filter((op) => op.def === Placeholder && !fed.has(op.outputs[0]!));
   if (missing.length === 0) return;
   const first = missing[0]!;
   const attrs = first.attrs as { dtype: DType; shape: Shape | null };

@@ -2,31 +2,43 @@
 // dashboard. Field numbers:
 //   GraphDef     node=1 versions=4 (VersionDef producer=1)
 //   NodeDef      name=1 op=2 input=3 ('op', 'op:1', '^control') device=4 attr=5 (map entry key=1 value=2)
-//   AttrValue    list=1 s=2 i=3 f=4 b=5 type=6 shape=7 tensor=8
-//   ListValue    i=3 (packed) shape=7
+//   AttrValue    list=1 s=2 i=3 f=4 b=5 type=6 shape=7 tensor=8 (a oneof: zeros are written)
+//   ListValue    s=2 i=3 (packed) f=4 (packed) b=5 (packed) type=6 (packed) shape=7
 //   TensorShape  dim=2 (Dim size=1, -1 when unknown) unknown_rank=3
-// Attrs keep TF's snake_case spelling; `_output_shapes` is added as TF's `add_shapes=True` does.
-import { DTYPES, type DType, type Graph, NDArray, type NodeDef, type Shape } from '@graphmode/graph';
+// Attr names, TF types and values come from each op definition's TF attr schema (attr_schema.ts);
+// `_output_shapes` is added as TF's `add_shapes=True` does. An op defined without a schema (a
+// user's custom op) is written without attrs.
+import {
+  type AttrType,
+  type AttrValue,
+  type Graph,
+  type NDArray,
+  type NodeDef,
+  type Operation,
+  type Shape,
+  type TfDType,
+  tfAttrValues,
+} from '@graphmode/graph';
 import { DATA_TYPE } from './event_proto.js';
 import { ProtoWriter } from './proto.js';
 
 export function encodeGraphDef(graph: Graph): Uint8Array {
+  const ops = graph.getOperations();
   const def = graph.asGraphDef();
   const w = new ProtoWriter();
-  for (const node of def.node) w.message(1, (n) => writeNode(n, node));
+  def.node.forEach((node, i) => w.message(1, (n) => writeNode(n, node, ops[i]!)));
   w.message(4, (v) => v.varint(1, def.versions.producer));
   return w.finish();
 }
 
-function writeNode(w: ProtoWriter, node: NodeDef): void {
+function writeNode(w: ProtoWriter, node: NodeDef, op: Operation): void {
   w.bytes(1, node.name).bytes(2, node.op);
   for (const input of node.input) w.bytes(3, input, true);
   w.bytes(4, node.device);
-  const attrs: [string, (a: ProtoWriter) => void][] = [];
-  for (const [key, value] of Object.entries(node.attr)) {
-    const write = attrWriter(key, value);
-    if (write) attrs.push([snakeCase(key), write]);
-  }
+  const attrs: [string, (a: ProtoWriter) => void][] =
+    op.def.attrs === null
+      ? []
+      : tfAttrValues(op).map(([name, { type, value }]) => [name, (a) => writeAttr(a, type, value)]);
   attrs.push([
     '_output_shapes',
     (a) =>
@@ -37,26 +49,42 @@ function writeNode(w: ProtoWriter, node: NodeDef): void {
   for (const [key, write] of attrs) w.message(5, (e) => e.bytes(1, key).message(2, write));
 }
 
-const isDType = (v: unknown): v is DType =>
-  typeof v === 'string' && (DTYPES as readonly string[]).includes(v);
+const TF_DATA_TYPE: Readonly<Record<TfDType, number>> = { ...DATA_TYPE, int64: 9 };
 
-// Attrs whose JS value has no faithful AttrValue form (functions, nested objects) are left out.
-function attrWriter(key: string, value: unknown): ((a: ProtoWriter) => void) | null {
-  if (typeof value === 'boolean') return (a) => a.bool(5, value);
-  if (typeof value === 'number')
-    return Number.isSafeInteger(value) ? (a) => a.varint(3, value) : (a) => a.float(4, value, true);
-  if (isDType(value) && /type|^T$|dtype/i.test(key)) return (a) => a.varint(6, DATA_TYPE[value]);
-  if (typeof value === 'string') return (a) => a.bytes(2, value, true);
-  if (value instanceof NDArray) return (a) => a.message(8, (t) => writeTensorHeader(t, value));
-  if (/shape/i.test(key) && (value === null || isShape(value)))
-    return (a) => a.message(7, (s) => writeShape(s, value));
-  if (Array.isArray(value) && value.every((x) => Number.isSafeInteger(x)))
-    return (a) => a.message(1, (l) => l.packedVarints(3, value as number[]));
-  return null;
+// AttrValue is a oneof, so a 0, false or '' value is written: its presence says which member it is.
+function writeAttr(a: ProtoWriter, type: AttrType, v: AttrValue): void {
+  switch (type) {
+    case 'type':
+      return void a.varint(6, TF_DATA_TYPE[v as TfDType], true);
+    case 'int':
+      return void a.varint(3, v as number, true);
+    case 'float':
+      return void a.float(4, v as number, true);
+    case 'bool':
+      return void a.bool(5, v as boolean, true);
+    case 'string':
+      return void a.bytes(2, v as string, true);
+    case 'shape':
+      return void a.message(7, (s) => writeShape(s, v as Shape | null));
+    case 'tensor':
+      return void a.message(8, (t) => writeTensorHeader(t, v as NDArray));
+    default:
+      return void a.message(1, (l) => writeList(l, type, v as readonly unknown[]));
+  }
 }
 
-const isShape = (v: unknown): v is Shape =>
-  Array.isArray(v) && v.every((d) => d === null || Number.isSafeInteger(d));
+function writeList(l: ProtoWriter, type: AttrType, xs: readonly unknown[]): void {
+  if (type === 'list(int)') l.packedVarints(3, xs as number[]);
+  else if (type === 'list(float)') l.packedFloats(4, xs as number[]);
+  else if (type === 'list(bool)') l.packedVarints(5, (xs as boolean[]).map(Number));
+  else if (type === 'list(type)')
+    l.packedVarints(
+      6,
+      (xs as TfDType[]).map((d) => TF_DATA_TYPE[d]),
+    );
+  else if (type === 'list(string)') for (const s of xs as string[]) l.bytes(2, s, true);
+  else for (const s of xs as (Shape | null)[]) l.message(7, (m) => writeShape(m, s));
+}
 
 function writeShape(w: ProtoWriter, shape: Shape | null): void {
   if (shape === null) {
@@ -70,5 +98,3 @@ function writeShape(w: ProtoWriter, shape: Shape | null): void {
 function writeTensorHeader(w: ProtoWriter, t: NDArray): void {
   w.varint(1, DATA_TYPE[t.dtype]).message(2, (s) => writeShape(s, t.shape));
 }
-
-const snakeCase = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

@@ -52,13 +52,13 @@ export class ProtoWriter {
     this.len += bytes.length;
   }
 
-  /** int32 / int64 / uint64 / enum field (skipped when 0). */
-  varint(field: number, n: number): this {
-    if (n !== 0) this.tag(field, WireType.VARINT), this.rawVarint(n);
+  /** int32 / int64 / uint64 / enum field (skipped when 0 unless `always`, for oneof members). */
+  varint(field: number, n: number, always = false): this {
+    if (n !== 0 || always) this.tag(field, WireType.VARINT), this.rawVarint(n);
     return this;
   }
-  bool(field: number, b: boolean): this {
-    return this.varint(field, b ? 1 : 0);
+  bool(field: number, b: boolean, always = false): this {
+    return this.varint(field, b ? 1 : 0, always);
   }
   /** A double field (skipped when +0 unless `always`, for oneof members whose presence matters). */
   double(field: number, x: number, always = false): this {
