@@ -1,8 +1,19 @@
 // Table-driven forward checks: each row builds an op from placeholders and names its eager
 // tfjs oracle. The harness checks (a) values against the oracle, (b) static shape and dtype
-// against the kernel's actual output, (c) that nothing leaks.
+// against the kernel's actual output, (c) that nothing leaks, (d) that every op's attrs survive
+// a trip through its TF attr schema (what GraphDef export and import do).
 
-import { type DType, formatShape, Graph, NDArray, placeholder, Session, type Tensor } from '@graphmode/graph';
+import {
+  attrsFromTf,
+  type DType,
+  formatShape,
+  Graph,
+  NDArray,
+  placeholder,
+  Session,
+  type Tensor,
+  tfAttrValues,
+} from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 import { type Domain, expectClose, randomArray, toTf } from '../../helpers.js';
@@ -36,6 +47,15 @@ export function checkForward(c: ForwardCase, seed = 7): void {
     );
     return { phs, y: c.build(...phs) };
   });
+  for (const op of graph.getOperations()) {
+    const tfAttrs = Object.fromEntries(tfAttrValues(op).map(([name, { value }]) => [name, value]));
+    expect(
+      attrsFromTf(op.type, op.def.attrs!, tfAttrs),
+      `${c.name}: ${op.type} attrs via TF's schema`,
+    ).toEqual({
+      ...op.attrs,
+    });
+  }
   const before = tf.memory().numTensors;
   const sess = new Session(graph);
   const feeds = new Map<Tensor, NDArray>(out.phs.map((p, i) => [p, values[i]!]));

@@ -164,7 +164,7 @@ const activationGrad = <A extends object = Record<never, never>>(
   type: string,
   kernel: GradKernel<A>,
   allowed: readonly DType[] = FLOAT,
-  attrs: AttrSchema<never, keyof A & string> = {},
+  attrs: AttrSchema<'gradients' | 'features', keyof A & string> = {},
 ) =>
   defineOp<'gradients' | 'features', A>({
     type,
@@ -224,7 +224,7 @@ export const LeakyReluGrad = activationGrad<{ alpha: number }>(
   'LeakyReluGrad',
   (dy, x, { alpha }) => tfc.tidy(() => tfc.where(tfc.greater(x, 0), dy, tfc.mul(dy, alpha))),
   FLOAT,
-  { alpha: attrOf('float', 'alpha', 0.2) },
+  { alpha: attrOf('float', 'alpha', 0.2), T: typeOf('gradients', 'float32') },
 );
 
 type GradBuilder = (gradients: TensorInput, features: TensorInput, opts?: NameOpt) => Tensor;
