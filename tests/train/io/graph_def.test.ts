@@ -1,0 +1,91 @@
+// The TensorBoard GraphDef writer takes attr names, TF types and values from the op definitions'
+// TF attr schemas; AttrValue is a oneof, so 0 / false / '' values are written, not skipped.
+import * as g from '@graphmode/graph';
+import {
+  decodeFields,
+  encodeGraphDef,
+  fieldFloat,
+  fieldInts,
+  fieldString,
+  type ProtoField,
+} from '@graphmode/train';
+import { describe, expect, it } from 'vitest';
+
+type Attr = ProtoField[];
+/** NodeDefs as { name: { op, attr: { key: AttrValue fields } } }. */
+function nodes(bytes: Uint8Array): Record<string, { op: string; attr: Record<string, Attr> }> {
+  const out: Record<string, { op: string; attr: Record<string, Attr> }> = {};
+  for (const n of decodeFields(bytes).filter((f) => f.field === 1)) {
+    const fs = decodeFields(n.bytes);
+    const attr: Record<string, Attr> = {};
+    for (const e of fs.filter((f) => f.field === 5)) {
+      const [k, v] = decodeFields(e.bytes);
+      attr[fieldString(k!)] = decodeFields(v!.bytes);
+    }
+    out[fieldString(fs.find((f) => f.field === 1)!)] = {
+      op: fieldString(fs.find((f) => f.field === 2)!),
+      attr,
+    };
+  }
+  return out;
+}
+const one = (a: Attr | undefined): ProtoField => {
+  expect(a, 'attr present').toBeDefined();
+  expect(a!.length).toBe(1);
+  return a![0]!;
+};
+
+describe('encodeGraphDef', () => {
+  const graph = new g.Graph();
+  graph.asDefault(() => {
+    const x = g.placeholder('float32', [null, 3], { name: 'x' });
+    const w = g.constant([[1], [2], [3]], { name: 'w' });
+    g.matMul(x, w, { name: 'mm' });
+    g.cast(x, 'int32', { name: 'c' });
+    g.concat([x, x], 1, { name: 'cat' });
+    g.leakyRelu(x, { alpha: 0.5, name: 'lr' });
+    g.stridedSlice(x, [0], [1], [1], { name: 'ss' });
+  });
+  const n = nodes(encodeGraphDef(graph));
+
+  it('writes type attrs from input dtypes as DataType enums', () => {
+    expect(n.mm!.op).toBe('MatMul');
+    expect(one(n.mm!.attr.T)).toMatchObject({ field: 6, int: 1 });
+    expect(one(n.c!.attr.SrcT)).toMatchObject({ field: 6, int: 1 });
+    expect(one(n.c!.attr.DstT)).toMatchObject({ field: 6, int: 3 });
+    expect(one(n.cat!.attr.Tidx)).toMatchObject({ field: 6, int: 3 });
+    expect(one(n.cat!.attr.N)).toMatchObject({ field: 3, int: 2 });
+  });
+
+  it('writes false and 0 values of the oneof', () => {
+    expect(one(n.mm!.attr.transpose_a)).toMatchObject({ field: 5, int: 0 });
+    expect(one(n.c!.attr.Truncate)).toMatchObject({ field: 5, int: 0 });
+    expect(one(n.ss!.attr.begin_mask)).toMatchObject({ field: 3, int: 0 });
+    expect(one(n.cat!.attr.Tidx).field).toBe(6);
+  });
+
+  it('writes floats, shapes, tensors and lists with their TF names', () => {
+    expect(fieldFloat(one(n.lr!.attr.alpha))).toBe(0.5);
+    const shape = decodeFields(one(n.x!.attr.shape).bytes);
+    expect(shape.map((d) => decodeFields(d.bytes)[0]?.int)).toEqual([-1, 3]);
+    const tensor = decodeFields(one(n.w!.attr.value).bytes);
+    expect(tensor[0]).toMatchObject({ field: 1, int: 1 });
+    expect(Object.keys(n.x!.attr).sort()).toEqual(['_output_shapes', 'dtype', 'shape']);
+    expect(Object.keys(n.mm!.attr).sort()).toEqual(['T', '_output_shapes', 'transpose_a', 'transpose_b']);
+  });
+
+  it('writes list(int) attrs packed', () => {
+    const gr = new g.Graph();
+    gr.asDefault(() =>
+      g.conv2d(g.placeholder('float32', [1, 4, 4, 1]), g.placeholder('float32', [2, 2, 1, 1]), {
+        strides: 2,
+        name: 'conv',
+      }),
+    );
+    const conv = nodes(encodeGraphDef(gr)).conv!;
+    expect(fieldInts(decodeFields(one(conv.attr.strides).bytes)[0]!)).toEqual([1, 2, 2, 1]);
+    expect(decodeFields(one(conv.attr.explicit_paddings).bytes)).toEqual([]);
+    expect(one(conv.attr.use_cudnn_on_gpu)).toMatchObject({ field: 5, int: 1 });
+    expect(fieldString(one(conv.attr.data_format))).toBe('NHWC');
+  });
+});
