@@ -17,17 +17,22 @@ export type AttrType =
   | 'string'
   | 'shape'
   | 'tensor'
+  | 'func'
   | 'list(type)'
   | 'list(int)'
   | 'list(float)'
   | 'list(bool)'
   | 'list(string)'
-  | 'list(shape)';
+  | 'list(shape)'
+  | 'list(func)';
 
 /** A TF dtype as an attr value: ours, plus the int64 that TF's index and output-type attrs default to. */
 export type TfDType = DType | 'int64';
 
-/** An attr value in JS: a dtype name (`type`), number, boolean, string, shape, NDArray or a list. */
+/**
+ * An attr value in JS: a dtype name (`type`), number, boolean, string, shape, NDArray (`tensor`),
+ * a function's name (`func`, TF's NameAttrList without attrs) or a list of those.
+ */
 export type AttrValue =
   | TfDType
   | number

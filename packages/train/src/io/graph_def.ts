@@ -2,8 +2,9 @@
 // dashboard. Field numbers:
 //   GraphDef     node=1 versions=4 (VersionDef producer=1)
 //   NodeDef      name=1 op=2 input=3 ('op', 'op:1', '^control') device=4 attr=5 (map entry key=1 value=2)
-//   AttrValue    list=1 s=2 i=3 f=4 b=5 type=6 shape=7 tensor=8 (a oneof: zeros are written)
-//   ListValue    s=2 i=3 (packed) f=4 (packed) b=5 (packed) type=6 (packed) shape=7
+//   AttrValue    list=1 s=2 i=3 f=4 b=5 type=6 shape=7 tensor=8 func=10 (a oneof: zeros are written)
+//   ListValue    s=2 i=3 (packed) f=4 (packed) b=5 (packed) type=6 (packed) shape=7 func=9
+//   NameAttrList name=1
 //   TensorShape  dim=2 (Dim size=1, -1 when unknown) unknown_rank=3
 // Attr names, TF types and values come from each op definition's TF attr schema (attr_schema.ts);
 // `_output_shapes` is added as TF's `add_shapes=True` does. An op defined without a schema (a
@@ -68,6 +69,8 @@ function writeAttr(a: ProtoWriter, type: AttrType, v: AttrValue): void {
       return void a.message(7, (s) => writeShape(s, v as Shape | null));
     case 'tensor':
       return void a.message(8, (t) => writeTensorHeader(t, v as NDArray));
+    case 'func':
+      return void a.message(10, (f) => f.bytes(1, v as string));
     default:
       return void a.message(1, (l) => writeList(l, type, v as readonly unknown[]));
   }
@@ -83,6 +86,7 @@ function writeList(l: ProtoWriter, type: AttrType, xs: readonly unknown[]): void
       (xs as TfDType[]).map((d) => TF_DATA_TYPE[d]),
     );
   else if (type === 'list(string)') for (const s of xs as string[]) l.bytes(2, s, true);
+  else if (type === 'list(func)') for (const f of xs as string[]) l.message(9, (m) => m.bytes(1, f));
   else for (const s of xs as (Shape | null)[]) l.message(7, (m) => writeShape(m, s));
 }
 
