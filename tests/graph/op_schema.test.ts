@@ -118,6 +118,24 @@ describe('TF attr schemas', () => {
     );
   });
 
+  it('a schema reading an input the op does not have is rejected when the op is defined', () => {
+    const spec = {
+      inputs: ['x'] as const,
+      shape: ({ x }: { x: g.Tensor }) => x.shape,
+      dtype: ({ x }: { x: g.Tensor }) => x.dtype,
+      kernel: ({ x }: { x: unknown }) => x as never,
+    };
+    const bad = { T: g.typeOf('y') } as unknown as g.AttrSchema<'x', never>;
+    expect(() => g.defineOp<'x'>({ ...spec, type: 'SchemaTestBadInput', attrs: bad })).toThrow(
+      /Op type 'SchemaTestBadInput': attr 'T' reads 'y', which is not such an input/,
+    );
+    const badN = { N: g.lengthOf('x') } as g.AttrSchema<'x', never>;
+    expect(() => g.defineOp<'x'>({ ...spec, type: 'SchemaTestBadList', attrs: badN })).toThrow(
+      /attr 'N' reads 'x'/,
+    );
+    expect(getOpDef('SchemaTestBadInput')).toBeUndefined();
+  });
+
   it('an op defined without a schema cannot be serialized, with a clear error', () =>
     inGraph(() => {
       const Bare = g.defineOp<'x'>({

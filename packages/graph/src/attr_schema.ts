@@ -122,16 +122,29 @@ function sourceValue(op: Operation, from: AttrSource<string, string>, name: stri
   if ('fixed' in from) return from.fixed;
   if ('outputDtype' in from) return op.outputs[from.outputDtype]!.dtype;
   if ('outputShape' in from) return op.outputs[from.outputShape]!.shape;
-  const def = op.def;
-  const at = def.inputNames.indexOf('dtypeOf' in from ? from.dtypeOf : from.lengthOf);
-  const isList = at < 0 && def.listInput === ('dtypeOf' in from ? from.dtypeOf : from.lengthOf);
-  if (!isList && at < 0) throw new ValueError(`${op.type}: attr '${name}' names no input of the op`);
-  const listLength = op.inputs.length - def.inputNames.length;
+  const fixedInputs = op.def.inputNames.length;
+  const listLength = op.inputs.length - fixedInputs;
   if ('lengthOf' in from) return listLength - (from.less ?? 0);
+  const index = op.def.inputNames.indexOf(from.dtypeOf);
   const k = from.at ?? 0;
-  const t = op.inputs[isList ? def.inputNames.length + (k < 0 ? listLength + k : k) : at];
+  const t = op.inputs[index >= 0 ? index : fixedInputs + (k < 0 ? listLength + k : k)];
   if (t === undefined) throw new ValueError(`${op.type} op '${op.name}': attr '${name}' needs a list input`);
   return t.dtype;
+}
+
+/** Throws unless every input a schema reads is an input of the op (checked when it is defined). */
+export function checkSchema(
+  type: string,
+  schema: AttrSchema,
+  inputs: readonly string[],
+  list: string | null,
+): void {
+  for (const [name, { from }] of Object.entries(schema)) {
+    const input = 'dtypeOf' in from ? from.dtypeOf : 'lengthOf' in from ? from.lengthOf : null;
+    if (input === null) continue;
+    if ('lengthOf' in from ? input !== list : !inputs.includes(input) && input !== list)
+      throw new ValueError(`Op type '${type}': attr '${name}' reads '${input}', which is not such an input`);
+  }
 }
 
 /**

@@ -3,7 +3,7 @@
 // surface at build time), an optional build-time folding rule and a kernel bound to tfjs-core.
 // Every registry (gradients, GraphDef encoding, lowerings) is keyed by the definition object.
 import type * as tfc from '@tensorflow/tfjs-core';
-import type { AttrSchema } from './attr_schema.js';
+import { type AttrSchema, checkSchema } from './attr_schema.js';
 import type { DType, Shape } from './dtype.js';
 import { formatShape } from './dtype.js';
 import { TypeError, ValueError } from './errors.js';
@@ -115,6 +115,7 @@ export function defineOp<N extends string, A extends object = Record<never, neve
 ): TypedOpDef<N, L, A> {
   if (registry.has(spec.type)) throw new ValueError(`Op type '${spec.type}' is already defined`);
   if (spec.stateful && spec.fold) throw new ValueError(`Op type '${spec.type}' is stateful and cannot fold`);
+  if (spec.attrs) checkSchema(spec.type, spec.attrs, spec.inputs, spec.list ?? null);
   const names = spec.inputs;
   const list = spec.list ?? null;
   const refs = new Set((spec.refInputs ?? []).map((n) => names.indexOf(n as N)));
