@@ -18,6 +18,7 @@ import {
   shapesCompatible,
   type Tensor,
   ValueError,
+  writeRef,
 } from '@graphmode/graph';
 import * as tfc from '@tensorflow/tfjs-core';
 
@@ -28,11 +29,17 @@ export interface NesterovAttrs extends ApplyAttrs {
   useNesterov: boolean;
 }
 
-type Values<N extends string> = Record<N, tfc.Tensor>;
+export type Values<N extends string> = Record<N, tfc.Tensor>;
+/** 1 - t, the complement the decay-rate formulas use (1 - beta1, 1 - rho). */
+export const oneMinus = (t: tfc.Tensor): tfc.Tensor => tfc.sub(tfc.onesLike(t), t);
 /** New values of the refs (the variable first) from the old ones, the hyperparameters and grad. */
 type Update<N extends string, A> = (v: Values<N>, attrs: A) => Partial<Values<N>>;
 
-function checkInputs(
+/**
+ * The shape rule every Apply op shares: the refs (var first) are variables of one shape, the
+ * other inputs scalar floats, and `grad` has var's shape (dense) or is rows of it (sparse).
+ */
+export function checkApplyInputs(
   ins: Record<string, Tensor>,
   refs: readonly string[],
   grad: string,
@@ -81,7 +88,7 @@ function checkInputs(
 }
 
 /** Reads the refs, runs `compute` on the old values (disposing them) and stores the results. */
-function updateRefs<N extends string>(
+export function updateRefs<N extends string>(
   ins: Values<N>,
   names: readonly N[],
   refs: readonly N[],
@@ -116,7 +123,7 @@ export function applyOp<N extends string, A extends ApplyAttrs>(
     inputs,
     refInputs: refs,
     stateful: true,
-    shape: (ins) => checkInputs(ins as Record<string, Tensor>, refs, grad, false),
+    shape: (ins) => checkApplyInputs(ins as Record<string, Tensor>, refs, grad, false),
     dtype: (): DType => 'float32',
     kernel: (ins, attrs, ctx) => updateRefs(ins as Values<N>, inputs, refs, ctx, (v) => update(v, attrs)),
   });
@@ -140,6 +147,12 @@ export function dedupIndices(
   return { uniq: Int32Array.from(uniq), seg };
 }
 
+/** The distinct row indices of `indices`, first-seen order, as [n, 1] (scatter/gather form). */
+export function uniqueRows(indices: tfc.Tensor, rows: number, op: string): tfc.Tensor {
+  const { uniq } = dedupIndices(indices.dataSync() as Int32Array, rows, op);
+  return tfc.tensor2d(uniq, [uniq.length, 1], 'int32');
+}
+
 /** Sums the rows of `grad` that share an index: [uniqueIndices (as [n,1]), summedRows]. */
 export function summedRows(
   grad: tfc.Tensor,
@@ -157,6 +170,30 @@ export function summedRows(
   return [where, summed];
 }
 
+/**
+ * A scatter kernel on the variable at reference input 0: `pick(rowCount)` gives the [n, 1] rows
+ * to rewrite (plus any per-row values), `rewrite` their new contents from the old ones.
+ * Everything `pick` returns is disposed here.
+ */
+export function rewriteRows(
+  ctx: KernelContext,
+  pick: (rowCount: number) => readonly tfc.Tensor[],
+  rewrite: (old: tfc.Tensor, ...values: tfc.Tensor[]) => tfc.Tensor,
+): tfc.Tensor {
+  const owned = [readRef(ctx)];
+  try {
+    const old = owned[0]!;
+    owned.push(...pick(old.shape[0]!));
+    const [where, ...values] = owned.slice(1) as [tfc.Tensor, ...tfc.Tensor[]];
+    const next = tfc.tidy(() =>
+      tfc.tensorScatterUpdate(old, where, rewrite(tfc.gatherND(old, where), ...values)),
+    );
+    return writeRef(ctx, next);
+  } finally {
+    for (const t of owned) t.dispose();
+  }
+}
+
 /** The sparse twin of a dense Apply op: the same row formula on the (deduplicated) touched rows. */
 export function sparseApplyOp<N extends string, A extends ApplyAttrs>(
   type: string,
@@ -169,7 +206,7 @@ export function sparseApplyOp<N extends string, A extends ApplyAttrs>(
     inputs,
     refInputs: refs,
     stateful: true,
-    shape: (ins) => checkInputs(ins as Record<string, Tensor>, refs, 'grad', true),
+    shape: (ins) => checkApplyInputs(ins as Record<string, Tensor>, refs, 'grad', true),
     dtype: (): DType => 'float32',
     kernel: (ins, attrs, ctx) => {
       const all = ins as Values<N | 'indices'>;
