@@ -8,6 +8,7 @@ import {
   formatShape,
   type Graph,
   identity,
+  LookupError,
   type Operation,
   shape,
   shapesCompatible,
@@ -37,11 +38,6 @@ export interface GradientsOptions {
   colocateGradientsWithOps?: boolean;
   stopGradients?: readonly Tensor[];
   unconnectedGradients?: 'none' | 'zero';
-}
-
-/** TF's LookupError: an op on the gradient path has no registered rule. */
-export class LookupError extends Error {
-  override name = 'LookupError';
 }
 
 /**

@@ -154,7 +154,7 @@ export const MergeSummary = defineOp<never, Record<never, never>, 'inputs'>({
   },
 });
 
-notDifferentiable('ScalarSummary', 'HistogramSummary', 'MergeSummary');
+notDifferentiable(ScalarSummary.type, HistogramSummary.type, MergeSummary.type);
 
 export interface SummaryOptions {
   /** Collections to add the summary to (default [GraphKeys.SUMMARIES]). */

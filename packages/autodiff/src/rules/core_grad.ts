@@ -3,10 +3,10 @@ import {
   CheckNumerics,
   checkNumerics,
   Identity,
+  LookupError,
   PlaceholderWithDefault,
   PreventGradient,
 } from '@graphmode/graph';
-import { LookupError } from '../gradients.js';
 import { defineGradient, notDifferentiable } from '../registry.js';
 
 export function registerCoreGradients(): void {
