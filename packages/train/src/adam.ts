@@ -27,7 +27,7 @@ import {
   updateRefs,
   type Values,
 } from './apply_op_def.js';
-import { groupOps, type Hyperparameter, Optimizer, type OptimizerOptions } from './optimizer.js';
+import { type Hyperparameter, Optimizer, type OptimizerOptions } from './optimizer.js';
 
 type AdamIn = 'var' | 'm' | 'v' | 'beta1Power' | 'beta2Power' | 'lr' | 'beta1' | 'beta2' | 'epsilon' | 'grad';
 const ADAM_INPUTS = [
@@ -147,7 +147,8 @@ export class AdamOptimizer extends Optimizer<AdamHyper> {
     this.epsilon = opts.epsilon ?? 1e-8;
   }
   protected override createSlots(vars: readonly Variable[]): void {
-    const first = [...vars].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))[0]!;
+    // TF colocates the beta powers with the variable whose name sorts first.
+    const first = vars.reduce((a, b) => (b.name < a.name ? b : a));
     this.makeNonSlot(this.beta1, 'beta1_power', first);
     this.makeNonSlot(this.beta2, 'beta2_power', first);
     for (const v of vars) {
@@ -182,11 +183,8 @@ export class AdamOptimizer extends Optimizer<AdamHyper> {
     const decay = ScatterDecay.applyOp({ ref: v.ref(), decay: wd, indices: grad.indices }, attrs);
     return v.graph.controlDependencies([decay], adam);
   }
-  protected override finish(
-    updates: readonly Operation[],
-    name: string,
-    { beta1, beta2 }: AdamHyper,
-  ): Operation {
+  protected override finish(updates: readonly Operation[], name: string, hyper: AdamHyper): Operation {
+    const { beta1, beta2 } = hyper;
     const graph = updates[0]!.graph;
     const [b1p, b2p] = this.powers(graph);
     const advance = graph.controlDependencies(updates, () =>
@@ -195,7 +193,7 @@ export class AdamOptimizer extends Optimizer<AdamHyper> {
         b2p.assign(mul(b2p, beta2), { name: 'Assign_1' }).op,
       ]),
     );
-    return groupOps([...updates, ...advance], name);
+    return super.finish([...updates, ...advance], name, hyper);
   }
   private powers(graph: Graph): [Variable, Variable] {
     return [this.getNonSlot('beta1_power', graph), this.getNonSlot('beta2_power', graph)];

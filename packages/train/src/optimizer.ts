@@ -18,6 +18,7 @@ import {
   UnimplementedError,
   ValueError,
   Variable,
+  VariableV2,
 } from '@graphmode/graph';
 import { createNonSlot, createSlot } from './slots.js';
 
@@ -233,7 +234,7 @@ export abstract class Optimizer<H extends object = object> {
   protected abstract applySparse(grad: IndexedSlices, v: Variable, hyper: H): Operation | Tensor;
   /** Groups the update ops under `name` (Adam also advances its beta powers here). */
   protected finish(updates: readonly Operation[], name: string, _hyper: H): Operation {
-    return groupOps(updates, name);
+    return updates[0]!.graph.asDefault(() => group(...updates, { name }));
   }
 
   // ---- helpers for subclasses -----------------------------------------------------------------
@@ -275,11 +276,7 @@ export abstract class Optimizer<H extends object = object> {
 
 function globalStepRef(step: Variable | Tensor): Tensor {
   const ref = step instanceof Variable ? step.ref() : step;
-  if (ref.op.type !== 'VariableV2')
+  if (ref.op.def !== VariableV2)
     throw new TypeError(`globalStep must be a Variable (or its reference), got ${ref.toString()}`);
   return ref;
 }
-
-/** TF's group() on the ops' graph. A name ending in '/' is taken verbatim. */
-export const groupOps = (ops: readonly Operation[], name: string): Operation =>
-  ops[0]!.graph.asDefault(() => group(...ops, { name }));
