@@ -268,9 +268,7 @@ export abstract class Optimizer<H extends object = object> {
   /** A hyperparameter as a float32 tensor named `name` (functions are called now). */
   protected hyper(value: Hyperparameter, name: string): Tensor {
     const v = typeof value === 'function' ? value() : value;
-    if (v instanceof Tensor) return cast(v, 'float32');
-    if (v instanceof Variable) return cast(v.value(), 'float32');
-    return constant(v, { dtype: 'float32', name });
+    return typeof v === 'number' ? constant(v, { dtype: 'float32', name }) : cast(v, 'float32');
   }
 }
 
