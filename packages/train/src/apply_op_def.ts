@@ -1,9 +1,10 @@
-// The optimizers' update ops (TF's training_ops): each reads the variable and its slots through
-// the kernel context, computes TF's exact formula (core/kernels/training_ops.cc) and writes the
-// new values back. The output is the variable's new value. A dense op takes `grad` of the
+// The machinery every optimizer's update ops share (the ops themselves live in their optimizer's
+// file, beside its formula and slots): TF's training_ops each read the variable and its slots
+// through the kernel context, compute TF's exact formula (core/kernels/training_ops.cc) and write
+// the new values back; the output is the variable's new value. A dense op takes `grad` of the
 // variable's shape; its sparse twin takes `grad` rows plus `indices`, sums duplicate indices
 // first (as TF's `_apply_sparse_duplicate_indices` does before it calls the kernel) and applies
-// the same row formula to the touched rows only.
+// the same row formula to the touched rows only. Scatter ops rewrite rows via `rewriteRows`.
 import {
   type DType,
   defineOp,
@@ -130,7 +131,7 @@ export function applyOp<N extends string, A extends ApplyAttrs>(
 }
 
 /** Unique indices (first-seen order) and, per original index, its position among them. */
-export function dedupIndices(
+function dedupIndices(
   indices: Int32Array,
   rows: number,
   op: string,
