@@ -131,11 +131,7 @@ export function applyOp<N extends string, A extends ApplyAttrs>(
 }
 
 /** Unique indices (first-seen order) and, per original index, its position among them. */
-function dedupIndices(
-  indices: Int32Array,
-  rows: number,
-  op: string,
-): { uniq: Int32Array; seg: Int32Array } {
+function dedupIndices(indices: Int32Array, rows: number, op: string): { uniq: Int32Array; seg: Int32Array } {
   const pos = new Map<number, number>();
   const seg = new Int32Array(indices.length);
   const uniq: number[] = [];
