@@ -154,7 +154,7 @@ export const MergeSummary = defineOp<never, Record<never, never>, 'inputs'>({
   },
 });
 
-notDifferentiable(ScalarSummary.type, HistogramSummary.type, MergeSummary.type);
+notDifferentiable('ScalarSummary', 'HistogramSummary', 'MergeSummary');
 
 export interface SummaryOptions {
   /** Collections to add the summary to (default [GraphKeys.SUMMARIES]). */
