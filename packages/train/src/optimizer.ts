@@ -248,8 +248,7 @@ export abstract class Optimizer<H extends object = object> {
     let named = this.slots.get(name);
     if (!named) this.slots.set(name, (named = new Map()));
     let s = named.get(v);
-    const initName = fill === 0 ? 'zeros' : fill === 1 ? 'ones' : 'Const';
-    if (!s) named.set(v, (s = createSlot(v, fill, opName, initName)));
+    if (!s) named.set(v, (s = createSlot(v, fill, opName)));
     return s;
   }
   /** A per-graph optimizer variable such as Adam's beta1_power, created once. */
