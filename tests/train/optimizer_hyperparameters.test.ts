@@ -8,7 +8,7 @@ import {
   constant,
   Graph,
   globalVariablesInitializer,
-  type NDArray,
+  NDArray,
   placeholder,
   Session,
   type Tensor,
@@ -23,13 +23,11 @@ import {
 } from '@graphmode/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { expectClose } from '../helpers.js';
 
 type Vec = number[];
-const vals = (a: NDArray): Vec => Array.from(a.data as Float32Array);
-function expectClose(actual: Vec, expected: Vec, tol = 1e-6): void {
-  expect(actual.length).toBe(expected.length);
-  actual.forEach((x, i) => expect(Math.abs(x - expected[i]!)).toBeLessThanOrEqual(tol * (1 + Math.abs(x))));
-}
+/** A float64 reference as the float32 NDArray expectClose compares with (shape [] for a scalar). */
+const ref = (xs: Vec, shape = [xs.length]): NDArray => new NDArray('float32', shape, Float32Array.from(xs));
 
 /** TF adam_test's adam_update_numpy, one step t (1-based) with learning rate lr. */
 function adamStep(w: Vec, g: Vec, m: Vec, v: Vec, t: number, lr: number, b1 = 0.9, b2 = 0.999, eps = 1e-8) {
@@ -54,23 +52,23 @@ describe('optimizer hyperparameters are per applyGradients call', () => {
       sess.run(globalVariablesInitializer());
       for (let step = 0; step < 2; step++) sess.run(ops);
 
-      expectClose(vals(sess.run(w[0]!)), [1 - 2 * 0.1 * 0.1, 2 - 2 * 0.1 * 0.2]);
+      expectClose(sess.run(w[0]!), ref([1 - 2 * 0.1 * 0.1, 2 - 2 * 0.1 * 0.2]));
       // accum: g, then 0.9 g + g; var -= 0.2 * accum each step.
-      expectClose(vals(sess.run(w[1]!)), [2 - 0.2 * 2.9 * 0.1, 3 - 0.2 * 2.9 * 0.2]);
+      expectClose(sess.run(w[1]!), ref([2 - 0.2 * 2.9 * 0.1, 3 - 0.2 * 2.9 * 0.2]));
       let a = { w: [3, 4], m: [0, 0], v: [0, 0] };
       let b = { w: [4, 5], m: [0, 0], v: [0, 0] };
       for (const t of [1, 2]) {
         a = adamStep(a.w, g, a.m, a.v, t, 0.1);
         b = adamStep(b.w, g, b.m, b.v, t, 0.01, 0.5, 0.9);
       }
-      expectClose(vals(sess.run(w[2]!)), a.w);
-      expectClose(vals(sess.run(w[3]!)), b.w);
+      expectClose(sess.run(w[2]!), ref(a.w));
+      expectClose(sess.run(w[3]!), ref(b.w));
       // Each optimizer advanced its own beta powers (beta^3 after two steps) with its own betas.
       const power = (opt: AdamOptimizer, name: string) =>
-        vals(sess.run(opt.variables(graph).find((x) => x.op.name.startsWith(name))!));
-      expectClose(power(adamA, 'beta1_power'), [0.729]);
-      expectClose(power(adamB, 'beta1_power'), [0.125]);
-      expectClose(power(adamB, 'beta2_power'), [0.729]);
+        sess.run(opt.variables(graph).find((x) => x.op.name.startsWith(name))!);
+      expectClose(power(adamA, 'beta1_power'), ref([0.729], []));
+      expectClose(power(adamB, 'beta1_power'), ref([0.125], []));
+      expectClose(power(adamB, 'beta2_power'), ref([0.729], []));
       sess.close();
     });
   });
@@ -90,9 +88,9 @@ describe('optimizer hyperparameters are per applyGradients call', () => {
       sess.run(globalVariablesInitializer());
       // opA needs only lrA: it never read the tensor of the later call.
       sess.run(opA, [[lrA, 0.5]]);
-      expectClose(vals(sess.run(w)), [0.5, 1.5]);
+      expectClose(sess.run(w), ref([0.5, 1.5]));
       sess.run(opB, [[lrB, 0.25]]);
-      expectClose(vals(sess.run(w)), [0.25, 1.25]);
+      expectClose(sess.run(w), ref([0.25, 1.25]));
       expect(() => sess.run(opB, [[lrA, 0.5]])).toThrow(/lrB/);
       sess.close();
     });
@@ -114,15 +112,15 @@ describe('optimizer hyperparameters are per applyGradients call', () => {
         expect(opt.variables(graph)).toHaveLength(4); // m, v and the two beta powers, made once
         const sess = new Session(graph);
         sess.run(globalVariablesInitializer());
-        let ref = { w: [1, 2], m: [0, 0], v: [0, 0] };
+        let want = { w: [1, 2], m: [0, 0], v: [0, 0] };
         for (const [t, op, rate] of [
           [1, opA, 0.1],
           [2, opB, 0.02],
           [3, opA, 0.1],
         ] as const) {
           sess.run(op);
-          ref = adamStep(ref.w, g, ref.m, ref.v, t, rate);
-          expectClose(vals(sess.run(w)), ref.w, 2e-6);
+          want = adamStep(want.w, g, want.m, want.v, t, rate);
+          expectClose(sess.run(w), ref(want.w), 2e-6);
         }
         sess.close();
       });
@@ -182,7 +180,7 @@ describe('shared apply-op machinery', () => {
         const before = tf.memory().numTensors;
         expect(() => sess.run(op)).toThrow('indices[1] = 7 is not in [0, 2)');
         expect(tf.memory().numTensors).toBe(before);
-        expectClose(vals(sess.run(w)), [1, 2]);
+        expectClose(sess.run(w), ref([1, 2]));
         sess.close();
       });
     });
