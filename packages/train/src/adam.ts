@@ -29,7 +29,6 @@ import {
 } from './apply_op_def.js';
 import { type Hyperparameter, Optimizer, type OptimizerOptions } from './optimizer.js';
 
-type AdamIn = 'var' | 'm' | 'v' | 'beta1Power' | 'beta2Power' | 'lr' | 'beta1' | 'beta2' | 'epsilon' | 'grad';
 const ADAM_INPUTS = [
   'var',
   'm',
@@ -42,6 +41,7 @@ const ADAM_INPUTS = [
   'epsilon',
   'grad',
 ] as const;
+type AdamIn = (typeof ADAM_INPUTS)[number];
 const ADAM_REFS = ['var', 'm', 'v'] as const;
 // alpha = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
 const adamAlpha = (v: Values<AdamIn>) =>
