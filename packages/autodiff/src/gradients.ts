@@ -8,6 +8,7 @@ import {
   formatShape,
   type Graph,
   identity,
+  LookupError,
   type Operation,
   shape,
   shapesCompatible,
@@ -37,11 +38,6 @@ export interface GradientsOptions {
   colocateGradientsWithOps?: boolean;
   stopGradients?: readonly Tensor[];
   unconnectedGradients?: 'none' | 'zero';
-}
-
-/** TF's LookupError: an op on the gradient path has no registered rule. */
-export class LookupError extends Error {
-  override name = 'LookupError';
 }
 
 /**
@@ -163,7 +159,8 @@ class Backprop {
     inGrads = inGrads.map((g, i) =>
       isBackpropagatable(op.inputs[i]!) && between.has(op.inputs[i]!.op) ? g : null,
     );
-    if (this.opts.gateGradients && inGrads.filter((g) => g !== null).length > 1) inGrads = gate(inGrads);
+    if (this.opts.gateGradients && inGrads.filter((g) => g !== null).length > 1)
+      inGrads = gateGradients(inGrads);
     return inGrads;
   }
 
@@ -214,8 +211,12 @@ class Backprop {
   }
 }
 
-/** TF's gate_gradients: every input gradient waits for all of them (IndexedSlices gate their values). */
-function gate(grads: readonly (Gradient | null)[]): (Gradient | null)[] {
+/**
+ * TF's gate_gradients: every gradient of the list waits for all of them (control_flow_ops.tuple;
+ * IndexedSlices gate their values). The driver gates each op's input gradients (GATE_OP);
+ * optimizers gate a whole gradient list (GATE_GRAPH).
+ */
+export function gateGradients(grads: readonly (Gradient | null)[]): (Gradient | null)[] {
   const flat = grads.map((g) => (g instanceof IndexedSlices ? g.values : g));
   const gated = tuple(flat);
   return grads.map((g, i) =>

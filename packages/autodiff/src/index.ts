@@ -1,4 +1,7 @@
 // @graphmode/autodiff: reverse-mode gradients as graph ops. Importing it registers every rule.
+
+// LookupError lives with the other error classes; re-exported where it has always been importable.
+export { LookupError } from '@graphmode/graph';
 export * from './gradients.js';
 export * from './indexed_slices.js';
 export * from './registry.js';

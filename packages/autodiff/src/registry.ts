@@ -1,3 +1,7 @@
+// Import-time hook: importing @graphmode/train registers its own ops' rules in this table (its
+// Apply*, scatter and summary ops are notDifferentiable), and that is the only side effect of
+// importing it, as registering the graph ops' rules is @graphmode/autodiff's.
+//
 // The gradient rule table. Contract for every rule (TF's RegisterGradient, derivatives.yaml-style):
 //
 // - A rule receives the forward op and one incoming gradient `dy` per op output. Outputs that got

@@ -13,6 +13,16 @@ class GraphTypeError extends Error {
 
 export { GraphTypeError as TypeError };
 
+/** Misuse of the graph itself, such as adding to a finalized graph (TF's RuntimeError). */
+export class RuntimeError extends Error {
+  override name = 'RuntimeError';
+}
+
+/** A registry has no entry for the key, e.g. an op on the gradient path has no rule (TF's LookupError). */
+export class LookupError extends Error {
+  override name = 'LookupError';
+}
+
 /** A run-time failure of one op; `op` is the failing op and `creationSite` the user line that built it. */
 export class OpError extends Error {
   override name = 'OpError';

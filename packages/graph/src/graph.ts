@@ -4,7 +4,7 @@ import { freeze } from 'immer';
 import { captureCreationSite, formatSite } from './creation_site.js';
 import type { DType, Shape } from './dtype.js';
 import { formatShape, mergeShapes, shapesCompatible } from './dtype.js';
-import { NotFoundError, TypeError, ValueError } from './errors.js';
+import { NotFoundError, RuntimeError, TypeError, ValueError } from './errors.js';
 import { type GraphDef, snapshotGraphDef } from './graph_def.js';
 import type { OpDef } from './op_def.js';
 
@@ -402,11 +402,6 @@ export class Graph {
     }
     return [...result];
   }
-}
-
-/** Misuse of the graph itself, such as adding to a finalized graph (TF's RuntimeError). */
-export class RuntimeError extends Error {
-  override name = 'RuntimeError';
 }
 
 const graphStack: Graph[] = [];

@@ -67,6 +67,7 @@ export {
 } from './ops/softmax.js';
 export * from './ops/sources.js';
 export * from './ops/state.js';
+export { feedEntries, lookupTensor } from './session/fetch_feed.js';
 export * from './session/run_metadata.js';
 export * from './session/session.js';
 export * from './strided_slice_spec.js';

@@ -2,11 +2,131 @@
 // lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t), and epsilon sits outside the square root.
 // beta1^t and beta2^t live in two non-slot variables advanced after all updates of a step.
 // AdamW adds decoupled weight decay (var -= weightDecay * var) before each Adam update.
-import type { IndexedSlices } from '@graphmode/autodiff';
-import { type Graph, mul, type Operation, type Tensor, type Variable } from '@graphmode/graph';
-import type { OptimizerOptions } from './gradient_descent.js';
-import { groupOps, type Hyperparameter, Optimizer } from './optimizer.js';
-import { ApplyAdam, ScatterDecay, SparseApplyAdam } from './training_ops.js';
+import { type IndexedSlices, notDifferentiable } from '@graphmode/autodiff';
+import {
+  attrOf,
+  defineOp,
+  FLOAT,
+  type Graph,
+  mul,
+  type Operation,
+  requireDtype,
+  requireRef,
+  type Tensor,
+  typeOf,
+  type Variable,
+} from '@graphmode/graph';
+import * as tfc from '@tensorflow/tfjs-core';
+import {
+  type ApplyAttrs,
+  applyOp,
+  checkApplyInputs,
+  NESTEROV_ATTRS,
+  type NesterovAttrs,
+  oneMinus,
+  rewriteRows,
+  SCATTER_ATTRS,
+  summedRows,
+  uniqueRows,
+  updateRefs,
+  type Values,
+} from './apply_op_def.js';
+import { type Hyperparameter, Optimizer, type OptimizerOptions } from './optimizer.js';
+
+const ADAM_INPUTS = [
+  'var',
+  'm',
+  'v',
+  'beta1Power',
+  'beta2Power',
+  'lr',
+  'beta1',
+  'beta2',
+  'epsilon',
+  'grad',
+] as const;
+type AdamIn = (typeof ADAM_INPUTS)[number];
+const ADAM_REFS = ['var', 'm', 'v'] as const;
+// alpha = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
+const adamAlpha = (v: Values<AdamIn>) =>
+  tfc.div(tfc.mul(v.lr, tfc.sqrt(oneMinus(v.beta2Power))), oneMinus(v.beta1Power));
+
+// m += (grad - m) * (1 - beta1);  v += (grad^2 - v) * (1 - beta2)
+// var -= alpha * (nesterov ? grad * (1 - beta1) + m * beta1 : m) / (sqrt(v) + epsilon)
+export const ApplyAdam = applyOp<AdamIn, NesterovAttrs>(
+  'ApplyAdam',
+  ADAM_INPUTS,
+  ADAM_REFS,
+  (v, a) => {
+    const alpha = adamAlpha(v);
+    const m = tfc.add(v.m, tfc.mul(tfc.sub(v.grad, v.m), oneMinus(v.beta1)));
+    const vv = tfc.add(v.v, tfc.mul(tfc.sub(tfc.square(v.grad), v.v), oneMinus(v.beta2)));
+    const denom = tfc.add(tfc.sqrt(vv), v.epsilon);
+    const step = a.useNesterov
+      ? tfc.div(tfc.mul(tfc.add(tfc.mul(v.grad, oneMinus(v.beta1)), tfc.mul(m, v.beta1)), alpha), denom)
+      : tfc.div(tfc.mul(m, alpha), denom);
+    return { var: tfc.sub(v.var, step), m, v: vv };
+  },
+  'grad',
+  NESTEROV_ATTRS,
+);
+
+// TF has no sparse Adam kernel; its optimizer decays every row of m and v, adds the scaled
+// gradient rows, then updates the whole variable. This op does the same in one kernel:
+// m = m * beta1 + scatter(grad * (1 - beta1));  v = v * beta2 + scatter(grad^2 * (1 - beta2)).
+const SPARSE_ADAM_INPUTS = [...ADAM_INPUTS, 'indices'] as const;
+export const SparseApplyAdam = defineOp<AdamIn | 'indices', ApplyAttrs>({
+  type: 'SparseApplyAdam',
+  inputs: SPARSE_ADAM_INPUTS,
+  // graphmode's own op, with the attrs TF's SparseApply ops have.
+  attrs: { T: typeOf('var'), Tindices: typeOf('indices'), use_locking: attrOf('bool', 'useLocking', false) },
+  refInputs: ADAM_REFS,
+  stateful: true,
+  shape: (ins) => checkApplyInputs(ins, ADAM_REFS, 'grad', true),
+  dtype: () => 'float32',
+  kernel: (ins, _, ctx) => {
+    const [where, grad] = summedRows(ins.grad, ins.indices, ctx.op.inputs[0]!.shape![0]!, 'SparseApplyAdam');
+    try {
+      return updateRefs(ins, SPARSE_ADAM_INPUTS, ADAM_REFS, ctx, (old) => {
+        const shape = old.var.shape;
+        const scattered = (rows: tfc.Tensor) => tfc.scatterND(where, rows, shape);
+        const m = tfc.add(tfc.mul(old.m, old.beta1), scattered(tfc.mul(grad, oneMinus(old.beta1))));
+        const g2 = tfc.mul(tfc.mul(grad, grad), oneMinus(old.beta2));
+        const v = tfc.add(tfc.mul(old.v, old.beta2), scattered(g2));
+        const step = tfc.div(tfc.mul(adamAlpha(old), m), tfc.add(tfc.sqrt(v), old.epsilon));
+        return { var: tfc.sub(old.var, step), m, v };
+      });
+    } finally {
+      where.dispose();
+      grad.dispose();
+    }
+  },
+});
+
+/** ref[i] -= decay * ref[i] for each distinct i in `indices`: AdamW's decay for sparse gradients. */
+export const ScatterDecay = defineOp<'ref' | 'decay' | 'indices', ApplyAttrs>({
+  type: 'ScatterDecay',
+  inputs: ['ref', 'decay', 'indices'],
+  // graphmode's own op, with the attrs of TF's Scatter ops.
+  attrs: SCATTER_ATTRS,
+  refInputs: ['ref'],
+  stateful: true,
+  shape: ({ ref, decay, indices }) => {
+    requireRef(ref);
+    requireDtype(decay, FLOAT, 'decay');
+    requireDtype(indices, ['int32'], 'indices');
+    return ref.shape;
+  },
+  dtype: ({ ref }) => ref.dtype,
+  kernel: ({ decay, indices }, _, ctx) =>
+    rewriteRows(
+      ctx,
+      (rows) => [uniqueRows(indices, rows, 'ScatterDecay')],
+      (old) => tfc.sub(old, tfc.mul(decay, old)),
+    ),
+});
+
+notDifferentiable(ApplyAdam, SparseApplyAdam, ScatterDecay);
 
 export interface AdamOptions extends OptimizerOptions {
   learningRate?: Hyperparameter;
@@ -15,17 +135,25 @@ export interface AdamOptions extends OptimizerOptions {
   epsilon?: Hyperparameter;
 }
 
+interface AdamHyper {
+  lr: Tensor;
+  beta1: Tensor;
+  beta2: Tensor;
+  epsilon: Tensor;
+  /** AdamW's decoupled decay; null for plain Adam. */
+  weightDecay: Tensor | null;
+}
+
 /**
  * TF's AdamOptimizer; slots 'm' ('w/Adam') and 'v' ('w/Adam_1'), non-slots 'beta1_power' and
  * 'beta2_power'.
  * @example const step = new AdamOptimizer({ learningRate: 1e-3 }).minimize(loss);
  */
-export class AdamOptimizer extends Optimizer {
+export class AdamOptimizer extends Optimizer<AdamHyper> {
   readonly learningRate: Hyperparameter;
   readonly beta1: number | Tensor;
   readonly beta2: number | Tensor;
   readonly epsilon: Hyperparameter;
-  private t: { lr: Tensor; beta1: Tensor; beta2: Tensor; epsilon: Tensor } | null = null;
   constructor(opts: AdamOptions = {}) {
     super(opts.useLocking ?? false, opts.name ?? 'Adam');
     this.learningRate = opts.learningRate ?? 0.001;
@@ -34,7 +162,8 @@ export class AdamOptimizer extends Optimizer {
     this.epsilon = opts.epsilon ?? 1e-8;
   }
   protected override createSlots(vars: readonly Variable[]): void {
-    const first = [...vars].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))[0]!;
+    // TF colocates the beta powers with the variable whose name sorts first.
+    const first = vars.reduce((a, b) => (b.name < a.name ? b : a));
     this.makeNonSlot(this.beta1, 'beta1_power', first);
     this.makeNonSlot(this.beta2, 'beta2_power', first);
     for (const v of vars) {
@@ -42,18 +171,49 @@ export class AdamOptimizer extends Optimizer {
       this.makeSlot(v, 'v', 0);
     }
   }
-  protected override prepare(): void {
-    this.t = {
+  protected prepare(): AdamHyper {
+    return {
       lr: this.hyper(this.learningRate, 'learning_rate'),
       beta1: this.hyper(this.beta1, 'beta1'),
       beta2: this.hyper(this.beta2, 'beta2'),
       epsilon: this.hyper(this.epsilon, 'epsilon'),
+      weightDecay: null,
     };
+  }
+  protected applyDense(grad: Tensor, v: Variable, hyper: AdamHyper): Operation {
+    const { weightDecay: wd, ...h } = hyper;
+    const attrs = { useLocking: this.useLocking };
+    const adam = () => ApplyAdam.applyOp({ ...this.state(v), ...h, grad }, { ...attrs, useNesterov: false });
+    if (wd === null) return adam();
+    // The decay reads var before Adam's update does (TF contrib's DecoupledWeightDecayExtension).
+    const decay = v.assignSub(mul(wd, v), { name: 'AssignSub' });
+    return v.graph.controlDependencies([decay], adam);
+  }
+  protected applySparse(grad: IndexedSlices, v: Variable, hyper: AdamHyper): Operation {
+    const { weightDecay: wd, ...h } = hyper;
+    const attrs = { useLocking: this.useLocking };
+    const adam = () =>
+      SparseApplyAdam.applyOp({ ...this.state(v), ...h, grad: grad.values, indices: grad.indices }, attrs);
+    if (wd === null) return adam();
+    const decay = ScatterDecay.applyOp({ ref: v.ref(), decay: wd, indices: grad.indices }, attrs);
+    return v.graph.controlDependencies([decay], adam);
+  }
+  protected override finish(updates: readonly Operation[], name: string, hyper: AdamHyper): Operation {
+    const { beta1, beta2 } = hyper;
+    const graph = updates[0]!.graph;
+    const [b1p, b2p] = this.powers(graph);
+    const advance = graph.controlDependencies(updates, () =>
+      graph.colocateWith(b1p.op, () => [
+        b1p.assign(mul(b1p, beta1), { name: 'Assign' }).op,
+        b2p.assign(mul(b2p, beta2), { name: 'Assign_1' }).op,
+      ]),
+    );
+    return super.finish([...updates, ...advance], name, hyper);
   }
   private powers(graph: Graph): [Variable, Variable] {
     return [this.getNonSlot('beta1_power', graph), this.getNonSlot('beta2_power', graph)];
   }
-  private inputs(v: Variable) {
+  private state(v: Variable) {
     const [b1p, b2p] = this.powers(v.graph);
     return {
       var: v.ref(),
@@ -61,32 +221,7 @@ export class AdamOptimizer extends Optimizer {
       v: this.slot(v, 'v').ref(),
       beta1Power: b1p.value(),
       beta2Power: b2p.value(),
-      ...this.t!,
     };
-  }
-  protected applyDense(grad: Tensor, v: Variable): Operation {
-    return ApplyAdam.applyOp(
-      { ...this.inputs(v), grad },
-      { useLocking: this.useLocking, useNesterov: false },
-    );
-  }
-  protected applySparse(grad: IndexedSlices, v: Variable): Operation {
-    return SparseApplyAdam.applyOp(
-      { ...this.inputs(v), grad: grad.values, indices: grad.indices },
-      { useLocking: this.useLocking },
-    );
-  }
-  protected override finish(updates: readonly Operation[], name: string): Operation {
-    const graph = updates[0]!.graph;
-    const [b1p, b2p] = this.powers(graph);
-    const { beta1, beta2 } = this.t!;
-    const advance = graph.controlDependencies(updates, () =>
-      graph.colocateWith(b1p.op, () => [
-        b1p.assign(mul(b1p, beta1), { name: 'Assign' }).op,
-        b2p.assign(mul(b2p, beta2), { name: 'Assign_1' }).op,
-      ]),
-    );
-    return groupOps([...updates, ...advance], name);
   }
 }
 
@@ -101,24 +236,11 @@ export interface AdamWOptions extends AdamOptions {
  */
 export class AdamWOptimizer extends AdamOptimizer {
   readonly weightDecay: Hyperparameter;
-  private wd: Tensor | null = null;
   constructor(opts: AdamWOptions) {
     super({ ...opts, name: opts.name ?? 'AdamW' });
     this.weightDecay = opts.weightDecay;
   }
-  protected override prepare(): void {
-    super.prepare();
-    this.wd = this.hyper(this.weightDecay, 'weight_decay');
-  }
-  protected override applyDense(grad: Tensor, v: Variable): Operation {
-    const decay = v.assignSub(mul(this.wd!, v), { name: 'AssignSub' });
-    return v.graph.controlDependencies([decay], () => super.applyDense(grad, v));
-  }
-  protected override applySparse(grad: IndexedSlices, v: Variable): Operation {
-    const decay = ScatterDecay.applyOp(
-      { ref: v.ref(), decay: this.wd!, indices: grad.indices },
-      { useLocking: this.useLocking },
-    );
-    return v.graph.controlDependencies([decay], () => super.applySparse(grad, v));
+  protected override prepare(): AdamHyper {
+    return { ...super.prepare(), weightDecay: this.hyper(this.weightDecay, 'weight_decay') };
   }
 }

@@ -1,9 +1,10 @@
-// The optimizers' update ops (TF's training_ops): each reads the variable and its slots through
-// the kernel context, computes TF's exact formula (core/kernels/training_ops.cc) and writes the
-// new values back. The output is the variable's new value. A dense op takes `grad` of the
+// The machinery every optimizer's update ops share (the ops themselves live in their optimizer's
+// file, beside its formula and slots): TF's training_ops each read the variable and its slots
+// through the kernel context, compute TF's exact formula (core/kernels/training_ops.cc) and write
+// the new values back; the output is the variable's new value. A dense op takes `grad` of the
 // variable's shape; its sparse twin takes `grad` rows plus `indices`, sums duplicate indices
 // first (as TF's `_apply_sparse_duplicate_indices` does before it calls the kernel) and applies
-// the same row formula to the touched rows only.
+// the same row formula to the touched rows only. Scatter ops rewrite rows via `rewriteRows`.
 import {
   type AttrSchema,
   attrOf,
@@ -21,6 +22,7 @@ import {
   type Tensor,
   typeOf,
   ValueError,
+  writeRef,
 } from '@graphmode/graph';
 import * as tfc from '@tensorflow/tfjs-core';
 
@@ -39,13 +41,25 @@ const applyAttrs = <N extends string, A extends ApplyAttrs>(
   use_locking: attrOf('bool', 'useLocking', false),
   ...more,
 });
+/** TF's attrs of the Scatter ops (ScatterSub, and graphmode's own ScatterDecay). */
+export const SCATTER_ATTRS = {
+  T: typeOf('ref'),
+  Tindices: typeOf('indices'),
+  use_locking: attrOf('bool', 'useLocking', false),
+} as const;
 export const NESTEROV_ATTRS = { use_nesterov: attrOf('bool', 'useNesterov', false) } as const;
 
-type Values<N extends string> = Record<N, tfc.Tensor>;
+export type Values<N extends string> = Record<N, tfc.Tensor>;
+/** 1 - t, the complement the decay-rate formulas use (1 - beta1, 1 - rho). */
+export const oneMinus = (t: tfc.Tensor): tfc.Tensor => tfc.sub(tfc.onesLike(t), t);
 /** New values of the refs (the variable first) from the old ones, the hyperparameters and grad. */
 type Update<N extends string, A> = (v: Values<N>, attrs: A) => Partial<Values<N>>;
 
-function checkInputs(
+/**
+ * The shape rule every Apply op shares: the refs (var first) are variables of one shape, the
+ * other inputs scalar floats, and `grad` has var's shape (dense) or is rows of it (sparse).
+ */
+export function checkApplyInputs(
   ins: Record<string, Tensor>,
   refs: readonly string[],
   grad: string,
@@ -94,7 +108,7 @@ function checkInputs(
 }
 
 /** Reads the refs, runs `compute` on the old values (disposing them) and stores the results. */
-function updateRefs<N extends string>(
+export function updateRefs<N extends string>(
   ins: Values<N>,
   names: readonly N[],
   refs: readonly N[],
@@ -131,18 +145,14 @@ export function applyOp<N extends string, A extends ApplyAttrs>(
     attrs: applyAttrs<N, A>(attrs),
     refInputs: refs,
     stateful: true,
-    shape: (ins) => checkInputs(ins as Record<string, Tensor>, refs, grad, false),
+    shape: (ins) => checkApplyInputs(ins as Record<string, Tensor>, refs, grad, false),
     dtype: (): DType => 'float32',
     kernel: (ins, attrs, ctx) => updateRefs(ins as Values<N>, inputs, refs, ctx, (v) => update(v, attrs)),
   });
 }
 
 /** Unique indices (first-seen order) and, per original index, its position among them. */
-export function dedupIndices(
-  indices: Int32Array,
-  rows: number,
-  op: string,
-): { uniq: Int32Array; seg: Int32Array } {
+function dedupIndices(indices: Int32Array, rows: number, op: string): { uniq: Int32Array; seg: Int32Array } {
   const pos = new Map<number, number>();
   const seg = new Int32Array(indices.length);
   const uniq: number[] = [];
@@ -153,6 +163,12 @@ export function dedupIndices(
     seg[i] = p;
   });
   return { uniq: Int32Array.from(uniq), seg };
+}
+
+/** The distinct row indices of `indices`, first-seen order, as [n, 1] (scatter/gather form). */
+export function uniqueRows(indices: tfc.Tensor, rows: number, op: string): tfc.Tensor {
+  const { uniq } = dedupIndices(indices.dataSync() as Int32Array, rows, op);
+  return tfc.tensor2d(uniq, [uniq.length, 1], 'int32');
 }
 
 /** Sums the rows of `grad` that share an index: [uniqueIndices (as [n,1]), summedRows]. */
@@ -172,6 +188,30 @@ export function summedRows(
   return [where, summed];
 }
 
+/**
+ * A scatter kernel on the variable at reference input 0: `pick(rowCount)` gives the [n, 1] rows
+ * to rewrite (plus any per-row values), `rewrite` their new contents from the old ones.
+ * Everything `pick` returns is disposed here.
+ */
+export function rewriteRows(
+  ctx: KernelContext,
+  pick: (rowCount: number) => readonly tfc.Tensor[],
+  rewrite: (old: tfc.Tensor, ...values: tfc.Tensor[]) => tfc.Tensor,
+): tfc.Tensor {
+  const owned = [readRef(ctx)];
+  try {
+    const old = owned[0]!;
+    owned.push(...pick(old.shape[0]!));
+    const [where, ...values] = owned.slice(1) as [tfc.Tensor, ...tfc.Tensor[]];
+    const next = tfc.tidy(() =>
+      tfc.tensorScatterUpdate(old, where, rewrite(tfc.gatherND(old, where), ...values)),
+    );
+    return writeRef(ctx, next);
+  } finally {
+    for (const t of owned) t.dispose();
+  }
+}
+
 /** The sparse twin of a dense Apply op: the same row formula on the (deduplicated) touched rows. */
 export function sparseApplyOp<N extends string, A extends ApplyAttrs>(
   type: string,
@@ -186,7 +226,7 @@ export function sparseApplyOp<N extends string, A extends ApplyAttrs>(
     attrs: { ...applyAttrs<N | 'indices', A>(attrs), Tindices: typeOf('indices') },
     refInputs: refs,
     stateful: true,
-    shape: (ins) => checkInputs(ins as Record<string, Tensor>, refs, 'grad', true),
+    shape: (ins) => checkApplyInputs(ins as Record<string, Tensor>, refs, 'grad', true),
     dtype: (): DType => 'float32',
     kernel: (ins, attrs, ctx) => {
       const all = ins as Values<N | 'indices'>;

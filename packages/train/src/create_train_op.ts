@@ -2,13 +2,14 @@
 // the update ops, computes and applies the gradients, advances the global step and returns the
 // loss. Everything is built once here; a step is just one Session.run of the returned tensor.
 import {
+  asOperation,
   checkNumerics as checkNumericsOp,
   controlDependencies,
   GraphKeys,
   nameScope,
   noOp,
   type Operation,
-  Tensor,
+  type Tensor,
   ValueError,
   type Variable,
   withDependencies,
@@ -36,8 +37,6 @@ export interface CreateTrainOpOptions {
   checkNumerics?: boolean;
 }
 
-const opOf = (x: Operation | Tensor): Operation => (x instanceof Tensor ? x.op : x);
-
 /**
  * The training step as a tensor: fetching it performs one update and returns the pre-update loss.
  * @example
@@ -54,8 +53,9 @@ export function createTrainOp(
     let globalStep = opts.globalStep === undefined ? USE_GLOBAL_STEP : opts.globalStep;
     if (globalStep === USE_GLOBAL_STEP) globalStep = getOrCreateGlobalStep(graph);
 
-    const globalUpdateOps = graph.getCollection<Operation | Tensor>(GraphKeys.UPDATE_OPS).map(opOf);
-    const updateOps = opts.updateOps == null ? globalUpdateOps : [...new Set(opts.updateOps.map(opOf))];
+    const globalUpdateOps = graph.getCollection<Operation | Tensor>(GraphKeys.UPDATE_OPS).map(asOperation);
+    const updateOps =
+      opts.updateOps == null ? globalUpdateOps : [...new Set(opts.updateOps.map(asOperation))];
     if (!globalUpdateOps.every((op) => updateOps.includes(op)))
       logger().warn(
         'update_ops in create_train_op does not contain all the update_ops in GraphKeys.UPDATE_OPS',

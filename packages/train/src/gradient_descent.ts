@@ -1,39 +1,80 @@
-// Plain gradient descent: var -= lr * grad (ApplyGradientDescent; ScatterSub for sparse grads).
-import type { IndexedSlices } from '@graphmode/autodiff';
-import { mul, type Operation, type Tensor, type Variable } from '@graphmode/graph';
-import { type Hyperparameter, Optimizer } from './optimizer.js';
-import { ApplyGradientDescent, ScatterSub } from './training_ops.js';
+// Plain gradient descent: var -= lr * grad. Dense gradients update through ApplyGradientDescent,
+// IndexedSlices through ScatterSub of the scaled rows (TF's _apply_sparse_duplicate_indices is
+// not needed: the kernel sums duplicate indices).
+import { type IndexedSlices, notDifferentiable } from '@graphmode/autodiff';
+import {
+  defineOp,
+  mul,
+  type Operation,
+  requireDtype,
+  requireRef,
+  type Tensor,
+  type Variable,
+} from '@graphmode/graph';
+import * as tfc from '@tensorflow/tfjs-core';
+import { type ApplyAttrs, applyOp, rewriteRows, SCATTER_ATTRS, summedRows } from './apply_op_def.js';
+import { type Hyperparameter, Optimizer, type OptimizerOptions } from './optimizer.js';
 
-export interface OptimizerOptions {
-  useLocking?: boolean;
-  name?: string;
+// var -= alpha * delta
+export const ApplyGradientDescent = applyOp<'var' | 'alpha' | 'delta', ApplyAttrs>(
+  'ApplyGradientDescent',
+  ['var', 'alpha', 'delta'],
+  ['var'],
+  (v) => ({ var: tfc.sub(v.var, tfc.mul(v.delta, v.alpha)) }),
+  'delta',
+);
+
+/** ref[indices[i]] -= updates[i] (duplicates accumulate). */
+export const ScatterSub = defineOp<'ref' | 'indices' | 'updates', ApplyAttrs>({
+  type: 'ScatterSub',
+  inputs: ['ref', 'indices', 'updates'],
+  attrs: SCATTER_ATTRS,
+  refInputs: ['ref'],
+  stateful: true,
+  shape: ({ ref, indices, updates }) => {
+    requireRef(ref);
+    requireDtype(indices, ['int32'], 'indices');
+    requireDtype(updates, [ref.dtype], 'updates');
+    return ref.shape;
+  },
+  dtype: ({ ref }) => ref.dtype,
+  kernel: ({ indices, updates }, _, ctx) =>
+    rewriteRows(
+      ctx,
+      (rows) => summedRows(updates, indices, rows, 'ScatterSub'),
+      (old, summed) => tfc.sub(old, summed),
+    ),
+});
+
+notDifferentiable(ApplyGradientDescent, ScatterSub);
+
+interface GradientDescentHyper {
+  lr: Tensor;
 }
 
 /**
  * TF's GradientDescentOptimizer.
  * @example const step = new GradientDescentOptimizer(0.1).minimize(loss);
  */
-export class GradientDescentOptimizer extends Optimizer {
-  private lr: Tensor | null = null;
+export class GradientDescentOptimizer extends Optimizer<GradientDescentHyper> {
   constructor(
     readonly learningRate: Hyperparameter,
     opts: OptimizerOptions = {},
   ) {
     super(opts.useLocking ?? false, opts.name ?? 'GradientDescent');
   }
-  protected override prepare(): void {
-    this.lr = this.hyper(this.learningRate, 'learning_rate');
+  protected prepare(): GradientDescentHyper {
+    return { lr: this.hyper(this.learningRate, 'learning_rate') };
   }
-  protected applyDense(grad: Tensor, v: Variable): Operation {
+  protected applyDense(grad: Tensor, v: Variable, { lr }: GradientDescentHyper): Operation {
     return ApplyGradientDescent.applyOp(
-      { var: v.ref(), alpha: this.lr!, delta: grad },
+      { var: v.ref(), alpha: lr, delta: grad },
       { useLocking: this.useLocking },
     );
   }
-  // The kernel sums duplicate indices, so no deduplication is needed first.
-  protected applySparse(grad: IndexedSlices, v: Variable): Operation {
+  protected applySparse(grad: IndexedSlices, v: Variable, { lr }: GradientDescentHyper): Operation {
     return ScatterSub.applyOp(
-      { ref: v.ref(), indices: grad.indices, updates: mul(grad.values, this.lr!) },
+      { ref: v.ref(), indices: grad.indices, updates: mul(grad.values, lr) },
       { useLocking: this.useLocking },
     );
   }

@@ -14,4 +14,3 @@ export * from './momentum.js';
 export * from './optimizer.js';
 export * from './rmsprop.js';
 export * as summary from './summary.js';
-export * from './training_ops.js';

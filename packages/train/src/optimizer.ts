@@ -1,7 +1,7 @@
 // The optimizer base class (TF's training/optimizer.py): computeGradients (autodiff) plus
 // applyGradients, which creates slots, then emits one update op per variable (dense or sparse)
 // under '<Name>/update_<var>/', groups them and increments the global step after all of them.
-import { type Gradient, gradients, IndexedSlices } from '@graphmode/autodiff';
+import { type Gradient, gateGradients, gradients, IndexedSlices } from '@graphmode/autodiff';
 import {
   AssignAdd,
   asOperation,
@@ -15,10 +15,10 @@ import {
   Tensor,
   TypeError,
   toTensor,
-  tuple,
   UnimplementedError,
   ValueError,
   Variable,
+  VariableV2,
 } from '@graphmode/graph';
 import { createNonSlot, createSlot } from './slots.js';
 
@@ -32,6 +32,12 @@ export type GradAndVarInput = readonly [Gradient | Variable | null, Variable | T
 export type GradAndTensor = [Gradient | null, Variable | Tensor];
 /** A hyperparameter: a number, a scalar tensor (e.g. a learning-rate schedule) or a function making one. */
 export type Hyperparameter = number | Tensor | Variable | (() => number | Tensor);
+
+/** The options every optimizer takes. */
+export interface OptimizerOptions {
+  useLocking?: boolean;
+  name?: string;
+}
 
 export interface ComputeGradientsOptions {
   varList?: readonly Variable[] | null;
@@ -67,16 +73,11 @@ const pyList = (xs: readonly (Variable | Tensor)[]): string =>
     })
     .join(', ')}]`;
 
-/** GATE_GRAPH: every gradient waits for all of them (TF's control_flow_ops.tuple). */
-function gateAll(grads: readonly (Gradient | null)[]): (Gradient | null)[] {
-  const dense = grads.map((g) => (g instanceof IndexedSlices ? g.values : g));
-  const gated = tuple(dense);
-  return grads.map((g, i) =>
-    g instanceof IndexedSlices ? new IndexedSlices(gated[i]!, g.indices, g.denseShape) : gated[i]!,
-  );
-}
-
-export abstract class Optimizer {
+/**
+ * The base of every optimizer. `H` is the record of hyperparameter tensors an optimizer's
+ * `prepare()` builds once per applyGradients call and hands to each update it emits.
+ */
+export abstract class Optimizer<H extends object = object> {
   static readonly GATE_NONE = 0;
   static readonly GATE_OP = 1;
   static readonly GATE_GRAPH = 2;
@@ -125,7 +126,8 @@ export abstract class Optimizer {
         colocateGradientsWithOps: opts.colocateGradientsWithOps ?? false,
       }),
     );
-    if (gate === Optimizer.GATE_GRAPH) grads = loss.graph.asDefault(() => gateAll(grads));
+    // GATE_GRAPH: every gradient waits for all of them (one tuple over the whole list).
+    if (gate === Optimizer.GATE_GRAPH) grads = loss.graph.asDefault(() => gateGradients(grads));
     const pairs = grads.map((g, i): GradAndTensor => [g, varList[i]!]);
     assertValidDtypes(pairs.filter(([g]) => g !== null).map(([, v]) => v));
     return pairs;
@@ -159,19 +161,21 @@ export abstract class Optimizer {
     return graph.asDefault(() => {
       graph.controlDependencies(null, () => this.createSlots(withGrad.map(([, v]) => v)));
       return graph.nameScope(opts.name ?? this.name, (scope) => {
-        this.prepare();
+        const hyper = this.prepare();
         const updates = withGrad.map(([g, v]) =>
           graph.nameScope(`update_${v.op.name}`, () =>
             graph.colocateWith(v.op, () =>
-              asOperation(g instanceof IndexedSlices ? this.applySparse(g, v) : this.applyDense(g, v)),
+              asOperation(
+                g instanceof IndexedSlices ? this.applySparse(g, v, hyper) : this.applyDense(g, v, hyper),
+              ),
             ),
           ),
         );
         const step = opts.globalStep ?? null;
         let applied: Operation;
-        if (step === null) applied = this.finish(updates, scope);
+        if (step === null) applied = this.finish(updates, scope, hyper);
         else {
-          const done = this.finish(updates, 'update');
+          const done = this.finish(updates, 'update', hyper);
           const ref = globalStepRef(step);
           applied = graph.controlDependencies([done], () =>
             graph.colocateWith(ref.op, () =>
@@ -223,14 +227,14 @@ export abstract class Optimizer {
   // ---- what subclasses implement --------------------------------------------------------------
   /** Creates the slots (and non-slot variables) the update ops need. */
   protected createSlots(_vars: readonly Variable[]): void {}
-  /** Converts hyperparameters to tensors, inside the apply name scope. */
-  protected prepare(): void {}
-  protected abstract applyDense(grad: Tensor, v: Variable): Operation | Tensor;
+  /** The hyperparameters as tensors, built inside the apply name scope once per applyGradients. */
+  protected abstract prepare(): H;
+  protected abstract applyDense(grad: Tensor, v: Variable, hyper: H): Operation | Tensor;
   /** `grad` may hold duplicate indices: the sparse kernels sum them before updating. */
-  protected abstract applySparse(grad: IndexedSlices, v: Variable): Operation | Tensor;
+  protected abstract applySparse(grad: IndexedSlices, v: Variable, hyper: H): Operation | Tensor;
   /** Groups the update ops under `name` (Adam also advances its beta powers here). */
-  protected finish(updates: readonly Operation[], name: string): Operation {
-    return groupOps(updates, name);
+  protected finish(updates: readonly Operation[], name: string, _hyper: H): Operation {
+    return updates[0]!.graph.asDefault(() => group(...updates, { name }));
   }
 
   // ---- helpers for subclasses -----------------------------------------------------------------
@@ -244,8 +248,7 @@ export abstract class Optimizer {
     let named = this.slots.get(name);
     if (!named) this.slots.set(name, (named = new Map()));
     let s = named.get(v);
-    const initName = fill === 0 ? 'zeros' : fill === 1 ? 'ones' : 'Const';
-    if (!s) named.set(v, (s = createSlot(v, fill, opName, initName)));
+    if (!s) named.set(v, (s = createSlot(v, fill, opName)));
     return s;
   }
   /** A per-graph optimizer variable such as Adam's beta1_power, created once. */
@@ -264,19 +267,13 @@ export abstract class Optimizer {
   /** A hyperparameter as a float32 tensor named `name` (functions are called now). */
   protected hyper(value: Hyperparameter, name: string): Tensor {
     const v = typeof value === 'function' ? value() : value;
-    if (v instanceof Tensor) return cast(v, 'float32');
-    if (v instanceof Variable) return cast(v.value(), 'float32');
-    return constant(v, { dtype: 'float32', name });
+    return typeof v === 'number' ? constant(v, { dtype: 'float32', name }) : cast(v, 'float32');
   }
 }
 
 function globalStepRef(step: Variable | Tensor): Tensor {
   const ref = step instanceof Variable ? step.ref() : step;
-  if (ref.op.type !== 'VariableV2')
+  if (ref.op.def !== VariableV2)
     throw new TypeError(`globalStep must be a Variable (or its reference), got ${ref.toString()}`);
   return ref;
 }
-
-/** TF's group() on the ops' graph. A name ending in '/' is taken verbatim. */
-export const groupOps = (ops: readonly Operation[], name: string): Operation =>
-  ops[0]!.graph.asDefault(() => group(...ops, { name }));

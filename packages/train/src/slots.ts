@@ -3,9 +3,10 @@
 // name scope or control-dependency block (TF's slot_creator under init_scope).
 import { constant, type DType, type Tensor, type Variable, variable } from '@graphmode/graph';
 
-/** A slot for `primary` whose initial value is `init`'s constant (0 for zeros, 1 for ones). */
-export function createSlot(primary: Variable, fill: number, opName: string, initName: string): Variable {
+/** A slot for `primary` filled with `fill`, its initial value named as TF's zeros/ones initializers name it. */
+export function createSlot(primary: Variable, fill: number, opName: string): Variable {
   const graph = primary.graph;
+  const initName = fill === 0 ? 'zeros' : fill === 1 ? 'ones' : 'Const';
   const make = (): Tensor =>
     constant(fill, { dtype: primary.dtype as DType, shape: primary.shape as number[], name: initName });
   return graph.asDefault(() =>

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Graph, RuntimeError, ValueError, variable } from '@graphmode/graph';
+import { Graph, mul, placeholder, RuntimeError, ValueError, variable } from '@graphmode/graph';
 import {
   CheckpointSaverHook,
   FileWriter,
@@ -11,6 +11,7 @@ import {
   readEvents,
   Saver,
   SecondOrStepTimer,
+  SessionRunArgs,
   StepCounterHook,
   StopAtStepHook,
   SummarySaverHook,
@@ -180,5 +181,28 @@ describe('CheckpointSaverHook and SummarySaverHook', () => {
     expect(sess.shouldStop()).toBe(true);
     await expect(sess.run(again.trainOp)).rejects.toThrow('Run called even after should_stop requested.');
     await sess.close();
+  });
+});
+
+describe('MonitoredSession feeds', () => {
+  it('resolve names in every feed-dict form, so a name and its Tensor clash', async () => {
+    const g = new Graph();
+    const { p, y } = g.asDefault(() => {
+      const p = placeholder('float32', [], { name: 'p' });
+      return { p, y: mul(p, 2) };
+    });
+    const sess = await MonitoredSession.create({ graph: g });
+    expect((await sess.run(y, { p: 3 })).item()).toBe(6);
+    expect((await sess.run(y, [['p:0', 4]])).item()).toBe(8);
+    expect((await sess.run(y, new Map([['p', 5]]))).item()).toBe(10);
+    await sess.close();
+    const hooked = await MonitoredSession.create({
+      graph: g,
+      hooks: [{ beforeRun: () => new SessionRunArgs(null, [[p, 1]]) }],
+    });
+    await expect(hooked.run(y, { p: 3 })).rejects.toThrow(
+      new RuntimeError('Same tensor is fed by a SessionRunHook and user. Conflict(s): p:0'),
+    );
+    await hooked.close();
   });
 });

@@ -8,6 +8,7 @@ import {
   checkNumerics,
   Identity,
   IsVariableInitialized,
+  LookupError,
   NoOp,
   Placeholder,
   PlaceholderWithDefault,
@@ -16,7 +17,6 @@ import {
   StopGradient,
   VariableV2,
 } from '@graphmode/graph';
-import { LookupError } from '../gradients.js';
 import { defineGradient, notDifferentiable } from '../registry.js';
 
 export function registerCoreGradients(): void {

@@ -58,6 +58,18 @@ export function flattenFetches(graph: Graph, f: Fetches, leaves: Leaf[]): Rebuil
   );
 }
 
+/** The (key, value) pairs of a feed dict given in any of its three forms. */
+export function feedEntries(feedDict: FeedDict): Iterable<readonly [Tensor | string, FeedValue]> {
+  return feedDict instanceof Map || Array.isArray(feedDict)
+    ? (feedDict as Iterable<readonly [Tensor | string, FeedValue]>)
+    : Object.entries(feedDict as Record<string, FeedValue>);
+}
+
+/** The tensor a feed key (or a hook's tensor name) names: 'op:1' is output 1, a bare 'op' output 0. */
+export function lookupTensor(graph: Graph, key: Tensor | string): Tensor {
+  return typeof key === 'string' ? graph.getTensorByName(/:\d+$/.test(key) ? key : `${key}:0`) : key;
+}
+
 // Lossless widenings a feed may make (TF converts feeds with numpy; we refuse lossy casts).
 const WIDENS: Partial<Record<DType, readonly DType[]>> = { float32: ['int32', 'bool'], int32: ['bool'] };
 
@@ -65,12 +77,8 @@ const WIDENS: Partial<Record<DType, readonly DType[]>> = { float32: ['int32', 'b
 export function normalizeFeeds(graph: Graph, feedDict: FeedDict | undefined): Map<Tensor, NDArray> {
   const out = new Map<Tensor, NDArray>();
   if (!feedDict) return out;
-  const pairs: Iterable<readonly [Tensor | string, FeedValue]> =
-    feedDict instanceof Map || Array.isArray(feedDict)
-      ? (feedDict as Iterable<readonly [Tensor | string, FeedValue]>)
-      : Object.entries(feedDict as Record<string, FeedValue>);
-  for (const [key, value] of pairs) {
-    const t = typeof key === 'string' ? graph.getTensorByName(/:\d+$/.test(key) ? key : `${key}:0`) : key;
+  for (const [key, value] of feedEntries(feedDict)) {
+    const t = lookupTensor(graph, key);
     if (!(t instanceof Tensor))
       throw new TypeError(`Feed key ${String(key)} is not a Tensor or a tensor name`);
     if (t.graph !== graph)

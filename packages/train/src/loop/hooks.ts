@@ -1,7 +1,14 @@
 // Basic hooks, with the semantics of TF's basic_session_run_hooks.py: StopAtStepHook,
 // NanTensorHook, LoggingTensorHook, StepCounterHook. (CheckpointSaverHook and SummarySaverHook
 // are in saver_hooks.ts.)
-import { getDefaultGraph, type NDArray, type Session, type Tensor, ValueError } from '@graphmode/graph';
+import {
+  getDefaultGraph,
+  lookupTensor,
+  type NDArray,
+  type Session,
+  type Tensor,
+  ValueError,
+} from '@graphmode/graph';
 import { getGlobalStep } from '../global_step.js';
 import { type FileWriter, FileWriterCache } from '../io/file_writer.js';
 import { logger } from '../logging.js';
@@ -132,10 +139,7 @@ export class LoggingTensorHook implements SessionRunHook {
     this.iter = 0;
     const graph = getDefaultGraph();
     this.current = Object.fromEntries(
-      Object.entries(this.tensors).map(([tag, t]) => [
-        tag,
-        typeof t === 'string' ? graph.getTensorByName(/:\d+$/.test(t) ? t : `${t}:0`) : t,
-      ]),
+      Object.entries(this.tensors).map(([tag, t]) => [tag, lookupTensor(graph, t)]),
     );
   }
   beforeRun(): SessionRunArgs | undefined {

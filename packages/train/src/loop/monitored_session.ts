@@ -7,17 +7,19 @@ import {
   type FeedValue,
   type Fetches,
   type FetchResult,
+  feedEntries,
   type Graph,
   GraphKeys,
   getDefaultGraph,
   globalVariablesInitializer,
   localVariablesInitializer,
+  lookupTensor,
   type Operation,
   type RunOptions,
   RuntimeError,
   reportUninitializedVariables,
   Session,
-  Tensor,
+  type Tensor,
 } from '@graphmode/graph';
 import { getCheckpointState } from '../io/checkpoint_state.js';
 import { Saver } from '../io/saver.js';
@@ -214,14 +216,8 @@ export class MonitoredSession {
   }
 
   private feeds(feedDict: FeedDict): Map<Tensor, FeedValue> {
-    const pairs: Iterable<readonly [Tensor | string, FeedValue]> =
-      feedDict instanceof Map || Array.isArray(feedDict)
-        ? (feedDict as Iterable<readonly [Tensor | string, FeedValue]>)
-        : Object.entries(feedDict);
     const out = new Map<Tensor, FeedValue>();
-    for (const [k, v] of pairs) {
-      out.set(k instanceof Tensor ? k : this.graph.getTensorByName(/:\d+$/.test(k) ? k : `${k}:0`), v);
-    }
+    for (const [k, v] of feedEntries(feedDict)) out.set(lookupTensor(this.graph, k), v);
     return out;
   }
 }

@@ -71,16 +71,15 @@ export async function monitoredTrainingSession(
   });
 }
 
-export interface TrainOptions {
-  hooks?: readonly SessionRunHook[];
-  chiefOnlyHooks?: readonly SessionRunHook[];
+export interface TrainOptions
+  extends Pick<
+    MonitoredTrainingSessionOptions,
+    'hooks' | 'chiefOnlyHooks' | 'scaffold' | 'logStepCountSteps' | 'backend'
+  > {
   /** Seconds between checkpoints (default 600; null: no CheckpointSaverHook). */
   saveCheckpointSecs?: number | null;
   /** Steps between summaries of the merged summary op (default 100; null: no SummarySaverHook). */
   saveSummariesSteps?: number | null;
-  scaffold?: Scaffold | ScaffoldOptions;
-  logStepCountSteps?: number | null;
-  backend?: 'cpu' | 'wasm';
 }
 
 /**
@@ -98,8 +97,9 @@ export async function train(
   logdir: string | null,
   opts: TrainOptions = {},
 ): Promise<number | null> {
-  const saveSummariesSteps = opts.saveSummariesSteps === undefined ? 100 : opts.saveSummariesSteps;
-  const saveCheckpointSecs = opts.saveCheckpointSecs === undefined ? 600 : opts.saveCheckpointSecs;
+  const { saveSummariesSteps: summaries, saveCheckpointSecs: checkpoints, ...passed } = opts;
+  const saveSummariesSteps = summaries === undefined ? 100 : summaries;
+  const saveCheckpointSecs = checkpoints === undefined ? 600 : checkpoints;
   if (logdir === null) {
     if (saveSummariesSteps)
       throw new ValueError(`logdir cannot be null when saveSummariesSteps is ${saveSummariesSteps}`);
@@ -107,15 +107,11 @@ export async function train(
       throw new ValueError(`logdir cannot be null when saveCheckpointSecs is ${saveCheckpointSecs}`);
   }
   const session = await monitoredTrainingSession({
+    ...passed,
     graph: trainOp.graph,
     checkpointDir: logdir,
     saveSummariesSteps,
     saveCheckpointSecs,
-    ...(opts.scaffold ? { scaffold: opts.scaffold } : {}),
-    ...(opts.hooks ? { hooks: opts.hooks } : {}),
-    ...(opts.chiefOnlyHooks ? { chiefOnlyHooks: opts.chiefOnlyHooks } : {}),
-    ...(opts.logStepCountSteps !== undefined ? { logStepCountSteps: opts.logStepCountSteps } : {}),
-    ...(opts.backend ? { backend: opts.backend } : {}),
   });
   let loss: number | null = null;
   try {
