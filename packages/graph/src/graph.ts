@@ -1,5 +1,6 @@
 // The deferred graph: Graph holds Operations in creation order (which is a topological order,
 // since an op can only take inputs that already exist), Tensors are (op, output index) edges.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { freeze } from 'immer';
 import { captureCreationSite, formatSite } from './creation_site.js';
 import type { DType, Shape } from './dtype.js';
@@ -107,6 +108,27 @@ interface ControlController {
   readonly seen: Set<Operation>;
 }
 
+/** One graph's scope stacks, as seen by one async flow; replaced (never mutated) on entering a scope. */
+interface ScopeState {
+  readonly name: string;
+  readonly control: readonly ControlController[];
+  readonly device: string;
+  readonly colocation: readonly (readonly string[])[];
+}
+const ROOT_SCOPE: ScopeState = { name: '', control: [], device: '', colocation: [] };
+
+/** What an async flow builds in: its default graph (undefined = the global one) and scope stacks. */
+interface FlowContext {
+  readonly graph: Graph | undefined;
+  readonly scopes: ReadonlyMap<Graph, ScopeState>;
+}
+// One AsyncLocalStorage for every graph: the context follows `await`s, so scopes entered around
+// an async callback hold for all of it, and concurrent flows never see each other's scopes.
+// (Node copies each storage into every new async resource, so one instance per graph would cost.)
+const flow = new AsyncLocalStorage<FlowContext>();
+const NO_CONTEXT: FlowContext = { graph: undefined, scopes: new Map() };
+const flowContext = (): FlowContext => flow.getStore() ?? NO_CONTEXT;
+
 export interface CreateOpOptions {
   name?: string;
 }
@@ -117,10 +139,6 @@ export class Graph {
   private readonly byName = new Map<string, Operation>();
   private readonly namesInUse = new Map<string, number>();
   private readonly collections = new Map<string, unknown[]>();
-  private nameStack = '';
-  private controlStack: ControlController[] = [];
-  private currentDevice = '';
-  private colocationStack: string[][] = [];
   private _finalized = false;
   private _version = 0;
   /** Graph-level random seed (TF's `tf.set_random_seed`); null = nondeterministic. */
@@ -140,13 +158,13 @@ export class Graph {
     return this.ops.length;
   }
 
+  /**
+   * Makes this the default graph while `fn` runs, including after its `await`s: an async `fn`
+   * keeps building here, and concurrent async flows each keep their own default graph.
+   */
   asDefault<T>(fn: () => T): T {
-    graphStack.push(this);
-    try {
-      return fn();
-    } finally {
-      graphStack.pop();
-    }
+    const ctx = flowContext();
+    return ctx.graph === this ? fn() : flow.run({ graph: this, scopes: ctx.scopes }, fn);
   }
 
   getOperations(): readonly Operation[] {
@@ -238,12 +256,24 @@ export class Graph {
   // ---- names and scopes --------------------------------------------------------------------
   /** The current name scope, '' at the root. */
   get currentNameScope(): string {
-    return this.nameStack;
+    return this.scope.name;
+  }
+
+  // This graph's scope stacks in the current async flow (TF keeps them per thread).
+  private get scope(): ScopeState {
+    return flowContext().scopes.get(this) ?? ROOT_SCOPE;
+  }
+
+  private withScope<T>(change: Partial<ScopeState>, fn: () => T): T {
+    const ctx = flowContext();
+    const scopes = new Map(ctx.scopes).set(this, { ...(ctx.scopes.get(this) ?? ROOT_SCOPE), ...change });
+    return flow.run({ graph: ctx.graph, scopes }, fn);
   }
 
   /** TF's `unique_name`: 'a', then 'a_1', 'a_2', ... (case-insensitively unique). */
   uniqueName(name: string, markAsUsed = true): string {
-    const full = this.nameStack ? `${this.nameStack}/${name}` : name;
+    const scope = this.scope.name;
+    const full = scope ? `${scope}/${name}` : name;
     const baseKey = full.toLowerCase();
     let i = this.namesInUse.get(baseKey) ?? 0;
     if (markAsUsed) this.namesInUse.set(baseKey, i + 1);
@@ -260,13 +290,7 @@ export class Graph {
    */
   nameScope<T>(name: string | null, fn: (scope: string) => T): T {
     const scope = !name ? '' : name.endsWith('/') ? name.slice(0, -1) : this.uniqueName(name);
-    const saved = this.nameStack;
-    this.nameStack = scope;
-    try {
-      return fn(scope ? `${scope}/` : '');
-    } finally {
-      this.nameStack = saved;
-    }
+    return this.withScope({ name: scope }, () => fn(scope ? `${scope}/` : ''));
   }
 
   /**
@@ -274,26 +298,19 @@ export class Graph {
    * imposed by an enclosing block are not repeated (TF's `control_dependencies`).
    */
   controlDependencies<T>(deps: readonly OpLike[] | null, fn: () => T): T {
-    const saved = this.controlStack;
-    if (deps === null) this.controlStack = [];
-    else {
-      const current = new Set(saved.flatMap((c) => c.deps));
-      const ops: Operation[] = [];
-      for (const d of deps) {
-        const op = asOperation(d);
-        if (!(op instanceof Operation)) {
-          throw new TypeError(`controlDependencies: ${String(d)} is not an Operation or Tensor`);
-        }
-        this.checkSameGraph(op, 'controlDependencies');
-        if (!current.has(op)) current.add(op), ops.push(op);
+    if (deps === null) return this.withScope({ control: [] }, fn);
+    const enclosing = this.scope.control;
+    const current = new Set(enclosing.flatMap((c) => c.deps));
+    const ops: Operation[] = [];
+    for (const d of deps) {
+      const op = asOperation(d);
+      if (!(op instanceof Operation)) {
+        throw new TypeError(`controlDependencies: ${String(d)} is not an Operation or Tensor`);
       }
-      this.controlStack = [...saved, { deps: ops, seen: new Set() }];
+      this.checkSameGraph(op, 'controlDependencies');
+      if (!current.has(op)) current.add(op), ops.push(op);
     }
-    try {
-      return fn();
-    } finally {
-      this.controlStack = saved;
-    }
+    return this.withScope({ control: [...enclosing, { deps: ops, seen: new Set() }] }, fn);
   }
 
   /**
@@ -301,13 +318,7 @@ export class Graph {
    * enclosing one, '' keeps it, null clears it.
    */
   device<T>(spec: string | null, fn: () => T): T {
-    const saved = this.currentDevice;
-    if (spec !== '') this.currentDevice = spec ?? '';
-    try {
-      return fn();
-    } finally {
-      this.currentDevice = saved;
-    }
+    return spec === '' ? fn() : this.withScope({ device: spec ?? '' }, fn);
   }
 
   /**
@@ -315,19 +326,12 @@ export class Graph {
    * colocation groups ('loc:@name') and device. Null clears the enclosing colocation.
    */
   colocateWith<T>(target: OpLike | null, fn: () => T): T {
-    const op = target === null ? null : asOperation(target);
-    const saved = this.colocationStack;
-    if (op === null) this.colocationStack = [];
-    else {
-      this.checkSameGraph(op, 'colocateWith');
-      const groups = op.colocationGroups.length ? [...op.colocationGroups] : [`loc:@${op.name}`];
-      this.colocationStack = [...saved, groups];
-    }
-    try {
-      return op === null ? fn() : this.device(op.device || null, fn);
-    } finally {
-      this.colocationStack = saved;
-    }
+    if (target === null) return this.withScope({ colocation: [] }, fn);
+    const op = asOperation(target);
+    this.checkSameGraph(op, 'colocateWith');
+    const groups = op.colocationGroups.length ? op.colocationGroups : [`loc:@${op.name}`];
+    const colocation = [...this.scope.colocation, groups];
+    return this.withScope({ colocation, device: op.device }, fn);
   }
 
   /** @internal */
@@ -353,22 +357,23 @@ export class Graph {
     }
     const name = this.opName(options.name ?? def.type);
     const outputs = def.infer(inputs, attrs, name);
+    const scope = this.scope;
     const op = new Operation<A>(
       this,
       this.ops.length,
       name,
       def,
       freeze(inputs.slice()),
-      this.controlInputsFor(inputs),
+      controlInputsFor(scope.control, inputs),
       freeze(attrs, true),
-      this.currentDevice,
-      this.colocationGroups(),
+      scope.device,
+      colocationGroups(scope.colocation),
     );
     outputs.forEach((o, i) => {
       op._outputs.push(new Tensor(op, i, o.dtype, o.shape === null ? null : freeze([...o.shape])));
     });
     for (const t of inputs) t.consumers.push(op);
-    for (const c of this.controlStack) c.seen.add(op);
+    for (const c of scope.control) c.seen.add(op);
     this.ops.push(op);
     this.byName.set(name, op);
     return op;
@@ -383,25 +388,23 @@ export class Graph {
     if (!this.namesInUse.has(key)) this.namesInUse.set(key, 1);
     return name;
   }
+}
 
-  private colocationGroups(): readonly string[] {
-    const stack = this.colocationStack;
-    if (stack.length === 0) return [];
-    return stack.length === 1 ? stack[0]! : [...new Set(stack.flat())].sort();
-  }
+function colocationGroups(stack: readonly (readonly string[])[]): readonly string[] {
+  if (stack.length === 0) return [];
+  return stack.length === 1 ? stack[0]! : [...new Set(stack.flat())].sort();
+}
 
-  // TF's `_control_dependencies_for_inputs`: a block whose ops already feed this op (an input
-  // created inside it) is skipped, since that input already waits for the block's deps.
-  private controlInputsFor(inputs: readonly Tensor[]): Operation[] {
-    const stack = this.controlStack;
-    if (stack.length === 0) return [];
-    const result = new Set<Operation>();
-    for (const c of stack) {
-      if (inputs.some((t) => c.seen.has(t.op))) continue;
-      for (const d of c.deps) if (!inputs.some((t) => t.op === d)) result.add(d);
-    }
-    return [...result];
+// TF's `_control_dependencies_for_inputs`: a block whose ops already feed this op (an input
+// created inside it) is skipped, since that input already waits for the block's deps.
+function controlInputsFor(stack: readonly ControlController[], inputs: readonly Tensor[]): Operation[] {
+  if (stack.length === 0) return [];
+  const result = new Set<Operation>();
+  for (const c of stack) {
+    if (inputs.some((t) => c.seen.has(t.op))) continue;
+    for (const d of c.deps) if (!inputs.some((t) => t.op === d)) result.add(d);
   }
+  return [...result];
 }
 
 /** Misuse of the graph itself, such as adding to a finalized graph (TF's RuntimeError). */
@@ -409,17 +412,16 @@ export class RuntimeError extends Error {
   override name = 'RuntimeError';
 }
 
-const graphStack: Graph[] = [];
 let globalDefault = new Graph();
 
 /** The graph builders act on: the innermost `asDefault`, else the global default graph. */
 export function getDefaultGraph(): Graph {
-  return graphStack[graphStack.length - 1] ?? globalDefault;
+  return flowContext().graph ?? globalDefault;
 }
 
 /** Replaces the global default graph with a fresh one (TF's `reset_default_graph`). */
 export function resetDefaultGraph(): void {
-  if (graphStack.length > 0) {
+  if (flowContext().graph !== undefined) {
     throw new RuntimeError('Do not use resetDefaultGraph() to clear nested graphs (inside graph.asDefault).');
   }
   globalDefault = new Graph();
