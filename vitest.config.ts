@@ -9,6 +9,7 @@ export default defineConfig({
   resolve: { alias: [{ find: /^@graphmode\/([\w-]+)$/, replacement: `${packages}$1/src/index.ts` }] },
   test: {
     include: ['tests/**/*.test.ts'],
+    setupFiles: ['scripts/quiet_tfjs.ts'],
     testTimeout: 60_000,
     pool: 'forks',
   },
