@@ -32,6 +32,16 @@ afterAll(async () => {
   if (initialBackend) await tf.setBackend(initialBackend);
 });
 
+describe('defaults', () => {
+  it('new Session() runs on cpu, Session.create() on wasm (API.md §2)', async () => {
+    const sync = new Session(new Graph());
+    const created = await Session.create(new Graph());
+    expect([sync.backend, created.backend]).toEqual(['cpu', 'wasm']);
+    sync.close();
+    created.close();
+  });
+});
+
 describe('session backend versus the global one', () => {
   for (const [global, own] of [
     ['wasm', 'cpu'],

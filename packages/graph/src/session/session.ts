@@ -50,11 +50,11 @@ export class Session {
     this.ctx = new SessionKernelContext(this.backend, this.store, this.constants);
   }
 
-  /** Initialises the backend (wasm loads its module) and returns a session on it. */
+  /** Initialises the backend (default wasm: loads its package and module) and returns a session on it. */
   static async create(graph: Graph = getDefaultGraph(), options: SessionOptions = {}): Promise<Session> {
-    const backend = options.backend ?? 'cpu';
+    const backend = options.backend ?? 'wasm';
     if (!(await initBackend(backend))) throw new ValueError(`Backend '${backend}' failed to initialise`);
-    return new Session(graph, options);
+    return new Session(graph, { ...options, backend });
   }
 
   /** Number of cached execution plans (one per fetches/feeds signature). */
