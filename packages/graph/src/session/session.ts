@@ -29,6 +29,10 @@ export interface SessionOptions {
   backend?: BackendName;
 }
 
+/**
+ * Runs a graph (TF's `tf.Session`): holds the variables' values and runs what fetches need.
+ * @example const sess = new Session(graph); const [loss] = sess.run([lossTensor], { 'x:0': batch });
+ */
 export class Session {
   readonly graph: Graph;
   readonly backend: BackendName;
