@@ -117,17 +117,27 @@ interface ScopeState {
 }
 const ROOT_SCOPE: ScopeState = { name: '', control: [], device: '', colocation: [] };
 
+/** A graph's scope stacks in a flow; a graph's newest frame hides its older ones. */
+interface ScopeFrame {
+  readonly graph: Graph;
+  readonly state: ScopeState;
+  readonly next: ScopeFrame | null;
+}
 /** What an async flow builds in: its default graph (undefined = the global one) and scope stacks. */
 interface FlowContext {
   readonly graph: Graph | undefined;
-  readonly scopes: ReadonlyMap<Graph, ScopeState>;
+  readonly scopes: ScopeFrame | null;
 }
-// One AsyncLocalStorage for every graph: the context follows `await`s, so scopes entered around
-// an async callback hold for all of it, and concurrent flows never see each other's scopes.
-// (Node copies each storage into every new async resource, so one instance per graph would cost.)
+// The context follows `await`s: scopes entered around an async callback hold for all of it, and
+// concurrent flows never see each other's. One storage for all graphs: Node copies every storage
+// into each new async resource.
 const flow = new AsyncLocalStorage<FlowContext>();
-const NO_CONTEXT: FlowContext = { graph: undefined, scopes: new Map() };
+const NO_CONTEXT: FlowContext = { graph: undefined, scopes: null };
 const flowContext = (): FlowContext => flow.getStore() ?? NO_CONTEXT;
+function scopeIn(frame: ScopeFrame | null, graph: Graph): ScopeState {
+  for (; frame !== null; frame = frame.next) if (frame.graph === graph) return frame.state;
+  return ROOT_SCOPE;
+}
 
 export interface CreateOpOptions {
   name?: string;
@@ -158,10 +168,7 @@ export class Graph {
     return this.ops.length;
   }
 
-  /**
-   * Makes this the default graph while `fn` runs, including after its `await`s: an async `fn`
-   * keeps building here, and concurrent async flows each keep their own default graph.
-   */
+  /** The default graph while `fn` runs, also after its `await`s (each async flow has its own). */
   asDefault<T>(fn: () => T): T {
     const ctx = flowContext();
     return ctx.graph === this ? fn() : flow.run({ graph: this, scopes: ctx.scopes }, fn);
@@ -261,13 +268,15 @@ export class Graph {
 
   // This graph's scope stacks in the current async flow (TF keeps them per thread).
   private get scope(): ScopeState {
-    return flowContext().scopes.get(this) ?? ROOT_SCOPE;
+    return scopeIn(flowContext().scopes, this);
   }
 
   private withScope<T>(change: Partial<ScopeState>, fn: () => T): T {
-    const ctx = flowContext();
-    const scopes = new Map(ctx.scopes).set(this, { ...(ctx.scopes.get(this) ?? ROOT_SCOPE), ...change });
-    return flow.run({ graph: ctx.graph, scopes }, fn);
+    const { graph, scopes } = flowContext();
+    const state = { ...scopeIn(scopes, this), ...change };
+    // Replacing this graph's own head frame keeps the chain at about one frame per graph.
+    const next = scopes !== null && scopes.graph === this ? scopes.next : scopes;
+    return flow.run({ graph, scopes: { graph: this, state, next } }, fn);
   }
 
   /** TF's `unique_name`: 'a', then 'a_1', 'a_2', ... (case-insensitively unique). */
@@ -313,10 +322,7 @@ export class Graph {
     return this.withScope({ control: [...enclosing, { deps: ops, seen: new Set() }] }, fn);
   }
 
-  /**
-   * Ops created inside `fn` get this device string (TF's `tf.device`): a spec replaces the
-   * enclosing one, '' keeps it, null clears it.
-   */
+  /** Ops created in `fn` get device `spec` (TF's `tf.device`); '' keeps the enclosing one, null clears it. */
   device<T>(spec: string | null, fn: () => T): T {
     return spec === '' ? fn() : this.withScope({ device: spec ?? '' }, fn);
   }
