@@ -1,8 +1,15 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+// Tests run the packages from their TypeScript sources, as tsconfig.json's `paths` make tsc and
+// tsx do, so no build is needed; the packages' own exports point at their built dist/.
+const packages = fileURLToPath(new URL('./packages/', import.meta.url));
+
 export default defineConfig({
+  resolve: { alias: [{ find: /^@graphmode\/([\w-]+)$/, replacement: `${packages}$1/src/index.ts` }] },
   test: {
     include: ['tests/**/*.test.ts'],
+    setupFiles: ['scripts/quiet_tfjs.ts'],
     testTimeout: 60_000,
     pool: 'forks',
   },

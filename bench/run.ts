@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import '../scripts/quiet_tfjs.js';
 import type { Bench, Row } from './util.js';
 
 const BENCHES: (() => Promise<{ default: Bench }>)[] = [

@@ -1,7 +1,8 @@
 // Where an op was built: the first stack frame outside graphmode's sources, kept cheaply per op.
 import { findSourceMap } from 'node:module';
 
-const LIBRARY_FILE = /[\\/](packages[\\/](graph|autodiff|train)[\\/]src|node_modules)[\\/]|^node:/;
+// Our sources, our builds (dist/) and installed packages; any frame there is not the user's.
+const LIBRARY_FILE = /[\\/](packages[\\/](graph|autodiff|train)[\\/](src|dist)|node_modules)[\\/]|^node:/;
 
 // Only the user's frame (the first outside graphmode's sources) is kept, as one CallSite, and
 // formatted when read. Retaining whole traces dominated GC time for 100k-op graphs, and eager

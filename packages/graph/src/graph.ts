@@ -1,5 +1,6 @@
 // The deferred graph: Graph holds Operations in creation order (which is a topological order,
 // since an op can only take inputs that already exist), Tensors are (op, output index) edges.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { freeze } from 'immer';
 import { captureCreationSite, formatSite } from './creation_site.js';
 import type { DType, Shape } from './dtype.js';
@@ -107,6 +108,37 @@ interface ControlController {
   readonly seen: Set<Operation>;
 }
 
+/** One graph's scope stacks, as seen by one async flow; replaced (never mutated) on entering a scope. */
+interface ScopeState {
+  readonly name: string;
+  readonly control: readonly ControlController[];
+  readonly device: string;
+  readonly colocation: readonly (readonly string[])[];
+}
+const ROOT_SCOPE: ScopeState = { name: '', control: [], device: '', colocation: [] };
+
+/** A graph's scope stacks in a flow; a graph's newest frame hides its older ones. */
+interface ScopeFrame {
+  readonly graph: Graph;
+  readonly state: ScopeState;
+  readonly next: ScopeFrame | null;
+}
+/** What an async flow builds in: its default graph (undefined = the global one) and scope stacks. */
+interface FlowContext {
+  readonly graph: Graph | undefined;
+  readonly scopes: ScopeFrame | null;
+}
+// The context follows `await`s: scopes entered around an async callback hold for all of it, and
+// concurrent flows never see each other's. One storage for all graphs: Node copies every storage
+// into each new async resource.
+const flow = new AsyncLocalStorage<FlowContext>();
+const NO_CONTEXT: FlowContext = { graph: undefined, scopes: null };
+const flowContext = (): FlowContext => flow.getStore() ?? NO_CONTEXT;
+function scopeIn(frame: ScopeFrame | null, graph: Graph): ScopeState {
+  for (; frame !== null; frame = frame.next) if (frame.graph === graph) return frame.state;
+  return ROOT_SCOPE;
+}
+
 export interface CreateOpOptions {
   name?: string;
 }
@@ -117,10 +149,6 @@ export class Graph {
   private readonly byName = new Map<string, Operation>();
   private readonly namesInUse = new Map<string, number>();
   private readonly collections = new Map<string, unknown[]>();
-  private nameStack = '';
-  private controlStack: ControlController[] = [];
-  private currentDevice = '';
-  private colocationStack: string[][] = [];
   private _finalized = false;
   private _version = 0;
   /** Graph-level random seed (TF's `tf.set_random_seed`); null = nondeterministic. */
@@ -140,13 +168,10 @@ export class Graph {
     return this.ops.length;
   }
 
+  /** The default graph while `fn` runs, also after its `await`s (each async flow has its own). */
   asDefault<T>(fn: () => T): T {
-    graphStack.push(this);
-    try {
-      return fn();
-    } finally {
-      graphStack.pop();
-    }
+    const ctx = flowContext();
+    return ctx.graph === this ? fn() : flow.run({ graph: this, scopes: ctx.scopes }, fn);
   }
 
   getOperations(): readonly Operation[] {
@@ -238,12 +263,26 @@ export class Graph {
   // ---- names and scopes --------------------------------------------------------------------
   /** The current name scope, '' at the root. */
   get currentNameScope(): string {
-    return this.nameStack;
+    return this.scope.name;
+  }
+
+  // This graph's scope stacks in the current async flow (TF keeps them per thread).
+  private get scope(): ScopeState {
+    return scopeIn(flowContext().scopes, this);
+  }
+
+  private withScope<T>(change: Partial<ScopeState>, fn: () => T): T {
+    const { graph, scopes } = flowContext();
+    const state = { ...scopeIn(scopes, this), ...change };
+    // Replacing this graph's own head frame keeps the chain at about one frame per graph.
+    const next = scopes !== null && scopes.graph === this ? scopes.next : scopes;
+    return flow.run({ graph, scopes: { graph: this, state, next } }, fn);
   }
 
   /** TF's `unique_name`: 'a', then 'a_1', 'a_2', ... (case-insensitively unique). */
   uniqueName(name: string, markAsUsed = true): string {
-    const full = this.nameStack ? `${this.nameStack}/${name}` : name;
+    const scope = this.scope.name;
+    const full = scope ? `${scope}/${name}` : name;
     const baseKey = full.toLowerCase();
     let i = this.namesInUse.get(baseKey) ?? 0;
     if (markAsUsed) this.namesInUse.set(baseKey, i + 1);
@@ -260,13 +299,7 @@ export class Graph {
    */
   nameScope<T>(name: string | null, fn: (scope: string) => T): T {
     const scope = !name ? '' : name.endsWith('/') ? name.slice(0, -1) : this.uniqueName(name);
-    const saved = this.nameStack;
-    this.nameStack = scope;
-    try {
-      return fn(scope ? `${scope}/` : '');
-    } finally {
-      this.nameStack = saved;
-    }
+    return this.withScope({ name: scope }, () => fn(scope ? `${scope}/` : ''));
   }
 
   /**
@@ -274,40 +307,24 @@ export class Graph {
    * imposed by an enclosing block are not repeated (TF's `control_dependencies`).
    */
   controlDependencies<T>(deps: readonly OpLike[] | null, fn: () => T): T {
-    const saved = this.controlStack;
-    if (deps === null) this.controlStack = [];
-    else {
-      const current = new Set(saved.flatMap((c) => c.deps));
-      const ops: Operation[] = [];
-      for (const d of deps) {
-        const op = asOperation(d);
-        if (!(op instanceof Operation)) {
-          throw new TypeError(`controlDependencies: ${String(d)} is not an Operation or Tensor`);
-        }
-        this.checkSameGraph(op, 'controlDependencies');
-        if (!current.has(op)) current.add(op), ops.push(op);
+    if (deps === null) return this.withScope({ control: [] }, fn);
+    const enclosing = this.scope.control;
+    const current = new Set(enclosing.flatMap((c) => c.deps));
+    const ops: Operation[] = [];
+    for (const d of deps) {
+      const op = asOperation(d);
+      if (!(op instanceof Operation)) {
+        throw new TypeError(`controlDependencies: ${String(d)} is not an Operation or Tensor`);
       }
-      this.controlStack = [...saved, { deps: ops, seen: new Set() }];
+      this.checkSameGraph(op, 'controlDependencies');
+      if (!current.has(op)) current.add(op), ops.push(op);
     }
-    try {
-      return fn();
-    } finally {
-      this.controlStack = saved;
-    }
+    return this.withScope({ control: [...enclosing, { deps: ops, seen: new Set() }] }, fn);
   }
 
-  /**
-   * Ops created inside `fn` get this device string (TF's `tf.device`): a spec replaces the
-   * enclosing one, '' keeps it, null clears it.
-   */
+  /** Ops created in `fn` get device `spec` (TF's `tf.device`); '' keeps the enclosing one, null clears it. */
   device<T>(spec: string | null, fn: () => T): T {
-    const saved = this.currentDevice;
-    if (spec !== '') this.currentDevice = spec ?? '';
-    try {
-      return fn();
-    } finally {
-      this.currentDevice = saved;
-    }
+    return spec === '' ? fn() : this.withScope({ device: spec ?? '' }, fn);
   }
 
   /**
@@ -315,19 +332,12 @@ export class Graph {
    * colocation groups ('loc:@name') and device. Null clears the enclosing colocation.
    */
   colocateWith<T>(target: OpLike | null, fn: () => T): T {
-    const op = target === null ? null : asOperation(target);
-    const saved = this.colocationStack;
-    if (op === null) this.colocationStack = [];
-    else {
-      this.checkSameGraph(op, 'colocateWith');
-      const groups = op.colocationGroups.length ? [...op.colocationGroups] : [`loc:@${op.name}`];
-      this.colocationStack = [...saved, groups];
-    }
-    try {
-      return op === null ? fn() : this.device(op.device || null, fn);
-    } finally {
-      this.colocationStack = saved;
-    }
+    if (target === null) return this.withScope({ colocation: [] }, fn);
+    const op = asOperation(target);
+    this.checkSameGraph(op, 'colocateWith');
+    const groups = op.colocationGroups.length ? op.colocationGroups : [`loc:@${op.name}`];
+    const colocation = [...this.scope.colocation, groups];
+    return this.withScope({ colocation, device: op.device }, fn);
   }
 
   /** @internal */
@@ -353,22 +363,23 @@ export class Graph {
     }
     const name = this.opName(options.name ?? def.type);
     const outputs = def.infer(inputs, attrs, name);
+    const scope = this.scope;
     const op = new Operation<A>(
       this,
       this.ops.length,
       name,
       def,
       freeze(inputs.slice()),
-      this.controlInputsFor(inputs),
+      controlInputsFor(scope.control, inputs),
       freeze(attrs, true),
-      this.currentDevice,
-      this.colocationGroups(),
+      scope.device,
+      colocationGroups(scope.colocation),
     );
     outputs.forEach((o, i) => {
       op._outputs.push(new Tensor(op, i, o.dtype, o.shape === null ? null : freeze([...o.shape])));
     });
     for (const t of inputs) t.consumers.push(op);
-    for (const c of this.controlStack) c.seen.add(op);
+    for (const c of scope.control) c.seen.add(op);
     this.ops.push(op);
     this.byName.set(name, op);
     return op;
@@ -383,38 +394,35 @@ export class Graph {
     if (!this.namesInUse.has(key)) this.namesInUse.set(key, 1);
     return name;
   }
-
-  private colocationGroups(): readonly string[] {
-    const stack = this.colocationStack;
-    if (stack.length === 0) return [];
-    return stack.length === 1 ? stack[0]! : [...new Set(stack.flat())].sort();
-  }
-
-  // TF's `_control_dependencies_for_inputs`: a block whose ops already feed this op (an input
-  // created inside it) is skipped, since that input already waits for the block's deps.
-  private controlInputsFor(inputs: readonly Tensor[]): Operation[] {
-    const stack = this.controlStack;
-    if (stack.length === 0) return [];
-    const result = new Set<Operation>();
-    for (const c of stack) {
-      if (inputs.some((t) => c.seen.has(t.op))) continue;
-      for (const d of c.deps) if (!inputs.some((t) => t.op === d)) result.add(d);
-    }
-    return [...result];
-  }
 }
 
-const graphStack: Graph[] = [];
+function colocationGroups(stack: readonly (readonly string[])[]): readonly string[] {
+  if (stack.length === 0) return [];
+  return stack.length === 1 ? stack[0]! : [...new Set(stack.flat())].sort();
+}
+
+// TF's `_control_dependencies_for_inputs`: a block whose ops already feed this op (an input
+// created inside it) is skipped, since that input already waits for the block's deps.
+function controlInputsFor(stack: readonly ControlController[], inputs: readonly Tensor[]): Operation[] {
+  if (stack.length === 0) return [];
+  const result = new Set<Operation>();
+  for (const c of stack) {
+    if (inputs.some((t) => c.seen.has(t.op))) continue;
+    for (const d of c.deps) if (!inputs.some((t) => t.op === d)) result.add(d);
+  }
+  return [...result];
+}
+
 let globalDefault = new Graph();
 
 /** The graph builders act on: the innermost `asDefault`, else the global default graph. */
 export function getDefaultGraph(): Graph {
-  return graphStack[graphStack.length - 1] ?? globalDefault;
+  return flowContext().graph ?? globalDefault;
 }
 
 /** Replaces the global default graph with a fresh one (TF's `reset_default_graph`). */
 export function resetDefaultGraph(): void {
-  if (graphStack.length > 0) {
+  if (flowContext().graph !== undefined) {
     throw new RuntimeError('Do not use resetDefaultGraph() to clear nested graphs (inside graph.asDefault).');
   }
   globalDefault = new Graph();

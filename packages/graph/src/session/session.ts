@@ -2,8 +2,6 @@
 // binds feeds, calls kernels and frees each value after its last reader. Runs are atomic: a
 // failure restores every variable and frees every tensor the run made.
 import * as tfc from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
 import { formatShape } from '../dtype.js';
 import { InvalidArgumentError, OpError, UnimplementedError, ValueError } from '../errors.js';
 import { type Graph, getDefaultGraph, Operation, Tensor } from '../graph.js';
@@ -20,6 +18,7 @@ import {
 import { makePlan, type Plan, readsVariable, type Step, VARIABLE } from './plan.js';
 import type { RunMetadata } from './run_metadata.js';
 import { ConstantCache, SessionKernelContext, VariableStore } from './state.js';
+import { initBackend, readyBackend, runOn } from './tfjs_engine.js';
 
 export type { FeedDict, FeedValue, Fetch, Fetches, FetchResult } from './fetch_feed.js';
 export interface RunOptions {
@@ -30,11 +29,10 @@ export interface SessionOptions {
   backend?: BackendName;
 }
 
-// tfjs would otherwise pick its highest-priority backend (wasm), which needs an async init.
-if (tfc.engine().registry.cpu === undefined || tfc.getBackend() !== 'cpu') void tfc.setBackend('cpu');
-// Switching to an initialised backend is synchronous (tfjs's setBackend awaits nothing then).
-const useBackend = (name: string): void => void tfc.setBackend(name);
-
+/**
+ * Runs a graph (TF's `tf.Session`): holds the variables' values and runs what fetches need.
+ * @example const sess = new Session(graph); const [loss] = sess.run([lossTensor], { 'x:0': batch });
+ */
 export class Session {
   readonly graph: Graph;
   readonly backend: BackendName;
@@ -48,7 +46,7 @@ export class Session {
   constructor(graph: Graph = getDefaultGraph(), options: SessionOptions = {}) {
     this.graph = graph;
     this.backend = options.backend ?? 'cpu';
-    if (tfc.engine().registry[this.backend] === undefined) {
+    if (readyBackend(this.backend) === undefined) {
       throw new ValueError(
         `Backend '${this.backend}' is not initialised yet; use await Session.create(graph, { backend })`,
       );
@@ -56,15 +54,11 @@ export class Session {
     this.ctx = new SessionKernelContext(this.backend, this.store, this.constants);
   }
 
-  /** Initialises the backend (wasm loads its module) and returns a session on it. */
+  /** Initialises the backend (default wasm: loads its package and module) and returns a session on it. */
   static async create(graph: Graph = getDefaultGraph(), options: SessionOptions = {}): Promise<Session> {
-    const backend = options.backend ?? 'cpu';
-    if (tfc.engine().registry[backend] === undefined) {
-      const previous = tfc.getBackend();
-      if (!(await tfc.setBackend(backend))) throw new ValueError(`Backend '${backend}' failed to initialise`);
-      if (previous && previous !== backend) await tfc.setBackend(previous);
-    }
-    return new Session(graph, options);
+    const backend = options.backend ?? 'wasm';
+    if (!(await initBackend(backend))) throw new ValueError(`Backend '${backend}' failed to initialise`);
+    return new Session(graph, { ...options, backend });
   }
 
   /** Number of cached execution plans (one per fetches/feeds signature). */
@@ -82,14 +76,8 @@ export class Session {
     const rebuild = flattenFetches(this.graph, fetches, leaves);
     const feeds = normalizeFeeds(this.graph, feedDict);
     const plan = this.planFor(leaves, feeds);
-    const previous = tfc.getBackend();
-    if (previous !== this.backend) useBackend(this.backend);
-    let values: (NDArray | null)[];
-    try {
-      values = this.execute(plan, leaves, feeds, options.runMetadata);
-    } finally {
-      if (previous !== this.backend) useBackend(previous);
-    }
+    const backend = readyBackend(this.backend)!; // re-read: tfjs may have replaced the instance
+    const values = runOn(this.backend, backend, () => this.execute(plan, leaves, feeds, options.runMetadata));
     let i = 0;
     return rebuild(() => values[i++]!) as FetchResult<F>;
   }
