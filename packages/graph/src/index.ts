@@ -10,6 +10,7 @@ export * from './graph_keys.js';
 export * as losses from './losses.js';
 export type { Initializer } from './model/initializers.js';
 export * as initializers from './model/initializers.js';
+export * as layers from './model/layers/index.js';
 export { InTopKV2, inTopK, Qr, qr } from './model/model_ops.js';
 export * as regularizers from './model/regularizers.js';
 export * from './model/variable_scope.js';
