@@ -3,9 +3,12 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import { formatShape } from '../dtype.js';
 import { ValueError } from '../errors.js';
-import type { Tensor } from '../graph.js';
+import { nameScope, type Tensor } from '../graph.js';
 import { defineOp, FLOAT, INT, requireDtype, requireRank } from '../op_def.js';
-import { type NameOpt, opScope, type TensorInput, toTensor } from '../ops/core.js';
+import { size, zerosLike } from '../ops/array.js';
+import { identity, type NameOpt, opScope, type TensorInput, toTensor } from '../ops/core.js';
+import { cast, notEqual, realDiv, sub } from '../ops/math.js';
+import { reduceSum } from '../ops/reduce.js';
 
 /** Reduced QR of a matrix [m, n] (TF's `Qr` with full_matrices=false): q [m, k], r [k, n], k = min(m, n). */
 export const Qr = defineOp<'input', { fullMatrices: boolean }>({
@@ -100,4 +103,21 @@ export function inTopK(
       { name: opts.name ?? 'InTopKV2' },
     ),
   );
+}
+
+/**
+ * The fraction of zeros in `value`, as float32 (TF's `nn.zero_fraction`; e.g. for relu sparsity
+ * summaries).
+ * @example summary.scalar('sparsity', zeroFraction(hidden));
+ */
+export function zeroFraction(value: TensorInput, opts: NameOpt = {}): Tensor {
+  return opScope(opts.name, 'zero_fraction', [value], () => {
+    const v = toTensor(value, undefined, 'value');
+    const n = size(v);
+    const nonzero = reduceSum(cast(notEqual(v, zerosLike(v)), 'int32'), null, { name: 'count_nonzero' });
+    const fraction = nameScope('counts_to_fraction', () =>
+      realDiv(cast(sub(n, nonzero), 'float32'), cast(n, 'float32')),
+    );
+    return identity(fraction, { name: 'fraction' });
+  });
 }
