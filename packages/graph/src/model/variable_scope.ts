@@ -124,6 +124,9 @@ export function variableScope<T>(
   if (nameOrScope === null && opts.defaultName === undefined) {
     throw new TypeError('If default_name is None then name_or_scope is required');
   }
+  if (![true, false, undefined, AUTO_REUSE].includes(opts.reuse)) {
+    throw new ValueError('The reuse parameter must be True or False or None.');
+  }
   // reuse=false means "inherit" (TF: "We don't allow non-inheriting scopes, False = None here").
   const reuse = opts.reuse === false ? undefined : opts.reuse;
   const graph = getDefaultGraph();
