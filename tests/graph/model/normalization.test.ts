@@ -31,10 +31,15 @@ function stats(data: Float32Array, c: number): { mean: number[]; variance: numbe
   return { mean, variance, n };
 }
 
-function build(shape: number[], training: boolean | 'fed', opts: { momentum?: number } = {}) {
+function build(
+  shape: number[],
+  training: boolean | 'fed',
+  opts: { momentum?: number } = {},
+  unknownBatch = false,
+) {
   const g = new Graph();
   return g.asDefault(() => {
-    const x = placeholder('float32', shape);
+    const x = placeholder('float32', unknownBatch ? [null, ...shape.slice(1)] : shape);
     const t = training === 'fed' ? placeholder('bool', [], { name: 'is_training' }) : training;
     const y = layers.batchNormalization(x, { training: t, ...opts });
     const vars = Object.fromEntries(globalVariables().map((v) => [v.op.name.split('/')[1], v])) as Record<
@@ -89,10 +94,11 @@ describe('layers.batchNormalization', () => {
   });
 
   it.each([
-    ['2-D input: moving variance follows the population variance', [8, 3], false],
-    ['4-D NHWC input (TF’s fused path): moving variance takes n/(n-1)', [2, 3, 2, 3], true],
-  ] as const)('%s, after k steps', (_, shape, fused) => {
-    const { x, y, vars, updates, sess } = build([...shape], true);
+    ['2-D input: moving variance follows the population variance', [8, 3], false, false],
+    ['4-D NHWC input (TF’s fused path): moving variance takes n/(n-1)', [2, 3, 2, 3], true, false],
+    ['4-D NHWC input of unknown batch size (n/(n-1) at run time)', [2, 3, 2, 3], true, true],
+  ] as const)('%s, after k steps', (_, shape, fused, unknownBatch) => {
+    const { x, y, vars, updates, sess } = build([...shape], true, {}, unknownBatch);
     const c = 3;
     let mm = [0, 0, 0];
     let mv = [1, 1, 1];

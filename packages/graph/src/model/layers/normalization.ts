@@ -15,13 +15,13 @@
 // (0 when not training), so the update op always runs and writes back the same value then.
 import { constantValue } from '../../constant_value.js';
 import { normalizeAxis, numElements } from '../../dtype.js';
-import { UnimplementedError, ValueError } from '../../errors.js';
+import { ValueError } from '../../errors.js';
 import { colocateWith, getDefaultGraph, nameScope, type Tensor } from '../../graph.js';
 import { GraphKeys } from '../../graph_keys.js';
 import { batchNormalization as bnOp, moments } from '../../nn_impl.js';
-import { reshape, where } from '../../ops/array.js';
+import { reshape, size, where } from '../../ops/array.js';
 import { constant, type TensorInput } from '../../ops/core.js';
-import { cast, mul, sub } from '../../ops/math.js';
+import { cast, greater, mul, realDiv, sub } from '../../ops/math.js';
 import type { Variable } from '../../variable.js';
 import { type Initializer, ones, zeros } from '../initializers.js';
 import { checkOptions } from '../options.js';
@@ -170,14 +170,18 @@ function staticTraining(t: Training): Training {
   return v === null ? t : v[0] !== 0;
 }
 
-// n / (n - 1), n = elements per channel, as FusedBatchNorm's float32 rest_size_adjust.
+// n / (n - 1), n = elements per channel (1 when n <= 1), as FusedBatchNorm's float32
+// rest_size_adjust; computed at run time when the batch size is unknown.
 function besselFactor(x: Tensor, v: Tensor): Tensor {
-  const n = numElements(x.shape);
-  if (n !== null) {
-    const rest = n / numElements(v.shape)!;
+  const known = numElements(x.shape);
+  if (known !== null) {
+    const rest = known / numElements(v.shape)!;
     return constant(rest > 1 ? rest / (rest - 1) : 1, { name: 'bessel_factor' });
   }
-  throw new UnimplementedError('layers.batchNormalization: fused statistics need a fully known input shape');
+  return nameScope('bessel_factor', () => {
+    const n = realDiv(cast(size(x), 'float32'), cast(size(v), 'float32'));
+    return where(greater(n, 1), realDiv(n, sub(n, 1)), constant(1));
+  });
 }
 
 // 1 - momentum, in float32 as TF builds it: fused: momentum is a float32 tensor first (smart_cond
