@@ -2,6 +2,7 @@
 // the name-scope / variable-scope split, default names, scope defaults, TF's error texts.
 import {
   AUTO_REUSE,
+  add,
   constant,
   Graph,
   GraphKeys,
@@ -12,8 +13,11 @@ import {
   initializers,
   losses,
   nameScope,
+  noRegularizer,
+  reduceMean,
   regularizers,
   Session,
+  type Tensor,
   ValueError,
   VariableScope,
   variableScope,
@@ -314,4 +318,98 @@ describe('variableScope', () => {
   });
 });
 
+describe('variable_scope_test.py ports', () => {
+  it('testVarScopeRegularizer: inherited, overridden, switched off, not re-added on reuse', () => {
+    const g = new Graph();
+    const regularizer1 = (w: Tensor) => add(reduceMean(w), 0.1);
+    const regularizer2 = (w: Tensor) => add(reduceMean(w), 0.2);
+    const init = initializers.constant(0.3);
+    const vars = g.asDefault(() =>
+      variableScope(
+        'tower3',
+        (tower) => {
+          const v = variableScope('foo', () => v0('v'), { initializer: init });
+          expect(g.getCollection(GraphKeys.REGULARIZATION_LOSSES)).toHaveLength(1);
+          const rest = variableScope(
+            tower,
+            (vs) => {
+              const u = v0('u');
+              vs.setRegularizer(regularizer2);
+              const w = v0('w');
+              const x = getVariable('x', { shape: [], regularizer: noRegularizer });
+              const y = variableScope('baz', () => v0('y'), { regularizer: noRegularizer });
+              vs.setRegularizer(noRegularizer);
+              const z = v0('z');
+              return [u, w, x, y, z];
+            },
+            { initializer: init },
+          );
+          expect(g.getCollection(GraphKeys.REGULARIZATION_LOSSES)).toHaveLength(3);
+          variableScope('foo', () => v0('v'), { reuse: true });
+          expect(g.getCollection(GraphKeys.REGULARIZATION_LOSSES)).toHaveLength(3);
+          return [v, ...rest];
+        },
+        { regularizer: regularizer1 },
+      ),
+    );
+    const sess = new Session(g);
+    sess.run(g.asDefault(() => globalVariablesInitializer()));
+    expect(vars).toHaveLength(6);
+    const got = g
+      .getCollection<Tensor>(GraphKeys.REGULARIZATION_LOSSES)
+      .map((t) => sess.run(t).item() as number);
+    [0.4, 0.4, 0.5].forEach((want, i) => expect(got[i]).toBeCloseTo(want, 6));
+  });
+
+  it('testVarOpScopeUniqueNamesInterleavedSubstringScopes', () =>
+    inGraph(() => {
+      const names: string[] = [];
+      const nested = (outer: string) =>
+        variableScope(
+          null,
+          () => variableScope(null, () => names.push(v('w').name), { defaultName: 'layer' }),
+          {
+            defaultName: outer,
+          },
+        );
+      nested('defaultScope1');
+      nested('defaultScope1');
+      nested('defaultScope');
+      nested('defaultScope1');
+      expect(names).toEqual([
+        'defaultScope1/layer/w:0',
+        'defaultScope1_1/layer/w:0',
+        'defaultScope/layer/w:0',
+        'defaultScope1_2/layer/w:0',
+      ]);
+    }));
+
+  it('testVarOpScopeUniqueNamesWithJump: numbering continues after jumping into a scope object', () =>
+    inGraph(() => {
+      variableScope('default', (d) => {
+        const layer = () => variableScope(null, () => v('w').name, { defaultName: 'layer' });
+        expect(layer()).toBe('default/layer/w:0');
+        expect(layer()).toBe('default/layer_1/w:0');
+        variableScope(d, () => 0);
+        expect(layer()).toBe('default/layer_2/w:0');
+      });
+    }));
+
+  it('testGetOrCreateReuse (AUTO_REUSE) and VariableScope collections (testGetCollection)', () =>
+    inGraph(() => {
+      const a = variableScope('bar', () => v('var'), { reuse: AUTO_REUSE });
+      expect(variableScope('bar', () => v('var'), { reuse: AUTO_REUSE })).toBe(a);
+      variableScope('bar2', (s) => {
+        v('a');
+        getVariable('b', { shape: [], trainable: false });
+        expect(s.globalVariables().map((x) => x.name)).toEqual(['bar2/a:0', 'bar2/b:0']);
+        expect(s.trainableVariables().map((x) => x.name)).toEqual(['bar2/a:0']);
+      });
+      expect(() => variableScope('x', () => 0, { reuse: 1 as never })).toThrow(
+        'The reuse parameter must be True or False or None.',
+      );
+    }));
+});
+
+const v0 = (name: string) => getVariable(name, { shape: [] });
 const getScopeDtype = (g: Graph) => g.asDefault(() => getVariableScope().dtype);

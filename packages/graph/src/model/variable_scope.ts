@@ -18,6 +18,9 @@ export type Reuse = boolean | typeof AUTO_REUSE;
 /** A regularizer maps a weight to a scalar loss, or null for none (TF's `regularizer(w)`). */
 export type Regularizer = (w: Tensor) => Tensor | null;
 
+/** A regularizer that adds nothing: switches off a scope's regularizer (TF's `no_regularizer`). */
+export const noRegularizer: Regularizer = () => null;
+
 interface ScopeDefaults {
   initializer?: Initializer | undefined;
   regularizer?: Regularizer | undefined;
