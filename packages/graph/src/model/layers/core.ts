@@ -146,10 +146,16 @@ export function flatten(
     const s = x.shape!;
     const batch = s[0] ?? null;
     const rest: readonly (number | null)[] = s.slice(1);
+    // Known trailing dims: [-1, prod]; else [batch, -1] with the batch size known or read at run time.
+    const flat = isFullyDefined(rest) ? rest.reduce((a, b) => a * b, 1) : null;
     const target =
-      batch !== null ? [batch, -1] : stack([gather(shapeOf(x), 0), -1], { name: 'Reshape/shape' });
+      flat !== null
+        ? [-1, flat]
+        : batch !== null
+          ? [batch, -1]
+          : stack([gather(shapeOf(x), 0), -1], { name: 'Reshape/shape' });
     const y = reshape(x, target);
-    y.setShape([batch, isFullyDefined(rest) ? rest.reduce((a, b) => a * b, 1) : null]);
+    y.setShape([batch, flat]);
     return y;
   });
 }
