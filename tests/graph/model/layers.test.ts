@@ -224,6 +224,14 @@ describe('pooling, flatten, dropout', () => {
     expect(
       inGraph(() => layers.flatten(input([5, 2, 3, 4]), { dataFormat: 'channels_first' }).shape),
     ).toEqual([5, 24]);
+    // Unknown batch and trailing sizes: the batch size is read at run time.
+    const g2 = new Graph();
+    const { x2, y2 } = g2.asDefault(() => {
+      const x2 = placeholder('float32', [null, null, 3]);
+      return { x2, y2: layers.flatten(x2) };
+    });
+    expect(y2.shape).toEqual([null, null]);
+    expect(new Session(g2).run(y2, new Map([[x2, randomArray([2, 4, 3])]])).shape).toEqual([2, 12]);
   });
 
   it('dropout: identity unless training; a fed bool switches it at run time', () => {
