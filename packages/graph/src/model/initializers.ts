@@ -36,13 +36,12 @@ export const ones = (): Initializer => (shape, dtype) => onesOp(shape, { dtype }
  * `constant_initializer` without `verify_shape`).
  * @example getVariable('b', { shape: [3], initializer: initializers.constant(0.1) })
  */
-export function constant_(value: number | boolean | readonly number[] | readonly boolean[]): Initializer {
+function constantInit(value: number | boolean | readonly number[] | readonly boolean[]): Initializer {
   return (shape, dtype) => constant(value as number[], { dtype, shape, name: 'Const' });
 }
-export { constant_ as constant };
 
 /** N(mean, stddev²) (TF 1.15 defaults mean 0, stddev 1). */
-export function randomNormalInit(opts: { mean?: number; stddev?: number } & SeedOpt = {}): Initializer {
+function randomNormalInit(opts: { mean?: number; stddev?: number } & SeedOpt = {}): Initializer {
   checkOptions('initializers.randomNormal', opts, ['mean', 'stddev', 'seed']);
   return (shape, dtype) => {
     requireFloat('initializers.randomNormal', dtype);
@@ -51,7 +50,7 @@ export function randomNormalInit(opts: { mean?: number; stddev?: number } & Seed
 }
 
 /** N(mean, stddev²) redrawn beyond 2 stddev (TF 1.15 defaults mean 0, stddev 1). */
-export function truncatedNormalInit(opts: { mean?: number; stddev?: number } & SeedOpt = {}): Initializer {
+function truncatedNormalInit(opts: { mean?: number; stddev?: number } & SeedOpt = {}): Initializer {
   checkOptions('initializers.truncatedNormal', opts, ['mean', 'stddev', 'seed']);
   return (shape, dtype) => {
     requireFloat('initializers.truncatedNormal', dtype);
@@ -60,14 +59,16 @@ export function truncatedNormalInit(opts: { mean?: number; stddev?: number } & S
 }
 
 /** U[minval, maxval) (defaults 0 and 1; int32 needs maxval). */
-export function randomUniformInit(opts: { minval?: number; maxval?: number } & SeedOpt = {}): Initializer {
+function randomUniformInit(opts: { minval?: number; maxval?: number } & SeedOpt = {}): Initializer {
   checkOptions('initializers.randomUniform', opts, ['minval', 'maxval', 'seed']);
   return (shape, dtype) => {
     const maxval = opts.maxval ?? (dtype === 'float32' ? 1 : undefined);
     return randomUniform(shape, { minval: opts.minval ?? 0, maxval, seed: opts.seed, dtype });
   };
 }
+
 export {
+  constantInit as constant,
   randomNormalInit as randomNormal,
   randomUniformInit as randomUniform,
   truncatedNormalInit as truncatedNormal,
