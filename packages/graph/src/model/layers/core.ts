@@ -99,7 +99,8 @@ function tensordot(x: Tensor, kernel: Tensor, units: number): Tensor {
 }
 
 export interface DropoutOptions extends LayerOptions {
-  rate?: number;
+  /** Fraction dropped: a number in [0, 1) or a float32 scalar tensor. */
+  rate?: number | Tensor;
   noiseShape?: ShapeInput;
   seed?: number | null;
   /** Apply dropout (true), pass through (false), or choose at run time with a bool tensor. */
