@@ -130,6 +130,11 @@ export function variableScope<T>(
   if (![true, false, undefined, AUTO_REUSE].includes(opts.reuse)) {
     throw new ValueError('The reuse parameter must be True or False or None.');
   }
+  if (opts.auxiliaryNameScope !== undefined && typeof opts.auxiliaryNameScope !== 'boolean') {
+    throw new TypeError(
+      `The auxiliary_name_scope must be \`True\` or \`False\`, while get ${String(opts.auxiliaryNameScope)}`,
+    );
+  }
   // reuse=false means "inherit" (TF: "We don't allow non-inheriting scopes, False = None here").
   const reuse = opts.reuse === false ? undefined : opts.reuse;
   const graph = getDefaultGraph();
