@@ -25,8 +25,8 @@ import { type Variable, variable } from '../variable.js';
 import { checkOptions } from './options.js';
 import { variableScope } from './variable_scope.js';
 
-/** TF's GraphKeys.METRIC_VARIABLES. */
-export const METRIC_VARIABLES = 'metric_variables';
+/** TF's GraphKeys.METRIC_VARIABLES ('metric_variables'). */
+export const METRIC_VARIABLES = GraphKeys.METRIC_VARIABLES;
 
 export interface MetricOptions {
   weights?: TensorInput;
