@@ -155,6 +155,9 @@ describe('layers.conv2d', () => {
       ]);
       expect(layers.conv2d(images, 32, [3, 3], { dilationRate: 2 }).shape).toEqual([5, 3, 5, 32]);
       expect(() => layers.conv2d(images, 32, [3, 3], { padding: 'full' as never })).toThrow(ValueError);
+      expect(() => layers.conv2d(images, 32, 3, { strides: 2, dilationRate: 2 })).toThrow(
+        'strides > 1 not supported in conjunction with dilation_rate > 1',
+      );
       expect(() => layers.conv2d(input([5, 7, 9]), 32, 3)).toThrow('expected ndim=4, found ndim=3');
     }));
 

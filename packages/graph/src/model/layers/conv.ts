@@ -68,6 +68,9 @@ export function conv2d(
   const [kh, kw] = pair(kernelSize, 'kernel_size');
   const [sh, sw] = pair(opts.strides ?? 1, 'strides');
   const [dh, dw] = pair(opts.dilationRate ?? 1, 'dilation_rate');
+  if ((sh > 1 || sw > 1) && (dh > 1 || dw > 1)) {
+    throw new ValueError('layers.conv2d: strides > 1 not supported in conjunction with dilation_rate > 1');
+  }
   const f = dataFormatOf(opts.dataFormat);
   const padding = paddingOf(opts.padding);
   const x = layerInput('conv2d', inputs, 4, 4);
