@@ -89,35 +89,7 @@ export function batchNormalization(inputs: TensorInput, opts: BatchNormalization
   const training = staticTraining(opts.training ?? false);
   const trainable = opts.trainable ?? true;
   return layerCall('batch_normalization', opts, true, () => {
-    const shape = [dim];
-    const gamma =
-      opts.scale === false
-        ? null
-        : addWeight('gamma', {
-            shape,
-            initializer: opts.gammaInitializer ?? ones(),
-            regularizer: opts.gammaRegularizer,
-            trainable,
-          });
-    const beta =
-      opts.center === false
-        ? null
-        : addWeight('beta', {
-            shape,
-            initializer: opts.betaInitializer ?? zeros(),
-            regularizer: opts.betaRegularizer,
-            trainable,
-          });
-    const movingMean = addWeight('moving_mean', {
-      shape,
-      initializer: opts.movingMeanInitializer ?? zeros(),
-      trainable: false,
-    });
-    const movingVar = addWeight('moving_variance', {
-      shape,
-      initializer: opts.movingVarianceInitializer ?? ones(),
-      trainable: false,
-    });
+    const { gamma, beta, movingMean, movingVar } = bnWeights(opts, dim, trainable);
     // Per-channel vectors broadcast against x: reshaped to [1, C, 1, 1] unless the axis is last.
     const bc = (v: Tensor | Variable | null): Tensor | null =>
       v === null
@@ -153,6 +125,30 @@ export function batchNormalization(inputs: TensorInput, opts: BatchNormalization
     return y;
   });
 }
+// gamma, beta (unless scale / center are false), then the non-trainable moving statistics, in
+// TF's creation order.
+function bnWeights(opts: BatchNormalizationOptions, dim: number, trainable: boolean) {
+  const shape = [dim];
+  const weight = (name: string, initializer: Initializer, regularizer?: Regularizer | null) =>
+    addWeight(name, { shape, initializer, regularizer, trainable });
+  return {
+    gamma:
+      opts.scale === false ? null : weight('gamma', opts.gammaInitializer ?? ones(), opts.gammaRegularizer),
+    beta:
+      opts.center === false ? null : weight('beta', opts.betaInitializer ?? zeros(), opts.betaRegularizer),
+    movingMean: addWeight('moving_mean', {
+      shape,
+      initializer: opts.movingMeanInitializer ?? zeros(),
+      trainable: false,
+    }),
+    movingVar: addWeight('moving_variance', {
+      shape,
+      initializer: opts.movingVarianceInitializer ?? ones(),
+      trainable: false,
+    }),
+  };
+}
+
 const toT = (v: Tensor | Variable): Tensor => ('value' in v ? v.value() : v);
 
 // A bool tensor that is a build-time constant acts like the JS boolean (TF's constant_value).
