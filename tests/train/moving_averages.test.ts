@@ -84,7 +84,7 @@ describe('ExponentialMovingAverage', () => {
       if (zeroDebias) expected.push('add/foo/biased', 'add/foo/local_step');
       expect(Object.keys(restore).sort()).toEqual(expected.sort());
       expect(restore['v0/foo']).toBe(v0);
-      expect(restore['v2']).toBe(v2);
+      expect(restore.v2).toBe(v2);
       expect(ema.average(v0)!.op.name).toBe(ema.averageName(v0));
       expect(ema.average(tensor2 as Tensor)!.op.name).toBe('add/foo');
     });
