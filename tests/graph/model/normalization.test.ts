@@ -3,6 +3,7 @@
 // variance for 2-D inputs, FusedBatchNorm's Bessel-corrected variance for 4-D ones), inference
 // from moving statistics, and one graph switching `training` by a fed bool.
 import {
+  add,
   constant,
   Graph,
   GraphKeys,
@@ -11,10 +12,12 @@ import {
   layers,
   type NDArray,
   placeholder,
+  randomUniform,
   Session,
   type Tensor,
   trainableVariables,
   type Variable,
+  variable,
 } from '@graphmode/graph';
 import { describe, expect, it } from 'vitest';
 import { randomArray } from '../../helpers.js';
@@ -195,5 +198,63 @@ describe('layers.batchNormalization', () => {
         /layers\.batchNormalization: unknown option 'renorm'; accepted options: axis, momentum/,
       );
     });
+  });
+
+  // normalization_test.py's test4DInputAxis3 / test2DInput...: inputs ~ U[100, 101), 100 steps with
+  // a fed `training`, then the moving statistics match the data's and inference normalizes.
+  it.each([
+    ['test4DInputAxis3', [5, 4, 3, 6], 3],
+    ['test4DInputAxis1', [5, 4, 3, 6], 1],
+    ['test2DInput (axis -1)', [40, 6], 1],
+  ] as const)('%s (100 steps, momentum 0.9)', (_, shape, axis) => {
+    const g = new Graph();
+    const m = g.asDefault(() => {
+      const inputs = variable(add(randomUniform([...shape], { seed: 1 }), 100), { name: 'inputs' });
+      const training = placeholder('bool', []);
+      const outputs = layers.batchNormalization(inputs, {
+        axis: axis === 1 && shape.length === 2 ? -1 : axis,
+        epsilon: 1e-3,
+        momentum: 0.9,
+        training,
+      });
+      return {
+        inputs,
+        training,
+        outputs,
+        updates: g.getCollection<Tensor>(GraphKeys.UPDATE_OPS),
+        init: globalVariablesInitializer(),
+      };
+    });
+    const sess = new Session(g);
+    sess.run(m.init);
+    const meanStd = (xs: number[]) => {
+      const mu = xs.reduce((a, b) => a + b, 0) / xs.length;
+      return [mu, Math.sqrt(xs.reduce((a, b) => a + (b - mu) ** 2, 0) / xs.length)];
+    };
+    for (let i = 0; i < 100; i++) {
+      const [out] = sess.run([m.outputs, ...m.updates], new Map([[m.training, true]]));
+      if (i % 33 === 0) {
+        const [mu, sd] = meanStd(arr(out!));
+        expect(Math.abs(mu!)).toBeLessThan(0.05);
+        expect(Math.abs(sd! - 1)).toBeLessThan(0.05);
+      }
+    }
+    const data = arr(sess.run(m.inputs));
+    const c = shape[axis]!;
+    const stride = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const perChannel = Array.from({ length: c }, (_, k) =>
+      data.filter((__, i) => Math.floor(i / stride) % c === k),
+    );
+    const named = (n: string) => g.asDefault(() => globalVariables().find((v) => v.op.name.endsWith(n))!);
+    const movingMean = arr(sess.run(named('moving_mean')));
+    const movingVar = arr(sess.run(named('moving_variance')));
+    perChannel.forEach((xs, k) => {
+      const [mu, sd] = meanStd(xs);
+      expect(Math.abs(movingMean[k]! - mu!)).toBeLessThan(1e-2);
+      expect(Math.abs(movingVar[k]! - sd! ** 2)).toBeLessThan(1e-2);
+    });
+    const [mu, sd] = meanStd(arr(sess.run(m.outputs, new Map([[m.training, false]]))));
+    expect(Math.abs(mu!)).toBeLessThan(0.1);
+    expect(Math.abs(sd! - 1)).toBeLessThan(0.1);
   });
 });
