@@ -7,7 +7,9 @@ import {
   globalVariablesInitializer,
   initializers,
   layers,
+  mul,
   placeholder,
+  reduceSum,
   regularizers,
   relu,
   Session,
@@ -159,6 +161,24 @@ describe('layers.conv2d', () => {
         'strides > 1 not supported in conjunction with dilation_rate > 1',
       );
       expect(() => layers.conv2d(input([5, 7, 9]), 32, 3)).toThrow('expected ndim=4, found ndim=3');
+    }));
+
+  it('reuse, no reuse, reuse from scope, kernel regularizer (testFunctionalConv2D*, testConv2DKernelRegularizer)', () =>
+    inGraph((g) => {
+      const images = input([5, 7, 9, 4]);
+      layers.conv2d(images, 32, [3, 3], { name: 'conv1' });
+      layers.conv2d(images, 32, [3, 3], { name: 'conv1', reuse: true });
+      expect(trainableVariables()).toHaveLength(2);
+      layers.conv2d(images, 32, [3, 3]);
+      layers.conv2d(images, 32, [3, 3]);
+      expect(trainableVariables()).toHaveLength(6);
+      variableScope('scope', () => layers.conv2d(images, 32, [3, 3], { name: 'conv1' }));
+      variableScope('scope', () => layers.conv2d(images, 32, [3, 3], { name: 'conv1' }), { reuse: true });
+      expect(trainableVariables()).toHaveLength(8);
+      layers.conv2d(images, 32, [3, 3], { kernelRegularizer: (w) => mul(0.1, reduceSum(w)), name: 'reg' });
+      expect(g.getCollection<Tensor>(GraphKeys.REGULARIZATION_LOSSES).map((t) => t.op.name)).toEqual([
+        'reg/kernel/Regularizer/Mul',
+      ]);
     }));
 
   it('computes conv + bias like eager tfjs (channels_last and channels_first)', () => {
