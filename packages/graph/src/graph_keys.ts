@@ -4,6 +4,7 @@ export const GraphKeys = {
   TRAINABLE_VARIABLES: 'trainable_variables',
   LOCAL_VARIABLES: 'local_variables',
   MODEL_VARIABLES: 'model_variables',
+  METRIC_VARIABLES: 'metric_variables',
   MOVING_AVERAGE_VARIABLES: 'moving_average_variables',
   UPDATE_OPS: 'update_ops',
   SUMMARIES: 'summaries',

@@ -11,6 +11,7 @@ export * from './learning_rate.js';
 export * from './logging.js';
 export * from './loop/index.js';
 export * from './momentum.js';
+export * from './moving_averages.js';
 export * from './optimizer.js';
 export * from './rmsprop.js';
 export * as summary from './summary.js';

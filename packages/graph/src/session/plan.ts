@@ -109,6 +109,9 @@ function checkPlaceholdersFed(ops: readonly Operation[], fed: ReadonlySet<Tensor
 }
 
 // Iterative, so a 100k-op chain does not overflow the stack.
+const allFed = (op: Operation, fed: ReadonlySet<Tensor>): boolean =>
+  op.outputs.length > 0 && op.outputs.every((t) => fed.has(t));
+
 function collectNeeded(
   fetchTensors: readonly Tensor[],
   fetchOps: readonly Operation[],
@@ -122,7 +125,9 @@ function collectNeeded(
     if (needed.has(op)) continue;
     needed.add(op);
     for (const t of op.inputs) if (!fed.has(t) && !needed.has(t.op)) stack.push(t.op);
-    for (const c of op.controlInputs) if (!needed.has(c)) stack.push(c);
+    // A control edge on an op whose outputs are all fed is satisfied by the feed, as in TF (a
+    // fed placeholder under controlDependencies, e.g. tf.metrics.mean of a placeholder).
+    for (const c of op.controlInputs) if (!needed.has(c) && !allFed(c, fed)) stack.push(c);
   }
   return needed;
 }

@@ -1,0 +1,162 @@
+// tf.layers.dense, dropout and flatten (TF 1.15's keras core layers behind tf.layers' scopes).
+import { isFullyDefined } from '../../dtype.js';
+import { ValueError } from '../../errors.js';
+import { nameScope, type Tensor } from '../../graph.js';
+import { concat, reshape, shape as shapeOf, slice, stack, transpose, where } from '../../ops/array.js';
+import { identity, type TensorInput } from '../../ops/core.js';
+import { matMul } from '../../ops/linalg.js';
+import { biasAdd } from '../../ops/nn.js';
+import { dropout as nnDropout, type ShapeInput } from '../../ops/random.js';
+import { gather } from '../../ops/slicing.js';
+import { type Initializer, zeros } from '../initializers.js';
+import { checkOptions } from '../options.js';
+import type { Regularizer } from '../variable_scope.js';
+import {
+  addWeight,
+  type DataFormatOpt,
+  dataFormatOf,
+  LAYER_KEYS,
+  type LayerOptions,
+  layerCall,
+  layerInput,
+  type Training,
+} from './base.js';
+
+export type Activation = (x: Tensor) => Tensor;
+
+export interface DenseOptions extends LayerOptions {
+  activation?: Activation | null;
+  useBias?: boolean;
+  kernelInitializer?: Initializer;
+  biasInitializer?: Initializer;
+  kernelRegularizer?: Regularizer | null;
+  biasRegularizer?: Regularizer | null;
+  trainable?: boolean;
+}
+const DENSE_KEYS = [
+  'activation',
+  'useBias',
+  'kernelInitializer',
+  'biasInitializer',
+  'kernelRegularizer',
+  'biasRegularizer',
+  'trainable',
+  ...LAYER_KEYS,
+];
+
+/**
+ * activation(inputs · kernel + bias), kernel `<scope>/kernel` [in, units], bias `<scope>/bias`
+ * (TF's `tf.layers.dense`). Inputs of rank > 2 are contracted on their last axis.
+ * @example const logits = layers.dense(hidden, 10, { name: 'logits' });
+ */
+export function dense(inputs: TensorInput, units: number, opts: DenseOptions = {}): Tensor {
+  checkOptions('layers.dense', opts, DENSE_KEYS);
+  if (!Number.isInteger(units) || units < 1)
+    throw new ValueError(`layers.dense: units must be a positive integer, got ${units}`);
+  const x = layerInput('dense', inputs, 2);
+  const inDim = x.shape![x.shape!.length - 1];
+  if (inDim === null || inDim === undefined) {
+    throw new ValueError('The last dimension of the inputs to `Dense` should be defined. Found `None`.');
+  }
+  const trainable = opts.trainable ?? true;
+  return layerCall('dense', opts, true, () => {
+    const kernel = addWeight('kernel', {
+      shape: [inDim, units],
+      initializer: opts.kernelInitializer,
+      regularizer: opts.kernelRegularizer,
+      trainable,
+    });
+    const bias =
+      opts.useBias === false
+        ? null
+        : addWeight('bias', {
+            shape: [units],
+            initializer: opts.biasInitializer ?? zeros(),
+            regularizer: opts.biasRegularizer,
+            trainable,
+          });
+    let y = x.shape!.length > 2 ? tensordot(x, kernel.value(), units) : matMul(x, kernel);
+    if (bias) y = biasAdd(y, bias);
+    return opts.activation ? opts.activation(y) : y;
+  });
+}
+
+// TF's tensordot(x, kernel, [[rank - 1], [0]]): flatten the leading axes, matMul, restore them.
+function tensordot(x: Tensor, kernel: Tensor, units: number): Tensor {
+  const s = x.shape!;
+  const inDim = s[s.length - 1]!;
+  const lead = s.slice(0, -1);
+  const y = nameScope('Tensordot', () => {
+    const flat = reshape(x, [-1, inDim]);
+    const mm = matMul(flat, kernel, { name: 'MatMul' });
+    const outShape = isFullyDefined(lead)
+      ? [...lead, units]
+      : concat([slice(shapeOf(x), [0], [lead.length]), [units]], 0, { name: 'concat' });
+    return reshape(mm, outShape);
+  });
+  y.setShape([...lead, units]);
+  return y;
+}
+
+export interface DropoutOptions extends LayerOptions {
+  /** Fraction dropped: a number in [0, 1) or a float32 scalar tensor. */
+  rate?: number | Tensor;
+  noiseShape?: ShapeInput;
+  seed?: number | null;
+  /** Apply dropout (true), pass through (false), or choose at run time with a bool tensor. */
+  training?: Training;
+}
+
+/**
+ * Randomly zeroes a `rate` fraction of `inputs` (scaling the rest by 1 / (1 - rate)) when
+ * `training`, the identity otherwise (TF's `tf.layers.dropout`; training defaults to false).
+ * @example const h = layers.dropout(fc, { rate: 0.4, training: isTraining });
+ */
+export function dropout(inputs: TensorInput, opts: DropoutOptions = {}): Tensor {
+  checkOptions('layers.dropout', opts, ['rate', 'noiseShape', 'seed', 'training', 'name']);
+  const x = layerInput('dropout', inputs, 0);
+  const training = opts.training ?? false;
+  return layerCall('dropout', { ...(opts.name ? { name: opts.name } : {}) }, false, () => {
+    const dropped = () =>
+      nnDropout(x, {
+        rate: opts.rate ?? 0.5,
+        seed: opts.seed ?? null,
+        ...(opts.noiseShape ? { noiseShape: opts.noiseShape } : {}),
+      });
+    if (training === true) return dropped();
+    if (training === false) return identity(x);
+    return where(training, dropped(), identity(x));
+  });
+}
+
+/**
+ * Reshapes [batch, ...] to [batch, prod(...)] (TF's `tf.layers.flatten`); channels_first inputs
+ * are first moved to channels_last order, as TF does.
+ * @example const flat = layers.flatten(pool2);
+ */
+export function flatten(
+  inputs: TensorInput,
+  opts: { name?: string; dataFormat?: DataFormatOpt } = {},
+): Tensor {
+  checkOptions('layers.flatten', opts, ['name', 'dataFormat']);
+  const f = dataFormatOf(opts.dataFormat);
+  let x = layerInput('flatten', inputs, 1);
+  return layerCall('flatten', { ...(opts.name ? { name: opts.name } : {}) }, false, () => {
+    const r = x.shape!.length;
+    if (f === 'NCHW' && r > 1) x = transpose(x, [0, ...Array.from({ length: r - 2 }, (_, i) => i + 2), 1]);
+    const s = x.shape!;
+    const batch = s[0] ?? null;
+    const rest: readonly (number | null)[] = s.slice(1);
+    // Known trailing dims: [-1, prod]; else [batch, -1] with the batch size known or read at run time.
+    const flat = isFullyDefined(rest) ? rest.reduce((a, b) => a * b, 1) : null;
+    const target =
+      flat !== null
+        ? [-1, flat]
+        : batch !== null
+          ? [batch, -1]
+          : stack([gather(shapeOf(x), 0), -1], { name: 'Reshape/shape' });
+    const y = reshape(x, target);
+    y.setShape([batch, flat]);
+    return y;
+  });
+}

@@ -1,0 +1,193 @@
+// TF 1.15's tf.metrics (metrics_impl.py): streaming metrics whose state lives in local variables
+// (LOCAL_VARIABLES and METRIC_VARIABLES, zeros until localVariablesInitializer runs). Each returns
+// `[value, updateOp]`: `value` reads the state, `updateOp` folds in a batch and evaluates to the
+// updated metric.
+import { formatShape, shapesCompatible } from '../dtype.js';
+import { ValueError } from '../errors.js';
+import { controlDependencies, getDefaultGraph, type Tensor } from '../graph.js';
+import { GraphKeys } from '../graph_keys.js';
+import { onesLike, size, squeeze, where, zeros } from '../ops/array.js';
+import { type TensorInput, toTensor, toTensorPair } from '../ops/core.js';
+import {
+  add,
+  cast,
+  divNoNan,
+  equal,
+  greater,
+  logicalAnd,
+  maximum,
+  mul,
+  realDiv,
+  squaredDifference,
+} from '../ops/math.js';
+import { reduceSum } from '../ops/reduce.js';
+import { type Variable, variable } from '../variable.js';
+import { checkOptions } from './options.js';
+import { variableScope } from './variable_scope.js';
+
+/** TF's GraphKeys.METRIC_VARIABLES ('metric_variables'). */
+export const METRIC_VARIABLES = GraphKeys.METRIC_VARIABLES;
+
+export interface MetricOptions {
+  weights?: TensorInput;
+  /** Collections to add the value tensor to. */
+  metricsCollections?: string[];
+  /** Collections to add the update tensor to. */
+  updatesCollections?: string[];
+  name?: string;
+}
+const KEYS = ['weights', 'metricsCollections', 'updatesCollections', 'name'];
+
+// A zero-initialized, non-trainable local variable (TF's metric_variable); named by name scope.
+function metricVariable(name: string): Variable {
+  return variable(() => zeros([], { dtype: 'float32' }), {
+    name,
+    trainable: false,
+    collections: [GraphKeys.LOCAL_VARIABLES, METRIC_VARIABLES],
+  });
+}
+
+function collect(value: Tensor, update: Tensor, o: MetricOptions): [Tensor, Tensor] {
+  const g = getDefaultGraph();
+  for (const k of o.metricsCollections ?? []) g.addToCollection(k, value);
+  for (const k of o.updatesCollections ?? []) g.addToCollection(k, update);
+  return [value, update];
+}
+
+// TF's remove_squeezable_dimensions: drop a trailing size-1 axis that makes ranks differ by one.
+function squeezable(labels: Tensor, predictions: Tensor): [Tensor, Tensor] {
+  const [l, p] = [labels.shape, predictions.shape];
+  if (l === null || p === null) return [labels, predictions];
+  if (p.length - l.length === 1 && p[p.length - 1] === 1) return [labels, squeeze(predictions, { axis: -1 })];
+  if (l.length - p.length === 1 && l[l.length - 1] === 1) return [squeeze(labels, { axis: -1 }), predictions];
+  return [labels, predictions];
+}
+function checkCompatible(labels: Tensor, predictions: Tensor): void {
+  if (!shapesCompatible(labels.shape, predictions.shape)) {
+    throw new ValueError(
+      `Shapes ${formatShape(predictions.shape)} and ${formatShape(labels.shape)} are incompatible`,
+    );
+  }
+}
+// Weighted values and their count: weights broadcast against values (TF's broadcast_weights).
+function weighted(values: Tensor, weights: TensorInput | undefined): [Tensor, Tensor] {
+  if (weights === undefined) return [values, cast(size(values), 'float32')];
+  const w = mul(cast(toTensor(weights), 'float32'), onesLike(values));
+  return [mul(values, w), reduceSum(w)];
+}
+
+/**
+ * The running (weighted) mean of `values`: total / count in `mean/total`, `mean/count`.
+ * @example const [avgLoss, updateAvg] = metrics.mean(loss);
+ */
+export function mean(values: TensorInput, opts: MetricOptions = {}): [Tensor, Tensor] {
+  checkOptions('metrics.mean', opts, KEYS);
+  return variableScope(
+    opts.name ?? null,
+    () => {
+      const v = cast(toTensor(values), 'float32');
+      const total = metricVariable('total');
+      const count = metricVariable('count');
+      const [vals, num] = weighted(v, opts.weights);
+      const updateTotal = total.assignAdd(reduceSum(vals));
+      const updateCount = controlDependencies([vals], () => count.assignAdd(num));
+      const value = divNoNan(total, maximum(count, 0), { name: 'value' });
+      const update = divNoNan(updateTotal, maximum(updateCount, 0), { name: 'update_op' });
+      return collect(value, update, opts);
+    },
+    { defaultName: 'mean' },
+  );
+}
+
+/**
+ * The fraction of `predictions` equal to `labels` (in `accuracy/total`, `accuracy/count`).
+ * @example const [acc, updateAcc] = metrics.accuracy(labels, argMax(logits, 1));
+ */
+export function accuracy(
+  labels: TensorInput,
+  predictions: TensorInput,
+  opts: MetricOptions = {},
+): [Tensor, Tensor] {
+  checkOptions('metrics.accuracy', opts, KEYS);
+  const [l0, p0] = toTensorPair(labels, predictions);
+  const [l, p1] = squeezable(l0, p0);
+  checkCompatible(l, p1);
+  const p = p1.dtype === l.dtype ? p1 : cast(p1, l.dtype);
+  const isCorrect = cast(equal(p, l), 'float32');
+  return mean(isCorrect, { ...opts, name: opts.name ?? 'accuracy' });
+}
+
+/**
+ * The running mean of (labels - predictions)² (in `mean_squared_error/total`, `.../count`).
+ * @example const [mse, updateMse] = metrics.meanSquaredError(targets, outputs);
+ */
+export function meanSquaredError(
+  labels: TensorInput,
+  predictions: TensorInput,
+  opts: MetricOptions = {},
+): [Tensor, Tensor] {
+  checkOptions('metrics.meanSquaredError', opts, KEYS);
+  const [l0, p0] = toTensorPair(labels, predictions);
+  const [l, p] = squeezable(l0, p0);
+  checkCompatible(l, p);
+  return mean(squaredDifference(l, p), { ...opts, name: opts.name ?? 'mean_squared_error' });
+}
+
+// TF's _count_condition: a `count` variable summing the (weighted) true entries of `values`.
+function countCondition(values: Tensor, weights: TensorInput | undefined): [Tensor, Tensor] {
+  const count = metricVariable('count');
+  let v = cast(values, 'float32');
+  if (weights !== undefined) v = mul(v, cast(toTensor(weights), 'float32'));
+  const update = count.assignAdd(reduceSum(v));
+  return [count.value(), update];
+}
+const asBool = (t: TensorInput): Tensor => cast(toTensor(t), 'bool');
+
+// tp / (tp + other), 0 when both are 0 (TF's compute_precision / compute_recall).
+const ratio = (tp: Tensor, other: Tensor, name: string): Tensor => {
+  const sum = add(tp, other);
+  return where(greater(sum, 0), realDiv(tp, sum), zeros([], { dtype: 'float32' }), { name });
+};
+
+function twoCounts(
+  builder: string,
+  scopeName: string,
+  otherName: 'false_positives' | 'false_negatives',
+  labels: TensorInput,
+  predictions: TensorInput,
+  opts: MetricOptions,
+): [Tensor, Tensor] {
+  checkOptions(builder, opts, KEYS);
+  return variableScope(
+    opts.name ?? null,
+    () => {
+      const [l, p] = squeezable(asBool(labels), asBool(predictions));
+      checkCompatible(l, p);
+      const counts = (name: string, cond: Tensor) =>
+        variableScope(null, () => countCondition(cond, opts.weights), { defaultName: name });
+      const isTrue = (t: Tensor) => equal(t, true);
+      const [tp, tpUpdate] = counts('true_positives', logicalAnd(isTrue(l), isTrue(p)));
+      const other =
+        otherName === 'false_positives'
+          ? logicalAnd(equal(l, false), isTrue(p))
+          : logicalAnd(isTrue(l), equal(p, false));
+      const [o, oUpdate] = counts(otherName, other);
+      return collect(ratio(tp, o, 'value'), ratio(tpUpdate, oUpdate, 'update_op'), opts);
+    },
+    { defaultName: scopeName },
+  );
+}
+
+/**
+ * true positives / (true positives + false positives) of boolean (nonzero) predictions.
+ * @example const [prec, updatePrec] = metrics.precision(labels, greater(probs, 0.5));
+ */
+export const precision = (labels: TensorInput, predictions: TensorInput, opts: MetricOptions = {}) =>
+  twoCounts('metrics.precision', 'precision', 'false_positives', labels, predictions, opts);
+
+/**
+ * true positives / (true positives + false negatives).
+ * @example const [rec, updateRec] = metrics.recall(labels, predictions);
+ */
+export const recall = (labels: TensorInput, predictions: TensorInput, opts: MetricOptions = {}) =>
+  twoCounts('metrics.recall', 'recall', 'false_negatives', labels, predictions, opts);

@@ -1,0 +1,343 @@
+// TF 1.15's variable scopes and `get_variable` (variable_scope.py). Two name spaces meet here:
+// ops are named by the *name* scope (unique per opening: `foo/`, `foo_1/`), variables by the
+// *variable* scope (`foo/v` however often `foo` is opened). Each graph keeps its own store of
+// variables made by getVariable and its own stack of variable scopes.
+import type { DType, Shape } from '../dtype.js';
+import { formatShape, isFullyDefined, shapesCompatible } from '../dtype.js';
+import { TypeError, ValueError } from '../errors.js';
+import { type Graph, getDefaultGraph, Tensor } from '../graph.js';
+import { GraphKeys } from '../graph_keys.js';
+import type { TensorLike } from '../ndarray.js';
+import { type Variable, variable } from '../variable.js';
+import { glorotUniform, type Initializer, zeros } from './initializers.js';
+import { checkOptions } from './options.js';
+
+/** `reuse: AUTO_REUSE`: get the variable if it exists, create it otherwise. */
+export const AUTO_REUSE: unique symbol = Symbol('AUTO_REUSE');
+export type Reuse = boolean | typeof AUTO_REUSE;
+/** A regularizer maps a weight to a scalar loss, or null for none (TF's `regularizer(w)`). */
+export type Regularizer = (w: Tensor) => Tensor | null;
+
+/** A regularizer that adds nothing: switches off a scope's regularizer (TF's `no_regularizer`). */
+export const noRegularizer: Regularizer = () => null;
+
+interface ScopeDefaults {
+  initializer?: Initializer | undefined;
+  regularizer?: Regularizer | undefined;
+  dtype?: DType | undefined;
+}
+
+/** A variable scope: its name, reuse flag and the defaults its getVariable calls use. */
+export class VariableScope {
+  initializer: Initializer | undefined;
+  regularizer: Regularizer | undefined;
+  dtype: DType;
+  /** @internal use variableScope() */
+  constructor(
+    public reuse: Reuse,
+    readonly name: string,
+    defaults: ScopeDefaults = {},
+    /** The name scope opened when this scope was first entered ('foo/'), re-entered by layers. */
+    readonly originalNameScope = '',
+  ) {
+    this.initializer = defaults.initializer;
+    this.regularizer = defaults.regularizer;
+    this.dtype = defaults.dtype ?? 'float32';
+  }
+  /** From now on getVariable in this scope returns existing variables (TF's reuse_variables). */
+  reuseVariables(): void {
+    this.reuse = true;
+  }
+  setInitializer(initializer: Initializer | undefined): void {
+    this.initializer = initializer;
+  }
+  setRegularizer(regularizer: Regularizer | undefined): void {
+    this.regularizer = regularizer;
+  }
+  setDtype(dtype: DType): void {
+    this.dtype = dtype;
+  }
+  private collection(key: string): Variable[] {
+    return getDefaultGraph().getCollection<Variable>(key, this.name ? `${escape(this.name)}/` : undefined);
+  }
+  globalVariables(): Variable[] {
+    return this.collection(GraphKeys.GLOBAL_VARIABLES);
+  }
+  trainableVariables(): Variable[] {
+    return this.collection(GraphKeys.TRAINABLE_VARIABLES);
+  }
+  localVariables(): Variable[] {
+    return this.collection(GraphKeys.LOCAL_VARIABLES);
+  }
+}
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+interface GraphScopes {
+  current: VariableScope;
+  /** How often each variable scope name was opened (TF's variable_scopes_count). */
+  counts: Map<string, number>;
+  /** Variables made by getVariable, by full name (TF's _VariableStore). */
+  vars: Map<string, Variable>;
+}
+const perGraph = new WeakMap<Graph, GraphScopes>();
+function scopesOf(graph: Graph): GraphScopes {
+  let s = perGraph.get(graph);
+  if (!s)
+    perGraph.set(graph, (s = { current: new VariableScope(false, ''), counts: new Map(), vars: new Map() }));
+  return s;
+}
+
+/** The innermost variable scope of the default graph (the root scope '' outside any). */
+export function getVariableScope(): VariableScope {
+  return scopesOf(getDefaultGraph()).current;
+}
+
+/** The variables getVariable made in the default graph, by full name (TF's variable store). */
+export function getVariableStore(): ReadonlyMap<string, Variable> {
+  return scopesOf(getDefaultGraph()).vars;
+}
+
+export interface VariableScopeOptions extends ScopeDefaults {
+  /** true: getVariable returns existing variables; AUTO_REUSE: get or create; false: inherit. */
+  reuse?: Reuse;
+  /** With `nameOrScope` null: the scope is `defaultName`, made unique ('dense', 'dense_1'). */
+  defaultName?: string;
+  /** false: open no name scope of its own (ops keep the enclosing name scope). */
+  auxiliaryNameScope?: boolean;
+}
+const SCOPE_OPTIONS = ['reuse', 'initializer', 'regularizer', 'dtype', 'defaultName', 'auxiliaryNameScope'];
+
+/**
+ * Runs `fn` inside a variable scope (TF's `tf.variable_scope`), which also opens a name scope.
+ * Re-entering by object keeps the scope's name; opening the same name again gives the same
+ * variable scope but a new name scope (`foo_1/` for ops, `foo/` for variables).
+ * @example
+ * const w = variableScope('layer1', () => getVariable('w', { shape: [784, 10] }));   // 'layer1/w'
+ * variableScope('layer1', () => getVariable('w'), { reuse: true });                   // the same w
+ */
+export function variableScope<T>(
+  nameOrScope: string | VariableScope | null,
+  fn: (scope: VariableScope) => T,
+  opts: VariableScopeOptions = {},
+): T {
+  checkOptions('variableScope', opts, SCOPE_OPTIONS);
+  if (nameOrScope !== null && typeof nameOrScope !== 'string' && !(nameOrScope instanceof VariableScope)) {
+    throw new TypeError('VariableScope: name_or_scope must be a string or VariableScope.');
+  }
+  if (nameOrScope === null && opts.defaultName === undefined) {
+    throw new TypeError('If default_name is None then name_or_scope is required');
+  }
+  if (![true, false, undefined, AUTO_REUSE].includes(opts.reuse)) {
+    throw new ValueError('The reuse parameter must be True or False or None.');
+  }
+  if (opts.auxiliaryNameScope !== undefined && typeof opts.auxiliaryNameScope !== 'boolean') {
+    throw new TypeError(
+      `The auxiliary_name_scope must be \`True\` or \`False\`, while get ${String(opts.auxiliaryNameScope)}`,
+    );
+  }
+  // reuse=false means "inherit" (TF: "We don't allow non-inheriting scopes, False = None here").
+  const reuse = opts.reuse === false ? undefined : opts.reuse;
+  const graph = getDefaultGraph();
+  const st = scopesOf(graph);
+  const aux = opts.auxiliaryNameScope ?? true;
+  const current = graph.currentNameScope;
+  const inNameScope = <R>(name: string, body: (ns: string) => R): R =>
+    aux ? graph.nameScope(name, body) : graph.nameScope(current ? `${current}/` : null, body);
+  const defaults = { initializer: opts.initializer, regularizer: opts.regularizer, dtype: opts.dtype };
+  if (nameOrScope === null) {
+    if (reuse) throw new ValueError('reuse=True cannot be used without a name_or_scope');
+    return inNameScope(opts.defaultName!, (ns) =>
+      enter(st, uniqueScopeName(st, opts.defaultName!), { ...defaults, reuse, nameScope: ns }, fn),
+    );
+  }
+  const nsName = typeof nameOrScope === 'string' ? nameOrScope : nameOrScope.name.split('/').pop()!;
+  const run = (ns: string | undefined): T => {
+    const nameScope = typeof nameOrScope === 'string' ? ns : nameOrScope.originalNameScope;
+    return enter(st, nameOrScope, { ...defaults, reuse, nameScope }, fn);
+  };
+  // Only re-entering the root scope ('') opens no name scope at all.
+  return nsName || !aux ? inNameScope(nsName, run) : run(undefined);
+}
+
+interface EnterArgs extends ScopeDefaults {
+  reuse: Reuse | undefined;
+  nameScope: string | undefined;
+}
+// TF's _pure_variable_scope: the variable-scope half of variableScope.
+function enter<T>(
+  st: GraphScopes,
+  nameOrScope: string | VariableScope,
+  a: EnterArgs,
+  fn: (scope: VariableScope) => T,
+): T {
+  const old = st.current;
+  let scope: VariableScope;
+  let restore: () => void;
+  if (nameOrScope instanceof VariableScope) {
+    // Jumping to a shared scope: a copy of it, with reuse/defaults changed where asked. Its
+    // reuse is its own, not the enclosing scope's.
+    scope = new VariableScope(
+      a.reuse ? a.reuse : nameOrScope.reuse,
+      nameOrScope.name,
+      {
+        initializer: a.initializer ?? nameOrScope.initializer,
+        regularizer: a.regularizer ?? nameOrScope.regularizer,
+        dtype: a.dtype ?? nameOrScope.dtype,
+      },
+      nameOrScope.originalNameScope,
+    );
+    open(st, scope.name);
+    const saved = new Map(st.counts);
+    restore = () => (st.counts = saved);
+  } else {
+    const name = old.name ? `${old.name}/${nameOrScope}` : nameOrScope;
+    // Reuse is inherited by sub-scopes.
+    scope = new VariableScope(
+      a.reuse || old.reuse,
+      name,
+      {
+        initializer: a.initializer ?? old.initializer,
+        regularizer: a.regularizer ?? old.regularizer,
+        dtype: a.dtype ?? old.dtype,
+      },
+      a.nameScope ?? nameOrScope,
+    );
+    open(st, name);
+    restore = () => closeSubscopes(st, name);
+  }
+  st.current = scope;
+  try {
+    return fn(scope);
+  } finally {
+    st.current = old;
+    restore();
+  }
+}
+const open = (st: GraphScopes, name: string): void =>
+  void st.counts.set(name, (st.counts.get(name) ?? 0) + 1);
+// Leaving scope `name` forgets its sub-scopes, so re-entering it names default scopes afresh.
+function closeSubscopes(st: GraphScopes, name: string): void {
+  for (const k of st.counts.keys()) if (k.startsWith(`${name}/`)) st.counts.set(k, 0);
+}
+// TF's _get_unique_variable_scope: 'dense', 'dense_1', ... within the current variable scope.
+function uniqueScopeName(st: GraphScopes, prefix: string): string {
+  const base = st.current.name ? `${st.current.name}/${prefix}` : prefix;
+  if (!st.counts.get(base)) return prefix;
+  let i = 1;
+  while (st.counts.get(`${base}_${i}`)) i++;
+  return `${prefix}_${i}`;
+}
+
+export interface GetVariableOptions {
+  shape?: Shape;
+  dtype?: DType;
+  /** A function (shape, dtype) => Tensor, or a value / Tensor (then give no shape). */
+  initializer?: Initializer | TensorLike | Tensor;
+  regularizer?: Regularizer | null;
+  trainable?: boolean;
+  collections?: string[];
+  validateShape?: boolean;
+}
+const GET_OPTIONS = [
+  'shape',
+  'dtype',
+  'initializer',
+  'regularizer',
+  'trainable',
+  'collections',
+  'validateShape',
+];
+
+/**
+ * The variable `<scope>/<name>`: created (initializer default: glorotUniform for floats, zeros
+ * otherwise) or, in a reusing scope, the existing one (TF's `tf.get_variable`).
+ * @example const w = getVariable('w', { shape: [784, 10], initializer: initializers.zeros() });
+ */
+export function getVariable(name: string, opts: GetVariableOptions = {}): Variable {
+  checkOptions('getVariable', opts, GET_OPTIONS);
+  const graph = getDefaultGraph();
+  const st = scopesOf(graph);
+  const scope = st.current;
+  const fullName = scope.name ? `${scope.name}/${name}` : name;
+  const init = opts.initializer;
+  const fromValue = init !== undefined && typeof init !== 'function';
+  if (opts.dtype !== undefined && init instanceof Tensor && init.dtype !== opts.dtype) {
+    throw new ValueError(`Initializer type '${init.dtype}' and explicit dtype '${opts.dtype}' don't match.`);
+  }
+  const dtype = opts.dtype ?? (init instanceof Tensor ? init.dtype : scope.dtype);
+  const shape = opts.shape ?? null;
+  const found = st.vars.get(fullName);
+  if (found) {
+    if (scope.reuse === false) {
+      throw new ValueError(
+        `Variable ${fullName} already exists, disallowed. Did you mean to set reuse=True or reuse=tf.AUTO_REUSE in VarScope?`,
+      );
+    }
+    if (!shapesCompatible(shape, found.shape)) {
+      throw new ValueError(
+        `Trying to share variable ${fullName}, but specified shape ${formatShape(shape)} and found shape ${formatShape(found.shape)}.`,
+      );
+    }
+    if (dtype !== found.dtype) {
+      throw new ValueError(
+        `Trying to share variable ${fullName}, but specified dtype ${dtype} and found dtype ${found.dtype}.`,
+      );
+    }
+    return found;
+  }
+  if (scope.reuse === true) {
+    throw new ValueError(
+      `Variable ${fullName} does not exist, or was not created with tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in VarScope?`,
+    );
+  }
+  if (fromValue && opts.shape !== undefined)
+    throw new ValueError('If initializer is a constant, do not specify shape.');
+  if (!fromValue && !isFullyDefined(shape)) {
+    throw new ValueError(
+      `Shape of a new variable (${fullName}) must be fully defined, but instead was ${formatShape(shape)}.`,
+    );
+  }
+  // A value initializer becomes the constant '<name>/initial_value', a function is called under
+  // '<name>/Initializer/', both at the root name scope (variable names follow variable scopes).
+  const initial = fromValue
+    ? (init as TensorLike | Tensor)
+    : initializerCall(init ?? scope.initializer, fullName, dtype, shape as number[]);
+  const v = graph.nameScope(null, () =>
+    graph.controlDependencies(null, () =>
+      variable(initial, {
+        name: fullName,
+        dtype,
+        trainable: opts.trainable ?? true,
+        ...(opts.collections ? { collections: opts.collections } : {}),
+        ...(opts.validateShape === undefined ? {} : { validateShape: opts.validateShape }),
+      }),
+    ),
+  );
+  st.vars.set(fullName, v);
+  const regularizer = opts.regularizer ?? scope.regularizer;
+  if (regularizer) addRegularization(graph, v, fullName, regularizer);
+  return v;
+}
+
+function initializerCall(
+  init: Initializer | undefined,
+  name: string,
+  dtype: DType,
+  shape: number[],
+): () => Tensor {
+  if (init) return () => init(shape, dtype);
+  if (dtype === 'float32') return () => glorotUniform()(shape, dtype);
+  if (dtype === 'int32' || dtype === 'bool') return () => zeros()(shape, dtype);
+  throw new ValueError(`An initializer for variable ${name} of ${dtype} is required`);
+}
+
+// The loss is built under '<name>/Regularizer/', outside control dependencies, next to the
+// variable, and collected in REGULARIZATION_LOSSES (TF's _get_single_variable).
+function addRegularization(graph: Graph, v: Variable, name: string, regularizer: Regularizer): void {
+  const loss = graph.colocateWith(v.op, () =>
+    graph.nameScope(`${name}/Regularizer/`, () =>
+      graph.controlDependencies(null, () => regularizer(v.value())),
+    ),
+  );
+  if (loss !== null) graph.addToCollection(GraphKeys.REGULARIZATION_LOSSES, loss);
+}

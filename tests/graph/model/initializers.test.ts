@@ -1,0 +1,177 @@
+// Ports of TF 1.15's init_ops_test.py: each initializer's distribution (moments of large samples
+// against the closed forms), determinism under graph + op seeds, argument errors; regularizers.
+import {
+  constant,
+  type DType,
+  Graph,
+  getVariable,
+  globalVariablesInitializer,
+  type Initializer,
+  initializers,
+  regularizers,
+  Session,
+  setRandomSeed,
+  ValueError,
+} from '@graphmode/graph';
+import { describe, expect, it } from 'vitest';
+
+function sample(
+  init: Initializer,
+  shape: number[],
+  dtype: DType = 'float32',
+  seed: number | null = 1,
+): number[] {
+  const g = new Graph();
+  const w = g.asDefault(() => {
+    setRandomSeed(seed);
+    return getVariable('w', { shape, dtype, initializer: init });
+  });
+  const sess = new Session(g);
+  sess.run(g.asDefault(() => globalVariablesInitializer()));
+  return Array.from(sess.run(w).data as Float32Array);
+}
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const std = (xs: number[]) => {
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length);
+};
+
+describe('initializers', () => {
+  it('zeros, ones, constant (a short list is padded with its last value)', () => {
+    expect(sample(initializers.zeros(), [2, 2])).toEqual([0, 0, 0, 0]);
+    expect(sample(initializers.ones(), [3])).toEqual([1, 1, 1]);
+    expect(sample(initializers.constant([1, 2]), [2, 2])).toEqual([1, 2, 2, 2]);
+    expect(sample(initializers.constant(7), [2], 'int32')).toEqual([7, 7]);
+    expect(sample(initializers.zeros(), [40, 40]).every((x) => x === 0)).toBe(true);
+  });
+
+  it('randomNormal / truncatedNormal / randomUniform match their moments', () => {
+    const n = sample(initializers.randomNormal({ mean: 1, stddev: 2, seed: 3 }), [100, 100]);
+    expect(mean(n)).toBeCloseTo(1, 1);
+    expect(std(n)).toBeCloseTo(2, 1);
+    const t = sample(initializers.truncatedNormal({ stddev: 2, seed: 3 }), [100, 100]);
+    expect(Math.max(...t.map(Math.abs))).toBeLessThanOrEqual(4);
+    expect(std(t)).toBeCloseTo(2 * 0.87962566103423978, 1);
+    const u = sample(initializers.randomUniform({ minval: -2, maxval: 4, seed: 3 }), [100, 100]);
+    expect(Math.min(...u)).toBeGreaterThanOrEqual(-2);
+    expect(Math.max(...u)).toBeLessThan(4);
+    expect(mean(u)).toBeCloseTo(1, 1);
+  });
+
+  it('is deterministic under the same graph seed and op seed, different otherwise', () => {
+    const a = sample(initializers.glorotNormal({ seed: 5 }), [4, 4]);
+    expect(sample(initializers.glorotNormal({ seed: 5 }), [4, 4])).toEqual(a);
+    expect(sample(initializers.glorotNormal({ seed: 6 }), [4, 4])).not.toEqual(a);
+    expect(sample(initializers.glorotNormal({ seed: 5 }), [4, 4], 'float32', 2)).not.toEqual(a);
+  });
+
+  // fans: dense [in, out]; conv [kh, kw, in, out] -> fan_in = kh·kw·in, fan_out = kh·kw·out.
+  it.each([
+    ['glorotUniform', initializers.glorotUniform({ seed: 1 }), [300, 200], Math.sqrt(2 / 500)],
+    ['glorotNormal', initializers.glorotNormal({ seed: 1 }), [300, 200], Math.sqrt(2 / 500)],
+    ['heNormal (conv fans)', initializers.heNormal({ seed: 1 }), [3, 3, 40, 50], Math.sqrt(2 / 360)],
+    ['heUniform', initializers.heUniform({ seed: 1 }), [300, 200], Math.sqrt(2 / 300)],
+    [
+      'varianceScaling fan_out untruncated',
+      initializers.varianceScaling({
+        scale: 3,
+        mode: 'fan_out',
+        distribution: 'untruncated_normal',
+        seed: 1,
+      }),
+      [100, 400],
+      Math.sqrt(3 / 400),
+    ],
+    [
+      'varianceScaling fan_in uniform',
+      initializers.varianceScaling({ scale: 1, mode: 'fan_in', distribution: 'uniform', seed: 1 }),
+      [200, 200],
+      Math.sqrt(1 / 200),
+    ],
+  ] as const)('%s has stddev sqrt(scale / fan)', (_, init, shape, expected) => {
+    const xs = sample(init, [...shape]);
+    expect(Math.abs(mean(xs))).toBeLessThan(expected * 0.05);
+    expect(std(xs) / expected).toBeGreaterThan(0.97);
+    expect(std(xs) / expected).toBeLessThan(1.03);
+  });
+
+  it('varianceScaling truncated_normal stays within 2 of the uncorrected stddev', () => {
+    const xs = sample(initializers.varianceScaling({ scale: 1, seed: 2 }), [400, 100]);
+    expect(Math.max(...xs.map(Math.abs))).toBeLessThanOrEqual(
+      (2 * Math.sqrt(1 / 400)) / 0.87962566103423978 + 1e-6,
+    );
+  });
+
+  it('varianceScaling validates its arguments with TF’s messages', () => {
+    expect(() => initializers.varianceScaling({ scale: -1 })).toThrow('`scale` must be positive float.');
+    expect(() => initializers.varianceScaling({ mode: 'fan_x' as never })).toThrow(
+      'Invalid `mode` argument: fan_x',
+    );
+    expect(() => initializers.varianceScaling({ distribution: 'poisson' as never })).toThrow(
+      'Invalid `distribution` argument: poisson',
+    );
+    expect(() => sample(initializers.glorotUniform(), [2, 2], 'int32')).toThrow(
+      'Expected floating point type, got int32',
+    );
+  });
+
+  it.each([
+    [[10, 10], 1],
+    [[6, 12], 1.5],
+    [[12, 6], 2],
+    [[2, 3, 8], 1],
+  ])('orthogonal %j (gain %d): rows (or columns) orthonormal times gain', (shape, gain) => {
+    const w = sample(initializers.orthogonal({ gain, seed: 4 }), shape);
+    const cols = shape[shape.length - 1]!;
+    const rows = w.length / cols;
+    // The smaller side is orthonormal: W Wᵀ = gain² I when rows <= cols, else Wᵀ W = gain² I.
+    const [n, len, at] =
+      rows <= cols
+        ? [rows, cols, (i: number, k: number) => w[i * cols + k]!]
+        : [cols, rows, (i: number, k: number) => w[k * cols + i]!];
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        let dot = 0;
+        for (let k = 0; k < len; k++) dot += at(i, k) * at(j, k);
+        expect(dot).toBeCloseTo(i === j ? gain * gain : 0, 4);
+      }
+  });
+
+  it('orthogonal needs rank >= 2', () => {
+    expect(() => sample(initializers.orthogonal(), [4])).toThrow(
+      'The tensor to initialize must be at least two-dimensional',
+    );
+  });
+
+  it('rejects unknown options', () => {
+    expect(() => initializers.glorotUniform({ sed: 1 } as never)).toThrow(
+      "initializers.glorotUniform: unknown option 'sed'; accepted options: seed",
+    );
+  });
+});
+
+describe('regularizers', () => {
+  const w = [
+    [1, -2],
+    [3, -4],
+  ];
+  const value = (reg: ReturnType<typeof regularizers.l1>) => {
+    const g = new Graph();
+    const t = g.asDefault(() => reg(constant(w)));
+    return t === null ? null : { name: t.name, v: new Session(g).run(t).item() };
+  };
+  it('l1 = scale·Σ|w|, l2 = scale·Σw²/2, l1L2 = both, named as TF names them', () => {
+    expect(value(regularizers.l1(0.5))).toEqual({ name: 'l1_regularizer:0', v: 5 });
+    expect(value(regularizers.l2(0.5))).toEqual({ name: 'l2_regularizer:0', v: 7.5 });
+    expect(value(regularizers.l1L2(0.5, 0.5))).toEqual({ name: 'l1_l2_regularizer:0', v: 12.5 });
+    expect(value(regularizers.l1L2(0, 0.5))).toEqual({ name: 'l1_l2_regularizer:0', v: 7.5 });
+  });
+  it('scale 0 gives a regularizer returning null; a negative scale is an error', () => {
+    expect(value(regularizers.l1(0))).toBeNull();
+    expect(value(regularizers.l2(0))).toBeNull();
+    expect(value(regularizers.l1L2(0, 0))).toBeNull();
+    expect(() => regularizers.l2(-1)).toThrow(
+      new ValueError('Setting a scale less than 0 on a regularizer: -1'),
+    );
+  });
+});
