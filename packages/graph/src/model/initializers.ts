@@ -7,7 +7,7 @@ import { formatShape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { reshape, transpose } from '../ops/array.js';
-import { constant } from '../ops/core.js';
+import { constant } from '../ops/const.js';
 import { mul, sign } from '../ops/math.js';
 import { randomNormal, randomUniform, truncatedNormal } from '../ops/random.js';
 import { reduceSum } from '../ops/reduce.js';

@@ -2,12 +2,13 @@
 // (LOCAL_VARIABLES and METRIC_VARIABLES, zeros until localVariablesInitializer runs). Each returns
 // `[value, updateOp]`: `value` reads the state, `updateOp` folds in a batch and evaluates to the
 // updated metric.
+
+import { type TensorInput, toTensor, toTensorPair } from '../convert.js';
 import { formatShape, shapesCompatible } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import { controlDependencies, getDefaultGraph, type Tensor } from '../graph.js';
 import { GraphKeys } from '../graph_keys.js';
-import { onesLike, size, squeeze, where, zeros } from '../ops/array.js';
-import { type TensorInput, toTensor, toTensorPair } from '../ops/core.js';
+import { size, squeeze } from '../ops/array.js';
 import {
   add,
   cast,
@@ -21,6 +22,8 @@ import {
   squaredDifference,
 } from '../ops/math.js';
 import { reduceSum } from '../ops/reduce.js';
+import { where } from '../ops/select.js';
+import { onesLike, zeros } from '../ops/sources.js';
 import { type Variable, variable } from '../variable.js';
 import { checkOptions } from './options.js';
 import { variableScope } from './variable_scope.js';

@@ -1,19 +1,23 @@
 // Ops that model building needs and the op families lack: Qr (orthogonal initializer) and
 // InTopKV2 (tf.nn.in_top_k). Neither is differentiable here (autodiff's model_grad.ts says why).
 import * as tfc from '@tensorflow/tfjs-core';
+import { attrOf, typeOf } from '../attr_schema.js';
+import { type NameOpt, opScope, type TensorInput, toTensor } from '../convert.js';
 import { formatShape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import { nameScope, type Tensor } from '../graph.js';
 import { defineOp, FLOAT, INT, requireDtype, requireRank } from '../op_def.js';
-import { size, zerosLike } from '../ops/array.js';
-import { identity, type NameOpt, opScope, type TensorInput, toTensor } from '../ops/core.js';
+import { size } from '../ops/array.js';
+import { identity } from '../ops/core.js';
 import { cast, notEqual, realDiv, sub } from '../ops/math.js';
 import { reduceSum } from '../ops/reduce.js';
+import { zerosLike } from '../ops/sources.js';
 
 /** Reduced QR of a matrix [m, n] (TF's `Qr` with full_matrices=false): q [m, k], r [k, n], k = min(m, n). */
 export const Qr = defineOp<'input', { fullMatrices: boolean }>({
   type: 'Qr',
   inputs: ['input'],
+  attrs: { T: typeOf('input'), full_matrices: attrOf('bool', 'fullMatrices', false) },
   outputs: ({ input }) => {
     requireDtype(input, FLOAT, 'input');
     requireRank(input, 2, 'input');
@@ -52,6 +56,7 @@ function inTopKRow(row: Float32Array, target: number, k: number): boolean {
 export const InTopKV2 = defineOp<'predictions' | 'targets' | 'k'>({
   type: 'InTopKV2',
   inputs: ['predictions', 'targets', 'k'],
+  attrs: { T: typeOf('targets', 'int32') },
   shape: ({ predictions, targets, k }) => {
     requireDtype(predictions, FLOAT, 'predictions');
     requireDtype(targets, INT, 'targets');

@@ -1,9 +1,10 @@
 // tf.contrib.layers' weight regularizers: scale * sum|w| (l1), scale * sum(w²) / 2 (l2, via
 // l2Loss), and their sum. A scale of 0 gives a regularizer that returns null (no loss), as TF's
 // `lambda _: None` does; a negative scale is an error.
+
+import { opScope, toTensor } from '../convert.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
-import { opScope, toTensor } from '../ops/core.js';
 import { abs, addN, mul } from '../ops/math.js';
 import { l2Loss } from '../ops/nn.js';
 import { reduceSum } from '../ops/reduce.js';

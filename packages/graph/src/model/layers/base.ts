@@ -3,12 +3,13 @@
 // `_scope`, so a repeated name without reuse is an error) or a unique default ('dense',
 // 'dense_1') — re-enters it without a new name scope, and builds its ops under the name scope it
 // first opened ('dense/MatMul'). Weights come from getVariable ('dense/kernel').
+
+import { type TensorInput, toTensor } from '../../convert.js';
 import type { DType, Shape } from '../../dtype.js';
 import { formatShape } from '../../dtype.js';
 import { ValueError } from '../../errors.js';
 import { getDefaultGraph, nameScope, type Tensor } from '../../graph.js';
 import { GraphKeys } from '../../graph_keys.js';
-import { type TensorInput, toTensor } from '../../ops/core.js';
 import type { Variable } from '../../variable.js';
 import type { Initializer } from '../initializers.js';
 import {

@@ -1,8 +1,9 @@
 // tf.layers.conv2d and the 2-D pooling layers (TF 1.15's keras convolutional/pooling layers).
+
+import type { TensorInput } from '../../convert.js';
 import { ValueError } from '../../errors.js';
 import type { Tensor } from '../../graph.js';
 import { conv2d as conv2dOp } from '../../ops/conv.js';
-import type { TensorInput } from '../../ops/core.js';
 import { biasAdd } from '../../ops/nn.js';
 import { avgPool, maxPool } from '../../ops/pool.js';
 import { type Initializer, zeros } from '../initializers.js';

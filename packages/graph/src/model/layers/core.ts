@@ -1,13 +1,17 @@
 // tf.layers.dense, dropout and flatten (TF 1.15's keras core layers behind tf.layers' scopes).
+
+import type { TensorInput } from '../../convert.js';
 import { isFullyDefined } from '../../dtype.js';
 import { ValueError } from '../../errors.js';
 import { nameScope, type Tensor } from '../../graph.js';
-import { concat, reshape, shape as shapeOf, slice, stack, transpose, where } from '../../ops/array.js';
-import { identity, type TensorInput } from '../../ops/core.js';
+import { reshape, shape as shapeOf, transpose } from '../../ops/array.js';
+import { identity } from '../../ops/core.js';
+import { concat, stack } from '../../ops/joins.js';
 import { matMul } from '../../ops/linalg.js';
 import { biasAdd } from '../../ops/nn.js';
 import { dropout as nnDropout, type ShapeInput } from '../../ops/random.js';
-import { gather } from '../../ops/slicing.js';
+import { where } from '../../ops/select.js';
+import { gather, slice } from '../../ops/slicing.js';
 import { type Initializer, zeros } from '../initializers.js';
 import { checkOptions } from '../options.js';
 import type { Regularizer } from '../variable_scope.js';

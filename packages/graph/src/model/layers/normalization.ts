@@ -14,14 +14,16 @@
 // Both leave the moving statistics unchanged when `training` is false; here the decay is selected
 // (0 when not training), so the update op always runs and writes back the same value then.
 import { constantValue } from '../../constant_value.js';
+import type { TensorInput } from '../../convert.js';
 import { normalizeAxis, numElements } from '../../dtype.js';
 import { ValueError } from '../../errors.js';
 import { colocateWith, getDefaultGraph, nameScope, type Tensor } from '../../graph.js';
 import { GraphKeys } from '../../graph_keys.js';
 import { batchNormalization as bnOp, moments } from '../../nn_impl.js';
-import { reshape, size, where } from '../../ops/array.js';
-import { constant, type TensorInput } from '../../ops/core.js';
+import { reshape, size } from '../../ops/array.js';
+import { constant } from '../../ops/const.js';
 import { cast, greater, mul, realDiv, sub } from '../../ops/math.js';
+import { where } from '../../ops/select.js';
 import type { Variable } from '../../variable.js';
 import { type Initializer, ones, zeros } from '../initializers.js';
 import { checkOptions } from '../options.js';
