@@ -46,6 +46,10 @@ export class UnimplementedError extends OpError {
 export class CancelledError extends OpError {
   override name = 'CancelledError';
 }
+/** Unrecoverable data loss or corruption, e.g. a damaged checkpoint file (TF's DataLossError). */
+export class DataLossError extends OpError {
+  override name = 'DataLossError';
+}
 
 export const errors = {
   OpError,
@@ -55,6 +59,7 @@ export const errors = {
   OutOfRangeError,
   UnimplementedError,
   CancelledError,
+  DataLossError,
   ValueError,
   TypeError: GraphTypeError,
 } as const;
