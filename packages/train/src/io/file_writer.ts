@@ -10,11 +10,12 @@ import {
   decodeEvent,
   type EventProto,
   encodeEvent,
+  latin1ToBytes,
   type SessionLogProto,
   type SummaryProto,
 } from './event_proto.js';
 import { encodeGraphDef } from './graph_def.js';
-import { latin1ToBytes } from './proto.js';
+
 import { decodeRecords, encodeRecord } from './tfrecord.js';
 
 /**
