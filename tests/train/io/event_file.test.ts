@@ -2,19 +2,17 @@ import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constant, Graph, NDArray, placeholder, Session, ValueError } from '@graphmode/graph';
+import { decodeMessage } from '@graphmode/graph/proto';
+import { FileWriter, readEvents } from '@graphmode/train';
+import { describe, expect, it } from 'vitest';
 import {
   bytesToLatin1,
   decodeEvent,
-  decodeFields,
-  decodeRecords,
   decodeSummary,
   encodeEvent,
   encodeSummary,
-  FileWriter,
-  fieldString,
-  readEvents,
-} from '@graphmode/train';
-import { describe, expect, it } from 'vitest';
+} from '../../../packages/train/src/io/event_proto.js';
+import { decodeRecords } from '../../../packages/train/src/io/tfrecord.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const ascii = (s: string) => Buffer.from(s, 'latin1').toString('hex');
@@ -160,13 +158,11 @@ describe('FileWriter', () => {
     await writer.close();
     const events = await readEvents(writer.path);
     expect(events).toHaveLength(2);
-    const nodes = decodeFields(events[1]!.graphDef!)
-      .filter((f) => f.field === 1)
-      .map((n) => {
-        const fs = decodeFields(n.bytes);
-        const str = (k: number) => fs.filter((f) => f.field === k).map(fieldString);
-        return { name: str(1)[0], op: str(2)[0], inputs: str(3) };
-      });
+    const def = decodeMessage<{ node: { name: string; op: string; input?: string[] }[] }>(
+      'GraphDef',
+      events[1]!.graphDef!,
+    );
+    const nodes = def.node.map((n) => ({ name: n.name, op: n.op, inputs: n.input ?? [] }));
     expect(nodes).toEqual([
       { name: 'x', op: 'Placeholder', inputs: [] },
       { name: 'c', op: 'Const', inputs: [] },

@@ -159,7 +159,9 @@ function fromValueMsg(m: SummaryValueMsg): SummaryValueProto {
   }
   if (metadata) {
     const { pluginData, ...md } = metadata;
-    v.metadata = pluginData ? { ...md, pluginData: { ...pluginData, pluginName: pluginData.pluginName ?? '' } } : md;
+    v.metadata = pluginData
+      ? { ...md, pluginData: { ...pluginData, pluginName: pluginData.pluginName ?? '' } }
+      : md;
   }
   if (tensor) v.tensor = fromTensorMsg(tensor);
   return v;
@@ -167,14 +169,16 @@ function fromValueMsg(m: SummaryValueMsg): SummaryValueProto {
 
 function fromTensorMsg(t: TensorMsg): NDArray {
   const dtype = DTYPE_OF.get(t.dtype ?? 0);
-  if (dtype === undefined) throw new UnimplementedError(`TensorProto with DataType ${t.dtype}, which graphmode lacks`);
+  if (dtype === undefined)
+    throw new UnimplementedError(`TensorProto with DataType ${t.dtype}, which graphmode lacks`);
   if (t.tensorContent?.length) throw new UnimplementedError('TensorProto.tensor_content is not supported');
   const shape = (t.tensorShape?.dim ?? []).map((d) => d.size ?? 0);
   const n = shape.reduce((a, b) => a * b, 1);
   // TF stores a constant-filled tensor as one value; expand it to the full shape.
   const fill = <T>(xs: ArrayLike<T>): T[] =>
     xs.length === 1 && n > 1 ? new Array<T>(n).fill(xs[0]!) : Array.from(xs);
-  if (dtype === 'string') return new NDArray(dtype, shape, fill((t.stringVal ?? []).map((b) => utf8Decoder.decode(b))));
+  if (dtype === 'string')
+    return new NDArray(dtype, shape, fill((t.stringVal ?? []).map((b) => utf8Decoder.decode(b))));
   if (dtype === 'float32') return new NDArray(dtype, shape, Float32Array.from(fill(t.floatVal ?? [])));
   if (dtype === 'int32') return new NDArray(dtype, shape, Int32Array.from(fill(t.intVal ?? [])));
   return new NDArray(dtype, shape, Uint8Array.from(fill(t.boolVal ?? []), Number));

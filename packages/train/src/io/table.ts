@@ -47,7 +47,7 @@ class BlockBuilder {
   private out = new Bytes();
   private restarts = [0];
   private counter = 0;
-  private lastKey = new Uint8Array(0);
+  private lastKey: Uint8Array = new Uint8Array(0);
   constructor(private readonly interval: number) {}
   get empty(): boolean {
     return this.out.length === 0;
@@ -193,7 +193,7 @@ export function readTable(bytes: Uint8Array, fileName: string): [Uint8Array, Uin
     const end = offset + size - 4 - 4 * numRestarts;
     if (numRestarts === 0 || end < offset) fail(`bad restart array in block at ${offset}`);
     const out: [Uint8Array, Uint8Array][] = [];
-    let key = new Uint8Array(0);
+    let key: Uint8Array = new Uint8Array(0);
     pos = offset;
     while (pos < end) {
       const shared = varint(end);
