@@ -51,8 +51,9 @@ export function encodeTensor(nd: NDArray, asInt64 = false): EncodedTensor {
   } else {
     const d = nd.data as Float32Array | Int32Array | Uint8Array;
     dtype = { float32: DataType.DT_FLOAT, int32: DataType.DT_INT32, bool: DataType.DT_BOOL }[nd.dtype];
-    // The data file is little-endian; so is every platform Node runs on.
-    bytes = [new Uint8Array(d.buffer, d.byteOffset, d.byteLength)];
+    // The data file is little-endian; so is every platform Node runs on. A copy: the file is
+    // written later, and must hold the values of the moment `save` was called.
+    bytes = [new Uint8Array(d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength))];
   }
   let crc = 0;
   let size = 0;
