@@ -37,8 +37,8 @@ export async function renameSynced(from: string, to: string, step: string): Prom
 }
 
 /** Makes renames in `dir` durable (a no-op where directories cannot be opened, e.g. Windows). */
-export async function syncDir(dir: string): Promise<void> {
-  faultPoint('dir:fsync');
+export async function syncDir(dir: string, step: string): Promise<void> {
+  faultPoint(`${step}:dirsync`);
   let fh: Awaited<ReturnType<typeof open>> | null = null;
   try {
     fh = await open(dir, 'r');
@@ -61,7 +61,7 @@ export async function replaceFile(path: string, chunks: readonly Uint8Array[], s
     await rm(tmp, { force: true });
     throw e;
   }
-  await syncDir(dirname(path));
+  await syncDir(dirname(path), step);
 }
 
 const queues = new Map<string, Promise<unknown>>();

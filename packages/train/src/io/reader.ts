@@ -49,7 +49,7 @@ const entryOf = (index: BundleIndex, key: string, prefix: string): BundleEntryMs
 
 /** Opens the checkpoint at `prefix` (finishing a save that was interrupted between its renames). */
 export async function openBundle(prefix: string): Promise<Bundle> {
-  await recoverInterruptedSave(prefix, false);
+  await recoverInterruptedSave(prefix);
   const index = await readIndex(prefix);
   const file = (e: BundleEntryMsg) => dataFileName(prefix, e.shardId ?? 0, index.numShards);
   const slice = (e: BundleEntryMsg, data: Uint8Array) =>
@@ -110,39 +110,41 @@ async function verifies(prefix: string, indexFile: string): Promise<boolean> {
   }
 }
 
+const BUNDLE_TEMP = /^(.*)\.(index|data-\d{5}-of-\d{5})\.tempstate[0-9a-f]+$/;
+
 /**
  * A save renames its data file, then its index. Killed in between, the old index sits beside
  * the new data while the new index is still under its temporary name: roll forward by renaming
- * that index into place when it (and not the old one) matches the data. With `clean`, leftover
- * temporary files of this prefix (from killed saves) are removed.
+ * that index into place when it (and not the old one) matches the data.
  */
-export async function recoverInterruptedSave(prefix: string, clean: boolean): Promise<void> {
+export async function recoverInterruptedSave(prefix: string): Promise<void> {
   const dir = dirname(prefix);
   const base = basename(prefix);
   if (!existsSync(dir)) return;
-  const temps = (await readdir(dir)).filter(
-    (n) =>
-      n.startsWith(`${base}.`) &&
-      isTempName(n) &&
-      /^\.(index|data-\d{5}-of-\d{5})\./.test(n.slice(base.length)),
-  );
-  const indexTemps = temps
-    .filter((n) => n.startsWith(`${base}.index.`))
+  const indexTemps = (await readdir(dir))
+    .filter((n) => BUNDLE_TEMP.exec(n)?.[1] === base && n.startsWith(`${base}.index.`))
     .map((n) => join(dir, n))
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  if (
-    indexTemps.length &&
-    existsSync(dataFileName(prefix)) &&
-    !(await verifies(prefix, indexFileName(prefix)))
-  ) {
-    for (const t of indexTemps) {
-      if (await verifies(prefix, t)) {
-        await rename(t, indexFileName(prefix));
-        break;
-      }
+  if (!indexTemps.length || !existsSync(dataFileName(prefix))) return;
+  if (await verifies(prefix, indexFileName(prefix))) return;
+  for (const t of indexTemps) {
+    if (await verifies(prefix, t)) {
+      await rename(t, indexFileName(prefix));
+      return;
     }
   }
-  if (clean) await Promise.all(temps.map((n) => rm(join(dir, n), { force: true })));
+}
+
+/**
+ * Removes what killed saves left in `dir` (temporary data, index and state files), first rolling
+ * forward any checkpoint interrupted between its renames. Saves call it (serialized per
+ * directory): one process writes a checkpoint directory at a time, as with TF.
+ */
+export async function cleanInterruptedSaves(dir: string): Promise<void> {
+  const temps = (await readdir(dir)).filter(isTempName);
+  const prefixes = new Set(temps.map((n) => BUNDLE_TEMP.exec(n)?.[1]).filter((p) => p !== undefined));
+  for (const p of prefixes) await recoverInterruptedSave(join(dir, p));
+  await Promise.all(temps.map((n) => rm(join(dir, n), { force: true })));
 }
 
 // tf.train's checkpoint_utils accept a checkpoint prefix or a directory (its latest checkpoint).

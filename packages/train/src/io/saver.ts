@@ -32,7 +32,7 @@ import { getGlobalStep } from '../global_step.js';
 import { buildIndex, dataFileName, encodeTensor, entryDType, entryShape, indexFileName } from './bundle.js';
 import { updateCheckpointState } from './checkpoint_state.js';
 import { faultPoint, renameSynced, serializeInDir, syncDir, tempName, writeSynced } from './durable.js';
-import { openBundle, recoverInterruptedSave } from './reader.js';
+import { cleanInterruptedSaves, openBundle } from './reader.js';
 
 export interface SaverOptions {
   /** Variables to save, or a map from checkpoint key to variable (default: all global variables). */
@@ -129,7 +129,7 @@ export class Saver {
     const values = this.vars.length ? sess.run(this.vars.map((v) => v.value())) : [];
     const tensors = values.map((nd, i) => encodeTensor(nd, this.asInt64[i]));
     return serializeInDir(dir, async () => {
-      await recoverInterruptedSave(prefix, true);
+      await cleanInterruptedSaves(dir);
       const entries = new Map<string, BundleEntryMsg>();
       let offset = 0;
       tensors.forEach((t, i) => {
@@ -230,5 +230,5 @@ async function writeBundle(prefix: string, data: Uint8Array[], index: Uint8Array
     if (!renamed) await rm(indexTmp, { force: true });
     throw e;
   }
-  await syncDir(dirname(prefix));
+  await syncDir(dirname(prefix), 'bundle');
 }
