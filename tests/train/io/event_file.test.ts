@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constant, Graph, NDArray, placeholder, Session, ValueError } from '@graphmode/graph';
@@ -184,5 +184,21 @@ describe('FileWriter', () => {
   it('summaries written as protobuf text decode with the generic field reader too', () => {
     const s = decodeSummary(encodeSummary({ value: [{ tag: 'n', nodeName: 'node', simpleValue: 1 }] }));
     expect(s).toEqual({ value: [{ tag: 'n', nodeName: 'node', simpleValue: 1 }] });
+  });
+
+  it('keeps a batch that failed to write and restarts a removed file with its header', async () => {
+    const dir = join(await tmp(), 'logs');
+    const writer = new FileWriter(dir);
+    writer.addSummary({ value: [{ tag: 'x', simpleValue: 1 }] }, 1);
+    await writer.flush();
+    await rm(dir, { recursive: true });
+    writer.addSummary({ value: [{ tag: 'x', simpleValue: 2 }] }, 2);
+    await expect(writer.flush()).rejects.toThrow(/ENOENT/); // reported, not dropped
+    await mkdir(dir);
+    writer.addSummary({ value: [{ tag: 'x', simpleValue: 3 }] }, 3);
+    await writer.close();
+    const events = await readEvents(writer.path);
+    expect(events[0]!.fileVersion).toBe('brain.Event:2');
+    expect(events.slice(1).map((e) => e.step)).toEqual([2, 3]);
   });
 });
