@@ -7,8 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Graph, globalVariablesInitializer, Session, variable } from '@graphmode/graph';
-import { getCheckpointState, latestCheckpoint, loadVariable, Saver, setLogger } from '@graphmode/train';
+import {
+  getCheckpointState,
+  latestCheckpoint,
+  loadVariable,
+  Saver,
+  StopAtStepHook,
+  setLogger,
+  train,
+} from '@graphmode/train';
 import { describe, expect, it } from 'vitest';
+import { expectedLoss, halvingModel } from '../loop/fixture.js';
 
 const run = promisify(execFile);
 const CHILD = new URL('./save_child.ts', import.meta.url).pathname;
@@ -169,5 +178,22 @@ describe('the checkpoint state file', () => {
     } finally {
       setLogger(null);
     }
+  });
+
+  it('train() on a directory with a corrupt state file warns and starts fresh', async () => {
+    const logdir = await tmp();
+    await writeFile(join(logdir, 'checkpoint'), '\u0000\u0001 not a checkpoint state');
+    const warnings: string[] = [];
+    setLogger({ warn: (m) => warnings.push(m), info: () => {} });
+    try {
+      const m = halvingModel(10);
+      expect(await train(m.trainOp, logdir, { hooks: [new StopAtStepHook({ numSteps: 2 })] })).toBe(
+        expectedLoss(10, 2),
+      );
+    } finally {
+      setLogger(null);
+    }
+    expect(warnings.join('\n')).toMatch(/checkpoint: Checkpoint ignored/);
+    expect(latestCheckpoint(logdir)).toBe(join(logdir, 'model.ckpt-2'));
   });
 });
