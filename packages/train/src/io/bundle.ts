@@ -51,9 +51,9 @@ export function encodeTensor(nd: NDArray, asInt64 = false): EncodedTensor {
   } else {
     const d = nd.data as Float32Array | Int32Array | Uint8Array;
     dtype = { float32: DataType.DT_FLOAT, int32: DataType.DT_INT32, bool: DataType.DT_BOOL }[nd.dtype];
-    // The data file is little-endian; so is every platform Node runs on. A copy: the file is
-    // written later, and must hold the values of the moment `save` was called.
-    bytes = [new Uint8Array(d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength))];
+    // The data file is little-endian; so is every platform Node runs on. No copy: the caller
+    // passes arrays nothing else holds (Session.run's results are copies of the backend's).
+    bytes = [new Uint8Array(d.buffer, d.byteOffset, d.byteLength)];
   }
   let crc = 0;
   let size = 0;
@@ -172,12 +172,16 @@ export function decodeTensor(entry: BundleEntryMsg, bytes: Uint8Array, key: stri
   }[entry.dtype as number];
   if (width !== undefined && size !== n * width)
     throw new DataLossError(`${where}: ${size} bytes do not hold ${n} elements of DataType ${entry.dtype}`);
-  const copy = () => new Uint8Array(bytes).buffer; // a copy (Buffer.slice would share memory)
-  if (entry.dtype === DataType.DT_FLOAT) return new NDArray('float32', shape, new Float32Array(copy()));
-  if (entry.dtype === DataType.DT_INT32) return new NDArray('int32', shape, new Int32Array(copy()));
+  // The reader hands over bytes it read for this call: view them in place when aligned.
+  const typed = <T>(C: new (b: ArrayBuffer, offset: number, length: number) => T, width: number): T =>
+    bytes.byteOffset % width === 0 && bytes.buffer instanceof ArrayBuffer
+      ? new C(bytes.buffer, bytes.byteOffset, n)
+      : new C(new Uint8Array(bytes).buffer, 0, n);
+  if (entry.dtype === DataType.DT_FLOAT) return new NDArray('float32', shape, typed(Float32Array, 4));
+  if (entry.dtype === DataType.DT_INT32) return new NDArray('int32', shape, typed(Int32Array, 4));
   if (entry.dtype === DataType.DT_BOOL) return new NDArray('bool', shape, new Uint8Array(bytes));
   if (entry.dtype === DataType.DT_INT64) {
-    const wide = new BigInt64Array(copy());
+    const wide = typed(BigInt64Array, 8);
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const v = wide[i]!;
