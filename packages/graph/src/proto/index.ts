@@ -12,10 +12,6 @@ import { PROTOBUF_PROTO } from './protobuf.js';
 
 export * from './messages.js';
 
-const root = new protobuf.Root();
-protobuf.parse(FRAMEWORK_PROTO, root, { keepCase: false });
-protobuf.parse(PROTOBUF_PROTO, root, { keepCase: false });
-root.resolveAll();
 
 /** The message names this schema defines (those encodeMessage/decodeMessage accept). */
 export type MessageName =
@@ -45,12 +41,22 @@ export type MessageName =
   | 'TensorSliceProto'
   | 'CheckpointState';
 
+// The schema is parsed on first use, not at import.
+let root: protobuf.Root | null = null;
 const types = new Map<string, protobuf.Type>();
-const typeOf = (name: string): protobuf.Type => {
+function typeOf(name: string): protobuf.Type {
   let t = types.get(name);
-  if (!t) types.set(name, (t = root.lookupType(`tensorflow.${name}`)));
+  if (t) return t;
+  if (!root) {
+    root = new protobuf.Root();
+    protobuf.parse(FRAMEWORK_PROTO, root, { keepCase: false });
+    protobuf.parse(PROTOBUF_PROTO, root, { keepCase: false });
+    root.resolveAll();
+  }
+  t = root.lookupType(`tensorflow.${name}`);
+  types.set(name, t);
   return t;
-};
+}
 
 type Obj = Record<string, unknown>;
 
