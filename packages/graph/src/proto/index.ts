@@ -12,7 +12,6 @@ import { PROTOBUF_PROTO } from './protobuf.js';
 
 export * from './messages.js';
 
-
 /** The message names this schema defines (those encodeMessage/decodeMessage accept). */
 export type MessageName =
   | 'GraphDef'
