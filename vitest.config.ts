@@ -6,7 +6,12 @@ import { defineConfig } from 'vitest/config';
 const packages = fileURLToPath(new URL('./packages/', import.meta.url));
 
 export default defineConfig({
-  resolve: { alias: [{ find: /^@graphmode\/([\w-]+)$/, replacement: `${packages}$1/src/index.ts` }] },
+  resolve: {
+    alias: [
+      { find: /^@graphmode\/graph\/proto$/, replacement: `${packages}graph/src/proto/index.ts` },
+      { find: /^@graphmode\/([\w-]+)$/, replacement: `${packages}$1/src/index.ts` },
+    ],
+  },
   test: {
     include: ['tests/**/*.test.ts'],
     setupFiles: ['scripts/quiet_tfjs.ts'],

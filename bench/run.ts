@@ -12,6 +12,7 @@ const BENCHES: (() => Promise<{ default: Bench }>)[] = [
   () => import('./construction.js'),
   () => import('./gradient_construction.js'),
   () => import('./train.js'),
+  () => import('./checkpoint.js'),
 ];
 
 const filter = process.argv[2];

@@ -23,18 +23,17 @@ import {
   AdamOptimizer,
   cosineDecay,
   createGlobalStep,
-  decodeSummary,
   exponentialDecay,
   GradientDescentOptimizer,
   getGlobalStep,
   getOrCreateGlobalStep,
-  latin1ToBytes,
   MomentumOptimizer,
   Optimizer,
   piecewiseConstant,
   summary,
 } from '@graphmode/train';
 import { describe, expect, it } from 'vitest';
+import { decodeSummary, latin1ToBytes } from '../../packages/train/src/io/event_proto.js';
 
 function inGraph<T>(fn: (graph: Graph) => T): T {
   const graph = new Graph();

@@ -56,6 +56,10 @@ export class UnimplementedError extends OpError {
 export class CancelledError extends OpError {
   override name = 'CancelledError';
 }
+/** Unrecoverable data loss or corruption, e.g. a damaged checkpoint file (TF's DataLossError). */
+export class DataLossError extends OpError {
+  override name = 'DataLossError';
+}
 
 export const errors = {
   OpError,
@@ -65,6 +69,7 @@ export const errors = {
   OutOfRangeError,
   UnimplementedError,
   CancelledError,
+  DataLossError,
   ValueError,
   TypeError: GraphTypeError,
 } as const;

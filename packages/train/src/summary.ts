@@ -22,12 +22,14 @@ import {
 } from '@graphmode/graph';
 import * as tfc from '@tensorflow/tfjs-core';
 import {
+  bytesToLatin1,
   decodeSummary,
   encodeSummary,
   type HistogramProto,
+  latin1ToBytes,
   type SummaryValueProto,
 } from './io/event_proto.js';
-import { bytesToLatin1, latin1ToBytes } from './io/proto.js';
+
 import { logger } from './logging.js';
 
 const summaryTensor = (values: SummaryValueProto[]): tfc.Tensor =>

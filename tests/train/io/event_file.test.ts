@@ -1,20 +1,18 @@
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constant, Graph, NDArray, placeholder, Session, ValueError } from '@graphmode/graph';
+import { decodeMessage } from '@graphmode/graph/proto';
+import { FileWriter, readEvents } from '@graphmode/train';
+import { describe, expect, it } from 'vitest';
 import {
   bytesToLatin1,
   decodeEvent,
-  decodeFields,
-  decodeRecords,
   decodeSummary,
   encodeEvent,
   encodeSummary,
-  FileWriter,
-  fieldString,
-  readEvents,
-} from '@graphmode/train';
-import { describe, expect, it } from 'vitest';
+} from '../../../packages/train/src/io/event_proto.js';
+import { decodeRecords } from '../../../packages/train/src/io/tfrecord.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const ascii = (s: string) => Buffer.from(s, 'latin1').toString('hex');
@@ -160,13 +158,11 @@ describe('FileWriter', () => {
     await writer.close();
     const events = await readEvents(writer.path);
     expect(events).toHaveLength(2);
-    const nodes = decodeFields(events[1]!.graphDef!)
-      .filter((f) => f.field === 1)
-      .map((n) => {
-        const fs = decodeFields(n.bytes);
-        const str = (k: number) => fs.filter((f) => f.field === k).map(fieldString);
-        return { name: str(1)[0], op: str(2)[0], inputs: str(3) };
-      });
+    const def = decodeMessage<{ node: { name: string; op: string; input?: string[] }[] }>(
+      'GraphDef',
+      events[1]!.graphDef!,
+    );
+    const nodes = def.node.map((n) => ({ name: n.name, op: n.op, inputs: n.input ?? [] }));
     expect(nodes).toEqual([
       { name: 'x', op: 'Placeholder', inputs: [] },
       { name: 'c', op: 'Const', inputs: [] },
@@ -188,5 +184,21 @@ describe('FileWriter', () => {
   it('summaries written as protobuf text decode with the generic field reader too', () => {
     const s = decodeSummary(encodeSummary({ value: [{ tag: 'n', nodeName: 'node', simpleValue: 1 }] }));
     expect(s).toEqual({ value: [{ tag: 'n', nodeName: 'node', simpleValue: 1 }] });
+  });
+
+  it('keeps a batch that failed to write and restarts a removed file with its header', async () => {
+    const dir = join(await tmp(), 'logs');
+    const writer = new FileWriter(dir);
+    writer.addSummary({ value: [{ tag: 'x', simpleValue: 1 }] }, 1);
+    await writer.flush();
+    await rm(dir, { recursive: true });
+    writer.addSummary({ value: [{ tag: 'x', simpleValue: 2 }] }, 2);
+    await expect(writer.flush()).rejects.toThrow(/ENOENT/); // reported, not dropped
+    await mkdir(dir);
+    writer.addSummary({ value: [{ tag: 'x', simpleValue: 3 }] }, 3);
+    await writer.close();
+    const events = await readEvents(writer.path);
+    expect(events[0]!.fileVersion).toBe('brain.Event:2');
+    expect(events.slice(1).map((e) => e.step)).toEqual([2, 3]);
   });
 });

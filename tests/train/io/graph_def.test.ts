@@ -1,15 +1,9 @@
 // The TensorBoard GraphDef writer takes attr names, TF types and values from the op definitions'
 // TF attr schemas; AttrValue is a oneof, so 0 / false / '' values are written, not skipped.
 import * as g from '@graphmode/graph';
-import {
-  decodeFields,
-  encodeGraphDef,
-  fieldFloat,
-  fieldInts,
-  fieldString,
-  type ProtoField,
-} from '@graphmode/train';
 import { describe, expect, it } from 'vitest';
+import { encodeGraphDef } from '../../../packages/train/src/io/graph_def.js';
+import { decodeFields, fieldFloat, fieldInts, fieldString, type ProtoField } from '../../wire.js';
 
 type Attr = ProtoField[];
 /** NodeDefs as { name: { op, attr: { key: AttrValue fields } } }. */

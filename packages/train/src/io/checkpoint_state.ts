@@ -5,11 +5,13 @@
 //   all_model_checkpoint_timestamps: 1700000000.5
 //   last_preserved_timestamp: 1699999990.1
 // Paths inside the directory are written relative to it (TF's `save_relative_paths=True`) so a
-// moved directory still resolves; readers join relative paths onto the directory.
+// moved directory still resolves; readers join relative paths onto the directory. A path that
+// leads out of the directory, or a file that does not parse, makes the state unusable: as TF's
+// get_checkpoint_state does, that is a warning and no state (training starts fresh).
 import { existsSync, readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { ValueError } from '@graphmode/graph';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { logger } from '../logging.js';
+import { replaceFile } from './durable.js';
 
 export interface CheckpointState {
   modelCheckpointPath: string;
@@ -39,30 +41,45 @@ export function getCheckpointState(
     allModelCheckpointTimestamps: [],
     lastPreservedTimestamp: 0,
   };
+  const ignore = (why: string): null => {
+    logger().warn(`${file}: ${why}`);
+    logger().warn(`${file}: Checkpoint ignored`);
+    return null;
+  };
   const text = readFileSync(file, 'utf8');
   for (const [i, raw] of text.split('\n').entries()) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     const m = /^(\w+)\s*:\s*(.*)$/.exec(line);
-    if (!m) throw new ValueError(`${file}:${i + 1}: cannot parse checkpoint state line '${line}'`);
+    if (!m) return ignore(`ParseError: line ${i + 1}: cannot parse '${line}'`);
     const key = m[1]!;
     const value = m[2]!;
-    const path = () => {
-      if (!/^".*"$/.test(value)) throw new ValueError(`${file}:${i + 1}: expected a quoted path for ${key}`);
+    if (key === 'model_checkpoint_path' || key === 'all_model_checkpoint_paths') {
+      if (!/^".*"$/.test(value))
+        return ignore(`ParseError: line ${i + 1}: expected a quoted path for ${key}`);
       const p = unquote(value);
-      return isAbsolute(p) ? p : join(checkpointDir, p);
-    };
-    if (key === 'model_checkpoint_path') state.modelCheckpointPath = path();
-    else if (key === 'all_model_checkpoint_paths') state.allModelCheckpointPaths.push(path());
-    else if (key === 'all_model_checkpoint_timestamps')
-      state.allModelCheckpointTimestamps.push(Number(value));
-    else if (key === 'last_preserved_timestamp') state.lastPreservedTimestamp = Number(value);
+      const full = isAbsolute(p) ? p : join(checkpointDir, p);
+      if (!inside(checkpointDir, full))
+        return ignore(`line ${i + 1}: path '${p}' leads out of ${checkpointDir}`);
+      if (key === 'model_checkpoint_path') state.modelCheckpointPath = full;
+      else state.allModelCheckpointPaths.push(full);
+    } else if (key === 'all_model_checkpoint_timestamps' || key === 'last_preserved_timestamp') {
+      const t = Number(value);
+      if (!Number.isFinite(t)) return ignore(`ParseError: line ${i + 1}: '${value}' is not a number`);
+      if (key === 'last_preserved_timestamp') state.lastPreservedTimestamp = t;
+      else state.allModelCheckpointTimestamps.push(t);
+    } else return ignore(`ParseError: line ${i + 1}: unknown field '${key}'`);
   }
-  if (state.modelCheckpointPath === '') return null;
+  if (state.modelCheckpointPath === '') return ignore('Invalid checkpoint state: no model_checkpoint_path');
   return state;
 }
 
-/** Writes the state file atomically (temp file + rename), as TF's `update_checkpoint_state` does. */
+const inside = (dir: string, path: string): boolean => {
+  const r = relative(resolve(dir), resolve(path));
+  return r !== '' && r !== '..' && !r.startsWith(`..${sep}`) && !isAbsolute(r);
+};
+
+/** Writes the state file atomically (unique temp file, fsync, rename, directory fsync). */
 export async function updateCheckpointState(
   saveDir: string,
   modelCheckpointPath: string,
@@ -83,9 +100,7 @@ export async function updateCheckpointState(
   if (opts.lastPreservedTimestamp !== undefined)
     lines.push(`last_preserved_timestamp: ${opts.lastPreservedTimestamp}`);
   const file = join(saveDir, opts.latestFilename ?? STATE_FILE);
-  const tmp = join(dirname(file), `.${basename(file)}.tmp${process.pid}`);
-  await writeFile(tmp, `${lines.join('\n')}\n`);
-  await rename(tmp, file);
+  await replaceFile(file, [new TextEncoder().encode(`${lines.join('\n')}\n`)], 'state');
 }
 
 /**

@@ -2,6 +2,10 @@
 // Event protos whose first record is `file_version: "brain.Event:2"`. Writes are queued in memory
 // and appended in order on `flush()` (also when `maxQueue` events are pending and every
 // `flushSecs`), so adding an event never blocks; I/O errors surface on the next flush/close.
+// A batch that fails to write stays queued for the next flush; if the event file disappeared
+// (its directory deleted and re-created), it is started again with its header, as TF's
+// EventsWriter does.
+import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -10,11 +14,12 @@ import {
   decodeEvent,
   type EventProto,
   encodeEvent,
+  latin1ToBytes,
   type SessionLogProto,
   type SummaryProto,
 } from './event_proto.js';
 import { encodeGraphDef } from './graph_def.js';
-import { latin1ToBytes } from './proto.js';
+
 import { decodeRecords, encodeRecord } from './tfrecord.js';
 
 /**
@@ -54,6 +59,8 @@ export class FileWriter {
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly maxQueue: number;
   private readonly seenPluginTags = new Set<string>();
+  /** Whether the file has been created (so a missing file means it was removed). */
+  private created = false;
 
   constructor(logdir: string, graph?: Graph, opts: FileWriterOptions = {}) {
     this.logdir = logdir;
@@ -65,7 +72,7 @@ export class FileWriter {
     claimedPaths.add(path);
     this.path = path;
     this.chain = this.guard(mkdir(logdir, { recursive: true }).then(() => undefined));
-    this.addEvent({ wallTime: Date.now() / 1000, fileVersion: 'brain.Event:2' });
+    this.queue.push(fileVersionRecord());
     this.startTimer(opts.flushSecs ?? 120);
     if (graph) this.addGraph(graph);
   }
@@ -151,9 +158,20 @@ export class FileWriter {
 
   private startWrite(): void {
     if (this.queue.length === 0) return;
-    const batch = Buffer.concat(this.queue);
+    const batch = this.queue;
     this.queue = [];
-    this.chain = this.chain.then(() => this.guard(appendFile(this.path, batch)));
+    this.chain = this.chain.then(() => this.guard(this.append(batch)));
+  }
+
+  private async append(batch: Uint8Array[]): Promise<void> {
+    const header = this.created && !existsSync(this.path) ? [fileVersionRecord()] : [];
+    try {
+      await appendFile(this.path, Buffer.concat([...header, ...batch]));
+      this.created = true;
+    } catch (e) {
+      this.queue = [...batch, ...this.queue]; // kept, in order, for the next flush
+      throw e;
+    }
   }
 
   // Background writes must never become unhandled rejections: keep the error for flush/close.
@@ -163,6 +181,9 @@ export class FileWriter {
     });
   }
 }
+
+const fileVersionRecord = (): Uint8Array =>
+  encodeRecord(encodeEvent({ wallTime: Date.now() / 1000, fileVersion: 'brain.Event:2' }));
 
 function summaryBytes(s: Uint8Array | string | NDArray): Uint8Array {
   if (s instanceof Uint8Array) return s;

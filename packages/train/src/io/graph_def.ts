@@ -1,14 +1,8 @@
 // Serializes a Graph as a GraphDef (tensorflow/core/framework/graph.proto) for TensorBoard's graph
-// dashboard. Field numbers:
-//   GraphDef     node=1 versions=4 (VersionDef producer=1)
-//   NodeDef      name=1 op=2 input=3 ('op', 'op:1', '^control') device=4 attr=5 (map entry key=1 value=2)
-//   AttrValue    list=1 s=2 i=3 f=4 b=5 type=6 shape=7 tensor=8 func=10 (a oneof: zeros are written)
-//   ListValue    s=2 i=3 (packed) f=4 (packed) b=5 (packed) type=6 (packed) shape=7 func=9
-//   NameAttrList name=1
-//   TensorShape  dim=2 (Dim size=1, -1 when unknown) unknown_rank=3
-// Attr names, TF types and values come from each op definition's TF attr schema (attr_schema.ts);
-// `_output_shapes` is added as TF's `add_shapes=True` does. An op defined without a schema (a
-// user's custom op) is written without attrs.
+// dashboard, through the protobuf schema in @graphmode/graph/proto. Inputs are 'op', 'op:1',
+// '^control'. Attr names, TF types and values come from each op definition's TF attr schema
+// (attr_schema.ts); `_output_shapes` is added as TF's `add_shapes=True` does. An op defined
+// without a schema (a user's custom op) is written without attrs.
 import {
   type AttrType,
   type AttrValue,
@@ -20,85 +14,73 @@ import {
   type TfDType,
   tfAttrValues,
 } from '@graphmode/graph';
-import { DATA_TYPE } from './event_proto.js';
-import { ProtoWriter } from './proto.js';
+import { DATA_TYPE_OF, DataType, encodeMessage, type TensorShapeMsg } from '@graphmode/graph/proto';
+
+/** An AttrValue message as a plain object (one member of its `value` oneof is set). */
+type AttrValueMsg = Record<string, unknown>;
 
 export function encodeGraphDef(graph: Graph): Uint8Array {
   const ops = graph.getOperations();
   const def = graph.asGraphDef();
-  const w = new ProtoWriter();
-  def.node.forEach((node, i) => w.message(1, (n) => writeNode(n, node, ops[i]!)));
-  w.message(4, (v) => v.varint(1, def.versions.producer));
-  return w.finish();
+  return encodeMessage('GraphDef', {
+    node: def.node.map((node, i) => nodeMsg(node, ops[i]!)),
+    versions: { producer: def.versions.producer },
+  });
 }
 
-function writeNode(w: ProtoWriter, node: NodeDef, op: Operation): void {
-  w.bytes(1, node.name).bytes(2, node.op);
-  for (const input of node.input) w.bytes(3, input, true);
-  w.bytes(4, node.device);
-  const attrs: [string, (a: ProtoWriter) => void][] =
-    op.def.attrs === null
-      ? []
-      : tfAttrValues(op).map(([name, { type, value }]) => [name, (a) => writeAttr(a, type, value)]);
-  attrs.push([
-    '_output_shapes',
-    (a) =>
-      a.message(1, (l) => node.outputShapes.forEach((shape) => l.message(7, (s) => writeShape(s, shape)))),
-  ]);
-  // Map entries sorted by key, as TF's deterministic serialization does.
-  attrs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const [key, write] of attrs) w.message(5, (e) => e.bytes(1, key).message(2, write));
+function nodeMsg(node: NodeDef, op: Operation): object {
+  const attr: Record<string, AttrValueMsg> = {};
+  if (op.def.attrs !== null) {
+    for (const [name, { type, value }] of tfAttrValues(op)) attr[name] = attrValue(type, value);
+  }
+  attr._output_shapes = { list: { shape: node.outputShapes.map(shapeMsg) } };
+  return { name: node.name, op: node.op, input: node.input, device: node.device, attr };
 }
 
-const TF_DATA_TYPE: Readonly<Record<TfDType, number>> = { ...DATA_TYPE, int64: 9 };
+const TF_DATA_TYPE: Readonly<Record<TfDType, number>> = { ...DATA_TYPE_OF, int64: DataType.DT_INT64 };
+const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-// AttrValue is a oneof, so a 0, false or '' value is written: its presence says which member it is.
-function writeAttr(a: ProtoWriter, type: AttrType, v: AttrValue): void {
+// AttrValue is a oneof, so a 0, false or '' value is written: its presence says which member it
+// is (encodeMessage keeps a set oneof member even when it equals its default).
+function attrValue(type: AttrType, v: AttrValue): AttrValueMsg {
   switch (type) {
     case 'type':
-      return void a.varint(6, TF_DATA_TYPE[v as TfDType], true);
+      return { type: TF_DATA_TYPE[v as TfDType] };
     case 'int':
-      return void a.varint(3, v as number, true);
+      return { i: v as number };
     case 'float':
-      return void a.float(4, v as number, true);
+      return { f: v as number };
     case 'bool':
-      return void a.bool(5, v as boolean, true);
+      return { b: v as boolean };
     case 'string':
-      return void a.bytes(2, v as string, true);
+      return { s: utf8(v as string) };
     case 'shape':
-      return void a.message(7, (s) => writeShape(s, v as Shape | null));
+      return { shape: shapeMsg(v as Shape | null) };
     case 'tensor':
-      return void a.message(8, (t) => writeTensorHeader(t, v as NDArray));
+      return { tensor: tensorHeader(v as NDArray) };
     case 'func':
-      return void a.message(10, (f) => f.bytes(1, v as string));
+      return { func: { name: v as string } };
     default:
-      return void a.message(1, (l) => writeList(l, type, v as readonly unknown[]));
+      return { list: listValue(type, v as readonly unknown[]) };
   }
 }
 
-function writeList(l: ProtoWriter, type: AttrType, xs: readonly unknown[]): void {
-  if (type === 'list(int)') l.packedVarints(3, xs as number[]);
-  else if (type === 'list(float)') l.packedFloats(4, xs as number[]);
-  else if (type === 'list(bool)') l.packedVarints(5, (xs as boolean[]).map(Number));
-  else if (type === 'list(type)')
-    l.packedVarints(
-      6,
-      (xs as TfDType[]).map((d) => TF_DATA_TYPE[d]),
-    );
-  else if (type === 'list(string)') for (const s of xs as string[]) l.bytes(2, s, true);
-  else if (type === 'list(func)') for (const f of xs as string[]) l.message(9, (m) => m.bytes(1, f));
-  else for (const s of xs as (Shape | null)[]) l.message(7, (m) => writeShape(m, s));
+function listValue(type: AttrType, xs: readonly unknown[]): object {
+  if (type === 'list(int)') return { i: xs as number[] };
+  if (type === 'list(float)') return { f: xs as number[] };
+  if (type === 'list(bool)') return { b: xs as boolean[] };
+  if (type === 'list(type)') return { type: (xs as TfDType[]).map((d) => TF_DATA_TYPE[d]) };
+  if (type === 'list(string)') return { s: (xs as string[]).map(utf8) };
+  if (type === 'list(func)') return { func: (xs as string[]).map((name) => ({ name })) };
+  return { shape: (xs as (Shape | null)[]).map(shapeMsg) };
 }
 
-function writeShape(w: ProtoWriter, shape: Shape | null): void {
-  if (shape === null) {
-    w.bool(3, true);
-    return;
-  }
-  for (const d of shape) w.message(2, (dim) => dim.varint(1, d ?? -1));
+function shapeMsg(shape: Shape | null): TensorShapeMsg {
+  if (shape === null) return { unknownRank: true };
+  return { dim: shape.map((d) => ({ size: d ?? -1 })) };
 }
 
 // Constants show in TensorBoard by dtype and shape; their values stay out of the event file.
-function writeTensorHeader(w: ProtoWriter, t: NDArray): void {
-  w.varint(1, DATA_TYPE[t.dtype]).message(2, (s) => writeShape(s, t.shape));
+function tensorHeader(t: NDArray): object {
+  return { dtype: DATA_TYPE_OF[t.dtype], tensorShape: shapeMsg(t.shape) };
 }

@@ -1,8 +1,28 @@
-// Files: TensorBoard event files (FileWriter), checkpoints (Saver) and their wire formats.
-export * from './checkpoint_state.js';
-export * from './event_proto.js';
-export * from './file_writer.js';
-export * from './graph_def.js';
-export * from './proto.js';
-export * from './saver.js';
-export * from './tfrecord.js';
+// Files: TensorBoard event files (FileWriter), checkpoints (Saver, TF's tensor bundles) and the
+// checkpoint directory's state. Wire formats (protobuf, CRC32C, TFRecord, tables) stay internal.
+export {
+  type CheckpointState,
+  checkpointExists,
+  getCheckpointState,
+  latestCheckpoint,
+  updateCheckpointState,
+} from './checkpoint_state.js';
+export type {
+  EventProto,
+  HistogramProto,
+  ImageProto,
+  SessionLogProto,
+  SessionStatus,
+  SummaryMetadataProto,
+  SummaryProto,
+  SummaryValueProto,
+} from './event_proto.js';
+export {
+  FileWriter,
+  FileWriterCache,
+  type FileWriterOptions,
+  readEvents,
+  type SummaryInput,
+} from './file_writer.js';
+export { listVariables, loadVariable } from './reader.js';
+export { Saver, type SaverOptions } from './saver.js';

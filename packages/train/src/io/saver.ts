@@ -1,25 +1,25 @@
-// Saver: checkpoints of variable values. On-disk format (ours, not TF's tensor bundle):
-//   <prefix>.index                  JSON {format: 'graphmode-checkpoint/1', data, tensors: {<var op
-//                                   name>: {dtype, shape, offset, length, crc32c}}}
-//   <prefix>.data-00000-of-00001    the tensors' bytes back to back: float32/int32 little-endian,
-//                                   bool one byte each, string as uint32 LE length + UTF-8 bytes
-// plus the directory's `checkpoint` state file (checkpoint_state.ts). The index is renamed into
-// place last, so a checkpoint whose index exists is complete.
+// Saver: checkpoints of variable values in TF's tensor-bundle V2 format (bundle.ts: `.index`
+// table + `.data-00000-of-00001`), plus the directory's `checkpoint` state file
+// (checkpoint_state.ts). TF 1.15 restores these files and `restore` reads TF's own.
+//
+// A save is crash-safe: the values are fetched when `save` is called, then (one save per
+// directory at a time) the data and index are written under fresh temporary names and fsynced,
+// the data renamed into place, then the index, then the directory fsynced; only then is the state
+// file replaced (atomically) and old checkpoints deleted. A kill at any point leaves the previous
+// checkpoint as it was; a kill between the two renames of a re-saved prefix is rolled forward
+// by the next reader (reader.ts). Temporary files are removed when a save fails.
 // As TF's Saver builds its save/restore ops at construction, the restore placeholders and Assigns
 // are built once here; `save` fetches the variables' snapshots in one run, `restore` feeds them.
 import { existsSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import {
-  type DType,
   formatShape,
   getDefaultGraph,
   globalVariables,
   group,
   InvalidArgumentError,
-  NDArray,
-  NotFoundError,
-  OpError,
+  type NDArray,
   type Operation,
   placeholder,
   type Session,
@@ -27,8 +27,12 @@ import {
   ValueError,
   type Variable,
 } from '@graphmode/graph';
+import type { BundleEntryMsg } from '@graphmode/graph/proto';
+import { getGlobalStep } from '../global_step.js';
+import { buildIndex, dataFileName, encodeTensor, entryDType, entryShape, indexFileName } from './bundle.js';
 import { updateCheckpointState } from './checkpoint_state.js';
-import { crc32c } from './tfrecord.js';
+import { faultPoint, renameSynced, serializeInDir, syncDir, tempName, writeSynced } from './durable.js';
+import { cleanInterruptedSaves, openBundle } from './reader.js';
 
 export interface SaverOptions {
   /** Variables to save, or a map from checkpoint key to variable (default: all global variables). */
@@ -42,21 +46,6 @@ export interface SaverOptions {
   name?: string;
 }
 
-interface TensorEntry {
-  dtype: DType;
-  shape: number[];
-  offset: number;
-  length: number;
-  crc32c: number;
-}
-interface IndexFile {
-  format: string;
-  data: string;
-  tensors: Record<string, TensorEntry>;
-}
-const FORMAT = 'graphmode-checkpoint/1';
-const DATA_SUFFIX = '.data-00000-of-00001';
-
 /**
  * Saves and restores variables.
  * @example
@@ -68,6 +57,8 @@ export class Saver {
   readonly maxToKeep: number;
   private readonly keys: string[];
   private readonly vars: Variable[];
+  /** Per variable: written as DT_INT64 (the int32 global step; TF's is int64). */
+  private readonly asInt64: boolean[];
   private readonly restoreValues: Tensor[];
   private readonly restoreOp: Operation;
   private last: [string, number][] = [];
@@ -93,6 +84,8 @@ export class Saver {
       if (v.graph !== graph)
         throw new ValueError(`Saver: ${v} is from a different graph than ${this.vars[0]}`);
     }
+    const step = getGlobalStep(graph);
+    this.asInt64 = this.vars.map((v) => v === step && v.dtype === 'int32');
     this.maxToKeep = opts.maxToKeep ?? (opts.maxToKeep === null ? 0 : 5);
     this.keepEverySecs = (opts.keepCheckpointEveryNHours ?? 10000) * 3600;
     this.nextKeepTime = Date.now() / 1000 + this.keepEverySecs;
@@ -119,7 +112,7 @@ export class Saver {
   /**
    * Writes the variables' current values to `savePath` (suffixed `-<step>` with `globalStep`),
    * records it in the directory's `checkpoint` file and deletes checkpoints beyond `maxToKeep`.
-   * Resolves to the checkpoint prefix.
+   * Resolves to the checkpoint prefix once the checkpoint is durable on disk.
    */
   async save(
     sess: Session,
@@ -134,69 +127,61 @@ export class Saver {
         ? savePath
         : `${savePath}-${typeof step === 'number' ? step : Number(sess.run(step).item())}`;
     const values = this.vars.length ? sess.run(this.vars.map((v) => v.value())) : [];
-    const index: IndexFile = { format: FORMAT, data: basename(prefix) + DATA_SUFFIX, tensors: {} };
-    const chunks: Uint8Array[] = [];
-    let offset = 0;
-    values.forEach((nd, i) => {
-      const bytes = encodeData(nd);
-      index.tensors[this.keys[i]!] = {
-        dtype: nd.dtype,
-        shape: nd.shape,
-        offset,
-        length: bytes.length,
-        crc32c: crc32c(bytes),
-      };
-      chunks.push(bytes);
-      offset += bytes.length;
+    const tensors = values.map((nd, i) => encodeTensor(nd, this.asInt64[i]));
+    return serializeInDir(dir, async () => {
+      await cleanInterruptedSaves(dir);
+      const entries = new Map<string, BundleEntryMsg>();
+      let offset = 0;
+      tensors.forEach((t, i) => {
+        entries.set(this.keys[i]!, { ...t.entry, offset });
+        offset += t.entry.size ?? 0;
+      });
+      await writeBundle(
+        prefix,
+        tensors.flatMap((t) => t.bytes),
+        buildIndex(entries),
+      );
+      this.recordLast(prefix);
+      await updateCheckpointState(dir, prefix, this.lastCheckpoints, {
+        timestamps: this.last.map(([, t]) => t),
+        lastPreservedTimestamp: this.lastPreservedTimestamp,
+        ...(opts.latestFilename ? { latestFilename: opts.latestFilename } : {}),
+      });
+      faultPoint('delete-old');
+      await this.deleteOld();
+      return prefix;
     });
-    const tmp = `.tmp${process.pid}`;
-    await writeFile(prefix + DATA_SUFFIX + tmp, Buffer.concat(chunks));
-    await writeFile(`${prefix}.index${tmp}`, JSON.stringify(index));
-    await rename(prefix + DATA_SUFFIX + tmp, prefix + DATA_SUFFIX);
-    await rename(`${prefix}.index${tmp}`, `${prefix}.index`);
-    this.recordLast(prefix);
-    await updateCheckpointState(dir, prefix, this.lastCheckpoints, {
-      timestamps: this.last.map(([, t]) => t),
-      lastPreservedTimestamp: this.lastPreservedTimestamp,
-      ...(opts.latestFilename ? { latestFilename: opts.latestFilename } : {}),
-    });
-    await this.deleteOld();
-    return prefix;
   }
 
   /**
-   * Assigns every saved variable its value from the checkpoint at `savePath`. A variable the
-   * checkpoint lacks is a NotFoundError; a dtype or shape mismatch an InvalidArgumentError.
+   * Assigns every saved variable its value from the checkpoint at `savePath` (ours or TF's). A
+   * variable the checkpoint lacks is a NotFoundError, a dtype or shape mismatch an
+   * InvalidArgumentError, a damaged file a DataLossError naming the file and tensor.
    */
   async restore(sess: Session, savePath: string): Promise<void> {
-    if (!existsSync(`${savePath}.index`)) {
+    if (!existsSync(indexFileName(savePath)) && !existsSync(dataFileName(savePath))) {
       throw new ValueError(`The passed save_path is not a valid checkpoint: ${savePath}`);
     }
-    const index = JSON.parse(await readFile(`${savePath}.index`, 'utf8')) as IndexFile;
-    if (index.format !== FORMAT)
-      throw new ValueError(`${savePath}.index: unknown checkpoint format '${index.format}'`);
-    const data = new Uint8Array(await readFile(join(dirname(savePath), index.data)));
-    const feeds = new Map<Tensor, NDArray>();
+    const bundle = await serializeInDir(dirname(savePath), () => openBundle(savePath));
     this.vars.forEach((v, i) => {
       const key = this.keys[i]!;
-      const entry = index.tensors[key];
-      if (!entry) throw new NotFoundError(`Key ${key} not found in checkpoint ${savePath}`);
-      if (entry.dtype !== v.dtype) {
+      const entry = bundle.index.entries.get(key);
+      if (!entry) return; // readAll names it (NotFoundError)
+      const dtype = entryDType(entry);
+      if (dtype !== null && dtype !== v.dtype) {
         throw new InvalidArgumentError(
-          `tensor_name = ${key}; expected dtype ${v.dtype} does not equal original dtype ${entry.dtype} (checkpoint ${savePath})`,
+          `tensor_name = ${key}; expected dtype ${v.dtype} does not equal original dtype ${dtype} (checkpoint ${savePath})`,
         );
       }
-      if (entry.shape.length !== v.shape.length || entry.shape.some((d, k) => d !== v.shape[k])) {
+      const shape = entryShape(entry);
+      if (shape.length !== v.shape.length || shape.some((d, k) => d !== v.shape[k])) {
         throw new InvalidArgumentError(
-          `Assign requires shapes of both tensors to match. lhs shape= ${formatShape(v.shape)} rhs shape= ${formatShape(entry.shape)} (variable ${key}, checkpoint ${savePath})`,
+          `Assign requires shapes of both tensors to match. lhs shape= ${formatShape(v.shape)} rhs shape= ${formatShape(shape)} (variable ${key}, checkpoint ${savePath})`,
         );
       }
-      const bytes = data.subarray(entry.offset, entry.offset + entry.length);
-      if (bytes.length !== entry.length || crc32c(bytes) !== entry.crc32c) {
-        throw new OpError(`Data loss: checksum mismatch for ${key} in checkpoint ${savePath}`);
-      }
-      feeds.set(this.restoreValues[i]!, decodeData(entry, bytes));
     });
+    const values = await bundle.readAll(this.keys);
+    const feeds = new Map<Tensor, NDArray>(values.map((nd, i) => [this.restoreValues[i]!, nd]));
     sess.run(this.restoreOp, feeds);
   }
 
@@ -216,53 +201,34 @@ export class Saver {
         this.nextKeepTime += this.keepEverySecs;
         continue;
       }
-      await Promise.all([rm(`${prefix}.index`, { force: true }), rm(prefix + DATA_SUFFIX, { force: true })]);
+      // Index first: a checkpoint without its index is no checkpoint, never a damaged one.
+      await rm(indexFileName(prefix), { force: true });
+      await rm(dataFileName(prefix), { force: true });
     }
   }
 }
 
-function encodeData(nd: NDArray): Uint8Array {
-  if (nd.dtype !== 'string') {
-    const d = nd.data as Float32Array | Int32Array | Uint8Array;
-    const out = new Uint8Array(d.byteLength);
-    const view = new DataView(out.buffer);
-    for (let i = 0; i < d.length; i++) {
-      if (nd.dtype === 'float32') view.setFloat32(i * 4, d[i]!, true);
-      else if (nd.dtype === 'int32') view.setInt32(i * 4, d[i]!, true);
-      else out[i] = d[i]!;
-    }
-    return out;
+/**
+ * Writes a bundle's data and index aside, fsynced, then renames them into place: data first, so
+ * a visible index always has its data (a re-saved prefix interrupted between the renames is
+ * rolled forward by the reader). Temporary files are removed on failure.
+ */
+async function writeBundle(prefix: string, data: Uint8Array[], index: Uint8Array): Promise<void> {
+  const dataTmp = tempName(dataFileName(prefix));
+  const indexTmp = tempName(indexFileName(prefix));
+  let renamed = false;
+  try {
+    await writeSynced(dataTmp, data, 'data');
+    await writeSynced(indexTmp, [index], 'index');
+    await renameSynced(dataTmp, dataFileName(prefix), 'data');
+    renamed = true;
+    await renameSynced(indexTmp, indexFileName(prefix), 'index');
+  } catch (e) {
+    await rm(dataTmp, { force: true });
+    // After the data rename the new index is what makes the new data readable: leave it for
+    // the roll-forward.
+    if (!renamed) await rm(indexTmp, { force: true });
+    throw e;
   }
-  const parts = (nd.data as string[]).flatMap((s) => {
-    const b = Buffer.from(s, 'utf8');
-    const len = Buffer.alloc(4);
-    len.writeUInt32LE(b.length);
-    return [len, b];
-  });
-  return Buffer.concat(parts);
-}
-
-function decodeData(entry: TensorEntry, bytes: Uint8Array): NDArray {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = entry.shape.reduce((a, b) => a * b, 1);
-  if (entry.dtype === 'float32')
-    return new NDArray(
-      'float32',
-      entry.shape,
-      Float32Array.from({ length: n }, (_, i) => view.getFloat32(i * 4, true)),
-    );
-  if (entry.dtype === 'int32')
-    return new NDArray(
-      'int32',
-      entry.shape,
-      Int32Array.from({ length: n }, (_, i) => view.getInt32(i * 4, true)),
-    );
-  if (entry.dtype === 'bool') return new NDArray('bool', entry.shape, Uint8Array.from(bytes));
-  const strings: string[] = [];
-  for (let pos = 0; strings.length < n; ) {
-    const len = view.getUint32(pos, true);
-    strings.push(Buffer.from(bytes.subarray(pos + 4, pos + 4 + len)).toString('utf8'));
-    pos += 4 + len;
-  }
-  return new NDArray('string', entry.shape, strings);
+  await syncDir(dirname(prefix), 'bundle');
 }
