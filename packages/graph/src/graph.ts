@@ -330,6 +330,11 @@ export class Graph {
     }
   }
 
+  /** Whether ops built here may use tensors of `g` (a control-flow body captures its enclosing graphs'). */
+  capturesFrom(_g: Graph): boolean {
+    return false;
+  }
+
   /** @internal */
   checkSameGraph(op: Operation, what: string): void {
     if (op.graph !== this) {
@@ -415,6 +420,15 @@ let globalDefault = new Graph();
 /** The graph builders act on: the innermost `asDefault`, else the global default graph. */
 export function getDefaultGraph(): Graph {
   return graphStack[graphStack.length - 1] ?? globalDefault;
+}
+
+/**
+ * The graph an op on inputs from `g` is built in: `g`, unless the default graph is a control-flow
+ * body being traced inside `g` (then the body, which captures the inputs).
+ */
+export function buildGraphFor(g: Graph): Graph {
+  const d = getDefaultGraph();
+  return d !== g && d.capturesFrom(g) ? d : g;
 }
 
 /** Replaces the global default graph with a fresh one (TF's `reset_default_graph`). */

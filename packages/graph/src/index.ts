@@ -22,3 +22,4 @@ export * from './ops/state.js';
 export * from './session/run_metadata.js';
 export * from './session/session.js';
 export * from './variable.js';
+export * from './control/index.js';

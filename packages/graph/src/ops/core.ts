@@ -4,7 +4,7 @@ import * as tfc from '@tensorflow/tfjs-core';
 import type { DType, Shape } from '../dtype.js';
 import { formatShape, shapesCompatible } from '../dtype.js';
 import { FailedPreconditionError, InvalidArgumentError, TypeError, ValueError } from '../errors.js';
-import { asOperation, type Graph, getDefaultGraph, Operation, Tensor } from '../graph.js';
+import { asOperation, buildGraphFor, type Graph, getDefaultGraph, Operation, Tensor } from '../graph.js';
 import type { TensorLike } from '../ndarray.js';
 import { NDArray } from '../ndarray.js';
 import { defineOp, FLOAT, requireDtype } from '../op_def.js';
@@ -84,8 +84,8 @@ export function optionalArg<P, O extends object>(arg: P | O | undefined, opts: O
 /** The graph of the first Tensor, Variable or Operation in `values` (searching nested arrays). */
 export function graphOf(values: readonly unknown[]): Graph | undefined {
   for (const v of values) {
-    if (v instanceof Tensor || v instanceof Operation) return v.graph;
-    if (isTensorSource(v)) return v.asTensor().graph;
+    if (v instanceof Tensor || v instanceof Operation) return buildGraphFor(v.graph);
+    if (isTensorSource(v)) return buildGraphFor(v.asTensor().graph);
     if (Array.isArray(v)) {
       const g = graphOf(v);
       if (g) return g;
@@ -294,7 +294,7 @@ export function group(...args: (Operation | Tensor | Variable | NameOpt)[]): Ope
   const opts = isOpts ? (args.pop() as NameOpt) : {};
   const deps = (args as (Operation | Tensor | Variable)[]).map(asOperation);
   // As TF's name_scope(values=inputs): the group goes into its inputs' graph, not the default one.
-  const graph = deps[0]?.graph ?? getDefaultGraph();
+  const graph = deps[0] ? buildGraphFor(deps[0].graph) : getDefaultGraph();
   return graph.asDefault(() =>
     graph.controlDependencies(deps, () => noOp({ name: opts.name ?? 'group_deps' })),
   );
@@ -311,7 +311,7 @@ export function tuple(
   const tensors = inputs.map((t) => (t === null ? null : toTensor(t)));
   const real = tensors.filter((t): t is Tensor => t !== null);
   if (real.length === 0) return tensors;
-  const graph = real[0]!.graph;
+  const graph = buildGraphFor(real[0]!.graph);
   return graph.nameScope(opts.name ?? 'tuple', () => {
     const deps = [...real.map((t) => t.op), ...(opts.controlInputs ?? []).map(asOperation)];
     const gate = group(...deps);
@@ -326,7 +326,7 @@ export function withDependencies(
   opts: NameOpt = {},
 ): Tensor {
   const t = toTensor(tensor);
-  const graph = t.graph;
+  const graph = buildGraphFor(t.graph);
   return graph.nameScope(opts.name ?? 'control_dependency', (scope) =>
     graph.colocateWith(t, () =>
       graph.controlDependencies(deps.map(asOperation), () => identity(t, { name: scope })),
