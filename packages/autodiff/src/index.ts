@@ -4,6 +4,7 @@ export * from './indexed_slices.js';
 export * from './registry.js';
 
 import { registerArrayGradients } from './rules/array_grad.js';
+import { registerControlGradients } from './rules/control_grad.js';
 import { registerCoreGradients } from './rules/core_grad.js';
 import { registerLinalgGradients } from './rules/linalg_grad.js';
 import { registerMathGradients } from './rules/math_grad.js';
@@ -18,3 +19,4 @@ registerLinalgGradients();
 registerArrayGradients();
 registerNnGradients();
 registerRandomGradients();
+registerControlGradients();

@@ -1,6 +1,7 @@
 // @graphmode/graph: TF1 graph building and the Session that runs it.
 export * from './clip.js';
 export * from './constant_value.js';
+export * from './control/index.js';
 export { withSharedCreationSite } from './creation_site.js';
 export * from './dtype.js';
 export * from './errors.js';
@@ -22,4 +23,3 @@ export * from './ops/state.js';
 export * from './session/run_metadata.js';
 export * from './session/session.js';
 export * from './variable.js';
-export * from './control/index.js';

@@ -3,6 +3,7 @@ export * from './cond.js';
 export * from './exec.js';
 export * from './func_graph.js';
 export * from './functional.js';
+export * from './inline.js';
 export * from './nest.js';
 export * from './while.js';
 export * from './while_op.js';
