@@ -84,7 +84,7 @@ describe('whileLoop', () => {
         [x],
       );
       const sess = new g.Session(graph);
-      expect(Array.from(sess.run(y!, [[x, [3, 4]]]).data)).toEqual([3, 4]);
+      expect(Array.from(sess.run(y!, [[x, [3, 4]]]).data as Float32Array)).toEqual([3, 4]);
       sess.close();
     }));
 
@@ -246,7 +246,7 @@ describe('whileLoop', () => {
       const sess = new g.Session(graph);
       sess.run(y!, [[x, [1, 2, 3]]]);
       const before = tf.memory().numTensors;
-      expect(Array.from(sess.run(y!, [[x, [1, 2, 3]]]).data)).toEqual([4, 8, 12]);
+      expect(Array.from(sess.run(y!, [[x, [1, 2, 3]]]).data as Float32Array)).toEqual([4, 8, 12]);
       expect(tf.memory().numTensors).toBe(before);
       sess.close();
     }));
