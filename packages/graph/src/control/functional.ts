@@ -8,8 +8,7 @@ import { expandDims, shape } from '../ops/array.js';
 import { toTensor } from '../ops/core.js';
 import { concat } from '../ops/joins.js';
 import { add, less } from '../ops/math.js';
-import { gather } from '../ops/slicing.js';
-import { range } from '../ops/sources.js';
+import { gather, stridedSlice } from '../ops/slicing.js';
 import { describe, flatten, flattenTensors, type Nest, pack, sameStructure } from './nest.js';
 import { buildWhile } from './while.js';
 
@@ -135,10 +134,16 @@ function accumulate(
   let rows = flat;
   if (opts.initializer === undefined) {
     // TF: the first element (the last one, reversed) is the initial accumulator.
-    const n = rowCount(flat[0]!);
+    // Strided slices (x[0] and x[1:], or x[-1] and x[:-1]) have dense gradients, as in TF.
     structure = elems;
-    first = flat.map((x) => gather(x, reverse ? add(n, -1) : 0));
-    rows = flat.map((x) => (reverse ? gather(x, range(0, add(n, -1))) : gather(x, range(1, n))));
+    first = flat.map((x) =>
+      stridedSlice(x, [reverse ? -1 : 0], [reverse ? 0 : 1], [1], { shrinkAxisMask: 1 }),
+    );
+    rows = flat.map((x) =>
+      reverse
+        ? stridedSlice(x, [0], [-1], [1], { beginMask: 1 })
+        : stridedSlice(x, [1], [0], [1], { endMask: 1 }),
+    );
   }
   const init = first ?? flattenTensors(opts.initializer);
   const count = rowCount(rows[0]!);
