@@ -2,6 +2,7 @@
 export * from './clip.js';
 export * from './constant_value.js';
 export * from './control/index.js';
+export * as nn from './control/rnn/nn.js';
 export { withSharedCreationSite } from './creation_site.js';
 export * from './dtype.js';
 export * from './errors.js';
