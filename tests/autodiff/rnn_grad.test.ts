@@ -45,10 +45,7 @@ function compare(kind: 'lstm' | 'gru', seqLen?: number[]) {
       const [xe, he] = args.slice(names.length);
       const s0 = kind === 'lstm' ? [he!, tf.zeros([B, U])] : [he!];
       const r = unroll(step, xe!, s0, w, seqLen);
-      return tf.add(
-        tf.sum(tf.mul(r.outputs, toTf(probeValue))),
-        tf.sum(tf.square(r.state[0]!)),
-      );
+      return tf.add(tf.sum(tf.mul(r.outputs, toTf(probeValue))), tf.sum(tf.square(r.state[0]!)));
     };
     const want = tf.grads(eagerLoss)([...w0, toTf(xv), toTf(hv)]);
     want.forEach((w, i) => expectClose(got[i]!, w, 2e-4));
