@@ -36,14 +36,14 @@ function eagerLoss(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor): tf.Scalar 
 
 async function measure(backend: 'cpu' | 'wasm'): Promise<Row> {
   const graph = new Graph();
-  const { x, grads } = graph.asDefault(() => {
+  const { x, grads, init } = graph.asDefault(() => {
     const x = placeholder('float32', [B, T, D]);
     const [out] = nn.dynamicRnn(new nn.rnnCell.BasicLSTMCell(U), x, { dtype: 'float32' });
     const loss = reduceSum(square(out));
-    return { x, grads: gradients(loss, trainableVariables()) as Tensor[] };
+    return { x, grads: gradients(loss, trainableVariables()) as Tensor[], init: globalVariablesInitializer() };
   });
   const sess = await Session.create(graph, { backend });
-  sess.run(globalVariablesInitializer());
+  sess.run(init);
   const [kernel, bias] = sess.run(
     graph.getCollection<{ value(): Tensor }>('variables').map((v) => v.value()),
   );
