@@ -40,7 +40,11 @@ async function measure(backend: 'cpu' | 'wasm'): Promise<Row> {
     const x = placeholder('float32', [B, T, D]);
     const [out] = nn.dynamicRnn(new nn.rnnCell.BasicLSTMCell(U), x, { dtype: 'float32' });
     const loss = reduceSum(square(out));
-    return { x, grads: gradients(loss, trainableVariables()) as Tensor[], init: globalVariablesInitializer() };
+    return {
+      x,
+      grads: gradients(loss, trainableVariables()) as Tensor[],
+      init: globalVariablesInitializer(),
+    };
   });
   const sess = await Session.create(graph, { backend });
   sess.run(init);

@@ -422,14 +422,8 @@ export function getDefaultGraph(): Graph {
   return graphStack[graphStack.length - 1] ?? globalDefault;
 }
 
-/**
- * The graph an op on inputs from `g` is built in: `g`, unless the default graph is a control-flow
- * body being traced inside `g` (then the body, which captures the inputs).
- */
-export function buildGraphFor(g: Graph): Graph {
-  const d = getDefaultGraph();
-  return d !== g && d.capturesFrom(g) ? d : g;
-}
+/** Where an op on inputs from `g` is built: the default graph if it is a body traced inside `g`. */
+export const buildGraphFor = (g: Graph): Graph => (getDefaultGraph().capturesFrom(g) ? getDefaultGraph() : g);
 
 /** Replaces the global default graph with a fresh one (TF's `reset_default_graph`). */
 export function resetDefaultGraph(): void {
