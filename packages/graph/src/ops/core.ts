@@ -54,11 +54,11 @@ export function toTensorPair(
   // The constant goes into the symbolic operand's graph, which need not be the default one.
   if (aIsSym && !bIsSym) {
     const ta = toTensor(a);
-    return [ta, ta.graph.asDefault(() => toTensor(b, ta.dtype, names[1]))];
+    return [ta, buildGraphFor(ta.graph).asDefault(() => toTensor(b, ta.dtype, names[1]))];
   }
   if (bIsSym && !aIsSym) {
     const tb = toTensor(b);
-    return [tb.graph.asDefault(() => toTensor(a, tb.dtype, names[0])), tb];
+    return [buildGraphFor(tb.graph).asDefault(() => toTensor(a, tb.dtype, names[0])), tb];
   }
   return [toTensor(a, undefined, names[0]), toTensor(b, undefined, names[1])];
 }
