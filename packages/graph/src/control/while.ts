@@ -123,6 +123,10 @@ export function whileLoop<T extends Nest>(
   return graph.nameScope(opts.name ?? 'while', (scope) => {
     const flat = flattenTensors(loopVars);
     if (flat.length === 0) throw new ValueError('No loop variables provided');
+    const par = opts.parallelIterations;
+    if (par !== undefined && !(Number.isInteger(par) && par > 0)) {
+      throw new ValueError('parallel_iterations must be a positive integer.');
+    }
     const invariants =
       opts.shapeInvariants === undefined
         ? flat.map((t) => t.shape)
@@ -141,6 +145,9 @@ export function whileLoop<T extends Nest>(
     const max = opts.maximumIterations;
     const counter = max === undefined ? [] : [toTensor(0, 'int32')];
     const maxT = max === undefined ? null : toTensor(max, 'int32');
+    if (maxT?.shape && maxT.shape.length !== 0) {
+      throw new ValueError(`maximumIterations must be a scalar, got shape ${formatShape(maxT.shape)}`);
+    }
     const { finals } = buildWhile({
       name: scope,
       loopVars: [...counter, ...flat],
