@@ -104,7 +104,7 @@ describe('cond', () => {
           () => [g.constant(1)],
         ),
       ).toThrow(
-        /same number, type, and overall structure[\s\S]*true_fn output: \[Tensor[\s\S]*false_fn output: \[Tensor/,
+        /Incompatible return values of true_fn and false_fn[\s\S]*First structure \(true_fn output\): \[Tensor[\s\S]*Second structure \(false_fn output\): \[Tensor[\s\S]*same number, type, and overall structure/,
       );
       expect(() =>
         g.cond(

@@ -93,12 +93,19 @@ export function funcOutputs(fg: FuncGraph, result: unknown): Tensor[] {
 }
 
 function checkBranchOutputs(rt: unknown, rf: unknown, ot: readonly Tensor[], of: readonly Tensor[]): void {
-  const msg = `true_fn and false_fn arguments to cond must have the same number, type, and overall structure of return values.\n\ntrue_fn output: ${describe(rt)}\nfalse_fn output: ${describe(rf)}`;
-  if (!sameStructure(rt, rf) || ot.length !== of.length) throw new ValueError(msg);
+  // TF 1.15's v1 wording first, then cond_v2's, so either's message matches.
+  const rule =
+    'true_fn and false_fn arguments to tf.cond must have the same number, type, and overall structure of return values.';
+  const structures = `First structure (true_fn output): ${describe(rt)}\n\nSecond structure (false_fn output): ${describe(rf)}`;
+  if (!sameStructure(rt, rf) || ot.length !== of.length) {
+    throw new ValueError(
+      `Incompatible return values of true_fn and false_fn: The two structures don't have the same nested structure.\n\n${structures}\n\n${rule}`,
+    );
+  }
   ot.forEach((x, i) => {
     if (x.dtype !== of[i]!.dtype) {
       throw new TypeError(
-        `${msg}\n\nError details: output ${i} has dtype ${x.dtype} in true_fn and ${of[i]!.dtype} in false_fn`,
+        `Incompatible return types of true_fn and false_fn: output ${i} has dtype ${x.dtype} in true_fn and ${of[i]!.dtype} in false_fn.\n\n${structures}\n\n${rule}`,
       );
     }
   });
