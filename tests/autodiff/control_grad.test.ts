@@ -322,17 +322,56 @@ describe('whileLoop gradients', () => {
       expect(gradients(r!, x)[0]).toBeNull();
     }));
 
-  it('a stateful op on the gradient path inside the body is refused loudly', () =>
+  it('random draws in the body are saved by the forward loop, not redrawn (dropout-like masks)', () =>
+    inGraph((graph) => {
+      const h0 = g.placeholder('float32', [64]);
+      const [, h] = g.whileLoop(
+        (i: g.Tensor) => g.less(i, 3),
+        (i: g.Tensor, a: g.Tensor) => {
+          const keep = g.cast(g.less(g.randomUniform([64], { seed: 5 }), 0.5), 'float32');
+          return [g.add(i, 1), g.mul(a, g.mul(keep, 2))];
+        },
+        [int(0), h0],
+      );
+      const dh0 = grad(g.reduceSum(h!), h0);
+      const sess = new g.Session(graph);
+      const hv = randomArray([64], 'positive', 3);
+      const [y, d] = sess.run([h!, dh0], [[h0, hv]]).map(arr);
+      // h = h0 · Π masks, so dh/dh0 = Π masks = h / h0 for the masks drawn in this very run.
+      const ratio = y!.map((v, k) => v / (hv.data as Float32Array)[k]!);
+      expectAllClose(d!, ratio, 1e-5);
+      expect(new Set(d!.map((v) => Math.round(v))).size).toBeGreaterThan(1);
+      sess.close();
+    }));
+
+  it('assignments in the body run once per iteration; their values are saved for the gradient', () =>
+    inGraph((graph) => {
+      const v = g.variable(1, { name: 'v' });
+      const x = g.placeholder('float32', []);
+      const [, y] = g.whileLoop(
+        (i: g.Tensor) => g.less(i, 3),
+        (i: g.Tensor, a: g.Tensor) => [g.add(i, 1), g.mul(g.mul(a, x), v.assignAdd(1))],
+        [int(0), g.constant(1)],
+      );
+      const dx = grad(y!, x);
+      const sess = new g.Session(graph);
+      sess.run(g.globalVariablesInitializer());
+      // v goes 2, 3, 4: y = x³ · 24, dy/dx = 3x² · 24; the gradient's recompute does not assign again.
+      const [yv, dv] = sess.run([y!, dx], [[x, 2]]).map((r) => r.item());
+      expect([yv, dv]).toEqual([8 * 24, 12 * 24]);
+      expect(sess.run(v).item()).toBe(4);
+      sess.close();
+    }));
+
+  it('a stateful op on a cond branch’s gradient path is refused loudly', () =>
     inGraph(() => {
       const x = g.placeholder('float32', [2]);
-      const [r] = g
-        .whileLoop(
-          (i: g.Tensor) => g.less(i, 2),
-          (i: g.Tensor, a: g.Tensor) => [g.add(i, 1), g.mul(a, g.randomUniform([2]))],
-          [int(0), x],
-        )
-        .slice(1);
-      expect(() => gradients(r!, x)).toThrow(g.UnimplementedError);
+      const y = g.cond(
+        g.constant(true),
+        () => g.mul(x, g.randomUniform([2])),
+        () => x,
+      );
+      expect(() => gradients(y, x)).toThrow(g.UnimplementedError);
     }));
 
   it('a gradient run leaks no tensor', () =>

@@ -86,7 +86,8 @@ function whileGrad(op: Operation, ...dys: (Tensor | null)[]): (Tensor | null)[] 
   checkNoHistoryGradient(op, dys, n + numAcc);
   const capStart = n + s + a.numCondCaptures;
   const caps = ins.slice(capStart);
-  const { tripCount, history } = requestHistory(op);
+  const save = statefulValues(a.body);
+  const { tripCount, history, saved } = requestHistory(op, save);
   const vars = indices(ins.slice(0, n));
   const rows = indices(ins.slice(n, n + s));
   const capIdx = indices(caps);
@@ -98,7 +99,7 @@ function whileGrad(op: Operation, ...dys: (Tensor | null)[]): (Tensor | null)[] 
       loopVars: [tripCount, ...vars.map(dy), ...capIdx.map((j) => zerosLike(caps[j]!))],
       invariants: [[], ...vars.map((k) => a.output_shapes[k] ?? null), ...capIdx.map((j) => caps[j]!.shape)],
       sliced: [
-        ...history.map((tensor) => ({ tensor, reverse: true })),
+        ...[...history, ...saved].map((tensor) => ({ tensor, reverse: true })),
         ...accs.map((k) => ({ tensor: dy(n + k), reverse: !a.accReverse[k] })),
       ],
       cond: ([k]) => greater(k!, 0),
@@ -106,7 +107,8 @@ function whileGrad(op: Operation, ...dys: (Tensor | null)[]): (Tensor | null)[] 
         const inner = currentFuncGraph()!;
         const capsInner = caps.map((c) => inner.capture(c));
         const fwdArgs = [...xs.slice(0, n + s), ...capsInner];
-        const outs = inlineFunc(a.body, fwdArgs);
+        const rowsSaved = xs.slice(n + s, n + s + save.length);
+        const outs = inlineFunc(a.body, fwdArgs, new Map(save.map((t, k) => [t, rowsSaved[k]!])));
         const dV = carried.slice(0, vars.length);
         const dCaps = carried.slice(vars.length);
         const g = bodyGradients(
@@ -116,7 +118,7 @@ function whileGrad(op: Operation, ...dys: (Tensor | null)[]): (Tensor | null)[] 
             ...rows.map((j) => fwdArgs[n + j]!),
             ...capIdx.map((j) => capsInner[j]!),
           ],
-          [...dV, ...xs.slice(n + s)],
+          [...dV, ...xs.slice(n + s + save.length)],
         );
         const dRows = g.slice(vars.length, vars.length + rows.length);
         return {
@@ -137,6 +139,19 @@ function whileGrad(op: Operation, ...dys: (Tensor | null)[]): (Tensor | null)[] 
     return grads;
   });
 }
+
+// Outputs of the body's stateful ops (random draws, assignments) cannot be recomputed: the
+// forward loop saves them per iteration. Nested control flow is recomputed (and refused by
+// inlineFunc if it is stateful), so its gradient still flows.
+function statefulValues(body: WhileAttrs['body']): Tensor[] {
+  const used = new Set(body.outputs);
+  for (const op of body.getOperations()) for (const t of op.inputs) used.add(t);
+  return body
+    .getOperations()
+    .filter((op) => op.def.stateful && !CONTROL_FLOW.has(op.type))
+    .flatMap((op) => op.outputs.filter((t) => used.has(t)));
+}
+const CONTROL_FLOW = new Set([If.type, StatelessIf.type, While.type, StatelessWhile.type]);
 
 // Rows of a sliced input the loop never reached (it stopped early) get zero gradient.
 function padRows(d: Tensor, x: Tensor, tripCount: Tensor, atEnd: boolean): Tensor {

@@ -26,7 +26,7 @@ function nesting(ctx: KernelContext): NestingContext {
   return ctx as NestingContext;
 }
 
-/** Calls `fg` on `args` (not consumed); returns its outputs, which the caller owns. */
+/** Calls `fg` on `args` (not consumed); returns its outputs, then its saved values (the caller owns them). */
 export function runFunc(fg: FuncGraph, args: readonly tfc.Tensor[], ctx: KernelContext): tfc.Tensor[] {
   const nctx = nesting(ctx);
   const outer = ctx.op;
@@ -45,7 +45,7 @@ export function runFunc(fg: FuncGraph, args: readonly tfc.Tensor[], ctx: KernelC
     }
     step = null;
     const seen = new Set<tfc.Tensor>();
-    const outs = fg.outputs.map((t) => {
+    const outs = [...fg.outputs, ...fg.saved].map((t) => {
       const v = values[plan.slotOf.get(t) ?? -1];
       if (v === undefined) throw new Error(`internal: no value for output '${t.name}' of '${fg.name}'`);
       // An output listed twice (or an argument returned as is) is handed out as separate handles.

@@ -27,6 +27,8 @@ export class FuncGraph extends Graph {
   /** Outer ops used as control dependencies inside: the control-flow op waits for them instead. */
   readonly controlCaptures = new Set<Operation>();
   outputs: Tensor[] = [];
+  /** Values a gradient needs saved on every call (stateful ops' outputs), returned after the outputs. */
+  readonly saved: Tensor[] = [];
   private cachedPlan: Plan | null = null;
 
   constructor(
@@ -110,7 +112,8 @@ export class FuncGraph extends Graph {
     const p = this.cachedPlan;
     if (p && p.graphVersion === this.version) return p;
     const stateful = this.getOperations().filter((op) => op.def.stateful && op.def !== VariableV2);
-    return (this.cachedPlan = makePlan(this.outputs, stateful, new Set(this.inputs), this.version));
+    const fetches = [...this.outputs, ...this.saved];
+    return (this.cachedPlan = makePlan(fetches, stateful, new Set(this.inputs), this.version));
   }
 }
 

@@ -5,16 +5,24 @@ import { UnimplementedError } from '../errors.js';
 import { controlDependencies, getDefaultGraph, type Operation, type Tensor } from '../graph.js';
 import type { FuncGraph } from './func_graph.js';
 
-/** `fg`'s outputs computed from `args` by copies of its ops in the default graph. */
-export function inlineFunc(fg: FuncGraph, args: readonly Tensor[]): Tensor[] {
+/**
+ * `fg`'s outputs computed from `args` by copies of its ops in the default graph. A stateful op
+ * whose outputs are all in `replace` is not copied: its saved values stand in for it.
+ */
+export function inlineFunc(
+  fg: FuncGraph,
+  args: readonly Tensor[],
+  replace?: ReadonlyMap<Tensor, Tensor>,
+): Tensor[] {
   const graph = getDefaultGraph();
-  const map = new Map<Tensor, Tensor>();
+  const map = new Map<Tensor, Tensor>(replace);
   fg.inputs.forEach((t, i) => map.set(t, args[i]!));
   const opMap = new Map<Operation, Operation>();
   const skipped = new Map<Operation, Operation>(); // op → the stateful op it depends on
   const inputOps = new Set(fg.inputs.map((t) => t.op));
   for (const op of fg.getOperations()) {
-    if (inputOps.has(op)) continue;
+    if (inputOps.has(op) || (replace && op.outputs.length > 0 && op.outputs.every((t) => replace.has(t))))
+      continue;
     const blocker = op.def.stateful
       ? op
       : op.inputs.map((t) => skipped.get(t.op)).find((b) => b !== undefined);

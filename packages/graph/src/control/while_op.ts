@@ -6,7 +6,9 @@
 // inputs, so the backward loop can recompute each step.
 //
 // Inputs:  [loop vars (N), sliced (S), cond captures, body captures]
-// Outputs: [loop vars (N), accumulated (A), (on request) trip count, history (N + S)]
+// Outputs: [loop vars (N), accumulated (A), (on request) trip count, history (N + S), saved (K)]
+// where `saved` stacks the body's `saved` tensors (stateful ops' outputs the gradient cannot
+// recompute, such as random draws).
 import * as tfc from '@tensorflow/tfjs-core';
 import type { DType, Shape } from '../dtype.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -48,20 +50,38 @@ export const StatelessWhile = defineOp(whileSpec('StatelessWhile', false));
 
 export const stackedShape = (s: Shape | null): Shape | null => (s === null ? null : [null, ...s]);
 
-/** Appends the trip count and history outputs the gradient needs (once); returns them. */
-export function requestHistory(op: Operation): { tripCount: Tensor; history: Tensor[] } {
+/**
+ * Appends (once) the trip count and history outputs the gradient needs, and a stacked output per
+ * body tensor in `save`; returns them.
+ */
+export function requestHistory(
+  op: Operation,
+  save: readonly Tensor[] = [],
+): { tripCount: Tensor; history: Tensor[]; saved: Tensor[] } {
   const a = op.attrs as WhileAttrs;
   const n = a.body.outputs.length; // loop vars and accumulated outputs
-  if (op.outputs.length === n) {
-    const bodyIns = a.body.inputs.slice(0, a.numLoopVars + a.sliceReverse.length);
-    const fresh = [
-      new Tensor(op, n, 'int32', []),
-      ...bodyIns.map((t, i) => new Tensor(op, n + 1 + i, t.dtype, stackedShape(t.shape))),
-    ];
-    op._outputs.push(...fresh);
+  const fresh = save.filter((t) => !a.body.saved.includes(t));
+  if (fresh.length) {
+    a.body.saved.push(...fresh);
+    a.body.bumpVersion();
+  }
+  const bodyIns = a.body.inputs.slice(0, a.numLoopVars + a.sliceReverse.length);
+  const wanted = [
+    { dtype: 'int32' as DType, shape: [] as Shape },
+    ...[...bodyIns, ...a.body.saved].map((t) => ({ dtype: t.dtype, shape: stackedShape(t.shape) })),
+  ];
+  if (op.outputs.length < n + wanted.length) {
+    for (let i = op.outputs.length - n; i < wanted.length; i++) {
+      op._outputs.push(new Tensor(op, n + i, wanted[i]!.dtype, wanted[i]!.shape));
+    }
     op.graph.bumpVersion();
   }
-  return { tripCount: op.outputs[n]!, history: op.outputs.slice(n + 1) };
+  const h = n + 1 + bodyIns.length;
+  return {
+    tripCount: op.outputs[n]!,
+    history: op.outputs.slice(n + 1, h),
+    saved: save.map((t) => op.outputs[h + a.body.saved.indexOf(t)]!),
+  };
 }
 
 /** Per-iteration lists of owned tensors, stacked (and freed) at the end. */
@@ -89,7 +109,8 @@ function runWhile(input: readonly tfc.Tensor[], a: WhileAttrs, ctx: KernelContex
   const keepHistory = op.outputs.length > n + numAcc;
   const rows = input.slice(n, n + s).map((x) => tfc.unstack(x));
   const accs = new Rows(numAcc);
-  const history = new Rows(keepHistory ? n + s : 0);
+  const numSaved = a.body.saved.length;
+  const history = new Rows(keepHistory ? n + s + numSaved : 0);
   let vars = input.slice(0, n);
   let owned = false;
   const release = () => {
@@ -110,7 +131,10 @@ function runWhile(input: readonly tfc.Tensor[], a: WhileAttrs, ctx: KernelContex
       } else release();
       vars = outs.slice(0, n);
       owned = true;
-      outs.slice(n).forEach((x, k) => accs.lists[k]!.push(x));
+      outs.slice(n, n + numAcc).forEach((x, k) => accs.lists[k]!.push(x));
+      outs
+        .slice(n + numAcc)
+        .forEach((x, k) => (keepHistory ? history.lists[n + s + k]!.push(x) : x.dispose()));
     }
     const result = owned ? vars : vars.map((v) => tfc.clone(v));
     owned = false;
@@ -122,6 +146,10 @@ function runWhile(input: readonly tfc.Tensor[], a: WhileAttrs, ctx: KernelContex
       const rowShapes = input.slice(0, n + s).map((x, k) => (k < n ? x.shape : x.shape.slice(1)));
       result.push(tfc.scalar(t, 'int32'));
       result.push(...rowShapes.map((shape, k) => history.stack(k, false, shape, input[k]!.dtype as DType)));
+      const savedShapes = a.body.saved.map((t) => (t.shape ?? []).map((d) => d ?? 0));
+      result.push(
+        ...savedShapes.map((shape, k) => history.stack(n + s + k, false, shape, a.body.saved[k]!.dtype)),
+      );
     }
     return result;
   } finally {
