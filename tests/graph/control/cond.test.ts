@@ -210,4 +210,24 @@ describe('cond', () => {
       expect(num(sess.run(y, [[p, true]]))).toBe(1);
       sess.close();
     }));
+
+  it('a variable made inside a branch lives in the outer graph (TF init_scope)', () =>
+    inGraph((graph) => {
+      const p = g.placeholder('bool', []);
+      let made: g.Variable | null = null;
+      const y = g.cond(
+        p,
+        () => {
+          made = g.variable(() => g.constant(3), { name: 'inner' });
+          return g.mul(made.read(), 2);
+        },
+        () => g.constant(0),
+      );
+      expect(made!.graph).toBe(graph);
+      expect(g.globalVariables()).toContain(made);
+      const sess = new g.Session(graph);
+      sess.run(g.globalVariablesInitializer());
+      expect(num(sess.run(y, [[p, true]]))).toBe(6);
+      sess.close();
+    }));
 });

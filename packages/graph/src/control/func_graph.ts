@@ -117,6 +117,9 @@ export class FuncGraph extends Graph {
   }
 }
 
+/** The graph variables go to (TF's init_scope): the outermost graph around any function graphs. */
+export const liftedGraph = (g: Graph): Graph => (g instanceof FuncGraph ? liftedGraph(g.outer) : g);
+
 /** The innermost function being traced, or null at the top level. */
 export function currentFuncGraph(): FuncGraph | null {
   const g = getDefaultGraph();
