@@ -144,6 +144,25 @@ describe('dynamicRnn values vs an eager unrolled reference', () => {
     }));
 });
 
+describe('LSTM state', () => {
+  it('is TF’s LSTMStateTuple: [c, h] that also reads as .c and .h; initial states take either form', () =>
+    inGraph(() => {
+      const x = g.placeholder('float32', [2, 3, 4]);
+      const cell = new nn.rnnCell.BasicLSTMCell(5);
+      const [, state] = nn.dynamicRnn(cell, x, { dtype: 'float32' });
+      const tuple = state as g.nn.LSTMStateTuple;
+      expect(tuple).toHaveLength(2);
+      expect([tuple[0], tuple[1]]).toEqual([tuple.c, tuple.h]);
+      expect(tuple.c.shape).toEqual([2, 5]);
+      const z = g.zeros([2, 5]);
+      const [, s2] = nn.dynamicRnn(cell, x, {
+        initialState: [z, z] as unknown as g.nn.CellState,
+        scope: 'rnn',
+      });
+      expect((s2 as g.nn.LSTMStateTuple).h.shape).toEqual([2, 5]);
+    }));
+});
+
 describe('dynamicRnn errors', () => {
   it('needs a dtype or an initial state, and a static depth', () =>
     inGraph(() => {

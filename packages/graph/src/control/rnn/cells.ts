@@ -15,8 +15,15 @@ import { fill } from '../../ops/sources.js';
 import type { Variable } from '../../variable.js';
 import { type CellInitializer, cellVariable } from './cell_variable.js';
 
-/** A cell's state: one tensor, or LSTM's `{ c, h }` (TF's LSTMStateTuple, same flat order). */
-export type CellState = Tensor | { readonly c: Tensor; readonly h: Tensor };
+/** TF's LSTMStateTuple: `[c, h]` that also reads as `.c` and `.h`. */
+export type LSTMStateTuple = readonly [Tensor, Tensor] & { readonly c: Tensor; readonly h: Tensor };
+export const lstmStateTuple = (c: Tensor, h: Tensor): LSTMStateTuple =>
+  Object.assign([c, h] as const, { c, h }) as LSTMStateTuple;
+/** A cell's state: one tensor, or an LSTM's (c, h) as a state tuple or a `{ c, h }` record. */
+export type CellState = Tensor | LSTMStateTuple | { readonly c: Tensor; readonly h: Tensor };
+/** An LSTM state's (c, h), from a tuple, `[c, h]` or `{ c, h }`. */
+const lstmParts = (s: CellState): [Tensor, Tensor] =>
+  Array.isArray(s) ? [s[0], s[1]] : [(s as { c: Tensor }).c, (s as { h: Tensor }).h];
 export type Activation = (x: Tensor) => Tensor;
 
 export interface CellOptions {
@@ -64,7 +71,7 @@ export abstract class RNNCell {
         0,
       );
     const s = this.stateSize;
-    return typeof s === 'number' ? zeros(s) : { c: zeros(s.c), h: zeros(s.h) };
+    return typeof s === 'number' ? zeros(s) : lstmStateTuple(zeros(s.c), zeros(s.h));
   }
   /** Makes (once) the cell's variables under `scope` for inputs of `inputDepth` features. */
   build(scope: string, inputDepth: number): Record<string, Variable> {
@@ -78,6 +85,10 @@ export abstract class RNNCell {
   protected abstract makeVariables(scope: string, inputDepth: number): Record<string, Variable>;
   /** One step: `[output, newState]`. */
   abstract call(inputs: Tensor, state: CellState): [Tensor, CellState];
+  /** The state from its flat tensors (as `flatten` orders them). */
+  stateFromFlat(flat: readonly Tensor[]): CellState {
+    return typeof this.stateSize === 'number' ? flat[0]! : lstmStateTuple(flat[0]!, flat[1]!);
+  }
 }
 
 const linear = (xs: Tensor[], kernel: Variable, bias: Variable): Tensor =>
@@ -146,9 +157,9 @@ export class BasicLSTMCell extends RNNCell {
   }
   call(inputs: Tensor, state: CellState): [Tensor, CellState] {
     const { kernel, bias } = this.variables();
-    const { c, h } = state as { c: Tensor; h: Tensor };
+    const [c, h] = lstmParts(state);
     const next = lstmStep(linear([inputs, h], kernel!, bias!), c, this.forgetBias, this.activation);
-    return [next.m, { c: next.c, h: next.m }];
+    return [next.m, lstmStateTuple(next.c, next.m)];
   }
 }
 

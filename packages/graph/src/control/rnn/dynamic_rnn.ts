@@ -10,7 +10,7 @@ import { add, less } from '../../ops/math.js';
 import { where as select } from '../../ops/select.js';
 import { gather } from '../../ops/slicing.js';
 import { zerosLike } from '../../ops/sources.js';
-import { flatten, pack } from '../nest.js';
+import { flatten } from '../nest.js';
 import { buildWhile } from '../while.js';
 import type { CellState, RNNCell } from './cells.js';
 
@@ -73,7 +73,7 @@ export function dynamicRnn(
       parallelIterations: opts.parallelIterations ?? 32,
       cond: ([t]) => less(t!, steps),
       body: ([t, ...state], [xt]) => {
-        const [out, next] = cell.call(xt!, pack(state0, state) as CellState);
+        const [out, next] = cell.call(xt!, cell.stateFromFlat(state));
         const nextFlat = flatten<Tensor>(next);
         if (seq === null) return { next: [add(t!, 1), ...nextFlat], acc: [out] };
         const alive = less(t!, seq);
@@ -86,6 +86,6 @@ export function dynamicRnn(
     const outs = stacked[0]!;
     outs.setShape([x.shape?.[0] ?? null, x.shape?.[1] ?? null, cell.outputSize]);
     const outputs = opts.timeMajor ? outs : transpose(outs, [1, 0, 2]);
-    return [outputs, pack(state0, finals.slice(1)) as CellState];
+    return [outputs, cell.stateFromFlat(finals.slice(1))];
   });
 }
