@@ -144,6 +144,45 @@ describe('dynamicRnn values vs an eager unrolled reference', () => {
     }));
 });
 
+describe('TF 1.15 rnn_cell_test cases (cells called directly, kernels initialized to 0.5)', () => {
+  const half = (shape: number[]) => g.fill(shape, 0.5);
+  const step = (cell: g.nn.RNNCell, xv: number[][], mv: number[][]) =>
+    inGraph((graph) => {
+      const x = g.placeholder('float32', [1, xv[0]!.length]);
+      const m = g.placeholder('float32', [1, mv[0]!.length]);
+      const out = g.nameScope('root', () => cell.call(x, m)[0]);
+      const sess = new g.Session(graph);
+      sess.run(g.globalVariablesInitializer());
+      const names = graph.getCollection<g.Variable>('variables').map((v) => v.name);
+      const r = Array.from(
+        sess.run(out, [
+          [x, xv],
+          [m, mv],
+        ]).data as Float32Array,
+      );
+      sess.close();
+      return { names, r };
+    });
+
+  it('testGRUCell: [[0.175991, 0.175991]], and [[0.156736, 0.156736]] for 3 input features', () => {
+    const a = step(new nn.rnnCell.GRUCell(2, { kernelInitializer: half }), [[1, 1]], [[0.1, 0.1]]);
+    a.r.forEach((v) => expect(v).toBeCloseTo(0.175991, 5));
+    const b = step(new nn.rnnCell.GRUCell(2, { kernelInitializer: half }), [[1, 1, 1]], [[0.1, 0.1]]);
+    b.r.forEach((v) => expect(v).toBeCloseTo(0.156736, 5));
+  });
+
+  it('testBasicRNNCell: variables root/basic_rnn_cell/kernel:0 and bias:0', () => {
+    const { names, r } = step(
+      new nn.rnnCell.BasicRNNCell(2, { kernelInitializer: half }),
+      [[1, 1]],
+      [[0.1, 0.1]],
+    );
+    expect(names).toEqual(['root/basic_rnn_cell/kernel:0', 'root/basic_rnn_cell/bias:0']);
+    // tanh(0.5·(1 + 1 + 0.1 + 0.1)) for both units.
+    r.forEach((v) => expect(v).toBeCloseTo(Math.tanh(1.1), 5));
+  });
+});
+
 describe('LSTM state', () => {
   it('is TF’s LSTMStateTuple: [c, h] that also reads as .c and .h; initial states take either form', () =>
     inGraph(() => {

@@ -4,7 +4,7 @@
 
 import { clipByValue } from '../../clip.js';
 import { ValueError } from '../../errors.js';
-import type { Tensor } from '../../graph.js';
+import { getDefaultGraph, type Tensor } from '../../graph.js';
 import { constant } from '../../ops/core.js';
 import { concat, split, stack } from '../../ops/joins.js';
 import { matMul } from '../../ops/linalg.js';
@@ -78,9 +78,15 @@ export abstract class RNNCell {
     this.built ??= this.makeVariables(`${scope}${this.name}`, inputDepth);
     return this.built;
   }
-  protected variables(): Record<string, Variable> {
-    if (this.built === null) throw new ValueError(`${this.name}: the cell was called before it was built`);
-    return this.built;
+  /** The variables, built on first use under the current name scope (TF builds on the first call). */
+  protected variables(inputs: Tensor): Record<string, Variable> {
+    if (this.built) return this.built;
+    const depth = inputs.shape?.[1];
+    if (typeof depth !== 'number') {
+      throw new ValueError(`${this.name}: the inputs' depth must be known to build the cell, got ${inputs}`);
+    }
+    const scope = getDefaultGraph().currentNameScope;
+    return this.build(scope ? `${scope}/` : '', depth);
   }
   protected abstract makeVariables(scope: string, inputDepth: number): Record<string, Variable>;
   /** One step: `[output, newState]`. */
@@ -109,7 +115,7 @@ export class BasicRNNCell extends RNNCell {
     };
   }
   call(inputs: Tensor, state: CellState): [Tensor, CellState] {
-    const { kernel, bias } = this.variables();
+    const { kernel, bias } = this.variables(inputs);
     const h = this.activation(linear([inputs, state as Tensor], kernel!, bias!));
     return [h, h];
   }
@@ -156,7 +162,7 @@ export class BasicLSTMCell extends RNNCell {
     };
   }
   call(inputs: Tensor, state: CellState): [Tensor, CellState] {
-    const { kernel, bias } = this.variables();
+    const { kernel, bias } = this.variables(inputs);
     const [c, h] = lstmParts(state);
     const next = lstmStep(linear([inputs, h], kernel!, bias!), c, this.forgetBias, this.activation);
     return [next.m, lstmStateTuple(next.c, next.m)];
@@ -194,7 +200,7 @@ export class LSTMCell extends BasicLSTMCell {
     return { ...vars, projection: proj };
   }
   override call(inputs: Tensor, state: CellState): [Tensor, CellState] {
-    const { kernel, bias, projection } = this.variables();
+    const { kernel, bias, projection } = this.variables(inputs);
     const { c, h } = state as { c: Tensor; h: Tensor };
     const next = lstmStep(
       linear([inputs, h], kernel!, bias!),
@@ -226,7 +232,7 @@ export class GRUCell extends RNNCell {
     };
   }
   call(inputs: Tensor, state: CellState): [Tensor, CellState] {
-    const v = this.variables();
+    const v = this.variables(inputs);
     const h = state as Tensor;
     const [r, u] = split(sigmoid(linear([inputs, h], v.gatesKernel!, v.gatesBias!)), 2, 1) as [
       Tensor,
