@@ -91,9 +91,17 @@ describe('cond gradients', () => {
   it('TF testCondGrad_1 and testCondGrad_2: 1; 42 or 3 by a fed predicate', () =>
     inGraph((graph) => {
       const x = g.constant(10, { name: 'x' });
-      const r1 = g.cond(g.less(1, 10), () => g.identity(x), () => g.identity(x));
+      const r1 = g.cond(
+        g.less(1, 10),
+        () => g.identity(x),
+        () => g.identity(x),
+      );
       const c = g.placeholder('int32', []);
-      const r2 = g.cond(g.less(c, 2), () => g.mul(x, 42), () => g.mul(x, 3));
+      const r2 = g.cond(
+        g.less(c, 2),
+        () => g.mul(x, 42),
+        () => g.mul(x, 3),
+      );
       const sess = new g.Session(graph);
       expect(sess.run(grad(r1, x)).item()).toBe(1);
       const d2 = grad(r2, x);
