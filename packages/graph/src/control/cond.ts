@@ -8,7 +8,7 @@ import { defineOp, type OpSpec } from '../op_def.js';
 import { identity, type TensorInput, toTensor } from '../ops/core.js';
 import { runFunc } from './exec.js';
 import { type FuncGraph, traceFunc } from './func_graph.js';
-import { describe, flattenTensors, type Nest, pack, sameStructure } from './nest.js';
+import { describeNest, flattenTensors, type Nest, pack, sameStructure } from './nest.js';
 
 export interface IfAttrs {
   readonly then_branch: FuncGraph;
@@ -79,7 +79,7 @@ function checkPred(p: Tensor): Tensor {
 }
 
 /** Traces a function with no arguments; its outputs become the graph's outputs. */
-export function traceBranch(name: string, fn: () => unknown): { fg: FuncGraph; result: unknown } {
+function traceBranch(name: string, fn: () => unknown): { fg: FuncGraph; result: unknown } {
   return traceFunc(name, getDefaultGraph(), [], (fg) => {
     const result = fn();
     fg.outputs = funcOutputs(fg, result);
@@ -96,7 +96,7 @@ function checkBranchOutputs(rt: unknown, rf: unknown, ot: readonly Tensor[], of:
   // TF 1.15's v1 wording first, then cond_v2's, so either's message matches.
   const rule =
     'true_fn and false_fn arguments to tf.cond must have the same number, type, and overall structure of return values.';
-  const structures = `First structure (true_fn output): ${describe(rt)}\n\nSecond structure (false_fn output): ${describe(rf)}`;
+  const structures = `First structure (true_fn output): ${describeNest(rt)}\n\nSecond structure (false_fn output): ${describeNest(rf)}`;
   if (!sameStructure(rt, rf) || ot.length !== of.length) {
     throw new ValueError(
       `Incompatible return values of true_fn and false_fn: The two structures don't have the same nested structure.\n\n${structures}\n\n${rule}`,

@@ -9,7 +9,7 @@ import { toTensor } from '../ops/core.js';
 import { concat } from '../ops/joins.js';
 import { add, less } from '../ops/math.js';
 import { gather, stridedSlice } from '../ops/slicing.js';
-import { describe, flatten, flattenTensors, type Nest, pack, sameStructure } from './nest.js';
+import { describeNest, flatten, flattenTensors, type Nest, pack, sameStructure } from './nest.js';
 import { buildWhile } from './while.js';
 
 /** Number of rows of `x`: static when known, else read from its shape at run time. */
@@ -157,7 +157,7 @@ function accumulate(
       const out = fn(pack(structure, acc) as never, pack(elems, xs) as never);
       if (!sameStructure(structure, out)) {
         throw new ValueError(
-          `${what}: fn must return the accumulator's structure.\n\nFirst structure: ${describe(structure)}\n\nSecond structure: ${describe(out)}`,
+          `${what}: fn must return the accumulator's structure.\n\nFirst structure: ${describeNest(structure)}\n\nSecond structure: ${describeNest(out)}`,
         );
       }
       const next = flattenTensors(out);

@@ -52,12 +52,12 @@ export function pack<T>(structure: unknown, flat: readonly T[]): unknown {
 }
 
 /** A short text of the structure: `[Tensor, {a: Tensor}]`. */
-export function describe(x: unknown): string {
-  if (Array.isArray(x)) return `[${x.map(describe).join(', ')}]`;
+export function describeNest(x: unknown): string {
+  if (Array.isArray(x)) return `[${x.map(describeNest).join(', ')}]`;
   if (isRecord(x))
     return `{${Object.keys(x)
       .sort()
-      .map((k) => `${k}: ${describe(x[k])}`)
+      .map((k) => `${k}: ${describeNest(x[k])}`)
       .join(', ')}}`;
   if (x instanceof Tensor) return x.toString();
   return typeof x === 'object' && x !== null ? x.constructor.name : String(x);

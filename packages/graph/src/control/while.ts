@@ -9,7 +9,7 @@ import { type TensorInput, toTensor } from '../ops/core.js';
 import { add, less, logicalAnd } from '../ops/math.js';
 import { funcOutputs } from './cond.js';
 import { type FuncGraph, traceFunc } from './func_graph.js';
-import { describe, flattenTensors, type Nest, pack, sameStructure } from './nest.js';
+import { describeNest, flattenTensors, type Nest, pack, sameStructure } from './nest.js';
 import { StatelessWhile, While, type WhileAttrs } from './while_op.js';
 
 export interface WhileSpec {
@@ -164,7 +164,7 @@ export function whileLoop<T extends Nest>(
         if (Array.isArray(loopVars) && loopVars.length === 1 && !Array.isArray(out)) out = [out];
         if (!sameStructure(loopVars, out)) {
           throw new ValueError(
-            `The two structures don't have the same nested structure.\n\nFirst structure: ${describe(loopVars)}\n\nSecond structure: ${describe(out)}`,
+            `The two structures don't have the same nested structure.\n\nFirst structure: ${describeNest(loopVars)}\n\nSecond structure: ${describeNest(out)}`,
           );
         }
         return { next: [...(maxT === null ? [] : [add(vars[0]!, 1)]), ...flattenTensors(out)] };
@@ -195,5 +195,5 @@ function flatInvariants(structure: unknown, invariants: unknown): (Shape | null)
 
 const invariantMismatch = (a: unknown, b: unknown) =>
   new ValueError(
-    `shapeInvariants must have the same structure as loopVars: ${describe(a)} vs ${JSON.stringify(b)}`,
+    `shapeInvariants must have the same structure as loopVars: ${describeNest(a)} vs ${JSON.stringify(b)}`,
   );
