@@ -385,15 +385,48 @@ describe('whileLoop gradients', () => {
       sess.close();
     }));
 
-  it('a stateful op on a cond branch’s gradient path is refused loudly', () =>
-    inGraph(() => {
-      const x = g.placeholder('float32', [2]);
+  it('random draws and assignments in a cond branch are saved for its gradient (dropout under a training flag)', () =>
+    inGraph((graph) => {
+      const training = g.placeholder('bool', []);
+      const x = g.placeholder('float32', [64]);
+      const v = g.variable(1, { name: 'v' });
       const y = g.cond(
-        g.constant(true),
-        () => g.mul(x, g.randomUniform([2])),
-        () => x,
+        training,
+        () =>
+          g.mul(g.mul(x, g.cast(g.less(g.randomUniform([64], { seed: 3 }), 0.5), 'float32')), v.assignAdd(1)),
+        () => g.identity(x),
       );
-      expect(() => gradients(y, x)).toThrow(g.UnimplementedError);
+      const dx = grad(g.reduceSum(y), x);
+      const sess = new g.Session(graph);
+      sess.run(g.globalVariablesInitializer());
+      const xv = randomArray([64], 'positive', 4);
+      const [yv, dv] = sess
+        .run(
+          [y, dx],
+          [
+            [training, true],
+            [x, xv],
+          ],
+        )
+        .map(arr);
+      // y = x · mask · v, so dy/dx = y / x with this run's mask and v (2): the gradient did not redraw or re-assign.
+      expectAllClose(
+        dv!,
+        yv!.map((u, k) => u / (xv.data as Float32Array)[k]!),
+        1e-5,
+      );
+      expect(new Set(dv!).size).toBe(2);
+      expect(sess.run(v).item()).toBe(2);
+      expect(
+        arr(
+          sess.run(dx, [
+            [training, false],
+            [x, xv],
+          ]),
+        ),
+      ).toEqual(Array(64).fill(1));
+      expect(sess.run(v).item()).toBe(2);
+      sess.close();
     }));
 
   it('a gradient run leaks no tensor', () =>

@@ -1,8 +1,9 @@
 // Gradients of the functional control-flow ops (ops in graph/src/control/).
 //
 // - If: an If over the two branch gradients, each recomputing its branch from the If's inputs
-//   (the untaken branch is never run; inputs it does not use get zeros). Being an If itself, it
-//   has a gradient too (second order).
+//   (the untaken branch is never run; inputs it does not use get zeros). Values of stateful ops
+//   come from the forward If, which is asked to output them. Being an If itself, it has a
+//   gradient too (second order).
 // - While: a backward While running the iterations in reverse. The forward op is asked for its
 //   history (the trip count, and each iteration's body inputs stacked); backward iteration b
 //   recomputes forward step T-1-b from its saved inputs and applies the body's gradient. Loop
@@ -14,6 +15,7 @@ import {
   concat,
   cond,
   currentFuncGraph,
+  type FuncGraph,
   fill,
   gather,
   greater,
@@ -21,6 +23,7 @@ import {
   type IfAttrs,
   inlineFunc,
   type Operation,
+  requestBranchValues,
   requestHistory,
   reshape,
   StatelessIf,
@@ -60,19 +63,23 @@ function ifGrad(op: Operation, ...dys: (Tensor | null)[]): (Tensor | null)[] {
   const a = op.attrs as IfAttrs;
   const [pred, ...args] = op.inputs;
   const wrt = indices(args);
-  const ys = dys.flatMap((d, i) => (d !== null && isFloat(op.outputs[i]!) ? [i] : []));
+  const n = a.Tout.length;
+  const ys = dys.slice(0, n).flatMap((d, i) => (d !== null && isFloat(op.outputs[i]!) ? [i] : []));
   if (wrt.length === 0) return op.inputs.map(() => null);
-  const branch = (fg: IfAttrs['then_branch']) => () => {
+  const save: [Tensor[], Tensor[]] = [statefulValues(a.then_branch), statefulValues(a.else_branch)];
+  const values = requestBranchValues(op, save);
+  const branch = (fg: FuncGraph, k: number) => () => {
     const inner = currentFuncGraph()!;
     const xs = args.map((x) => inner.capture(x));
-    const outs = inlineFunc(fg, xs);
+    const saved = new Map(save[k]!.map((t, j) => [t, inner.capture(values[k]![j]!)]));
+    const outs = inlineFunc(fg, xs, saved);
     return bodyGradients(
       ys.map((i) => outs[i]!),
       wrt.map((i) => xs[i]!),
       ys.map((i) => dys[i]!),
     );
   };
-  const grads = op.graph.asDefault(() => cond(pred!, branch(a.then_branch), branch(a.else_branch)));
+  const grads = op.graph.asDefault(() => cond(pred!, branch(a.then_branch, 0), branch(a.else_branch, 1)));
   return [null, ...args.map((_, i) => (wrt.includes(i) ? grads[wrt.indexOf(i)]! : null))];
 }
 
@@ -140,10 +147,10 @@ function whileGrad(op: Operation, ...dys: (Tensor | null)[]): (Tensor | null)[] 
   });
 }
 
-// Outputs of the body's stateful ops (random draws, assignments) cannot be recomputed: the
-// forward loop saves them per iteration. Nested control flow is recomputed (and refused by
+// Outputs of a body's stateful ops (random draws, assignments) cannot be recomputed: the forward
+// op saves them (per iteration in a loop). Nested control flow is recomputed (and refused by
 // inlineFunc if it is stateful), so its gradient still flows.
-function statefulValues(body: WhileAttrs['body']): Tensor[] {
+function statefulValues(body: FuncGraph): Tensor[] {
   const used = new Set(body.outputs);
   for (const op of body.getOperations()) for (const t of op.inputs) used.add(t);
   return body

@@ -1,10 +1,11 @@
 // `cond` as TF's functional If: both branches are traced into function graphs when the op is
 // built; at run time the kernel runs only the taken branch's cached plan (its stateful ops
 // included), so an assignment in the untaken branch never happens.
+import * as tfc from '@tensorflow/tfjs-core';
 import type { DType, Shape } from '../dtype.js';
 import { TypeError, ValueError } from '../errors.js';
-import { controlDependencies, getDefaultGraph, type Tensor } from '../graph.js';
-import { defineOp, type OpSpec } from '../op_def.js';
+import { controlDependencies, getDefaultGraph, type Operation, Tensor } from '../graph.js';
+import { defineOp, type KernelContext, type OpSpec } from '../op_def.js';
 import { identity, type TensorInput, toTensor } from '../ops/core.js';
 import { runFunc } from './exec.js';
 import { type FuncGraph, traceFunc } from './func_graph.js';
@@ -25,9 +26,49 @@ const ifSpec = (type: string, stateful: boolean): OpSpec<'cond', 'input', IfAttr
   list: 'input',
   stateful,
   outputs: (_, a) => a.Tout.map((dtype, i) => ({ dtype, shape: a.output_shapes[i] ?? null })),
-  kernel: ({ cond, input }, a, ctx) =>
-    runFunc(cond.dataSync()[0] ? a.then_branch : a.else_branch, input, ctx),
+  kernel: ({ cond, input }, a, ctx) => runIf(cond.dataSync()[0] !== 0, input, a, ctx),
 });
+
+// Outputs: [branch outputs, (on request) then_branch's saved values, else_branch's saved values];
+// the untaken branch's saved slots get empty tensors (its gradient branch never reads them).
+function runIf(taken: boolean, input: readonly tfc.Tensor[], a: IfAttrs, ctx: KernelContext): tfc.Tensor[] {
+  const outs = runFunc(taken ? a.then_branch : a.else_branch, input, ctx);
+  if (ctx.op.outputs.length === a.Tout.length) return outs;
+  const n = a.Tout.length;
+  const empty = (fg: FuncGraph) =>
+    fg.saved.map((t) =>
+      tfc.zeros(
+        (t.shape ?? []).map((d) => d ?? 0),
+        t.dtype,
+      ),
+    );
+  return taken
+    ? [...outs, ...empty(a.else_branch)]
+    : [...outs.slice(0, n), ...empty(a.then_branch), ...outs.slice(n)];
+}
+
+/**
+ * Appends (once) outputs carrying the branches' values in `save` (stateful ops' outputs the
+ * gradient must not recompute); returns them per branch.
+ */
+export function requestBranchValues(
+  op: Operation,
+  save: readonly [Tensor[], Tensor[]],
+): [Tensor[], Tensor[]] {
+  const a = op.attrs as IfAttrs;
+  const n = a.Tout.length;
+  const fgs = [a.then_branch, a.else_branch];
+  fgs.forEach((fg, i) => {
+    if (fg.saved.length === 0 && save[i]!.length > 0) fg.saved.push(...save[i]!), fg.bumpVersion();
+  });
+  const all = [...a.then_branch.saved, ...a.else_branch.saved];
+  if (op.outputs.length < n + all.length) {
+    all.forEach((t, i) => op._outputs.push(new Tensor(op, n + i, t.dtype, t.shape)));
+    op.graph.bumpVersion();
+  }
+  const k = a.then_branch.saved.length;
+  return [op.outputs.slice(n, n + k), op.outputs.slice(n + k, n + all.length)];
+}
 /** TF's If: the branches hold stateful ops. */
 export const If = defineOp(ifSpec('If', true));
 /** TF's StatelessIf: neither branch has a stateful op. */
