@@ -312,7 +312,7 @@ describe('whileLoop gradients', () => {
       sess.close();
     }));
 
-  it('honours gateGradients and every aggregation method', () =>
+  it('honours gateGradients, colocation and every aggregation method', () =>
     inGraph((graph) => {
       const x = g.placeholder('float32', []);
       const [r] = g.whileLoop(
@@ -323,7 +323,7 @@ describe('whileLoop gradients', () => {
       const sess = new g.Session(graph);
       const base = sess.run(grad(r!, x), [[x, 1.1]]).item() as number;
       for (const aggregationMethod of Object.values(AggregationMethod)) {
-        const d = grad(r!, x, { gateGradients: true, aggregationMethod });
+        const d = grad(r!, x, { gateGradients: true, aggregationMethod, colocateGradientsWithOps: true });
         expect(sess.run(d, [[x, 1.1]]).item()).toBeCloseTo(base, 4);
       }
       sess.close();
