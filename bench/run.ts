@@ -13,6 +13,8 @@ const BENCHES: (() => Promise<{ default: Bench }>)[] = [
   () => import('./gradient_construction.js'),
   () => import('./train.js'),
   () => import('./checkpoint.js'),
+  () => import('./control_flow.js'),
+  () => import('./lstm.js'),
 ];
 
 const filter = process.argv[2];

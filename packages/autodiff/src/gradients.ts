@@ -40,6 +40,15 @@ export interface GradientsOptions {
   unconnectedGradients?: 'none' | 'zero';
 }
 
+const active: GradientsOptions[] = [];
+/**
+ * The options of the innermost `gradients()` call being built: rules that differentiate a
+ * control-flow body call `gradients` again and pass on its gating and aggregation choices.
+ */
+export function currentGradientsOptions(): GradientsOptions {
+  return active[active.length - 1] ?? {};
+}
+
 /**
  * Symbolic partial derivatives of sum(ys) with respect to each x, as graph ops.
  * @example const [dw, db] = gradients(loss, [w, b]);
@@ -64,9 +73,14 @@ export function gradients(
   }
   if (yList.length === 0) return xList.map(() => null);
   const graph = yList[0]!.graph;
-  return withSharedCreationSite(gradients, () =>
-    graph.nameScope(opts.name ?? 'gradients', () => new Backprop(graph, yList, xList, method, opts).run()),
-  );
+  active.push(opts);
+  try {
+    return withSharedCreationSite(gradients, () =>
+      graph.nameScope(opts.name ?? 'gradients', () => new Backprop(graph, yList, xList, method, opts).run()),
+    );
+  } finally {
+    active.pop();
+  }
 }
 
 class Backprop {

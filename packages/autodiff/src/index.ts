@@ -7,6 +7,7 @@ export * from './indexed_slices.js';
 export * from './registry.js';
 
 import { registerArrayGradients } from './rules/array_grad.js';
+import { registerControlGradients } from './rules/control_grad.js';
 import { registerCoreGradients } from './rules/core_grad.js';
 import { registerLinalgGradients } from './rules/linalg_grad.js';
 import { registerMathGradients } from './rules/math_grad.js';
@@ -23,3 +24,4 @@ registerArrayGradients();
 registerNnGradients();
 registerRandomGradients();
 registerModelGradients();
+registerControlGradients();

@@ -5,7 +5,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { DType } from './dtype.js';
 import { TypeError } from './errors.js';
-import { type Graph, getDefaultGraph, Operation, Tensor } from './graph.js';
+import { buildGraphFor, type Graph, getDefaultGraph, Operation, Tensor } from './graph.js';
 import { NDArray, type TensorLike } from './ndarray.js';
 import { constant } from './ops/const.js';
 import type { Variable } from './variable.js';
@@ -54,11 +54,11 @@ export function toTensorPair(
   // The constant goes into the symbolic operand's graph, which need not be the default one.
   if (aIsSym && !bIsSym) {
     const ta = toTensor(a);
-    return [ta, ta.graph.asDefault(() => toTensor(b, ta.dtype, names[1]))];
+    return [ta, buildGraphFor(ta.graph).asDefault(() => toTensor(b, ta.dtype, names[1]))];
   }
   if (bIsSym && !aIsSym) {
     const tb = toTensor(b);
-    return [tb.graph.asDefault(() => toTensor(a, tb.dtype, names[0])), tb];
+    return [buildGraphFor(tb.graph).asDefault(() => toTensor(a, tb.dtype, names[0])), tb];
   }
   return [toTensor(a, undefined, names[0]), toTensor(b, undefined, names[1])];
 }
@@ -84,8 +84,8 @@ export function optionalArg<P, O extends object>(arg: P | O | undefined, opts: O
 /** The graph of the first Tensor, Variable or Operation in `values` (searching nested arrays). */
 export function graphOf(values: readonly unknown[]): Graph | undefined {
   for (const v of values) {
-    if (v instanceof Tensor || v instanceof Operation) return v.graph;
-    if (isTensorSource(v)) return v.asTensor().graph;
+    if (v instanceof Tensor || v instanceof Operation) return buildGraphFor(v.graph);
+    if (isTensorSource(v)) return buildGraphFor(v.asTensor().graph);
     if (Array.isArray(v)) {
       const g = graphOf(v);
       if (g) return g;

@@ -3,8 +3,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { freeze } from 'immer';
 import { captureCreationSite, formatSite } from './creation_site.js';
-import type { DType, Shape } from './dtype.js';
-import { formatShape, mergeShapes, shapesCompatible } from './dtype.js';
+import { type DType, formatShape, mergeShapes, type Shape, shapesCompatible } from './dtype.js';
 import { NotFoundError, RuntimeError, TypeError, ValueError } from './errors.js';
 import { type GraphDef, snapshotGraphDef } from './graph_def.js';
 import type { OpDef } from './op_def.js';
@@ -340,6 +339,11 @@ export class Graph {
     return this.withScope({ colocation, device: op.device }, fn);
   }
 
+  /** Whether ops built here may use tensors of `g` (a control-flow body captures its enclosing graphs'). */
+  capturesFrom(_g: Graph): boolean {
+    return false;
+  }
+
   /** @internal */
   checkSameGraph(op: Operation, what: string): void {
     if (op.graph !== this) {
@@ -419,6 +423,9 @@ let globalDefault = new Graph();
 export function getDefaultGraph(): Graph {
   return flowContext().graph ?? globalDefault;
 }
+
+/** Where an op on inputs from `g` is built: the default graph if it is a body traced inside `g`. */
+export const buildGraphFor = (g: Graph): Graph => (getDefaultGraph().capturesFrom(g) ? getDefaultGraph() : g);
 
 /** Replaces the global default graph with a fresh one (TF's `reset_default_graph`). */
 export function resetDefaultGraph(): void {

@@ -3,6 +3,8 @@
 export * from './attr_schema.js';
 export * from './clip.js';
 export * from './constant_value.js';
+export * from './control/index.js';
+export * as nn from './control/rnn/nn.js';
 export * from './convert.js';
 export { withSharedCreationSite } from './creation_site.js';
 export * from './dtype.js';

@@ -8,7 +8,7 @@ import type { DType, Shape } from './dtype.js';
 import { formatShape } from './dtype.js';
 import { TypeError, ValueError } from './errors.js';
 import type { CreateOpOptions, Operation, Tensor } from './graph.js';
-import { getDefaultGraph } from './graph.js';
+import { buildGraphFor, getDefaultGraph } from './graph.js';
 
 export interface OutputType {
   readonly dtype: DType;
@@ -161,7 +161,7 @@ export function defineOp<N extends string, A extends object = Record<never, neve
     invoke: (inputs, attrs, ctx) => spec.kernel(named(inputs as readonly tfc.Tensor[]), attrs, ctx),
     applyOp(ins, attrs, opts = {}) {
       const flat = flatten(ins);
-      const graph = flat[0]?.graph ?? getDefaultGraph();
+      const graph = flat[0] ? buildGraphFor(flat[0].graph) : getDefaultGraph();
       return graph.createOp(def, flat, attrs, opts);
     },
     apply(ins, attrs, opts = {}) {

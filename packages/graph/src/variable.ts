@@ -1,6 +1,7 @@
 // TF1 reference variables: a VariableV2 op (the storage, read at run time from the Session), an
 // `Assign` initializer and a `read` snapshot that stands for the variable wherever a Tensor does.
 
+import { liftedGraph } from './control/func_graph.js';
 import { type NameOpt, type TensorInput, toTensor } from './convert.js';
 import type { DType, Shape } from './dtype.js';
 import { formatShape, isFullyDefined } from './dtype.js';
@@ -111,7 +112,9 @@ export class Variable {
  * sess.run(globalVariablesInitializer());
  */
 export function variable(initialValue: TensorInput | (() => Tensor), opts: VariableOptions = {}): Variable {
-  const graph = getDefaultGraph();
+  // TF's init_scope: a variable made while a control-flow body is traced lives outside it.
+  const graph = liftedGraph(getDefaultGraph());
+  if (graph !== getDefaultGraph()) return graph.asDefault(() => variable(initialValue, opts));
   const trainable = opts.trainable ?? true;
   // TF's init_scope: a variable's ops never inherit the control dependencies around them.
   const v = graph.controlDependencies(null, () =>

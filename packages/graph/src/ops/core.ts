@@ -7,7 +7,7 @@ import { isTensorSource, type NameOpt, opScope, type TensorInput, toTensor } fro
 import type { DType, Shape } from '../dtype.js';
 import { formatShape, shapesCompatible } from '../dtype.js';
 import { FailedPreconditionError, InvalidArgumentError, ValueError } from '../errors.js';
-import { asOperation, getDefaultGraph, Operation, Tensor } from '../graph.js';
+import { asOperation, buildGraphFor, getDefaultGraph, Operation, Tensor } from '../graph.js';
 import { defineOp, FLOAT, requireDtype } from '../op_def.js';
 import type { Variable } from '../variable.js';
 
@@ -149,7 +149,7 @@ export function group(...args: (Operation | Tensor | Variable | NameOpt)[]): Ope
   const opts = isOpts ? (args.pop() as NameOpt) : {};
   const deps = (args as (Operation | Tensor | Variable)[]).map(asOperation);
   // As TF's name_scope(values=inputs): the group goes into its inputs' graph, not the default one.
-  const graph = deps[0]?.graph ?? getDefaultGraph();
+  const graph = deps[0] ? buildGraphFor(deps[0].graph) : getDefaultGraph();
   return graph.asDefault(() =>
     graph.controlDependencies(deps, () => noOp({ name: opts.name ?? 'group_deps' })),
   );
@@ -166,7 +166,7 @@ export function tuple(
   const tensors = inputs.map((t) => (t === null ? null : toTensor(t)));
   const real = tensors.filter((t): t is Tensor => t !== null);
   if (real.length === 0) return tensors;
-  const graph = real[0]!.graph;
+  const graph = buildGraphFor(real[0]!.graph);
   return graph.nameScope(opts.name ?? 'tuple', () => {
     const deps = [...real.map((t) => t.op), ...(opts.controlInputs ?? []).map(asOperation)];
     const gate = group(...deps);
@@ -181,7 +181,7 @@ export function withDependencies(
   opts: NameOpt = {},
 ): Tensor {
   const t = toTensor(tensor);
-  const graph = t.graph;
+  const graph = buildGraphFor(t.graph);
   return graph.nameScope(opts.name ?? 'control_dependency', (scope) =>
     graph.colocateWith(t, () =>
       graph.controlDependencies(deps.map(asOperation), () => identity(t, { name: scope })),

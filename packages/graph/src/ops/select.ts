@@ -39,7 +39,8 @@ export const OneHot = defineOp<'indices' | 'depth' | 'onValue' | 'offValue', { a
   // outputs as int bit patterns).
   kernel: ({ indices, depth, onValue, offValue }, { axis }) =>
     tfc.tidy(() => {
-      const hot = tfc.cast(tfc.oneHot(indices, readInts(depth)[0]!, 1, 0, 'int32'), 'bool');
+      // A comparison rather than tfc.oneHot, which rejects depth < 2 (a rank-1 concat's gradient).
+      const hot = tfc.equal(tfc.expandDims(indices, -1), tfc.range(0, readInts(depth)[0]!, 1, 'int32'));
       const y = tfc.where(hot, onValue, offValue);
       if (axis === -1 || axis === indices.rank) return y;
       const perm = [...Array(indices.rank).keys()];

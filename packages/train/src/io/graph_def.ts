@@ -59,7 +59,7 @@ function attrValue(type: AttrType, v: AttrValue): AttrValueMsg {
     case 'tensor':
       return { tensor: tensorHeader(v as NDArray) };
     case 'func':
-      return { func: { name: v as string } };
+      return { func: { name: funcName(v) } };
     default:
       return { list: listValue(type, v as readonly unknown[]) };
   }
@@ -71,9 +71,12 @@ function listValue(type: AttrType, xs: readonly unknown[]): object {
   if (type === 'list(bool)') return { b: xs as boolean[] };
   if (type === 'list(type)') return { type: (xs as TfDType[]).map((d) => TF_DATA_TYPE[d]) };
   if (type === 'list(string)') return { s: (xs as string[]).map(utf8) };
-  if (type === 'list(func)') return { func: (xs as string[]).map((name) => ({ name })) };
+  if (type === 'list(func)') return { func: xs.map((f) => ({ name: funcName(f) })) };
   return { shape: (xs as (Shape | null)[]).map(shapeMsg) };
 }
+
+// A func attr holds a function's name, or the function graph itself (control flow's FuncGraphs).
+const funcName = (f: unknown): string => (typeof f === 'string' ? f : (f as { name: string }).name);
 
 function shapeMsg(shape: Shape | null): TensorShapeMsg {
   if (shape === null) return { unknownRank: true };

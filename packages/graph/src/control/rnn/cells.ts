@@ -1,0 +1,245 @@
+// TF 1.15's RNN cells (rnn_cell_impl.py): variable names, shapes, gate order and initial biases
+// are TF's, so checkpoints line up. A cell makes its variables the first time it is built (under
+// the caller's scope, e.g. 'rnn/basic_lstm_cell/kernel') and reuses them afterwards.
+
+import { clipByValue } from '../../clip.js';
+import { ValueError } from '../../errors.js';
+import { getDefaultGraph, type Tensor } from '../../graph.js';
+import { constant } from '../../ops/const.js';
+import { concat, split, stack } from '../../ops/joins.js';
+import { matMul } from '../../ops/linalg.js';
+import { add, mul, sigmoid, sub, tanh } from '../../ops/math.js';
+import { biasAdd } from '../../ops/nn.js';
+import { randomUniform } from '../../ops/random.js';
+import { fill } from '../../ops/sources.js';
+import type { Variable } from '../../variable.js';
+import { type CellInitializer, cellVariable } from './cell_variable.js';
+
+/** TF's LSTMStateTuple: `[c, h]` that also reads as `.c` and `.h`. */
+export type LSTMStateTuple = readonly [Tensor, Tensor] & { readonly c: Tensor; readonly h: Tensor };
+export const lstmStateTuple = (c: Tensor, h: Tensor): LSTMStateTuple =>
+  Object.assign([c, h] as const, { c, h }) as LSTMStateTuple;
+/** A cell's state: one tensor, or an LSTM's (c, h) as a state tuple or a `{ c, h }` record. */
+export type CellState = Tensor | LSTMStateTuple | { readonly c: Tensor; readonly h: Tensor };
+/** An LSTM state's (c, h), from a tuple, `[c, h]` or `{ c, h }`. */
+const lstmParts = (s: CellState): [Tensor, Tensor] =>
+  Array.isArray(s) ? [s[0], s[1]] : [(s as { c: Tensor }).c, (s as { h: Tensor }).h];
+export type Activation = (x: Tensor) => Tensor;
+
+export interface CellOptions {
+  activation?: Activation;
+  /** Variable scope name of the cell (TF's default: the class's snake_case name). */
+  name?: string;
+  kernelInitializer?: CellInitializer;
+}
+
+/** TF's glorot_uniform, the default initializer of get_variable for float kernels. */
+export const glorotUniform: CellInitializer = (shape, dtype) => {
+  const limit = Math.sqrt(6 / (shape[0]! + shape[shape.length - 1]!));
+  return randomUniform(shape, { minval: -limit, maxval: limit, dtype });
+};
+const constantInit =
+  (v: number): CellInitializer =>
+  (shape) =>
+    fill(shape, v);
+
+export abstract class RNNCell {
+  readonly name: string;
+  protected readonly activation: Activation;
+  protected readonly kernelInitializer: CellInitializer;
+  private built: Record<string, Variable> | null = null;
+  constructor(
+    readonly numUnits: number,
+    defaultName: string,
+    opts: CellOptions,
+  ) {
+    if (!Number.isInteger(numUnits) || numUnits <= 0)
+      throw new ValueError(`${defaultName}: numUnits must be a positive integer, got ${numUnits}`);
+    this.name = opts.name ?? defaultName;
+    this.activation = opts.activation ?? tanh;
+    this.kernelInitializer = opts.kernelInitializer ?? glorotUniform;
+  }
+  abstract get stateSize(): number | { c: number; h: number };
+  get outputSize(): number {
+    return this.numUnits;
+  }
+  /** Zeros of the state's structure for `batchSize` rows (a number or an int32 scalar). */
+  zeroState(batchSize: number | Tensor): CellState {
+    const zeros = (n: number) =>
+      fill(
+        typeof batchSize === 'number' ? [batchSize, n] : stack([batchSize, constant(n, { dtype: 'int32' })]),
+        0,
+      );
+    const s = this.stateSize;
+    return typeof s === 'number' ? zeros(s) : lstmStateTuple(zeros(s.c), zeros(s.h));
+  }
+  /** Makes (once) the cell's variables under `scope` for inputs of `inputDepth` features. */
+  build(scope: string, inputDepth: number): Record<string, Variable> {
+    this.built ??= this.makeVariables(`${scope}${this.name}`, inputDepth);
+    return this.built;
+  }
+  /** The variables, built on first use under the current name scope (TF builds on the first call). */
+  protected variables(inputs: Tensor): Record<string, Variable> {
+    if (this.built) return this.built;
+    const depth = inputs.shape?.[1];
+    if (typeof depth !== 'number') {
+      throw new ValueError(`${this.name}: the inputs' depth must be known to build the cell, got ${inputs}`);
+    }
+    const scope = getDefaultGraph().currentNameScope;
+    return this.build(scope ? `${scope}/` : '', depth);
+  }
+  protected abstract makeVariables(scope: string, inputDepth: number): Record<string, Variable>;
+  /** One step: `[output, newState]`. */
+  abstract call(inputs: Tensor, state: CellState): [Tensor, CellState];
+  /** The state from its flat tensors (as `flatten` orders them). */
+  stateFromFlat(flat: readonly Tensor[]): CellState {
+    return typeof this.stateSize === 'number' ? flat[0]! : lstmStateTuple(flat[0]!, flat[1]!);
+  }
+}
+
+const linear = (xs: Tensor[], kernel: Variable, bias: Variable): Tensor =>
+  biasAdd(matMul(concat(xs, 1), kernel), bias);
+
+/** TF's BasicRNNCell: h' = act(W·[x, h] + b). */
+export class BasicRNNCell extends RNNCell {
+  constructor(numUnits: number, opts: CellOptions = {}) {
+    super(numUnits, 'basic_rnn_cell', opts);
+  }
+  get stateSize(): number {
+    return this.numUnits;
+  }
+  protected makeVariables(scope: string, depth: number) {
+    return {
+      kernel: cellVariable(scope, 'kernel', [depth + this.numUnits, this.numUnits], this.kernelInitializer),
+      bias: cellVariable(scope, 'bias', [this.numUnits], constantInit(0)),
+    };
+  }
+  call(inputs: Tensor, state: CellState): [Tensor, CellState] {
+    const { kernel, bias } = this.variables(inputs);
+    const h = this.activation(linear([inputs, state as Tensor], kernel!, bias!));
+    return [h, h];
+  }
+}
+
+export interface LSTMOptions extends CellOptions {
+  /** Added to the forget gate's pre-activation (TF default 1.0). */
+  forgetBias?: number;
+}
+
+/** The LSTM step of TF's BasicLSTMCell/LSTMCell, gates i, j, f, o in the kernel's columns. */
+function lstmStep(
+  gates: Tensor,
+  c: Tensor,
+  forgetBias: number,
+  act: Activation,
+  clip?: number,
+): { c: Tensor; m: Tensor } {
+  const [i, j, f, o] = split(gates, 4, 1) as [Tensor, Tensor, Tensor, Tensor];
+  const summed = add(mul(c, sigmoid(add(f, forgetBias))), mul(sigmoid(i), act(j)));
+  const newC = clip === undefined ? summed : clipByValue(summed, -clip, clip);
+  return { c: newC, m: mul(act(newC), sigmoid(o)) };
+}
+
+/** TF's BasicLSTMCell (state_is_tuple): kernel [depth + units, 4·units], bias zeros, forget bias 1. */
+export class BasicLSTMCell extends RNNCell {
+  protected readonly forgetBias: number;
+  constructor(numUnits: number, opts: LSTMOptions = {}, defaultName = 'basic_lstm_cell') {
+    super(numUnits, defaultName, opts);
+    this.forgetBias = opts.forgetBias ?? 1.0;
+  }
+  get stateSize(): { c: number; h: number } {
+    return { c: this.numUnits, h: this.outputSize };
+  }
+  protected makeVariables(scope: string, depth: number) {
+    return {
+      kernel: cellVariable(
+        scope,
+        'kernel',
+        [depth + this.outputSize, 4 * this.numUnits],
+        this.kernelInitializer,
+      ),
+      bias: cellVariable(scope, 'bias', [4 * this.numUnits], constantInit(0)),
+    };
+  }
+  call(inputs: Tensor, state: CellState): [Tensor, CellState] {
+    const { kernel, bias } = this.variables(inputs);
+    const [c, h] = lstmParts(state);
+    const next = lstmStep(linear([inputs, h], kernel!, bias!), c, this.forgetBias, this.activation);
+    return [next.m, lstmStateTuple(next.c, next.m)];
+  }
+}
+
+export interface LSTMCellOptions extends LSTMOptions {
+  /** Clips the cell state to [-cellClip, cellClip]. */
+  cellClip?: number;
+  /** Projects the output to this many units (`projection/kernel`). */
+  numProj?: number;
+}
+
+/** TF's LSTMCell (no peepholes): BasicLSTMCell plus optional cell clipping and output projection. */
+export class LSTMCell extends BasicLSTMCell {
+  private readonly cellClip: number | undefined;
+  private readonly numProj: number | undefined;
+  constructor(numUnits: number, opts: LSTMCellOptions = {}) {
+    super(numUnits, opts, 'lstm_cell');
+    this.cellClip = opts.cellClip;
+    this.numProj = opts.numProj;
+  }
+  override get outputSize(): number {
+    return this.numProj ?? this.numUnits;
+  }
+  protected override makeVariables(scope: string, depth: number) {
+    const vars = super.makeVariables(scope, depth);
+    if (this.numProj === undefined) return vars;
+    const proj = cellVariable(
+      `${scope}/projection`,
+      'kernel',
+      [this.numUnits, this.numProj],
+      this.kernelInitializer,
+    );
+    return { ...vars, projection: proj };
+  }
+  override call(inputs: Tensor, state: CellState): [Tensor, CellState] {
+    const { kernel, bias, projection } = this.variables(inputs);
+    const { c, h } = state as { c: Tensor; h: Tensor };
+    const next = lstmStep(
+      linear([inputs, h], kernel!, bias!),
+      c,
+      this.forgetBias,
+      this.activation,
+      this.cellClip,
+    );
+    const out = projection ? matMul(next.m, projection) : next.m;
+    return [out, { c: next.c, h: out }];
+  }
+}
+
+/** TF's GRUCell: gates (r, u) with bias 1, candidate with bias 0; h' = u·h + (1 - u)·c. */
+export class GRUCell extends RNNCell {
+  constructor(numUnits: number, opts: CellOptions = {}) {
+    super(numUnits, 'gru_cell', opts);
+  }
+  get stateSize(): number {
+    return this.numUnits;
+  }
+  protected makeVariables(scope: string, depth: number) {
+    const n = this.numUnits;
+    return {
+      gatesKernel: cellVariable(`${scope}/gates`, 'kernel', [depth + n, 2 * n], this.kernelInitializer),
+      gatesBias: cellVariable(`${scope}/gates`, 'bias', [2 * n], constantInit(1)),
+      candidateKernel: cellVariable(`${scope}/candidate`, 'kernel', [depth + n, n], this.kernelInitializer),
+      candidateBias: cellVariable(`${scope}/candidate`, 'bias', [n], constantInit(0)),
+    };
+  }
+  call(inputs: Tensor, state: CellState): [Tensor, CellState] {
+    const v = this.variables(inputs);
+    const h = state as Tensor;
+    const [r, u] = split(sigmoid(linear([inputs, h], v.gatesKernel!, v.gatesBias!)), 2, 1) as [
+      Tensor,
+      Tensor,
+    ];
+    const c = this.activation(linear([inputs, mul(r, h)], v.candidateKernel!, v.candidateBias!));
+    const newH = add(mul(u, h), mul(sub(1, u), c));
+    return [newH, newH];
+  }
+}

@@ -1,0 +1,92 @@
+// TF's tf.nn.dynamic_rnn: the cell unrolled by one While loop over time (its inputs a sliced
+// input, its outputs accumulated), so the graph does not grow with the sequence length. Past an
+// example's sequence length its outputs are zero and its state is copied through (TF's _rnn_step).
+
+import { type TensorInput, toTensor } from '../../convert.js';
+import type { DType } from '../../dtype.js';
+import { ValueError } from '../../errors.js';
+import { getDefaultGraph, type Tensor } from '../../graph.js';
+import { shape, transpose } from '../../ops/array.js';
+import { add, less } from '../../ops/math.js';
+import { where as select } from '../../ops/select.js';
+import { gather } from '../../ops/slicing.js';
+import { zerosLike } from '../../ops/sources.js';
+import { flatten } from '../nest.js';
+import { buildWhile } from '../while.js';
+import type { CellState, RNNCell } from './cells.js';
+
+export interface DynamicRnnOptions {
+  /** int32 [batch]: steps of each example; later outputs are zeros and the state is carried. */
+  sequenceLength?: TensorInput;
+  initialState?: CellState;
+  /** The state's dtype when no initialState is given (TF requires one of the two). */
+  dtype?: DType;
+  /** Inputs (and outputs) are [time, batch, depth] instead of [batch, time, depth]. */
+  timeMajor?: boolean;
+  parallelIterations?: number;
+  /** Variable scope of the cell's variables (default 'rnn'). */
+  scope?: string;
+}
+
+const dim = (x: Tensor, i: number): Tensor | number => {
+  const d = x.shape?.[i];
+  return typeof d === 'number' ? d : gather(shape(x), i);
+};
+
+/**
+ * Runs `cell` over the time steps of `inputs`; returns `[outputs, finalState]` (TF's
+ * `tf.nn.dynamic_rnn`).
+ * @example const [out, state] = nn.dynamicRnn(new nn.rnnCell.BasicLSTMCell(64), x, { dtype: 'float32' });
+ */
+export function dynamicRnn(
+  cell: RNNCell,
+  inputs: TensorInput,
+  opts: DynamicRnnOptions = {},
+): [Tensor, CellState] {
+  const scope = opts.scope ?? 'rnn';
+  return getDefaultGraph().nameScope(scope, () => {
+    const raw = toTensor(inputs);
+    if (raw.shape !== null && raw.shape.length !== 3) {
+      throw new ValueError(
+        `dynamicRnn: inputs must be rank 3 ([batch, time, depth]), got shape [${raw.shape.join(', ')}]`,
+      );
+    }
+    const x = opts.timeMajor ? raw : transpose(raw, [1, 0, 2]);
+    const depth = x.shape?.[2];
+    if (typeof depth !== 'number') {
+      throw new ValueError(
+        'Input size (depth of inputs) must be accessible via shape inference, but saw value None.',
+      );
+    }
+    if (opts.initialState === undefined && opts.dtype === undefined) {
+      throw new ValueError('If there is no initialState, you must give a dtype.');
+    }
+    cell.build(`${scope}/`, depth);
+    const state0 = opts.initialState ?? cell.zeroState(dim(x, 1));
+    const flat0 = flatten<Tensor>(state0).map((t) => toTensor(t));
+    const seq = opts.sequenceLength === undefined ? null : toTensor(opts.sequenceLength, 'int32');
+    const steps = dim(x, 0);
+    const { finals, stacked } = buildWhile({
+      name: 'while',
+      loopVars: [toTensor(0, 'int32'), ...flat0],
+      invariants: [[], ...flat0.map((t) => t.shape)],
+      sliced: [{ tensor: x, reverse: false }],
+      parallelIterations: opts.parallelIterations ?? 32,
+      cond: ([t]) => less(t!, steps),
+      body: ([t, ...state], [xt]) => {
+        const [out, next] = cell.call(xt!, cell.stateFromFlat(state));
+        const nextFlat = flatten<Tensor>(next);
+        if (seq === null) return { next: [add(t!, 1), ...nextFlat], acc: [out] };
+        const alive = less(t!, seq);
+        return {
+          next: [add(t!, 1), ...nextFlat.map((n, k) => select(alive, n, state[k]!))],
+          acc: [select(alive, out, zerosLike(out))],
+        };
+      },
+    });
+    const outs = stacked[0]!;
+    outs.setShape([x.shape?.[0] ?? null, x.shape?.[1] ?? null, cell.outputSize]);
+    const outputs = opts.timeMajor ? outs : transpose(outs, [1, 0, 2]);
+    return [outputs, cell.stateFromFlat(finals.slice(1))];
+  });
+}

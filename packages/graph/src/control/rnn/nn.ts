@@ -1,0 +1,6 @@
+// The `nn` namespace of API.md §6: nn.dynamicRnn and nn.rnnCell.
+import { BasicLSTMCell, BasicRNNCell, GRUCell, LSTMCell } from './cells.js';
+
+export { type CellState, type LSTMStateTuple, lstmStateTuple, type RNNCell } from './cells.js';
+export { type DynamicRnnOptions, dynamicRnn } from './dynamic_rnn.js';
+export const rnnCell = { BasicRNNCell, BasicLSTMCell, LSTMCell, GRUCell } as const;
