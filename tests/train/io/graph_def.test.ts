@@ -76,6 +76,18 @@ describe('encodeGraphDef', () => {
     expect(Object.keys(n.mm!.attr).sort()).toEqual(['T', '_output_shapes', 'transpose_a', 'transpose_b']);
   });
 
+  it("writes colocation as TF's _class attr", () => {
+    const gr = new g.Graph();
+    gr.asDefault(() => {
+      const v = g.variable([1, 2], { name: 'v' });
+      g.colocateWith(v.op, () => g.identity(v, { name: 'near' }));
+    });
+    const near = nodes(encodeGraphDef(gr)).near!;
+    const list = decodeFields(one(near.attr._class).bytes);
+    expect(list.map(fieldString)).toEqual(['loc:@v']);
+    expect(nodes(encodeGraphDef(gr)).v!.attr._class).toBeUndefined();
+  });
+
   it('writes list(int) attrs packed', () => {
     const gr = new g.Graph();
     gr.asDefault(() =>

@@ -7,7 +7,7 @@
 //   NameAttrList name=1
 //   TensorShape  dim=2 (Dim size=1, -1 when unknown) unknown_rank=3
 // Attr names, TF types and values come from each op definition's TF attr schema (attr_schema.ts);
-// `_output_shapes` is added as TF's `add_shapes=True` does. An op defined without a schema (a
+// `_output_shapes` is added as TF's `add_shapes=True` does, `_class` for colocated ops. An op defined without a schema (a
 // user's custom op) is written without attrs.
 import {
   type AttrType,
@@ -40,6 +40,9 @@ function writeNode(w: ProtoWriter, node: NodeDef, op: Operation): void {
     op.def.attrs === null
       ? []
       : tfAttrValues(op).map(([name, { type, value }]) => [name, (a) => writeAttr(a, type, value)]);
+  // TF records colocation (`colocate_with`) as the `_class` attr: ['loc:@op', ...].
+  if (op.colocationGroups.length > 0)
+    attrs.push(['_class', (a) => writeAttr(a, 'list(string)', op.colocationGroups)]);
   attrs.push([
     '_output_shapes',
     (a) =>
