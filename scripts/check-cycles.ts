@@ -12,7 +12,8 @@ const files = (dir: string): string[] =>
     return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
   });
 
-const IMPORT = /^\s*(import|export)\s+(type\s+)?([^'"]*?)\s*from\s+'(\.[^']+)'/gm;
+// `import x from './a.js'`, `export { y } from './b.js'`, and side-effect `import './c.js'`.
+const IMPORT = /^\s*(import|export)\s+(type\s+)?(?:([^'"]*?)\s*from\s+)?'(\.[^']+)'/gm;
 
 /** The import cycles among the .ts files under `dir`, each as its files (relative to `dir`). */
 export function importCycles(dir: string, withTypes = false): string[][] {
@@ -28,8 +29,9 @@ function importGraph(root: string, withTypes: boolean): Map<string, string[]> {
     for (const m of readFileSync(f, 'utf8').matchAll(IMPORT)) {
       const typeOnly =
         m[2] !== undefined ||
-        (/^\{[^}]*\}$/s.test(m[3]!) &&
-          m[3]!
+        (m[3] !== undefined &&
+          /^\{[^}]*\}$/s.test(m[3]) &&
+          m[3]
             .slice(1, -1)
             .split(',')
             .every((s) => s.trim() === '' || s.trim().startsWith('type ')));

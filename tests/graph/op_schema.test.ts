@@ -19,6 +19,7 @@ import {
   UnimplementedError,
   ValueError,
 } from '@graphmode/graph';
+import * as t from '@graphmode/train';
 import { describe, expect, it } from 'vitest';
 import { TF115_OP_ATTRS } from '../fixtures/tf115_op_attrs.js';
 
@@ -116,6 +117,61 @@ describe('TF attr schemas', () => {
     expect(() => attrsFromTf('Conv2D', conv, { T: 'float32', padding: 'SAME' })).toThrow(
       /missing required attr 'strides'/,
     );
+  });
+
+  it("every op the optimizers and summaries build keeps its attrs through TF's schema", () => {
+    const graph = new Graph();
+    graph.asDefault(() => {
+      const optimizers = [
+        new t.GradientDescentOptimizer(0.1),
+        new t.MomentumOptimizer(0.1, 0.9, { useNesterov: true }),
+        new t.AdagradOptimizer(0.1),
+        new t.AdamOptimizer(),
+        new t.AdamWOptimizer({ weightDecay: 0.01 }),
+        new t.RMSPropOptimizer(0.1),
+        new t.RMSPropOptimizer(0.1, { centered: true, momentum: 0.5 }),
+      ];
+      optimizers.forEach((opt, i) => {
+        const dense = g.variable(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { name: `dense${i}` },
+        );
+        const table = g.variable(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { name: `table${i}` },
+        );
+        const loss = g.add(g.reduceSum(g.square(dense)), g.reduceSum(g.gather(table, [0, 0])));
+        opt.minimize(loss);
+      });
+      const s = t.summary.scalar('loss', g.constant(1));
+      t.summary.merge([s, t.summary.histogram('h', g.constant([1, 2]))]);
+    });
+    const types = new Set<string>();
+    for (const op of graph.getOperations()) {
+      types.add(op.type);
+      const tfAttrs = Object.fromEntries(tfAttrValues(op).map(([n, a]) => [n, a.value]));
+      expect(attrsFromTf(op.type, op.def.attrs!, tfAttrs), `${op.name} (${op.type})`).toEqual({
+        ...op.attrs,
+      });
+    }
+    for (const type of [
+      'ApplyMomentum',
+      'SparseApplyAdagrad',
+      'ApplyAdam',
+      'SparseApplyAdam',
+      'ScatterDecay',
+    ]) {
+      expect(types, type).toContain(type);
+    }
+    for (const type of ['SparseApplyCenteredRMSProp', 'ScatterSub', 'MergeSummary', 'HistogramSummary']) {
+      expect(types, type).toContain(type);
+    }
   });
 
   it('a schema reading an input the op does not have is rejected when the op is defined', () => {

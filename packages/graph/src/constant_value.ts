@@ -42,8 +42,8 @@ export function broadcastGradientArgsValues(s0: readonly number[], s1: readonly 
 
 /** What is known of `t`'s value at build time, per element; null when nothing is. */
 export function partialValue(t: Tensor): PartialValue | null {
-  const def = t.op.def;
-  return def.fold === null || def.stateful ? null : def.fold(t);
+  const fold = t.op.def.fold;
+  return fold === null ? null : fold(t);
 }
 
 /** The fold of ops that pass their first input's value through (Identity, Reshape, …). */

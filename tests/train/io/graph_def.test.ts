@@ -1,8 +1,10 @@
 // The TensorBoard GraphDef writer takes attr names, TF types and values from the op definitions'
 // TF attr schemas; AttrValue is a oneof, so 0 / false / '' values are written, not skipped.
+import { readFileSync } from 'node:fs';
 import * as g from '@graphmode/graph';
 import { describe, expect, it } from 'vitest';
 import { encodeGraphDef } from '../../../packages/train/src/io/graph_def.js';
+import { smallGraph } from '../../fixtures/graph_def/small_graph.js';
 import { decodeFields, fieldFloat, fieldInts, fieldString, type ProtoField } from '../../wire.js';
 
 type Attr = ProtoField[];
@@ -81,5 +83,36 @@ describe('encodeGraphDef', () => {
     expect(decodeFields(one(conv.attr.explicit_paddings).bytes)).toEqual([]);
     expect(one(conv.attr.use_cudnn_on_gpu)).toMatchObject({ field: 5, int: 1 });
     expect(fieldString(one(conv.attr.data_format))).toBe('NHWC');
+  });
+
+  it("writes colocation as TF's _class attr", () => {
+    const gr = new g.Graph();
+    gr.asDefault(() => {
+      const v = g.variable([1, 2], { name: 'v' });
+      g.colocateWith(v.op, () => g.identity(v, { name: 'near' }));
+    });
+    const near = nodes(encodeGraphDef(gr)).near!;
+    const list = decodeFields(one(near.attr._class).bytes);
+    expect(list.map(fieldString)).toEqual(['loc:@v']);
+    expect(nodes(encodeGraphDef(gr)).v!.attr._class).toBeUndefined();
+  });
+
+  it('writes the bytes protoc decoded with the GraphDef schema (tests/fixtures/graph_def)', () => {
+    const dir = 'tests/fixtures/graph_def';
+    expect(Buffer.from(encodeGraphDef(smallGraph())).equals(readFileSync(`${dir}/small.pb`))).toBe(true);
+    // What protoc, an independent reader, found in those bytes: oneof members with zero values.
+    const text = readFileSync(`${dir}/small.txt`, 'utf8');
+    for (const [key, value] of [
+      ['transpose_a', 'b: false'],
+      ['Truncate', 'b: false'],
+      ['begin_mask', 'i: 0'],
+      ['keep_dims', 'b: false'],
+      ['SrcT', 'type: DT_FLOAT'],
+      ['DstT', 'type: DT_INT32'],
+      ['alpha', 'f: 0.5'],
+    ]) {
+      expect(text).toMatch(new RegExp(`key: "${key}"\\s+value \\{\\s+${value}\\s`));
+    }
+    expect(text).toContain('input: "^mm"');
   });
 });

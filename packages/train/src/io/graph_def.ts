@@ -1,7 +1,8 @@
 // Serializes a Graph as a GraphDef (tensorflow/core/framework/graph.proto) for TensorBoard's graph
 // dashboard, through the protobuf schema in @graphmode/graph/proto. Inputs are 'op', 'op:1',
 // '^control'. Attr names, TF types and values come from each op definition's TF attr schema
-// (attr_schema.ts); `_output_shapes` is added as TF's `add_shapes=True` does. An op defined
+// (attr_schema.ts); `_output_shapes` is added as TF's `add_shapes=True` does, `_class` for colocated
+// ops. An op defined
 // without a schema (a user's custom op) is written without attrs.
 import {
   type AttrType,
@@ -33,6 +34,8 @@ function nodeMsg(node: NodeDef, op: Operation): object {
   if (op.def.attrs !== null) {
     for (const [name, { type, value }] of tfAttrValues(op)) attr[name] = attrValue(type, value);
   }
+  // TF records colocation (`colocate_with`) as the `_class` attr: ['loc:@op', ...].
+  if (op.colocationGroups.length > 0) attr._class = attrValue('list(string)', op.colocationGroups);
   attr._output_shapes = { list: { shape: node.outputShapes.map(shapeMsg) } };
   return { name: node.name, op: node.op, input: node.input, device: node.device, attr };
 }
