@@ -271,12 +271,14 @@ export class Graph {
     return scopeIn(flowContext().scopes, this);
   }
 
-  private withScope<T>(change: Partial<ScopeState>, fn: () => T): T {
+  // The flow's context with this graph's scopes changed; `flow.run(context, fn)` enters it (called
+  // directly: builders stay within creation_site's short stack walk).
+  private entered(change: Partial<ScopeState>): FlowContext {
     const { graph, scopes } = flowContext();
     const state = { ...scopeIn(scopes, this), ...change };
     // Replacing this graph's own head frame keeps the chain at about one frame per graph.
     const next = scopes !== null && scopes.graph === this ? scopes.next : scopes;
-    return flow.run({ graph, scopes: { graph: this, state, next } }, fn);
+    return { graph, scopes: { graph: this, state, next } };
   }
 
   /** TF's `unique_name`: 'a', then 'a_1', 'a_2', ... (case-insensitively unique). */
@@ -299,7 +301,7 @@ export class Graph {
    */
   nameScope<T>(name: string | null, fn: (scope: string) => T): T {
     const scope = !name ? '' : name.endsWith('/') ? name.slice(0, -1) : this.uniqueName(name);
-    return this.withScope({ name: scope }, () => fn(scope ? `${scope}/` : ''));
+    return flow.run(this.entered({ name: scope }), fn, scope ? `${scope}/` : '');
   }
 
   /**
@@ -307,7 +309,7 @@ export class Graph {
    * imposed by an enclosing block are not repeated (TF's `control_dependencies`).
    */
   controlDependencies<T>(deps: readonly OpLike[] | null, fn: () => T): T {
-    if (deps === null) return this.withScope({ control: [] }, fn);
+    if (deps === null) return flow.run(this.entered({ control: [] }), fn);
     const enclosing = this.scope.control;
     const current = new Set(enclosing.flatMap((c) => c.deps));
     const ops: Operation[] = [];
@@ -319,12 +321,12 @@ export class Graph {
       this.checkSameGraph(op, 'controlDependencies');
       if (!current.has(op)) current.add(op), ops.push(op);
     }
-    return this.withScope({ control: [...enclosing, { deps: ops, seen: new Set() }] }, fn);
+    return flow.run(this.entered({ control: [...enclosing, { deps: ops, seen: new Set() }] }), fn);
   }
 
   /** Ops created in `fn` get device `spec` (TF's `tf.device`); '' keeps the enclosing one, null clears it. */
   device<T>(spec: string | null, fn: () => T): T {
-    return spec === '' ? fn() : this.withScope({ device: spec ?? '' }, fn);
+    return spec === '' ? fn() : flow.run(this.entered({ device: spec ?? '' }), fn);
   }
 
   /**
@@ -332,12 +334,12 @@ export class Graph {
    * colocation groups ('loc:@name') and device. Null clears the enclosing colocation.
    */
   colocateWith<T>(target: OpLike | null, fn: () => T): T {
-    if (target === null) return this.withScope({ colocation: [] }, fn);
+    if (target === null) return flow.run(this.entered({ colocation: [] }), fn);
     const op = asOperation(target);
     this.checkSameGraph(op, 'colocateWith');
     const groups = op.colocationGroups.length ? op.colocationGroups : [`loc:@${op.name}`];
     const colocation = [...this.scope.colocation, groups];
-    return this.withScope({ colocation, device: op.device }, fn);
+    return flow.run(this.entered({ colocation, device: op.device }), fn);
   }
 
   /** @internal */
