@@ -3,47 +3,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { freeze } from 'immer';
 import { captureCreationSite, formatSite } from './creation_site.js';
-import { type DType, formatShape, mergeShapes, type Shape, shapesCompatible } from './dtype.js';
 import { NotFoundError, RuntimeError, TypeError, ValueError } from './errors.js';
 import { type GraphDef, snapshotGraphDef } from './graph_def.js';
 import type { OpDef } from './op_def.js';
+import { Tensor } from './tensor.js';
 
-/** A symbolic value: output `valueIndex` of `op`. */
-export class Tensor {
-  /** Ops that read this tensor, in creation order. */
-  readonly consumers: Operation[] = [];
-  constructor(
-    readonly op: Operation,
-    readonly valueIndex: number,
-    readonly dtype: DType,
-    private _shape: Shape | null,
-  ) {}
-  get shape(): Shape | null {
-    return this._shape;
-  }
-  get name(): string {
-    return `${this.op.name}:${this.valueIndex}`;
-  }
-  get graph(): Graph {
-    return this.op.graph;
-  }
-  get rank(): number | null {
-    return this._shape === null ? null : this._shape.length;
-  }
-  /** Refines the static shape (TF's `set_shape`); throws when incompatible. */
-  setShape(shape: Shape | null): void {
-    if (!shapesCompatible(this._shape, shape)) {
-      throw new ValueError(
-        `Tensor '${this.name}': shape ${formatShape(this._shape)} is not compatible with ${formatShape(shape)}`,
-      );
-    }
-    const merged = mergeShapes(this._shape, shape);
-    this._shape = merged === null ? null : freeze([...merged]);
-  }
-  toString(): string {
-    return `Tensor("${this.name}", shape=${formatShape(this._shape)}, dtype=${this.dtype})`;
-  }
-}
+export { Tensor };
 
 /** What scopes accept as an op: an Operation, a Tensor (its op) or a Variable (its VariableV2 op). */
 export type OpLike = Operation | Tensor | { readonly op: Operation };
@@ -270,12 +235,14 @@ export class Graph {
     return scopeIn(flowContext().scopes, this);
   }
 
-  private withScope<T>(change: Partial<ScopeState>, fn: () => T): T {
+  // The flow's context with this graph's scopes changed; `flow.run(context, fn)` enters it (called
+  // directly: builders stay within creation_site's short stack walk).
+  private entered(change: Partial<ScopeState>): FlowContext {
     const { graph, scopes } = flowContext();
     const state = { ...scopeIn(scopes, this), ...change };
     // Replacing this graph's own head frame keeps the chain at about one frame per graph.
     const next = scopes !== null && scopes.graph === this ? scopes.next : scopes;
-    return flow.run({ graph, scopes: { graph: this, state, next } }, fn);
+    return { graph, scopes: { graph: this, state, next } };
   }
 
   /** TF's `unique_name`: 'a', then 'a_1', 'a_2', ... (case-insensitively unique). */
@@ -298,7 +265,7 @@ export class Graph {
    */
   nameScope<T>(name: string | null, fn: (scope: string) => T): T {
     const scope = !name ? '' : name.endsWith('/') ? name.slice(0, -1) : this.uniqueName(name);
-    return this.withScope({ name: scope }, () => fn(scope ? `${scope}/` : ''));
+    return flow.run(this.entered({ name: scope }), fn, scope ? `${scope}/` : '');
   }
 
   /**
@@ -306,7 +273,7 @@ export class Graph {
    * imposed by an enclosing block are not repeated (TF's `control_dependencies`).
    */
   controlDependencies<T>(deps: readonly OpLike[] | null, fn: () => T): T {
-    if (deps === null) return this.withScope({ control: [] }, fn);
+    if (deps === null) return flow.run(this.entered({ control: [] }), fn);
     const enclosing = this.scope.control;
     const current = new Set(enclosing.flatMap((c) => c.deps));
     const ops: Operation[] = [];
@@ -318,12 +285,12 @@ export class Graph {
       this.checkSameGraph(op, 'controlDependencies');
       if (!current.has(op)) current.add(op), ops.push(op);
     }
-    return this.withScope({ control: [...enclosing, { deps: ops, seen: new Set() }] }, fn);
+    return flow.run(this.entered({ control: [...enclosing, { deps: ops, seen: new Set() }] }), fn);
   }
 
   /** Ops created in `fn` get device `spec` (TF's `tf.device`); '' keeps the enclosing one, null clears it. */
   device<T>(spec: string | null, fn: () => T): T {
-    return spec === '' ? fn() : this.withScope({ device: spec ?? '' }, fn);
+    return spec === '' ? fn() : flow.run(this.entered({ device: spec ?? '' }), fn);
   }
 
   /**
@@ -331,12 +298,12 @@ export class Graph {
    * colocation groups ('loc:@name') and device. Null clears the enclosing colocation.
    */
   colocateWith<T>(target: OpLike | null, fn: () => T): T {
-    if (target === null) return this.withScope({ colocation: [] }, fn);
+    if (target === null) return flow.run(this.entered({ colocation: [] }), fn);
     const op = asOperation(target);
     this.checkSameGraph(op, 'colocateWith');
     const groups = op.colocationGroups.length ? op.colocationGroups : [`loc:@${op.name}`];
     const colocation = [...this.scope.colocation, groups];
-    return this.withScope({ colocation, device: op.device }, fn);
+    return flow.run(this.entered({ colocation, device: op.device }), fn);
   }
 
   /** Whether ops built here may use tensors of `g` (a control-flow body captures its enclosing graphs'). */
