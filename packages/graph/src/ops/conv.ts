@@ -194,6 +194,7 @@ export const Conv2DBackpropInput = defineOp<'inputSizes' | 'filter' | 'outBackpr
       const f = dilateFilter(filter as tfc.Tensor4D, pair(a.dilations, a.dataFormat));
       const [s, shape] = [pair(a.strides, a.dataFormat), readInts(inputSizes)];
       if (ctx.backend !== 'wasm') {
+        ctx.slow?.('a convolution gradient (Conv2DBackpropInput)');
         const attrs = { strides: s, pad: tfPad(a.padding), dataFormat: a.dataFormat, inputShape: shape };
         return tfc
           .engine()
@@ -228,8 +229,9 @@ export const Conv2DBackpropFilter = defineOp<'input' | 'filterSizes' | 'outBackp
   },
   dtype: ({ input, outBackprop }) => (requireDtype(input, FLOAT, 'input'), sameDtype(input, outBackprop)),
   // With dilations, take the gradient of the zero-spread filter and keep every d-th tap.
-  kernel: ({ input, filterSizes, outBackprop }, a) =>
+  kernel: ({ input, filterSizes, outBackprop }, a, ctx) =>
     tfc.tidy(() => {
+      ctx.slow?.('a convolution gradient (Conv2DBackpropFilter)');
       const [kh, kw, ci, co] = readInts(filterSizes) as [number, number, number, number];
       const [dh, dw] = pair(a.dilations, a.dataFormat);
       const k: [number, number, number, number] = [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ci, co];

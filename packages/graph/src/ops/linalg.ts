@@ -5,7 +5,7 @@ import type { Shape } from '../dtype.js';
 import { broadcastShapes, formatShape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
-import { defineOp, NUMERIC, requireDtype, requireRank, sameDtype } from '../op_def.js';
+import { defineOp, type KernelContext, NUMERIC, requireDtype, requireRank, sameDtype } from '../op_def.js';
 import { type NameOpt, opScope, type TensorInput, toTensorPair } from './core.js';
 
 /** The [rows, cols] of a matrix (the last two dims) after an optional transpose. */
@@ -30,9 +30,24 @@ function innerDimsMatch(a: Tensor, b: Tensor, ka: number | null, kb: number | nu
 // NOTE: tfjs indexes batches modulo each input's flattened batch size, which is only right when
 // that size is 1 or the full broadcast batch size ([2,1,3,4]·[5,4,6] comes out short). Other
 // inputs are broadcast explicitly first.
-function matMulKernel(a: tfc.Tensor, b: tfc.Tensor, ta: boolean, tb: boolean, backend: string): tfc.Tensor {
+// Above this, a cpu matMul takes long enough (~50 ms) that the session suggests wasm.
+const SLOW_CPU_FLOPS = 1e7;
+
+function matMulKernel(
+  a: tfc.Tensor,
+  b: tfc.Tensor,
+  ta: boolean,
+  tb: boolean,
+  ctx: KernelContext,
+): tfc.Tensor {
+  const backend = ctx.backend;
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2)) as number[];
   const full = batch.reduce((p, d) => p * d, 1);
+  if (backend === 'cpu') {
+    const [m, k] = matrixDims(a.shape, ta) as [number, number];
+    const flops = 2 * full * m * k * (matrixDims(b.shape, tb)[1] as number);
+    if (flops > SLOW_CPU_FLOPS) ctx.slow?.(`a ${Math.round(flops / 1e6)} MFLOP matMul`);
+  }
   const needsBroadcast = (t: tfc.Tensor) => {
     const n = t.shape.slice(0, -2).reduce((p, d) => p * d, 1);
     return n !== 1 && n !== full;
@@ -69,8 +84,7 @@ export const MatMul = defineOp<'a' | 'b', MatMulAttrs>({
     return [m, n];
   },
   dtype: ({ a, b }) => (requireDtype(a, NUMERIC, 'a'), sameDtype(a, b)),
-  kernel: ({ a, b }, { transposeA, transposeB }, ctx) =>
-    matMulKernel(a, b, transposeA, transposeB, ctx.backend),
+  kernel: ({ a, b }, { transposeA, transposeB }, ctx) => matMulKernel(a, b, transposeA, transposeB, ctx),
 });
 
 export interface BatchMatMulAttrs {
@@ -99,7 +113,7 @@ export const BatchMatMulV2 = defineOp<'x' | 'y', BatchMatMulAttrs>({
     return batch === null ? null : [...batch, m, n];
   },
   dtype: ({ x, y }) => (requireDtype(x, NUMERIC, 'x'), sameDtype(x, y)),
-  kernel: ({ x, y }, { adjX, adjY }, ctx) => matMulKernel(x, y, adjX, adjY, ctx.backend),
+  kernel: ({ x, y }, { adjX, adjY }, ctx) => matMulKernel(x, y, adjX, adjY, ctx),
 });
 
 export interface MatMulOptions extends NameOpt {

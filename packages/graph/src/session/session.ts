@@ -58,13 +58,13 @@ export class Session {
 
   /** Initialises the backend (wasm loads its module) and returns a session on it. */
   static async create(graph: Graph = getDefaultGraph(), options: SessionOptions = {}): Promise<Session> {
-    const backend = options.backend ?? 'cpu';
+    const backend = options.backend ?? 'wasm';
     if (tfc.engine().registry[backend] === undefined) {
       const previous = tfc.getBackend();
       if (!(await tfc.setBackend(backend))) throw new ValueError(`Backend '${backend}' failed to initialise`);
       if (previous && previous !== backend) await tfc.setBackend(previous);
     }
-    return new Session(graph, options);
+    return new Session(graph, { ...options, backend });
   }
 
   /** Number of cached execution plans (one per fetches/feeds signature). */
