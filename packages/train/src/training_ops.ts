@@ -22,6 +22,7 @@ import {
   sparseApplyOp,
   summedRows,
 } from './apply_op_def.js';
+import { fusedAdamCpu } from './fused_adam.js';
 
 const one = (t: tfc.Tensor) => tfc.onesLike(t);
 const oneMinus = (t: tfc.Tensor) => tfc.sub(one(t), t);
@@ -87,6 +88,7 @@ export const ApplyAdam = applyOp<AdamIn, NesterovAttrs>(
   ['var', 'm', 'v', 'beta1Power', 'beta2Power', 'lr', 'beta1', 'beta2', 'epsilon', 'grad'],
   ['var', 'm', 'v'],
   (v, a) => {
+    if (tfc.getBackend() === 'cpu') return fusedAdamCpu(v, a.useNesterov);
     const alpha = adamAlpha(v);
     const m = tfc.add(v.m, tfc.mul(tfc.sub(v.grad, v.m), oneMinus(v.beta1)));
     const vv = tfc.add(v.v, tfc.mul(tfc.sub(tfc.square(v.grad), v.v), oneMinus(v.beta2)));
