@@ -24,15 +24,28 @@ function innerDimsMatch(a: Tensor, b: Tensor, ka: number | null, kb: number | nu
   }
 }
 
+// Above this, a cpu matMul takes long enough (~50 ms) that the session suggests wasm (once).
+const SLOW_CPU_FLOPS = 1e7;
+export function warnIfSlowMatMul(
+  a: tfc.Tensor,
+  b: tfc.Tensor,
+  ta: boolean,
+  tb: boolean,
+  ctx: KernelContext,
+): void {
+  if (ctx.backend !== 'cpu') return;
+  const batch = (t: tfc.Tensor) => t.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+  const [m, k] = matrixDims(a.shape, ta) as [number, number];
+  const flops = 2 * Math.max(batch(a), batch(b)) * m * k * (matrixDims(b.shape, tb)[1] as number);
+  if (flops > SLOW_CPU_FLOPS) ctx.slow?.(`a ${Math.round(flops / 1e6)} MFLOP matMul`);
+}
+
 // NOTE: tfjs-backend-wasm's matMul is ~10x slower with transposeA/transposeB than with an
 // explicit transpose followed by a plain matMul (bench/matmul_forms.ts), so on wasm the kernel
 // transposes first. The cpu backend is as fast either way and keeps the fused form.
 // NOTE: tfjs indexes batches modulo each input's flattened batch size, which is only right when
 // that size is 1 or the full broadcast batch size ([2,1,3,4]·[5,4,6] comes out short). Other
 // inputs are broadcast explicitly first.
-// Above this, a cpu matMul takes long enough (~50 ms) that the session suggests wasm.
-const SLOW_CPU_FLOPS = 1e7;
-
 function matMulKernel(
   a: tfc.Tensor,
   b: tfc.Tensor,
@@ -43,11 +56,7 @@ function matMulKernel(
   const backend = ctx.backend;
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2)) as number[];
   const full = batch.reduce((p, d) => p * d, 1);
-  if (backend === 'cpu') {
-    const [m, k] = matrixDims(a.shape, ta) as [number, number];
-    const flops = 2 * full * m * k * (matrixDims(b.shape, tb)[1] as number);
-    if (flops > SLOW_CPU_FLOPS) ctx.slow?.(`a ${Math.round(flops / 1e6)} MFLOP matMul`);
-  }
+  warnIfSlowMatMul(a, b, ta, tb, ctx);
   const needsBroadcast = (t: tfc.Tensor) => {
     const n = t.shape.slice(0, -2).reduce((p, d) => p * d, 1);
     return n !== 1 && n !== full;

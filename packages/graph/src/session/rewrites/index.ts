@@ -1,0 +1,13 @@
+// Graph rewrites on each run plan (API.md §8 `rewrites`, on by default): small pure passes over
+// the plan's nodes, applied in order. Each keeps fetched and fed tensors observable and leaves
+// stateful ops alone; results equal the unrewritten plan's within float32 rounding.
+import { cse } from './cse.js';
+import { fuse } from './fuse.js';
+import { deadCode, type Pass, type Program } from './program.js';
+import { simplify } from './simplify.js';
+
+export type { Node, Pass, Program } from './program.js';
+
+const PASSES: readonly Pass[] = [simplify, cse, fuse, deadCode];
+
+export const rewrite = (p: Program): Program => PASSES.reduce((q, pass) => pass(q), p);
