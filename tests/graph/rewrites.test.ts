@@ -6,6 +6,7 @@ import { cse } from '../../packages/graph/src/session/rewrites/cse.js';
 import { fuse } from '../../packages/graph/src/session/rewrites/fuse.js';
 import { deadCode, nodeOf, type Program } from '../../packages/graph/src/session/rewrites/program.js';
 import { simplify } from '../../packages/graph/src/session/rewrites/simplify.js';
+import { foldTransposes } from '../../packages/graph/src/session/rewrites/transposes.js';
 import { expectClose, randomArray } from '../helpers.js';
 
 /** The program of everything `graph` holds (variables excluded, as in a plan), fetching `fetches`. */
@@ -146,6 +147,20 @@ describe('fuse', () => {
       { activation: 'relu6' },
     ]);
     expect(types(p)).toContain('Conv2D');
+  });
+});
+
+describe('foldTransposes', () => {
+  it('turns a 2-D transpose read by a MatMul into its flag on cpu only', () => {
+    const graph = new g.Graph();
+    const y = graph.asDefault(() =>
+      g.matMul(g.transpose(x23()), g.transpose(g.placeholder('float32', [4, 2]))),
+    );
+    const cpu = foldTransposes(program(graph, [y]));
+    expect(types(cpu)).not.toContain('Transpose');
+    expect(cpu.nodes.find((n) => n.type === 'MatMul')!.attrs).toEqual({ transposeA: true, transposeB: true });
+    const wasm = foldTransposes({ ...program(graph, [y]), backend: 'wasm' });
+    expect(types(wasm).filter((t) => t === 'Transpose')).toHaveLength(2);
   });
 });
 

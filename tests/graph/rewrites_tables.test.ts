@@ -71,6 +71,11 @@ const layers: Row[] = ACTS.flatMap(([name, act]): Row[] => [
     build: (x, w, b) => act(g.biasAdd(g.matMul(x, w, { transposeA: true, transposeB: true }), b)),
   },
   {
+    name: `dense of a transposed input + ${name}`,
+    inputs: [{ shape: [6, 4] }, { shape: [6, 5] }, { shape: [5] }],
+    build: (x, w, b) => act(g.biasAdd(g.matMul(g.transpose(x), w), b)),
+  },
+  {
     name: `conv2d SAME stride 2 + ${name}`,
     inputs: [{ shape: [2, 7, 6, 3] }, { shape: [3, 3, 3, 4] }, { shape: [4] }],
     build: (x, f, b) => act(g.biasAdd(g.conv2d(x, f, { strides: 2, padding: 'SAME' }), b)),

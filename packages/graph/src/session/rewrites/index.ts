@@ -5,9 +5,10 @@ import { cse } from './cse.js';
 import { fuse } from './fuse.js';
 import { deadCode, type Pass, type Program } from './program.js';
 import { simplify } from './simplify.js';
+import { foldTransposes } from './transposes.js';
 
 export type { Node, Pass, Program } from './program.js';
 
-const PASSES: readonly Pass[] = [simplify, cse, fuse, deadCode];
+const PASSES: readonly Pass[] = [simplify, cse, foldTransposes, fuse, deadCode];
 
 export const rewrite = (p: Program): Program => PASSES.reduce((q, pass) => pass(q), p);
