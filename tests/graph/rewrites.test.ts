@@ -188,3 +188,33 @@ describe('Session rewrites option', () => {
     expectClose(on.value, off.value, 1e-6);
   });
 });
+
+describe('control inputs', () => {
+  it('an op named as a control input is neither simplified nor dropped as dead', () => {
+    const graph = new g.Graph();
+    const { y, check } = graph.asDefault(() => {
+      const x = x23();
+      const check = g.identity(g.exp(x), { name: 'check' });
+      const y = graph.controlDependencies([check.op], () => g.neg(x));
+      return { y, check };
+    });
+    const p = program(graph, [y]);
+    const withControl = { ...p, fetchedOps: new Set([check.op]) };
+    expect(types(deadCode(simplify(withControl)))).toEqual(['Placeholder', 'Exp', 'Identity', 'Neg']);
+    expect(types(deadCode(simplify(p)))).toEqual(['Placeholder', 'Neg']);
+  });
+});
+
+describe('Session with rewrites', () => {
+  it('still runs a pure op that is only a control input (its error surfaces)', () => {
+    const graph = new g.Graph();
+    const { x, y } = graph.asDefault(() => {
+      const x = g.placeholder('float32', [null]);
+      const bad = g.reshape(x, [5]);
+      return { x, y: graph.controlDependencies([bad.op], () => g.neg(x)) };
+    });
+    const sess = new g.Session(graph);
+    expect(() => sess.run(y, new Map([[x, randomArray([6], 'normal', 1)]]))).toThrow(g.InvalidArgumentError);
+    sess.close();
+  });
+});

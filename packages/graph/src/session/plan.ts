@@ -72,7 +72,7 @@ export function makePlan(
   const program = {
     nodes: ops.map(nodeOf),
     pinned: new Set([...fed, ...fetchTensors]),
-    fetchedOps: new Set(fetchOps),
+    fetchedOps: new Set([...fetchOps, ...ops.flatMap((op) => op.controlInputs)]),
     backend: options.backend,
   };
   const nodes = options.rewrites ? rewrite(program).nodes : program.nodes;

@@ -23,7 +23,7 @@ export interface Program {
   readonly nodes: readonly Node[];
   /** Fetched and fed tensors: their values stay observable, so no pass rewrites them away. */
   readonly pinned: ReadonlySet<Tensor>;
-  /** Ops fetched as Operations: they run even when nothing reads their outputs. */
+  /** Ops fetched as Operations or named as control inputs: they run even if nothing reads them. */
   readonly fetchedOps: ReadonlySet<Operation>;
   readonly backend: string;
 }

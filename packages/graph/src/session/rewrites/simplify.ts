@@ -56,7 +56,7 @@ export const simplify: Pass = (p) => {
   for (const n of p.nodes) {
     const rule = RULES.get(n.def);
     const out = n.outputs[0];
-    if (!rule || out === undefined || p.pinned.has(out)) continue;
+    if (!rule || out === undefined || p.pinned.has(out) || p.fetchedOps.has(n.op)) continue;
     const same = rule(n);
     // A variable's value depends on when it is read: its reads stay where they are.
     if (same === null || isVariable(same)) continue;
