@@ -7,8 +7,8 @@
 //   npm run bench -- convnet
 //   npx tsx bench/convnet.ts            # standalone; prints the per-op table too
 //
-// BENCH_CONVNET_STEPS=<n> times n steps (default 10); BENCH_CONVNET_BACKEND=cpu runs on cpu
-// (slow: minutes per step before this branch's kernels).
+// BENCH_CONVNET_STEPS=<n> times n steps (default 10); BENCH_CONVNET_BACKEND=cpu runs on cpu;
+// BENCH_CONVNET_EAGER=none skips eager tfjs (on cpu its filter gradient takes ~30 s per step).
 import { pathToFileURL } from 'node:url';
 import '@graphmode/autodiff';
 import {
@@ -39,6 +39,7 @@ const BATCH = 50;
 const LR = 1e-4;
 const STEPS = Number(process.env.BENCH_CONVNET_STEPS ?? 10);
 const BACKEND = (process.env.BENCH_CONVNET_BACKEND ?? 'wasm') as 'cpu' | 'wasm';
+const EAGER = process.env.BENCH_CONVNET_EAGER !== 'none';
 
 /** Parameter shapes in creation order: conv1 w/b, conv2 w/b, fc1 w/b, fc2 w/b. */
 const SHAPES: number[][] = [
@@ -275,16 +276,19 @@ const bench: Bench = {
     const previous = tfc.getBackend();
     await tfc.setBackend(BACKEND);
     const gflops = matMulGflops();
-    const eager = eagerTrainer(init);
-    const drift = Math.abs(g.trainer.step(batches[0]!) - eager.step(batches[0]!));
+    const eager = EAGER ? eagerTrainer(init) : null;
+    const first = g.trainer.step(batches[0]!);
+    const drift = eager ? Math.abs(first - eager.step(batches[0]!)) : Number.NaN;
     const graphMs = timeSteps(g.trainer, batches, STEPS);
-    const eagerMs = timeSteps(eager, batches, Math.max(3, Math.ceil(STEPS / 2)));
+    const eagerMs = eager
+      ? timeSteps(eager, batches, Math.max(3, Math.ceil(STEPS / 2)))
+      : { wall: Number.NaN, cpu: Number.NaN };
     const before = tfc.memory().numTensors;
     for (let i = 0; i < 3; i++) g.trainer.step(batches[i]!);
     const leak = tfc.memory().numTensors - before;
     lastPerOp = perOp(g.sess, g.trainOp, g.feeds(batches[1]!));
     g.trainer.dispose();
-    eager.dispose();
+    eager?.dispose();
     await tfc.setBackend(previous);
     const floor = { wall: stepFlops() / gflops.wall / 1e6, cpu: stepFlops() / gflops.cpu / 1e6 };
     const maxPoolGrad = lastPerOp.find((r) => r['op type'] === 'MaxPoolGrad')?.ms ?? 0;

@@ -89,17 +89,9 @@ export const MaxPoolGrad = defineOp<'origInput' | 'origOutput' | 'grad', PoolAtt
   dtype: ({ origInput, origOutput, grad }) => (
     requireDtype(origInput, FLOAT), sameDtype(origInput, origOutput, grad)
   ),
-  // tfjs-core exports no maxPoolGrad op; run its kernel by name.
-  kernel: ({ origInput, origOutput, grad }, a, ctx) =>
-    ctx.backend === 'wasm'
-      ? maxPoolGradByArgmax(origInput as tfc.Tensor4D, grad, a)
-      : (tfc
-          .engine()
-          .runKernel(
-            'MaxPoolGrad',
-            { dy: grad, input: origInput, output: origOutput },
-            poolArgs(a),
-          ) as tfc.Tensor),
+  // wasm's MaxPoolGrad kernel is wrong on many shapes and cpu's takes ~1 s on a 50x28x28x32
+  // input: one argmax pass and a scatter are right and fast on both.
+  kernel: ({ origInput, grad }, a) => maxPoolGradByArgmax(origInput as tfc.Tensor4D, grad, a),
 });
 
 /** The gradient of MaxPoolGrad w.r.t. its `grad`: `grad` read at each window's argmax. */
