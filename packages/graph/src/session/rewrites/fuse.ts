@@ -123,7 +123,7 @@ export const fuse: Pass = (p) => {
     const c = onlyReader(biasAdd.outputs[0]!);
     const act = c === null ? undefined : ACTIVATIONS.get(p.nodes[c]!.def);
     const chain = act === undefined ? [n, biasAdd] : [n, biasAdd, p.nodes[c!]!];
-    const last = p.nodes.indexOf(chain[chain.length - 1]!);
+    const last = act === undefined ? b : c!;
     // Inputs may be variable reads: no stateful op may run between the chain's first and last op.
     if (p.nodes.slice(i, last).some((m) => m.def.stateful)) return;
     const alpha = act === 'leakyrelu' ? (chain[2]!.attrs as { alpha: number }).alpha : 0.2;
