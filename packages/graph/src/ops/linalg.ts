@@ -43,6 +43,15 @@ export function warnIfSlowMatMul(
 // NOTE: tfjs-backend-wasm's matMul is ~10x slower with transposeA/transposeB than with an
 // explicit transpose followed by a plain matMul (bench/matmul_forms.ts), so on wasm the kernel
 // transposes first. The cpu backend is as fast either way and keeps the fused form.
+// With one flag set, C = (B'·A')ᵀ with the flag moved to the other operand can copy far less:
+// the gradient dy·Wᵀ of a [50,3136]·[3136,1024] layer transposes dy and the [3136,50] result
+// instead of the 3.2M-element W. True when that costs fewer copied elements than transposing
+// the flagged operand.
+function cheaperTransposed(a: tfc.Tensor, b: tfc.Tensor, ta: boolean): boolean {
+  const [flagged, other] = ta ? [a, b] : [b, a];
+  const [m, n] = [ta ? a.shape[1]! : a.shape[0]!, ta ? b.shape[1]! : b.shape[0]!];
+  return other.size + m * n < flagged.size;
+}
 // NOTE: tfjs indexes batches modulo each input's flattened batch size, which is only right when
 // that size is 1 or the full broadcast batch size ([2,1,3,4]·[5,4,6] comes out short). Other
 // inputs are broadcast explicitly first.
@@ -62,6 +71,9 @@ function matMulKernel(
     return n !== 1 && n !== full;
   };
   const explicitTranspose = backend === 'wasm';
+  if (explicitTranspose && ta !== tb && a.rank === 2 && b.rank === 2 && cheaperTransposed(a, b, ta)) {
+    return tfc.tidy(() => tfc.transpose(tfc.matMul(ta ? tfc.transpose(b) : b, ta ? a : tfc.transpose(a))));
+  }
   if (!(explicitTranspose && (ta || tb)) && !needsBroadcast(a) && !needsBroadcast(b)) {
     return tfc.matMul(a, b, ta, tb);
   }
