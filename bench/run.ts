@@ -15,6 +15,7 @@ const BENCHES: (() => Promise<{ default: Bench }>)[] = [
   () => import('./checkpoint.js'),
   () => import('./control_flow.js'),
   () => import('./lstm.js'),
+  () => import('./convnet.js'),
 ];
 
 const filter = process.argv[2];

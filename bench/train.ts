@@ -9,7 +9,8 @@
 //
 // BENCH_TRAIN_STEPS=<n> times n steps per case (default: 20 on cpu, 100 on wasm);
 // BENCH_TRAIN_BACKENDS=cpu (or wasm) runs one backend only; BENCH_TRAIN_GATE=none builds the
-// train op with Optimizer.GATE_NONE instead of createTrainOp's default GATE_OP.
+// train op with Optimizer.GATE_NONE instead of createTrainOp's default GATE_OP; BENCH_REWRITES=off
+// runs the graph without plan rewrites.
 import { pathToFileURL } from 'node:url';
 import '@graphmode/autodiff';
 import {
@@ -46,6 +47,7 @@ const STEPS: Record<Backend, number> = {
 const LEARNING_RATE: Record<OptName, number> = { sgd: 0.1, adam: 1e-3 };
 // GATE_OP (createTrainOp's default, as in TF) also computes gradients no variable needs.
 const GATE = process.env.BENCH_TRAIN_GATE === 'none' ? Optimizer.GATE_NONE : Optimizer.GATE_OP;
+const REWRITES = process.env.BENCH_REWRITES !== 'off';
 
 /** Glorot-uniform kernels and zero biases, from a seeded PRNG: the shared starting point. */
 function initialWeights(): Float32Array[] {
@@ -95,7 +97,7 @@ async function graphTrainer(
       trainOp: createTrainOp(loss, optimizer, { gateGradients: GATE }),
     };
   });
-  const sess = await Session.create(graph, { backend });
+  const sess = await Session.create(graph, { backend, rewrites: REWRITES });
   sess.run(graph.asDefault(() => globalVariablesInitializer()));
   const feeds = (b: Batch): [Tensor, NDArray][] => [
     [images, b.images],

@@ -27,6 +27,8 @@ export interface KernelContext {
   writeVariable(variableOp: Operation, value: tfc.Tensor): void;
   /** How many times this op has run before in this session (random ops derive their seed from it). */
   executionCount(): number;
+  /** Reports work this backend does slowly; the session warns once, naming a faster backend. */
+  slow?(what: string): void;
 }
 
 /** Named inputs: fixed ones by name, plus an optional trailing list input. */

@@ -31,6 +31,7 @@ import {
   updateRefs,
   type Values,
 } from './apply_op_def.js';
+import { fusedAdamCpu } from './fused_adam.js';
 import { type Hyperparameter, Optimizer, type OptimizerOptions } from './optimizer.js';
 
 const ADAM_INPUTS = [
@@ -58,6 +59,7 @@ export const ApplyAdam = applyOp<AdamIn, NesterovAttrs>(
   ADAM_INPUTS,
   ADAM_REFS,
   (v, a) => {
+    if (tfc.getBackend() === 'cpu') return fusedAdamCpu(v, a.useNesterov);
     const alpha = adamAlpha(v);
     const m = tfc.add(v.m, tfc.mul(tfc.sub(v.grad, v.m), oneMinus(v.beta1)));
     const vv = tfc.add(v.v, tfc.mul(tfc.sub(tfc.square(v.grad), v.v), oneMinus(v.beta2)));

@@ -147,6 +147,31 @@ const cases: ForwardCase[] = [
     eager: (x, dy) =>
       tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(xx as tf.Tensor4D, 3, 2, 'same'), dy)))(x),
   },
+  // Ties (a relu'd input is mostly zeros): TF routes each window's gradient to its first maximum.
+  ...(
+    [
+      [2, 2, 'SAME', [2, 8, 6, 3]],
+      [2, 2, 'VALID', [2, 7, 5, 3]],
+      [3, 2, 'SAME', [2, 7, 6, 3]],
+    ] as const
+  ).map(([k, s, p, x]) => {
+    const out = x.map((d, i) =>
+      i === 1 || i === 2 ? (p === 'SAME' ? Math.ceil(d / s) : Math.ceil((d - k + 1) / s)) : d,
+    );
+    return {
+      name: `maxPoolGrad ${k}x${k} s${s} ${p} on relu([${x.join(',')}]) (ties)`,
+      inputs: [{ shape: [...x] }, { shape: out }],
+      build: (xx: g.Tensor, dy: g.Tensor) => {
+        const o = { ksize: k, strides: s, padding: p };
+        const r = g.relu(g.sub(xx, 0.8));
+        return g.maxPoolGrad(r, g.maxPool(r, o), dy, o);
+      },
+      eager: (xx: tf.Tensor, dy: tf.Tensor) =>
+        tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, k, s, lower(p)), dy)))(
+          tf.relu(tf.sub(xx, 0.8)),
+        ),
+    };
+  }),
   {
     name: 'avgPoolGrad 2x2 s2 VALID',
     inputs: [{ shape: [2, 3, 3, 3] }],

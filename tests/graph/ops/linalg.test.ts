@@ -11,33 +11,40 @@ describe('linalg ops: forward vs eager tfjs', () => {
 });
 
 describe('linalg ops: wasm backend (transposes explicitly before a plain matMul)', () => {
-  it.each(flags.map(([ta, tb]) => [`transposeA=${ta} transposeB=${tb}`, ta, tb] as const))(
-    'matMul and batchMatMul %s match the eager cpu result',
-    async (_, ta, tb) => {
-      const { a, b } = mm(ta, tb, 6, 7, 5);
-      const va = randomArray(a, 'normal', 1);
-      const vb = randomArray(b, 'normal', 2);
-      const graph = new g.Graph();
-      const out = graph.asDefault(() => {
-        const pa = g.placeholder('float32', a);
-        const pb = g.placeholder('float32', b);
-        const batched = g.batchMatMul(g.stack([pa, pa]), pb, { adjX: ta, adjY: tb });
-        return { pa, pb, y: g.matMul(pa, pb, { transposeA: ta, transposeB: tb }), batched };
-      });
-      const sess = await g.Session.create(graph, { backend: 'wasm' });
-      const feeds = new Map([
-        [out.pa, va],
-        [out.pb, vb],
-      ]);
-      const [y, batched] = sess.run([out.y, out.batched], feeds);
-      sess.close();
-      const expected = tf.tidy(() => tf.matMul(toTf(va), toTf(vb), ta, tb));
-      expectClose(y, expected, 1e-4);
-      const expectedBatch = tf.tidy(() => tf.stack([expected, expected]));
-      expectClose(batched, expectedBatch, 1e-4);
-      tf.dispose([expected, expectedBatch]);
-    },
-  );
+  // [2,9,40] and [40,9,2] also take the (B'·A')ᵀ form for one flag (fewer elements to transpose).
+  const sizes = [
+    [6, 7, 5],
+    [2, 9, 40],
+    [40, 9, 2],
+  ] as const;
+  it.each(
+    flags.flatMap(([ta, tb]) =>
+      sizes.map((s) => [`transposeA=${ta} transposeB=${tb} m,k,n=${s.join(',')}`, ta, tb, s] as const),
+    ),
+  )('matMul and batchMatMul %s match the eager cpu result', async (_, ta, tb, [m, k, n]) => {
+    const { a, b } = mm(ta, tb, m, k, n);
+    const va = randomArray(a, 'normal', 1);
+    const vb = randomArray(b, 'normal', 2);
+    const graph = new g.Graph();
+    const out = graph.asDefault(() => {
+      const pa = g.placeholder('float32', a);
+      const pb = g.placeholder('float32', b);
+      const batched = g.batchMatMul(g.stack([pa, pa]), pb, { adjX: ta, adjY: tb });
+      return { pa, pb, y: g.matMul(pa, pb, { transposeA: ta, transposeB: tb }), batched };
+    });
+    const sess = await g.Session.create(graph, { backend: 'wasm' });
+    const feeds = new Map([
+      [out.pa, va],
+      [out.pb, vb],
+    ]);
+    const [y, batched] = sess.run([out.y, out.batched], feeds);
+    sess.close();
+    const expected = tf.tidy(() => tf.matMul(toTf(va), toTf(vb), ta, tb));
+    expectClose(y, expected, 1e-4);
+    const expectedBatch = tf.tidy(() => tf.stack([expected, expected]));
+    expectClose(batched, expectedBatch, 1e-4);
+    tf.dispose([expected, expectedBatch]);
+  });
 });
 
 describe('linalg ops: names and build-time errors', () => {

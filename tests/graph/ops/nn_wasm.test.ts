@@ -178,6 +178,32 @@ const rows: Row[] = [
       { name: `AvgPoolGrad ${tag}`, inputs: [{ shape: out }], build: (dy) => g.avgPoolGrad([...x], dy, o) },
     ];
   }),
+  // Ties (a relu'd input is mostly zeros): the first maximum in row-major window order takes the gradient.
+  ...(
+    [
+      [2, 2, 'SAME', [2, 14, 12, 5]],
+      [3, 2, 'SAME', [1, 7, 6, 3]],
+    ] as const
+  ).flatMap(([k, s, p, x]): Row[] => {
+    const o = pool(k, s, p);
+    const out = new g.Graph().asDefault(
+      () => g.maxPool(g.placeholder('float32', [...x]), o).shape as number[],
+    );
+    const tag = `${k}x${k} stride ${s} ${p} on relu([${x.join(',')}]) (ties)`;
+    const ties = (xx: g.Tensor) => g.relu(g.sub(xx, 0.8));
+    return [
+      {
+        name: `MaxPoolGrad ${tag}`,
+        inputs: [{ shape: [...x] }, { shape: out }],
+        build: (xx, dy) => g.maxPoolGrad(ties(xx), g.maxPool(ties(xx), o), dy, o),
+      },
+      {
+        name: `MaxPoolGradGrad ${tag}`,
+        inputs: [{ shape: [...x] }, { shape: [...x] }],
+        build: (xx, v) => g.maxPoolGradGrad(ties(xx), g.maxPool(ties(xx), o), v, o),
+      },
+    ];
+  }),
 ];
 
 function runOn(backend: 'cpu' | 'wasm', row: Row): g.NDArray[] {

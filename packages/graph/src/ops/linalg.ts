@@ -8,7 +8,7 @@ import type { Shape } from '../dtype.js';
 import { broadcastShapes, formatShape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
-import { defineOp, NUMERIC, requireDtype, requireRank, sameDtype } from '../op_def.js';
+import { defineOp, type KernelContext, NUMERIC, requireDtype, requireRank, sameDtype } from '../op_def.js';
 
 /** The [rows, cols] of a matrix (the last two dims) after an optional transpose. */
 const matrixDims = (s: Shape, transposed: boolean): [number | null, number | null] => {
@@ -26,20 +26,56 @@ function innerDimsMatch(a: Tensor, b: Tensor, ka: number | null, kb: number | nu
   }
 }
 
+// Above this, a cpu matMul takes long enough (~50 ms) that the session suggests wasm (once).
+const SLOW_CPU_FLOPS = 1e7;
+export function warnIfSlowMatMul(
+  a: tfc.Tensor,
+  b: tfc.Tensor,
+  ta: boolean,
+  tb: boolean,
+  ctx: KernelContext,
+): void {
+  if (ctx.backend !== 'cpu') return;
+  const batch = (t: tfc.Tensor) => t.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+  const [m, k] = matrixDims(a.shape, ta) as [number, number];
+  const flops = 2 * Math.max(batch(a), batch(b)) * m * k * (matrixDims(b.shape, tb)[1] as number);
+  if (flops > SLOW_CPU_FLOPS) ctx.slow?.(`a ${Math.round(flops / 1e6)} MFLOP matMul`);
+}
+
 // NOTE: tfjs-backend-wasm's matMul is ~10x slower with transposeA/transposeB than with an
 // explicit transpose followed by a plain matMul (bench/matmul_forms.ts), so on wasm the kernel
 // transposes first. The cpu backend is as fast either way and keeps the fused form.
+// With one flag set, C = (B'·A')ᵀ with the flag moved to the other operand can copy far less:
+// the gradient dy·Wᵀ of a [50,3136]·[3136,1024] layer transposes dy and the [3136,50] result
+// instead of the 3.2M-element W. True when that costs fewer copied elements than transposing
+// the flagged operand.
+function cheaperTransposed(a: tfc.Tensor, b: tfc.Tensor, ta: boolean): boolean {
+  const [flagged, other] = ta ? [a, b] : [b, a];
+  const [m, n] = [ta ? a.shape[1]! : a.shape[0]!, ta ? b.shape[1]! : b.shape[0]!];
+  return other.size + m * n < flagged.size;
+}
 // NOTE: tfjs indexes batches modulo each input's flattened batch size, which is only right when
 // that size is 1 or the full broadcast batch size ([2,1,3,4]·[5,4,6] comes out short). Other
 // inputs are broadcast explicitly first.
-function matMulKernel(a: tfc.Tensor, b: tfc.Tensor, ta: boolean, tb: boolean, backend: string): tfc.Tensor {
+function matMulKernel(
+  a: tfc.Tensor,
+  b: tfc.Tensor,
+  ta: boolean,
+  tb: boolean,
+  ctx: KernelContext,
+): tfc.Tensor {
+  const backend = ctx.backend;
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2)) as number[];
   const full = batch.reduce((p, d) => p * d, 1);
+  warnIfSlowMatMul(a, b, ta, tb, ctx);
   const needsBroadcast = (t: tfc.Tensor) => {
     const n = t.shape.slice(0, -2).reduce((p, d) => p * d, 1);
     return n !== 1 && n !== full;
   };
   const explicitTranspose = backend === 'wasm';
+  if (explicitTranspose && ta !== tb && a.rank === 2 && b.rank === 2 && cheaperTransposed(a, b, ta)) {
+    return tfc.tidy(() => tfc.transpose(tfc.matMul(ta ? tfc.transpose(b) : b, ta ? a : tfc.transpose(a))));
+  }
   if (!(explicitTranspose && (ta || tb)) && !needsBroadcast(a) && !needsBroadcast(b)) {
     return tfc.matMul(a, b, ta, tb);
   }
@@ -76,8 +112,7 @@ export const MatMul = defineOp<'a' | 'b', MatMulAttrs>({
     return [m, n];
   },
   dtype: ({ a, b }) => (requireDtype(a, NUMERIC, 'a'), sameDtype(a, b)),
-  kernel: ({ a, b }, { transposeA, transposeB }, ctx) =>
-    matMulKernel(a, b, transposeA, transposeB, ctx.backend),
+  kernel: ({ a, b }, { transposeA, transposeB }, ctx) => matMulKernel(a, b, transposeA, transposeB, ctx),
 });
 
 export interface BatchMatMulAttrs {
@@ -107,7 +142,7 @@ export const BatchMatMulV2 = defineOp<'x' | 'y', BatchMatMulAttrs>({
     return batch === null ? null : [...batch, m, n];
   },
   dtype: ({ x, y }) => (requireDtype(x, NUMERIC, 'x'), sameDtype(x, y)),
-  kernel: ({ x, y }, { adjX, adjY }, ctx) => matMulKernel(x, y, adjX, adjY, ctx.backend),
+  kernel: ({ x, y }, { adjX, adjY }, ctx) => matMulKernel(x, y, adjX, adjY, ctx),
 });
 
 export interface MatMulOptions extends NameOpt {

@@ -23,6 +23,7 @@ import {
   windowedShape,
   withOp,
 } from './conv.js';
+import { maxPoolGradByArgmax, maxPoolGradGradByArgmax } from './pool_argmax.js';
 
 const poolShape = (input: Tensor, a: PoolAttrs): Shape | null => {
   requireRank(input, 4, 'input');
@@ -93,17 +94,9 @@ export const MaxPoolGrad = defineOp<'origInput' | 'origOutput' | 'grad', PoolAtt
   dtype: ({ origInput, origOutput, grad }) => (
     requireDtype(origInput, FLOAT), sameDtype(origInput, origOutput, grad)
   ),
-  // tfjs-core exports no maxPoolGrad op; run its kernel by name.
-  kernel: ({ origInput, origOutput, grad }, a, ctx) =>
-    ctx.backend === 'wasm'
-      ? tfc.tidy(() => maxPoolGradByTaps(origInput as tfc.Tensor4D, grad as tfc.Tensor4D, a))
-      : (tfc
-          .engine()
-          .runKernel(
-            'MaxPoolGrad',
-            { dy: grad, input: origInput, output: origOutput },
-            poolArgs(a),
-          ) as tfc.Tensor),
+  // wasm's MaxPoolGrad kernel is wrong on many shapes and cpu's takes ~1 s on a 50x28x28x32
+  // input: one argmax pass and a scatter are right and fast on both.
+  kernel: ({ origInput, grad }, a) => maxPoolGradByArgmax(origInput as tfc.Tensor4D, grad, a),
 });
 
 /** The gradient of MaxPoolGrad w.r.t. its `grad`: `grad` read at each window's argmax. */
@@ -122,8 +115,7 @@ export const MaxPoolGradGrad = defineOp<'origInput' | 'origOutput' | 'grad', Poo
   ),
   kernel: ({ origInput, grad }, a, ctx) =>
     tfc.tidy(() => {
-      if (ctx.backend === 'wasm')
-        return maxPoolGradGradByTaps(origInput as tfc.Tensor4D, grad as tfc.Tensor4D, a);
+      if (ctx.backend === 'wasm') return maxPoolGradGradByArgmax(origInput as tfc.Tensor4D, grad, a);
       const p = poolArgs(a);
       const { indexes } = tfc.maxPoolWithArgmax(
         origInput as tfc.Tensor4D,
@@ -135,112 +127,6 @@ export const MaxPoolGradGrad = defineOp<'origInput' | 'origOutput' | 'grad', Poo
       return tfc.gather(tfc.reshape(grad, [-1]), indexes!);
     }),
 });
-
-// NOTE: tfjs-wasm's MaxPoolGrad and MaxPoolWithArgmax kernels give wrong results on some shapes
-// (e.g. a 2x2/2 window over 7x5, VALID or SAME; see tests/graph/ops/nn_wasm.test.ts). On wasm
-// both backprops are built from slices instead: for each window tap (i, j), a mask of the output
-// cells whose max sits at that tap, the first one in row-major window order winning (as TF).
-interface Axis {
-  out: number;
-  before: number;
-  padded: number;
-}
-function axis(n: number, k: number, s: number, p: Padding): Axis {
-  const out = p === 'SAME' ? Math.ceil(n / s) : Math.ceil((n - k + 1) / s);
-  const before = p === 'SAME' ? Math.floor(Math.max((out - 1) * s + k - n, 0) / 2) : 0;
-  return { out, before, padded: Math.max(n + before, (out - 1) * s + k) };
-}
-class Taps {
-  readonly rows: Axis;
-  readonly cols: Axis;
-  readonly k: [number, number];
-  readonly s: [number, number];
-  constructor(
-    readonly shape: readonly number[],
-    a: PoolAttrs,
-  ) {
-    this.k = [a.ksize[1]!, a.ksize[2]!];
-    this.s = [a.strides[1]!, a.strides[2]!];
-    this.rows = axis(shape[1]!, this.k[0], this.s[0], a.padding);
-    this.cols = axis(shape[2]!, this.k[1], this.s[1], a.padding);
-  }
-  /** `t` (input-shaped) on the padded grid, padded with `value`. */
-  pad(t: tfc.Tensor4D, value: number): tfc.Tensor4D {
-    const [r, c] = [this.rows, this.cols];
-    const [, h, w] = this.shape as [number, number, number];
-    return tfc.pad(
-      t,
-      [
-        [0, 0],
-        [r.before, r.padded - h - r.before],
-        [c.before, c.padded - w - c.before],
-        [0, 0],
-      ],
-      value,
-    );
-  }
-  /** The window cell at tap (i, j) of every output cell: padded[:, i + oh * sh, j + ow * sw, :]. */
-  at(padded: tfc.Tensor4D, i: number, j: number): tfc.Tensor4D {
-    const [b, , , c] = padded.shape;
-    const end = [b, i + (this.rows.out - 1) * this.s[0] + 1, j + (this.cols.out - 1) * this.s[1] + 1, c];
-    return tfc.stridedSlice(padded, [0, i, j, 0], end, [1, this.s[0], this.s[1], 1]) as tfc.Tensor4D;
-  }
-  /** The adjoint of `at`: output-shaped `v` placed back on the (unpadded) input grid. */
-  place(v: tfc.Tensor4D, i: number, j: number): tfc.Tensor4D {
-    const [b, oh, ow, c] = v.shape;
-    const [sh, sw] = this.s;
-    const spread = tfc.reshape(
-      tfc.pad(tfc.reshape(v, [b, oh, 1, ow, 1, c]), [
-        [0, 0],
-        [0, 0],
-        [0, sh - 1],
-        [0, 0],
-        [0, sw - 1],
-        [0, 0],
-      ]),
-      [b, oh * sh, ow * sw, c],
-    );
-    const [r, cl] = [this.rows, this.cols];
-    const grid = tfc.pad(spread, [
-      [0, 0],
-      [i, Math.max(0, r.padded - i - oh * sh)],
-      [j, Math.max(0, cl.padded - j - ow * sw)],
-      [0, 0],
-    ]);
-    return tfc.slice(
-      grid,
-      [0, r.before, cl.before, 0],
-      [b, this.shape[1]!, this.shape[2]!, c],
-    ) as tfc.Tensor4D;
-  }
-  /** Per tap, where each window's (first) max sits. */
-  argmaxMasks(x: tfc.Tensor4D): { i: number; j: number; mask: tfc.Tensor }[] {
-    const xp = this.pad(x, Number.NEGATIVE_INFINITY);
-    const taps = [...Array(this.k[0] * this.k[1]).keys()].map((n) => {
-      const [i, j] = [Math.floor(n / this.k[1]), n % this.k[1]];
-      return { i, j, v: this.at(xp, i, j) };
-    });
-    const y = taps.slice(1).reduce((m, t) => tfc.maximum(m, t.v), taps[0]!.v);
-    let taken = tfc.cast(tfc.zerosLike(y), 'bool');
-    return taps.map(({ i, j, v }) => {
-      const mask = tfc.logicalAnd(tfc.equal(v, y), tfc.logicalNot(taken));
-      taken = tfc.logicalOr(taken, mask);
-      return { i, j, mask };
-    });
-  }
-}
-function maxPoolGradByTaps(x: tfc.Tensor4D, dy: tfc.Tensor4D, a: PoolAttrs): tfc.Tensor {
-  const t = new Taps(x.shape, a);
-  const zero = tfc.zerosLike(dy);
-  return tfc.addN(t.argmaxMasks(x).map(({ i, j, mask }) => t.place(tfc.where(mask, dy, zero), i, j)));
-}
-function maxPoolGradGradByTaps(x: tfc.Tensor4D, g: tfc.Tensor4D, a: PoolAttrs): tfc.Tensor {
-  const t = new Taps(x.shape, a);
-  const gp = t.pad(g, 0);
-  const masks = t.argmaxMasks(x);
-  const zero = tfc.zeros(masks[0]!.mask.shape);
-  return tfc.addN(masks.map(({ i, j, mask }) => tfc.where(mask, t.at(gp, i, j), zero)));
-}
 
 export const AvgPoolGrad = defineOp<'origInputShape' | 'grad', PoolAttrs>({
   type: 'AvgPoolGrad',

@@ -8,6 +8,8 @@ import type { Operation, Tensor } from '../graph.js';
 import type { OpDef } from '../op_def.js';
 import { Placeholder, unfedMessage } from '../ops/core.js';
 import { VariableV2 } from '../ops/state.js';
+import { rewrite } from './rewrites/index.js';
+import { nodeOf } from './rewrites/program.js';
 
 /** How a step obtains input k. */
 export const VALUE = 0; // from its slot
@@ -16,8 +18,13 @@ export const VARIABLE = 2; // the variable's value, read from the store when the
 
 export interface Step {
   readonly op: Operation;
+  /** For RunMetadata: the op's name and type, or a fused node's (e.g. 'dense/MatMul+BiasAdd+Relu'). */
+  readonly name: string;
+  readonly type: string;
   readonly def: OpDef;
   readonly attrs: object;
+  /** The graph tensor of each input (a rewritten node's inputs may differ from its op's). */
+  readonly sources: readonly Tensor[];
   /** Slot of each input (VALUE inputs), in input order; -1 for the others. */
   readonly inputs: readonly number[];
   /** VALUE, REF or VARIABLE per input. */
@@ -44,17 +51,31 @@ export interface Plan {
 export const readsVariable = (t: Tensor, fed: ReadonlySet<Tensor>): boolean =>
   t.op.def === VariableV2 && !fed.has(t);
 
-/** Prunes, orders and allocates slots. Throws when a needed placeholder is not fed. */
+export interface PlanOptions {
+  /** Run the graph rewrites (API.md §8). */
+  rewrites: boolean;
+  backend: string;
+}
+
+/** Prunes, orders, rewrites and allocates slots. Throws when a needed placeholder is not fed. */
 export function makePlan(
   fetchTensors: readonly Tensor[],
   fetchOps: readonly Operation[],
   fed: ReadonlySet<Tensor>,
   graphVersion: number,
+  options: PlanOptions = { rewrites: false, backend: 'cpu' },
 ): Plan {
   const ops = [...collectNeeded(fetchTensors, fetchOps, fed)]
     .filter((op) => op.def !== VariableV2)
     .sort((a, b) => a.id - b.id);
   checkPlaceholdersFed(ops, fed);
+  const program = {
+    nodes: ops.map(nodeOf),
+    pinned: new Set([...fed, ...fetchTensors]),
+    fetchedOps: new Set([...fetchOps, ...ops.flatMap((op) => op.controlInputs)]),
+    backend: options.backend,
+  };
+  const nodes = options.rewrites ? rewrite(program).nodes : program.nodes;
 
   const slotOf = new Map<Tensor, number>();
   const slot = (t: Tensor): number => {
@@ -65,7 +86,7 @@ export function makePlan(
   for (const t of fed) slot(t);
   for (const t of fetchTensors) if (!readsVariable(t, fed)) slot(t);
   const lastReader = new Map<number, number>();
-  const kindsOf = ops.map((op, i) =>
+  const kindsOf = nodes.map((op, i) =>
     op.inputs.map((t, k) => {
       if (op.def.isRefInput(k)) return REF;
       if (readsVariable(t, fed)) return VARIABLE;
@@ -76,14 +97,17 @@ export function makePlan(
   // Fetched values survive the loop: they are converted, then freed, after the last step.
   for (const t of fetchTensors) if (slotOf.has(t)) lastReader.delete(slotOf.get(t)!);
 
-  const freeAt: number[][] = ops.map(() => []);
+  const freeAt: number[][] = nodes.map(() => []);
   for (const [s, i] of lastReader) freeAt[i]!.push(s);
-  const steps = ops.map((op, i): Step => {
+  const steps = nodes.map((op, i): Step => {
     const kinds = kindsOf[i]!;
     return {
-      op,
+      op: op.op,
+      name: op.name,
+      type: op.type,
       def: op.def,
       attrs: op.attrs,
+      sources: op.inputs,
       inputs: op.inputs.map((t, k) => (kinds[k] === VALUE ? slotOf.get(t)! : -1)),
       kinds,
       readsVariables: kinds.includes(VARIABLE),

@@ -21,12 +21,18 @@ export class RunMetadata {
   stepStats: NodeStats[] = [];
 
   /** @internal called by the run loop after each kernel */
-  record(op: Operation, result: KernelResult, startMs: number, durationMs: number): void {
+  record(
+    op: Operation,
+    result: KernelResult,
+    startMs: number,
+    durationMs: number,
+    label: { name: string; type: string } = op,
+  ): void {
     const outs = result === undefined ? [] : Array.isArray(result) ? result : [result];
     const real = outs.filter((o): o is tfc.Tensor => o !== undefined);
     this.stepStats.push({
-      nodeName: op.name,
-      opType: op.type,
+      nodeName: label.name,
+      opType: label.type,
       startMicros: Math.round(startMs * 1000),
       durationMicros: Math.round(durationMs * 1000),
       outputShapes: real.map((o) => o.shape.slice()),

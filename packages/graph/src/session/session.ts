@@ -27,6 +27,8 @@ export interface RunOptions {
 export type BackendName = 'cpu' | 'wasm';
 export interface SessionOptions {
   backend?: BackendName;
+  /** Graph rewrites on each run plan (API.md §8); default true. */
+  rewrites?: boolean;
 }
 
 /**
@@ -36,6 +38,7 @@ export interface SessionOptions {
 export class Session {
   readonly graph: Graph;
   readonly backend: BackendName;
+  private readonly rewrites: boolean;
   private readonly store = new VariableStore();
   private readonly constants = new ConstantCache();
   private readonly plans = new Map<string, Plan>();
@@ -46,6 +49,7 @@ export class Session {
   constructor(graph: Graph = getDefaultGraph(), options: SessionOptions = {}) {
     this.graph = graph;
     this.backend = options.backend ?? 'cpu';
+    this.rewrites = options.rewrites ?? true;
     if (readyBackend(this.backend) === undefined) {
       throw new ValueError(
         `Backend '${this.backend}' is not initialised yet; use await Session.create(graph, { backend })`,
@@ -102,6 +106,7 @@ export class Session {
       leaves.filter((x): x is Operation => x instanceof Operation),
       new Set(feeds.keys()),
       this.graph.version,
+      { rewrites: this.rewrites, backend: this.backend },
     );
     this.plans.set(key, plan);
     return plan;
@@ -128,7 +133,7 @@ export class Session {
         const t0 = metadata ? performance.now() : 0;
         ctx.enter(step.op);
         const out = step.def.invoke(ins, step.attrs, ctx);
-        if (metadata) metadata.record(step.op, out, t0 - start, performance.now() - t0);
+        if (metadata) metadata.record(step.op, out, t0 - start, performance.now() - t0, step);
         if (out instanceof tfc.Tensor) bindOutput(step, 0, out, ins, values);
         else if (out !== undefined) bindOutputs(step, out, ins, values);
         if (step.readsVariables) disposeVariableReads(step, ins);
@@ -160,7 +165,7 @@ export class Session {
       const s = slots[k]!;
       if (s >= 0) ins[k] = values[s];
       else if (step.kinds[k] === VARIABLE) {
-        const variableOp = step.op.inputs[k]!.op;
+        const variableOp = step.sources[k]!.op;
         const v = this.store.read(variableOp);
         if (v === undefined) {
           disposeVariableReads(step, ins);

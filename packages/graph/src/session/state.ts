@@ -74,6 +74,7 @@ export class ConstantCache {
 export class SessionKernelContext implements KernelContext {
   private current: Operation | null = null;
   private readonly executions = new Map<Operation, number>();
+  private warnedSlow = false;
   constructor(
     readonly backend: string,
     private readonly store: VariableStore,
@@ -94,6 +95,14 @@ export class SessionKernelContext implements KernelContext {
   }
   writeVariable(variableOp: Operation, value: tfc.Tensor): void {
     this.store.write(variableOp, value);
+  }
+  slow(what: string): void {
+    if (this.warnedSlow || this.backend !== 'cpu') return;
+    this.warnedSlow = true;
+    console.warn(
+      `graphmode: ${what} (op '${this.op.name}') runs slowly on the 'cpu' backend; the 'wasm' backend runs it ` +
+        `10–30× faster: await Session.create(graph, { backend: 'wasm' }). (Warned once per session.)`,
+    );
   }
   executionCount(): number {
     const op = this.op;
