@@ -19,6 +19,7 @@ export * from './ops/nn.js';
 export * from './ops/random.js';
 export * from './ops/reduce.js';
 export * from './ops/state.js';
+export * from './session/backends.js';
 export * from './session/run_metadata.js';
 export * from './session/session.js';
 export * from './variable.js';

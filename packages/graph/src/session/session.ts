@@ -17,6 +17,7 @@ import {
   type Leaf,
   normalizeFeeds,
 } from './fetch_feed.js';
+import { getSessionBackend, type SessionExecutor } from './backends.js';
 import { makePlan, type Plan, readsVariable, type Step, VARIABLE } from './plan.js';
 import type { RunMetadata } from './run_metadata.js';
 import { ConstantCache, SessionKernelContext, VariableStore } from './state.js';
@@ -25,7 +26,8 @@ export type { FeedDict, FeedValue, Fetch, Fetches, FetchResult } from './fetch_f
 export interface RunOptions {
   runMetadata?: RunMetadata;
 }
-export type BackendName = 'cpu' | 'wasm';
+/** 'onnxruntime' needs `import '@graphmode/onnx'` (see session/backends.ts). */
+export type BackendName = 'cpu' | 'wasm' | 'onnxruntime';
 export interface SessionOptions {
   backend?: BackendName;
 }
@@ -42,13 +44,16 @@ export class Session {
   private readonly constants = new ConstantCache();
   private readonly plans = new Map<string, Plan>();
   private readonly ctx: SessionKernelContext;
+  private readonly executor: SessionExecutor | null = null;
   private closed = false;
 
   /** Synchronous: works for 'cpu', or for 'wasm' once initialised (see `Session.create`). */
   constructor(graph: Graph = getDefaultGraph(), options: SessionOptions = {}) {
     this.graph = graph;
     this.backend = options.backend ?? 'cpu';
-    if (tfc.engine().registry[this.backend] === undefined) {
+    const plugin = this.backend === 'cpu' || this.backend === 'wasm' ? null : getSessionBackend(this.backend);
+    if (plugin) this.executor = plugin.create(graph);
+    else if (tfc.engine().registry[this.backend] === undefined) {
       throw new ValueError(
         `Backend '${this.backend}' is not initialised yet; use await Session.create(graph, { backend })`,
       );
@@ -59,7 +64,9 @@ export class Session {
   /** Initialises the backend (wasm loads its module) and returns a session on it. */
   static async create(graph: Graph = getDefaultGraph(), options: SessionOptions = {}): Promise<Session> {
     const backend = options.backend ?? 'cpu';
-    if (tfc.engine().registry[backend] === undefined) {
+    const plugin = backend === 'cpu' || backend === 'wasm' ? undefined : getSessionBackend(backend);
+    if (plugin) await plugin.init?.();
+    else if (tfc.engine().registry[backend] === undefined) {
       const previous = tfc.getBackend();
       if (!(await tfc.setBackend(backend))) throw new ValueError(`Backend '${backend}' failed to initialise`);
       if (previous && previous !== backend) await tfc.setBackend(previous);
@@ -83,21 +90,35 @@ export class Session {
     const feeds = normalizeFeeds(this.graph, feedDict);
     const plan = this.planFor(leaves, feeds);
     const previous = tfc.getBackend();
-    if (previous !== this.backend) useBackend(this.backend);
+    const backend = this.executor?.tfjsBackend ?? this.backend;
+    if (previous !== backend) useBackend(backend);
     let values: (NDArray | null)[];
     try {
-      values = this.execute(plan, leaves, feeds, options.runMetadata);
+      values = this.executor
+        ? this.executor.execute(plan, leaves, feeds, options.runMetadata)
+        : this.execute(plan, leaves, feeds, options.runMetadata);
     } finally {
-      if (previous !== this.backend) useBackend(previous);
+      if (previous !== backend) useBackend(previous);
     }
     let i = 0;
     return rebuild(() => values[i++]!) as FetchResult<F>;
+  }
+
+  /** `run`, as a promise: resolves to what `run` returns (rejects with what it throws). */
+  runAsync<const F extends Fetches>(
+    fetches: F,
+    feedDict?: FeedDict,
+    options: RunOptions = {},
+  ): Promise<FetchResult<F>> {
+    // A throw inside the executor callback rejects the promise.
+    return new Promise((resolve) => resolve(this.run<F>(fetches, feedDict, options) as never));
   }
 
   /** Frees every tensor the session holds; later runs throw. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.executor?.close();
     this.store.dispose();
     this.constants.dispose();
     this.plans.clear();
