@@ -72,3 +72,8 @@ message OperatorSetIdProto { string domain = 1; int64 version = 2; }
 
 const root = protobuf.parse(SCHEMA, { keepCase: true }).root;
 export const ModelProto = root.lookupType('onnx.ModelProto');
+
+/** ONNX's TensorProto.DataType codes for the graph's dtypes (bool is one byte per element). */
+export const ONNX_DTYPE = { float32: 1, int32: 6, bool: 9, string: 8, int64: 7 } as const;
+/** ONNX's AttributeProto.AttributeType codes. */
+export const ATTR_TYPE = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;

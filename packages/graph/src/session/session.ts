@@ -9,6 +9,7 @@ import { InvalidArgumentError, OpError, UnimplementedError, ValueError } from '.
 import { type Graph, getDefaultGraph, Operation, Tensor } from '../graph.js';
 import { NDArray } from '../ndarray.js';
 import { uninitializedError } from '../ops/core.js';
+import { getSessionBackend, type SessionExecutor } from './backends.js';
 import {
   type FeedDict,
   type Fetches,
@@ -17,7 +18,6 @@ import {
   type Leaf,
   normalizeFeeds,
 } from './fetch_feed.js';
-import { getSessionBackend, type SessionExecutor } from './backends.js';
 import { makePlan, type Plan, readsVariable, type Step, VARIABLE } from './plan.js';
 import type { RunMetadata } from './run_metadata.js';
 import { ConstantCache, SessionKernelContext, VariableStore } from './state.js';

@@ -1,0 +1,7 @@
+// @graphmode/onnx: the 'onnxruntime' Session backend (registered on import) and exportOnnx.
+import './lowering/index.js';
+import './backend.js';
+
+export { engineOptions } from './backend.js';
+export { loweredDefs } from './lowering/registry.js';
+export type { EngineOptions } from './ort.js';

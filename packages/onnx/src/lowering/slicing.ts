@@ -1,0 +1,132 @@
+// Joins, splits, pads, slices, gathers, selects (ops/joins.ts, slicing.ts, select.ts). Axes that
+// ONNX takes as attributes must be constants in the graph; other instances run on tfjs.
+import {
+  ConcatV2,
+  constantValue,
+  GatherV2,
+  OneHot,
+  type Operation,
+  Pack,
+  Pad,
+  PadV2,
+  ReverseV2,
+  Select,
+  Slice,
+  Split,
+  SplitV,
+  Tile,
+  Unpack,
+  UnsortedSegmentSum,
+} from '@graphmode/graph';
+import { castInt64, defineLowering, type LowerContext, rankOf } from './registry.js';
+
+const constantAt = (k: number) => (op: Operation) => constantValue(op.inputs[k]!) !== null;
+const constantOf = (cx: LowerContext, k: number) => constantValue(cx.op.inputs[k]!)!;
+const INT64_MAX = 2 ** 63 - 1;
+const INT64_MIN = -(2 ** 63);
+
+defineLowering(
+  ConcatV2,
+  (cx) => {
+    const n = cx.op.inputs.length - 1;
+    const parts = Array.from({ length: n }, (_, k) => cx.input(k));
+    return cx.n1('Concat', parts, { axis: constantOf(cx, n)[0]! });
+  },
+  (op) => constantAt(op.inputs.length - 1)(op),
+);
+// Unsqueeze's negative axis counts in the output rank, as stack's does.
+defineLowering(Pack, (cx, { axis }) => {
+  const parts = cx.op.inputs.map((_, k) => cx.n1('Unsqueeze', [cx.input(k), cx.int64s([axis])]));
+  return cx.n1('Concat', parts, { axis });
+});
+defineLowering(Unpack, (cx, { num, axis }) =>
+  cx
+    .node('Split', [cx.input(0)], { axis, num_outputs: num }, num)
+    .map((p) => cx.n1('Squeeze', [p, cx.int64s([axis])])),
+);
+defineLowering(
+  Split,
+  (cx, { numSplit }) =>
+    cx.node('Split', [cx.input(1)], { axis: constantOf(cx, 0)[0]!, num_outputs: numSplit }, numSplit),
+  constantAt(0),
+);
+defineLowering(
+  SplitV,
+  (cx, { numSplit }) =>
+    cx.node('Split', [cx.input(0), cx.int64s(constantOf(cx, 1))], { axis: constantOf(cx, 2)[0]! }, numSplit),
+  // A -1 size is inferred by TF; ONNX wants every size.
+  (op) => constantAt(2)(op) && constantAt(1)(op) && !constantValue(op.inputs[1]!)!.includes(-1),
+);
+defineLowering(Tile, (cx) => cx.n1('Tile', [cx.input(0), castInt64(cx, cx.input(1))]));
+
+// TF's [rank, 2] paddings are ONNX's [begins..., ends...].
+const pads = (cx: LowerContext) =>
+  cx.n1('Reshape', [cx.n1('Transpose', [castInt64(cx, cx.input(1))], { perm: [1, 0] }), cx.int64s([-1])]);
+defineLowering(Pad, (cx) => cx.n1('Pad', [cx.input(0), pads(cx)]));
+defineLowering(PadV2, (cx) => cx.n1('Pad', [cx.input(0), pads(cx), cx.input(2)]));
+
+// ends = size == -1 ? (to the end) : begin + size
+defineLowering(Slice, (cx) => {
+  const begin = castInt64(cx, cx.input(1));
+  const size = castInt64(cx, cx.input(2));
+  const toEnd = cx.n1('Equal', [size, cx.int64s([-1])]);
+  const ends = cx.n1('Where', [toEnd, cx.int64s([INT64_MAX]), cx.n1('Add', [begin, size])]);
+  return cx.n1('Slice', [cx.input(0), begin, ends]);
+});
+defineLowering(
+  ReverseV2,
+  (cx) => {
+    const axes = constantOf(cx, 1);
+    const k = axes.length;
+    if (k === 0) return cx.n1('Identity', [cx.input(0)]);
+    const minus = cx.int64s(Array(k).fill(-1));
+    return cx.n1('Slice', [cx.input(0), minus, cx.int64s(Array(k).fill(INT64_MIN)), cx.int64s(axes), minus]);
+  },
+  constantAt(1),
+);
+defineLowering(
+  GatherV2,
+  (cx) => cx.n1('Gather', [cx.input(0), cx.input(1)], { axis: constantOf(cx, 2)[0]! }),
+  constantAt(2),
+);
+// out[i] = sum of data rows whose id is i: ScatterND-add into zeros of [numSegments, ...rows].
+defineLowering(
+  UnsortedSegmentSum,
+  (cx) => {
+    const data = cx.input(0);
+    const rows = cx.n1('Slice', [cx.n1('Shape', [data]), cx.int64s([1]), cx.int64s([INT64_MAX])]);
+    const shape = cx.n1('Concat', [cx.n1('Reshape', [castInt64(cx, cx.input(2)), cx.int64s([1])]), rows], {
+      axis: 0,
+    });
+    const zeros = cx.n1('Expand', [cx.scalar(0, cx.op.inputs[0]!.dtype), shape]);
+    const ids = cx.n1('Unsqueeze', [castInt64(cx, cx.input(1)), cx.int64s([-1])]);
+    return cx.n1('ScatterND', [zeros, ids, data], { reduction: 'add' });
+  },
+  (op) => rankOf(op, 1) === 1,
+);
+// indices[..., None] == range(depth) picks on/off values (out-of-range indices give all off, as TF).
+defineLowering(
+  OneHot,
+  (cx) => {
+    const ids = cx.n1('Range', [cx.scalar(0, 'int32'), cx.input(1), cx.scalar(1, 'int32')]);
+    const hit = cx.n1('Equal', [cx.n1('Unsqueeze', [cx.input(0), cx.int64s([-1])]), ids]);
+    return cx.n1('Where', [hit, cx.input(2), cx.input(3)]);
+  },
+  (op) => {
+    const { axis } = op.attrs as { axis: number };
+    return axis === -1 || axis === rankOf(op, 0);
+  },
+);
+// A vector condition picks rows: it broadcasts as [n, 1, ..., 1].
+defineLowering(
+  Select,
+  (cx) => {
+    const [rc, rt] = [rankOf(cx.op, 0)!, rankOf(cx.op, 1)!];
+    const c =
+      rc === 1 && rt > 1
+        ? cx.n1('Unsqueeze', [cx.input(0), cx.int64s([...Array(rt - 1).keys()].map((i) => i + 1))])
+        : cx.input(0);
+    return cx.n1('Where', [c, cx.input(1), cx.input(2)]);
+  },
+  (op) => rankOf(op, 0) !== null && rankOf(op, 1) !== null,
+);
