@@ -81,7 +81,7 @@ function build(
 }
 
 // onnxruntime names nodes as `Name:'x'`, `node with name 'x'`, `Node (x)` or `node x` in its messages.
-const NODE_PATTERNS = [/Name:'([^']+)'/, /name '([^']+)'/, /Node \(([^)]+)\)/, /node ([^\s:]+)/i];
+const NODE_PATTERNS = [/Name:'([^']+)'/, /name '([^']+)'/i, /node \(([^)]+)\)/i, /node ([^\s:]+)/i];
 function nodeOwner(e: unknown, owners: ReadonlyMap<string, Operation>): Operation | undefined {
   const message = e instanceof Error ? e.message : String(e);
   for (const p of NODE_PATTERNS) {

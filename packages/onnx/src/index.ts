@@ -3,5 +3,5 @@ import './lowering/index.js';
 import './backend.js';
 
 export { engineOptions } from './backend.js';
-export { loweredDefs } from './lowering/registry.js';
+export { loweredDefs, loweringOf } from './lowering/registry.js';
 export type { EngineOptions } from './ort.js';

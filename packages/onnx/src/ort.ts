@@ -47,6 +47,8 @@ function loadBinding(): Binding {
 export interface EngineOptions {
   /** Threads for one operator (onnxruntime's intra-op pool); default 1, as the engine's cost is per step. */
   intraOpNumThreads?: number;
+  /** The tfjs backend of ops without a lowering; default 'wasm' once initialised, else 'cpu'. */
+  tfjsBackend?: 'cpu' | 'wasm';
 }
 
 /** A loaded model whose `run` is synchronous. */

@@ -6,3 +6,5 @@ import './reduce.js';
 import './array.js';
 import './slicing.js';
 import './train.js';
+import './conv.js';
+import './pool.js';

@@ -46,7 +46,7 @@ import {
   Tanh,
 } from '@graphmode/graph';
 import { ONNX_DTYPE } from '../onnx_proto.js';
-import { defineLowering, isFloat, type LowerContext } from './registry.js';
+import { defineLowering, defineLowerings, isFloat, type LowerContext } from './registry.js';
 
 const direct = (def: OpDef, onnx: string, accepts?: typeof isFloat) =>
   defineLowering(
@@ -89,8 +89,6 @@ direct(LogicalAnd, 'And');
 direct(LogicalOr, 'Or');
 direct(LogicalNot, 'Not');
 direct(IsNan, 'IsNaN');
-direct(AddN, 'Sum');
-direct(AccumulateNV2, 'Sum');
 
 const xy = (cx: LowerContext): [string, string] => [cx.input(0), cx.input(1)];
 const zeroLike = (cx: LowerContext) => cx.scalar(0, cx.op.inputs[0]!.dtype);
@@ -120,18 +118,23 @@ defineLowering(IsFinite, (cx) => {
 });
 defineLowering(Cast, (cx, { dtype }) => cx.n1('Cast', [cx.input(0)], { to: ONNX_DTYPE[dtype] }));
 
-// Floats: floor(x / y). Integers: (x - floormod(x, y)) / y is exact, and ONNX's integer Div
-// truncates toward zero where TF floors.
-defineLowering(FloorDiv, (cx) => {
-  const [x, y] = xy(cx);
-  if (cx.op.inputs[0]!.dtype === 'float32') return cx.n1('Floor', [cx.n1('Div', [x, y])]);
-  return cx.n1('Div', [cx.n1('Sub', [x, cx.n1('Mod', [x, y], { fmod: 0 })]), y]);
-});
-// Result has the sign of y. ONNX's Mod needs fmod=1 (C's fmod) for floats: x - floor(x / y) * y.
-defineLowering(FloorMod, (cx) => {
-  const [x, y] = xy(cx);
-  if (cx.op.inputs[0]!.dtype !== 'float32') return cx.n1('Mod', [x, y], { fmod: 0 });
-  return cx.n1('Sub', [x, cx.n1('Mul', [cx.n1('Floor', [cx.n1('Div', [x, y])]), y])]);
+// floor(x / y). NOTE: integer division by zero is an error in TF and onnxruntime but not in
+// tfjs; integers stay on tfjs so every backend of a Session gives the same answers.
+defineLowering(FloorDiv, (cx) => cx.n1('Floor', [cx.n1('Div', xy(cx))]), isFloat);
+// x - floor(x / y) * y has the sign of y (ONNX's float Mod needs fmod=1, C's sign rule).
+defineLowering(
+  FloorMod,
+  (cx) => {
+    const [x, y] = xy(cx);
+    return cx.n1('Sub', [x, cx.n1('Mul', [cx.n1('Floor', [cx.n1('Div', [x, y])]), y])]);
+  },
+  isFloat,
+);
+// onnxruntime's Sum is float-only: integers add pairwise.
+defineLowerings([AddN, AccumulateNV2], (cx) => {
+  const xs = cx.op.inputs.map((_, k) => cx.input(k));
+  if (cx.op.inputs[0]!.dtype === 'float32') return cx.n1('Sum', xs);
+  return xs.slice(1).reduce((acc, x) => cx.n1('Add', [acc, x]), xs[0]!);
 });
 
 defineLowering(Cumsum, (cx, { exclusive, reverse }) =>

@@ -170,12 +170,14 @@ defineLowering(SoftmaxCrossEntropyWithLogits, (cx) => crossEntropy(cx, cx.input(
 // the run with TF's message.
 defineLowering(SparseSoftmaxCrossEntropyWithLogits, (cx) => {
   const labels = cx.input(1);
-  const classes = cx.n1(
-    'Cast',
-    [cx.n1('Gather', [cx.n1('Shape', [cx.input(0)]), cx.int64s([1])], { axis: 0 })],
-    { to: ONNX_DTYPE.int32 },
-  );
-  const ids = cx.n1('Range', [cx.scalar(0, 'int32'), cx.n1('Squeeze', [classes]), cx.scalar(1, 'int32')]);
+  const classes64 = cx.n1('Gather', [cx.n1('Shape', [cx.input(0)]), cx.int64s([1])], { axis: 0 });
+  const classes = cx.n1('Cast', [classes64], { to: ONNX_DTYPE.int32 });
+  // range(classes) as cumsum(ones) - 1 (onnxruntime's Range loses the type of a computed limit).
+  const one = cx.scalar(1, 'int32');
+  const ids = cx.n1('Sub', [
+    cx.n1('CumSum', [cx.n1('Expand', [one, classes64]), cx.scalar(0, 'int32')]),
+    one,
+  ]);
   const hit = cx.n1('Equal', [cx.n1('Unsqueeze', [labels, cx.int64s([-1])]), ids]);
   // Extremes of labels + [0] (so an empty batch passes): TF names the first bad label, this the extreme one.
   const padded = cx.n1('Concat', [labels, cx.n1('Cast', [cx.int64s([0])], { to: ONNX_DTYPE.int32 })], {
@@ -183,7 +185,7 @@ defineLowering(SparseSoftmaxCrossEntropyWithLogits, (cx) => {
   });
   const lo = cx.n1('ReduceMin', [padded], { keepdims: 0 });
   const hi = cx.n1('ReduceMax', [padded], { keepdims: 0 });
-  cx.check([lo, hi, cx.n1('Squeeze', [classes])], ([min, max, n]) => {
+  cx.check([lo, hi, classes], ([min, max, n]) => {
     const bad = min! < 0 ? min : max! >= n! ? max : null;
     return bad === null
       ? null

@@ -22,7 +22,8 @@ import { castInt64, defineLowering, type LowerContext, rankOf } from './registry
 
 const constantAt = (k: number) => (op: Operation) => constantValue(op.inputs[k]!) !== null;
 const constantOf = (cx: LowerContext, k: number) => constantValue(cx.op.inputs[k]!)!;
-const INT64_MAX = 2 ** 63 - 1;
+// Past any real dim (2 ** 63 - 1 is not a double; it would round to 2 ** 63 and wrap).
+const INT64_MAX = 2 ** 62;
 const INT64_MIN = -(2 ** 63);
 
 defineLowering(
