@@ -33,16 +33,30 @@ export function geometry(n: number, k: number, s: number, d: number, same: boole
   return { out, before, after: total - before, eff };
 }
 
-defineLowering(Conv2D, (cx, a) => {
-  const nhwc = a.dataFormat === 'NHWC';
-  const w = cx.n1('Transpose', [cx.input(1)], { perm: HWIO_TO_OIHW });
-  const y = cx.n1('Conv', [toNchw(cx, cx.input(0), nhwc), w], {
-    strides: spatial(a.strides, nhwc),
-    dilations: spatial(a.dilations, nhwc),
-    auto_pad: a.padding === 'SAME' ? 'SAME_UPPER' : 'VALID',
-  });
-  return fromNchw(cx, y, nhwc);
-});
+// onnxruntime refuses SAME_UPPER with dilations: those get TF's pads explicitly (static H, W).
+const dilated = (a: ConvAttrs) => a.dilations.some((d) => d > 1);
+defineLowering(
+  Conv2D,
+  (cx, a) => {
+    const nhwc = a.dataFormat === 'NHWC';
+    const [s, d] = [spatial(a.strides, nhwc), spatial(a.dilations, nhwc)];
+    let padding: Record<string, string | number[]> = { auto_pad: a.padding === 'SAME' ? 'SAME_UPPER' : 'VALID' };
+    if (a.padding === 'SAME' && dilated(a)) {
+      const n = spatial(cx.op.inputs[0]!.shape as number[], nhwc);
+      const k = cx.op.inputs[1]!.shape as number[];
+      const g = [0, 1].map((i) => geometry(n[i]!, k[i]!, s[i]!, d[i]!, true));
+      padding = { pads: [g[0]!.before, g[1]!.before, g[0]!.after, g[1]!.after] };
+    }
+    const w = cx.n1('Transpose', [cx.input(1)], { perm: HWIO_TO_OIHW });
+    const y = cx.n1('Conv', [toNchw(cx, cx.input(0), nhwc), w], { strides: s, dilations: d, ...padding });
+    return fromNchw(cx, y, nhwc);
+  },
+  (op) => {
+    const a = op.attrs;
+    if (a.padding !== 'SAME' || !dilated(a)) return true;
+    return knownDims(op.inputs[0]!.shape, a.dataFormat === 'NHWC' ? [1, 2] : [2, 3]) && knownDims(op.inputs[1]!.shape, [0, 1]);
+  },
+);
 
 // dx = ConvTranspose(dy, W) with TF's pads; output_padding restores the rows a strided forward
 // pass never read.
