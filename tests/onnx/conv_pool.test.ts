@@ -13,17 +13,31 @@ type Format = 'NHWC' | 'NCHW';
 const win = (v: number, f: Format) => (f === 'NHWC' ? [1, v, v, 1] : [1, 1, v, v]);
 const noEager = { eager: null };
 
-function conv(name: string, x: number[], k: number[], s: number, p: Pad, d = 1, f: Format = 'NHWC'): GradCase {
+function conv(
+  name: string,
+  x: number[],
+  k: number[],
+  s: number,
+  p: Pad,
+  d = 1,
+  f: Format = 'NHWC',
+): GradCase {
   return {
     name,
     inputs: [{ shape: x }, { shape: k }],
-    build: (xx, kk) => g.conv2d(xx, kk, { strides: win(s, f), padding: p, dilations: win(d, f), dataFormat: f }),
+    build: (xx, kk) =>
+      g.conv2d(xx, kk, { strides: win(s, f), padding: p, dilations: win(d, f), dataFormat: f }),
     ...noEager,
   };
 }
 function pool(name: string, kind: 'max' | 'avg', x: number[], k: number, s: number, p: Pad): GradCase {
   const f = kind === 'max' ? g.maxPool : g.avgPool;
-  return { name, inputs: [{ shape: x }], build: (xx) => f(xx, { ksize: k, strides: s, padding: p }), ...noEager };
+  return {
+    name,
+    inputs: [{ shape: x }],
+    build: (xx) => f(xx, { ksize: k, strides: s, padding: p }),
+    ...noEager,
+  };
 }
 
 const rows: GradCase[] = [

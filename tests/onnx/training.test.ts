@@ -22,7 +22,8 @@ beforeAll(ready);
 const expectSameLosses = (got: readonly number[], want: readonly number[]) => {
   expect(got).toHaveLength(want.length);
   got.forEach((l, i) => {
-    if (Math.abs(l - want[i]!) > 1e-4 * Math.abs(want[i]!)) throw new Error(`step ${i + 1}: loss ${l} vs tfjs ${want[i]}`);
+    if (Math.abs(l - want[i]!) > 1e-4 * Math.abs(want[i]!))
+      throw new Error(`step ${i + 1}: loss ${l} vs tfjs ${want[i]}`);
   });
 };
 
@@ -66,13 +67,32 @@ describe('training on onnxruntime', () => {
       return { x, y, trainOp: createTrainOp(loss, make()) };
     });
     const init = graph.asDefault(() => g.globalVariablesInitializer());
-    const xs = new g.NDArray('float32', [5, 6], Float32Array.from({ length: 30 }, (_, i) => Math.sin(i)));
-    const ys = new g.NDArray('float32', [5, 3], Float32Array.from({ length: 15 }, (_, i) => (i % 3 === i % 5 % 3 ? 1 : 0)));
+    const xs = new g.NDArray(
+      'float32',
+      [5, 6],
+      Float32Array.from({ length: 30 }, (_, i) => Math.sin(i)),
+    );
+    const ys = new g.NDArray(
+      'float32',
+      [5, 3],
+      Float32Array.from({ length: 15 }, (_, i) => (i % 3 === (i % 5) % 3 ? 1 : 0)),
+    );
     const run = (opts: g.SessionOptions, md?: g.RunMetadata) => {
       const sess = new g.Session(graph, opts);
       sess.run(init);
       const losses = Array.from({ length: 20 }, (_, i) =>
-        Number(sess.run(trainOp, [[x, xs], [y, ys]], i === 0 && md ? { runMetadata: md } : {}).item()),
+        Number(
+          sess
+            .run(
+              trainOp,
+              [
+                [x, xs],
+                [y, ys],
+              ],
+              i === 0 && md ? { runMetadata: md } : {},
+            )
+            .item(),
+        ),
       );
       sess.close();
       return losses;

@@ -40,7 +40,9 @@ defineLowering(
   (cx, a) => {
     const nhwc = a.dataFormat === 'NHWC';
     const [s, d] = [spatial(a.strides, nhwc), spatial(a.dilations, nhwc)];
-    let padding: Record<string, string | number[]> = { auto_pad: a.padding === 'SAME' ? 'SAME_UPPER' : 'VALID' };
+    let padding: Record<string, string | number[]> = {
+      auto_pad: a.padding === 'SAME' ? 'SAME_UPPER' : 'VALID',
+    };
     if (a.padding === 'SAME' && dilated(a)) {
       const n = spatial(cx.op.inputs[0]!.shape as number[], nhwc);
       const k = cx.op.inputs[1]!.shape as number[];
@@ -54,7 +56,10 @@ defineLowering(
   (op) => {
     const a = op.attrs;
     if (a.padding !== 'SAME' || !dilated(a)) return true;
-    return knownDims(op.inputs[0]!.shape, a.dataFormat === 'NHWC' ? [1, 2] : [2, 3]) && knownDims(op.inputs[1]!.shape, [0, 1]);
+    return (
+      knownDims(op.inputs[0]!.shape, a.dataFormat === 'NHWC' ? [1, 2] : [2, 3]) &&
+      knownDims(op.inputs[1]!.shape, [0, 1])
+    );
   },
 );
 

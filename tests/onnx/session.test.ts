@@ -1,0 +1,167 @@
+// Session guarantees on the 'onnxruntime' backend: atomic runs, errors naming the op and its
+// creation site, feeds/fetches/Operation fetches, uninitialized variables, runAsync, metadata.
+import '@graphmode/autodiff';
+import * as g from '@graphmode/graph';
+import '@graphmode/onnx';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ready } from './harness.js';
+
+beforeAll(ready);
+
+function counterGraph() {
+  const graph = new g.Graph();
+  return graph.asDefault(() => {
+    const v = g.variable(g.constant([1, 2, 3]), { name: 'v' });
+    const idx = g.placeholder('int32', [1], { name: 'idx' });
+    const axis = g.placeholder('int32', [], { name: 'axis' });
+    const bump = v.assignAdd(g.constant([10, 10, 10]));
+    // A gather with a fed axis runs on tfjs; ordered after the (ONNX) update, it fails on a bad index.
+    const picked = g.controlDependencies([bump], () => g.gather(g.identity(v), idx, { axis }));
+    const x = g.placeholder('float32', [3], { name: 'x' });
+    const checked = g.controlDependencies([bump], () => g.checkNumerics(g.mul(x, 2), 'x is bad'));
+    return { graph, v, idx, axis, bump, picked, x, checked, init: g.globalVariablesInitializer() };
+  });
+}
+
+describe('Session on onnxruntime', () => {
+  it('keeps variables between runs and fetches values, variables and Operations', () => {
+    const m = counterGraph();
+    const sess = new g.Session(m.graph, { backend: 'onnxruntime' });
+    expect(sess.run(m.init)).toBeNull();
+    sess.run(m.bump);
+    // v's read op precedes the update (creation order), as on tfjs.
+    const [before, op] = sess.run([m.v, m.bump.op]);
+    expect(Array.from(before.data)).toEqual([11, 12, 13]);
+    expect(op).toBeNull();
+    expect(Array.from(sess.run(m.v).data)).toEqual([21, 22, 23]);
+    expect(
+      sess
+        .run(m.picked, [
+          [m.idx, [2]],
+          [m.axis, 0],
+        ])
+        .toArray(),
+    ).toEqual([23]); // v's read snapshot, before the update
+    sess.close();
+  });
+
+  it('a run failing in a tfjs op after an ONNX update restores every variable', () => {
+    const m = counterGraph();
+    const sess = new g.Session(m.graph, { backend: 'onnxruntime' });
+    sess.run(m.init);
+    const err = (() => {
+      try {
+        sess.run(m.picked, [
+          [m.idx, [7]],
+          [m.axis, 0],
+        ]);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(g.InvalidArgumentError);
+    expect((err as g.OpError).op?.type).toBe('GatherV2');
+    expect(Array.from(sess.run(m.v).data)).toEqual([1, 2, 3]);
+    sess.close();
+  });
+
+  it('a run failing inside an ONNX segment (CheckNumerics) restores every variable and names the op', () => {
+    const m = counterGraph();
+    const sess = new g.Session(m.graph, { backend: 'onnxruntime' });
+    sess.run(m.init);
+    expect(() => sess.run(m.checked, [[m.x, [1, Number.NaN, 3]]])).toThrow(
+      /x is bad : Tensor had NaN values/,
+    );
+    try {
+      sess.run(m.checked, [[m.x, [1, Number.POSITIVE_INFINITY, 3]]]);
+    } catch (e) {
+      expect(e).toBeInstanceOf(g.InvalidArgumentError);
+      expect((e as g.OpError).op?.type).toBe('CheckNumerics');
+      expect((e as g.OpError).message).toMatch(/Tensor had Inf values[\s\S]*defined at .*session\.test\.ts/);
+    }
+    expect(Array.from(sess.run(m.v).data)).toEqual([1, 2, 3]);
+    expect(Array.from(sess.run(m.checked, [[m.x, [1, 2, 3]]]).data)).toEqual([2, 4, 6]);
+    expect(Array.from(sess.run(m.v).data)).toEqual([11, 12, 13]);
+    sess.close();
+  });
+
+  it('an engine failure names the op whose node failed', () => {
+    const graph = new g.Graph();
+    const { a, b, y } = graph.asDefault(() => {
+      const a = g.placeholder('float32', null, { name: 'a' });
+      const b = g.placeholder('float32', null, { name: 'b' });
+      return { a, b, y: g.add(a, b, { name: 'sum' }) };
+    });
+    const sess = new g.Session(graph, { backend: 'onnxruntime' });
+    expect(() =>
+      sess.run(y, [
+        [a, [1, 2]],
+        [b, [1, 2, 3]],
+      ]),
+    ).toThrow(g.InvalidArgumentError);
+    try {
+      sess.run(y, [
+        [a, [1, 2]],
+        [b, [1, 2, 3]],
+      ]);
+    } catch (e) {
+      expect((e as g.OpError).op?.name).toBe('sum');
+    }
+    sess.close();
+  });
+
+  it('reading an uninitialized variable is a FailedPreconditionError naming it', () => {
+    const m = counterGraph();
+    const sess = new g.Session(m.graph, { backend: 'onnxruntime' });
+    expect(() => sess.run(m.bump)).toThrow(g.FailedPreconditionError);
+    expect(() => sess.run(m.v)).toThrow(/v/);
+    sess.close();
+  });
+
+  it('a fed tensor that is also fetched returns the fed value; unfed placeholders are named', () => {
+    const m = counterGraph();
+    const sess = new g.Session(m.graph, { backend: 'onnxruntime' });
+    const doubled = m.graph.asDefault(() => g.mul(m.x, 2));
+    expect(Array.from(sess.run(doubled, [[m.x, [1, 2, 3]]]).data)).toEqual([2, 4, 6]);
+    expect(Array.from(sess.run(doubled, [[doubled, [5, 5, 5]]]).data)).toEqual([5, 5, 5]);
+    expect(() => sess.run(doubled)).toThrow(/You must feed a value for placeholder tensor 'x'/);
+    sess.close();
+  });
+
+  it('runAsync resolves to what run returns and rejects with what it throws, on every backend', async () => {
+    for (const backend of ['cpu', 'onnxruntime'] as const) {
+      const m = counterGraph();
+      const sess = await g.Session.create(m.graph, { backend });
+      await sess.runAsync(m.init);
+      const got = await sess.runAsync({ v: m.v, n: [m.bump] });
+      expect(Array.from(got.v.data)).toEqual([1, 2, 3]);
+      expect(Array.from(got.n[0]!.data)).toEqual([11, 12, 13]);
+      await expect(
+        sess.runAsync(m.picked, [
+          [m.idx, [9]],
+          [m.axis, 0],
+        ]),
+      ).rejects.toThrow(g.InvalidArgumentError);
+      sess.close();
+      await expect(sess.runAsync(m.v)).rejects.toThrow(/closed Session/);
+    }
+  });
+
+  it('RunMetadata has one entry per ONNX segment and per tfjs op', () => {
+    const m = counterGraph();
+    const sess = new g.Session(m.graph, { backend: 'onnxruntime' });
+    sess.run(m.init);
+    const md = new g.RunMetadata();
+    sess.run(
+      m.picked,
+      [
+        [m.idx, [1]],
+        [m.axis, 0],
+      ],
+      { runMetadata: md },
+    );
+    expect(md.stepStats.map((s) => s.opType)).toEqual(['OnnxSegment', 'GatherV2']);
+    expect(md.stepStats[1]!.outputShapes).toEqual([[1]]);
+    sess.close();
+  });
+});
