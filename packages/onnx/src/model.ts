@@ -32,9 +32,18 @@ export class OnnxGraph {
   readonly inputs: ValueInfo[] = [];
   readonly outputs: ValueInfo[] = [];
   private readonly used = new Set<string>();
+  // Node names and value names are separate namespaces in ONNX.
+  private readonly nodeNames = new Set<string>();
   private readonly int64Cache = new Map<string, string>();
   /** Name of the node added last. */
   lastNodeName = '';
+
+  private freshNode(base: string): string {
+    let name = base;
+    for (let i = 1; this.nodeNames.has(name); i++) name = `${base}_${i}`;
+    this.nodeNames.add(name);
+    return name;
+  }
 
   /** A fresh value name based on `base`. */
   fresh(base: string): string {
@@ -52,7 +61,7 @@ export class OnnxGraph {
     name: string,
     outputs = 1,
   ) {
-    const nodeName = this.fresh(name);
+    const nodeName = this.freshNode(name);
     this.lastNodeName = nodeName;
     const outs = Array.from({ length: outputs }, (_, i) =>
       this.fresh(i === 0 ? nodeName : `${nodeName}:${i}`),
@@ -60,6 +69,22 @@ export class OnnxGraph {
     const attribute = Object.entries(attrs).map(([k, v]) => encodeAttr(k, v));
     this.nodes.push({ op_type: opType, input: inputs, output: outs, name: nodeName, attribute });
     return outs;
+  }
+
+  /** An Identity node whose output is exactly `name` (a model output named by the caller). */
+  alias(value: string, name: string, nodeName: string): void {
+    this.used.add(name);
+    this.nodes.push({
+      op_type: 'Identity',
+      input: [value],
+      output: [name],
+      name: this.freshNode(nodeName),
+      attribute: [],
+    });
+  }
+  /** Reserves `name`, so generated names avoid it. */
+  reserve(name: string): void {
+    this.used.add(name);
   }
 
   addInput(name: string, dtype: ValueDType, shape: readonly (number | null)[] | null): void {

@@ -37,10 +37,10 @@ export function lowerSegment(
   return b.finish(steps, keep, name);
 }
 
-class Builder implements LowerContext {
+export class Builder implements LowerContext {
   readonly g = new OnnxGraph();
-  private readonly values = new Map<Tensor, string>();
-  private readonly vars = new Map<Operation, string>();
+  readonly values = new Map<Tensor, string>();
+  readonly vars = new Map<Operation, string>();
   private readonly written = new Set<Operation>();
   private readonly made: Tensor[] = [];
   private readonly inputs: Binding[] = [];
@@ -65,18 +65,33 @@ class Builder implements LowerContext {
     });
   }
 
+  /** Called for a value made outside the lowered ops; by default it becomes a model input. */
+  outside = (t: Tensor): string => {
+    const v = this.g.fresh(t.name);
+    this.g.addInput(v, t.dtype, t.shape);
+    this.inputs.push({ name: v, source: { tensor: t } });
+    return v;
+  };
+
   input(k: number): string {
     const t = this.op.inputs[k]!;
     if (this.step!.kinds[k] === VARIABLE) return this.readVariable(t.op);
     let v = this.values.get(t);
     if (v === undefined) {
-      v = this.g.fresh(t.name);
-      this.g.addInput(v, t.dtype, t.shape);
-      this.inputs.push({ name: v, source: { tensor: t } });
+      v = this.outside(t);
       this.values.set(t, v);
     }
     return v;
   }
+  /** Whether a lowered op wrote `variable`. */
+  writes(variable: Operation): boolean {
+    return this.written.has(variable);
+  }
+  /** The value of a fetched variable tensor (its read). */
+  variableValue(t: Tensor): string {
+    return this.readVariable(t.op);
+  }
+
   readRef(k: number): string {
     return this.readVariable(this.op.inputs[k]!.op);
   }
@@ -85,13 +100,18 @@ class Builder implements LowerContext {
     this.vars.set(variable, value);
     this.written.add(variable);
   }
-  private readVariable(variable: Operation): string {
+  /** Called for a variable read before any write here; by default it becomes a model input. */
+  variableSource = (variable: Operation): string => {
+    const t = variable.outputs[0]!;
+    const v = this.g.fresh(`${variable.name}/read`);
+    this.g.addInput(v, t.dtype, t.shape);
+    this.inputs.push({ name: v, source: { variable } });
+    return v;
+  };
+  readVariable(variable: Operation): string {
     let v = this.vars.get(variable);
     if (v === undefined) {
-      const t = variable.outputs[0]!;
-      v = this.g.fresh(`${variable.name}/read`);
-      this.g.addInput(v, t.dtype, t.shape);
-      this.inputs.push({ name: v, source: { variable } });
+      v = this.variableSource(variable);
       this.vars.set(variable, v);
     }
     return v;
