@@ -11,6 +11,7 @@ const BENCHES: (() => Promise<{ default: Bench }>)[] = [
   () => import('./construction.js'),
   () => import('./gradient_construction.js'),
   () => import('./train.js'),
+  () => import('./onnx.js'),
 ];
 
 const filter = process.argv[2];

@@ -27,8 +27,8 @@ export interface HostValue {
 }
 
 export class OnnxGraph {
-  readonly nodes: object[] = [];
-  readonly initializers: object[] = [];
+  readonly nodes: NodeProto[] = [];
+  readonly initializers: { name: string }[] = [];
   readonly inputs: ValueInfo[] = [];
   readonly outputs: ValueInfo[] = [];
   private readonly used = new Set<string>();
@@ -43,6 +43,21 @@ export class OnnxGraph {
     for (let i = 1; this.nodeNames.has(name); i++) name = `${base}_${i}`;
     this.nodeNames.add(name);
     return name;
+  }
+
+  private live(): { nodes: NodeProto[]; initializers: { name: string }[] } {
+    const needed = new Set(this.outputs.map((o) => o.name));
+    const keep: boolean[] = new Array(this.nodes.length).fill(false);
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const n = this.nodes[i]!;
+      if (!n.output.some((o) => needed.has(o))) continue;
+      keep[i] = true;
+      for (const x of n.input) needed.add(x);
+    }
+    return {
+      nodes: this.nodes.filter((_, i) => keep[i]),
+      initializers: this.initializers.filter((t) => needed.has(t.name)),
+    };
   }
 
   /** A fresh value name based on `base`. */
@@ -126,11 +141,16 @@ export class OnnxGraph {
     return this.constant('const', { dtype, dims: [], data });
   }
 
+  /**
+   * The model bytes. Nodes no output depends on are dropped: TF graphs compute values only a
+   * control edge wants (createTrainOp's gradient gating), which onnxruntime would run otherwise.
+   */
   encode(name: string): Uint8Array {
+    const { nodes, initializers } = this.live();
     const graph = {
       name,
-      node: this.nodes,
-      initializer: this.initializers,
+      node: nodes,
+      initializer: initializers,
       input: this.inputs,
       output: this.outputs,
     };
@@ -142,6 +162,14 @@ export class OnnxGraph {
     };
     return ModelProto.encode(ModelProto.fromObject(model)).finish();
   }
+}
+
+interface NodeProto {
+  op_type: string;
+  input: readonly string[];
+  output: readonly string[];
+  name: string;
+  attribute: object[];
 }
 
 function encodeAttr(name: string, v: AttrValue): object {
@@ -158,7 +186,7 @@ function valueInfo(name: string, dtype: ValueDType, shape: readonly (number | nu
   return { name, type: { tensor_type: { elem_type, shape: { dim } } } };
 }
 
-function tensorProto(name: string, v: HostValue): object {
+function tensorProto(name: string, v: HostValue): { name: string; [field: string]: unknown } {
   const bytes = new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength);
   return { name, dims: [...v.dims], data_type: ONNX_DTYPE[v.dtype], raw_data: bytes };
 }
