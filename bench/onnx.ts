@@ -21,9 +21,18 @@ interface Step {
 const random = (shape: number[], seed: number) => {
   let s = seed;
   const next = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
-  return new g.NDArray('float32', shape, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, next));
+  return new g.NDArray(
+    'float32',
+    shape,
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, next),
+  );
 };
-const labels = (n: number) => new g.NDArray('int32', [n], Int32Array.from({ length: n }, (_, i) => (i * 7) % 10));
+const labels = (n: number) =>
+  new g.NDArray(
+    'int32',
+    [n],
+    Int32Array.from({ length: n }, (_, i) => (i * 7) % 10),
+  );
 
 function dense(x: g.Tensor, units: number, name: string, act?: (t: g.Tensor) => g.Tensor): g.Tensor {
   return g.nameScope(name, () => {
@@ -43,9 +52,18 @@ function mlp(opt: 'sgd' | 'adam'): Step {
     const y = g.placeholder('int32', [null], { name: 'labels' });
     const logits = dense(dense(dense(x, 256, 'h1', g.relu), 256, 'h2', g.relu), 10, 'logits');
     const loss = g.losses.sparseSoftmaxCrossEntropy(y, logits);
-    const optimizer = opt === 'sgd' ? new GradientDescentOptimizer(0.1) : new AdamOptimizer({ learningRate: 1e-3 });
+    const optimizer =
+      opt === 'sgd' ? new GradientDescentOptimizer(0.1) : new AdamOptimizer({ learningRate: 1e-3 });
     const trainOp = createTrainOp(loss, optimizer);
-    return { graph, trainOp, init: g.globalVariablesInitializer(), feeds: [[x, random([64, 784], 1)], [y, labels(64)]] };
+    return {
+      graph,
+      trainOp,
+      init: g.globalVariablesInitializer(),
+      feeds: [
+        [x, random([64, 784], 1)],
+        [y, labels(64)],
+      ],
+    };
   });
 }
 
@@ -67,7 +85,15 @@ function convnet(): Step {
     const fc = dense(g.reshape(h2, [-1, 7 * 7 * 64]), 1024, 'fc1', g.relu);
     const loss = g.losses.sparseSoftmaxCrossEntropy(y, dense(fc, 10, 'fc2'));
     const trainOp = createTrainOp(loss, new AdamOptimizer({ learningRate: 1e-4 }));
-    return { graph, trainOp, init: g.globalVariablesInitializer(), feeds: [[x, random([50, 784], 2)], [y, labels(50)]] };
+    return {
+      graph,
+      trainOp,
+      init: g.globalVariablesInitializer(),
+      feeds: [
+        [x, random([50, 784], 2)],
+        [y, labels(50)],
+      ],
+    };
   });
 }
 
@@ -100,7 +126,8 @@ const bench: Bench = {
   async run() {
     const rows = [await compare('MLP 784-256-256-10 SGD, batch 64', () => mlp('sgd'), 1.0, 200)];
     rows.push(await compare('MLP 784-256-256-10 Adam, batch 64', () => mlp('adam'), 1.5, 200));
-    if (process.env.BENCH_ONNX_CONVNET !== '0') rows.push(await compare('mnist_deep convnet Adam, batch 50', convnet, 130, 5));
+    if (process.env.BENCH_ONNX_CONVNET !== '0')
+      rows.push(await compare('mnist_deep convnet Adam, batch 50', convnet, 130, 5));
     return rows;
   },
 };
