@@ -13,6 +13,11 @@ type Format = 'NHWC' | 'NCHW';
 const win = (v: number, f: Format) => (f === 'NHWC' ? [1, v, v, 1] : [1, 1, v, v]);
 const noEager = { eager: null };
 
+// unknownBatch: the gradient's sizes come from Shape(x) at run time (TF's gradient graph for a
+// placeholder with a None batch), not from a constant.
+const input = (x: number[], unknownBatch: boolean) =>
+  unknownBatch ? { shape: x, staticShape: [null, ...x.slice(1)] } : { shape: x };
+
 function conv(
   name: string,
   x: number[],
@@ -21,20 +26,29 @@ function conv(
   p: Pad,
   d = 1,
   f: Format = 'NHWC',
+  unknownBatch = false,
 ): GradCase {
   return {
     name,
-    inputs: [{ shape: x }, { shape: k }],
+    inputs: [input(x, unknownBatch), { shape: k }],
     build: (xx, kk) =>
       g.conv2d(xx, kk, { strides: win(s, f), padding: p, dilations: win(d, f), dataFormat: f }),
     ...noEager,
   };
 }
-function pool(name: string, kind: 'max' | 'avg', x: number[], k: number, s: number, p: Pad): GradCase {
+function pool(
+  name: string,
+  kind: 'max' | 'avg',
+  x: number[],
+  k: number,
+  s: number,
+  p: Pad,
+  unknownBatch = false,
+): GradCase {
   const f = kind === 'max' ? g.maxPool : g.avgPool;
   return {
     name,
-    inputs: [{ shape: x }],
+    inputs: [input(x, unknownBatch)],
     build: (xx) => f(xx, { ksize: k, strides: s, padding: p }),
     ...noEager,
   };
@@ -47,6 +61,10 @@ const rows: GradCase[] = [
   conv('conv 5x5 SAME (mnist_deep layer)', [2, 9, 9, 1], [5, 5, 1, 4], 1, 'SAME'),
   conv('conv dilated 2 SAME', [1, 9, 8, 2], [3, 3, 2, 2], 1, 'SAME', 2),
   conv('conv NCHW SAME stride 2', [2, 3, 7, 6], [3, 3, 3, 2], 2, 'SAME', 1, 'NCHW'),
+  conv('conv 5x5 SAME, unknown batch', [2, 7, 7, 3], [5, 5, 3, 4], 1, 'SAME', 1, 'NHWC', true),
+  conv('conv 3x3 VALID stride 2, unknown batch', [2, 9, 8, 2], [3, 3, 2, 3], 2, 'VALID', 1, 'NHWC', true),
+  pool('avgPool 2x2 stride 2 SAME, unknown batch', 'avg', [2, 7, 7, 3], 2, 2, 'SAME', true),
+  pool('maxPool 2x2 stride 2 SAME, unknown batch', 'max', [2, 7, 7, 3], 2, 2, 'SAME', true),
   pool('maxPool 2x2 stride 2 SAME (odd size)', 'max', [2, 7, 7, 3], 2, 2, 'SAME'),
   pool('maxPool 3x3 stride 2 VALID', 'max', [1, 8, 9, 2], 3, 2, 'VALID'),
   pool('avgPool 2x2 stride 2 SAME (odd size)', 'avg', [2, 7, 7, 3], 2, 2, 'SAME'),

@@ -2,13 +2,7 @@
 // inputs are transposed in and out (onnxruntime's layout pass folds the transposes), HWIO
 // filters become OIHW. TF's SAME padding puts the odd pixel at the end, which is ONNX's
 // SAME_UPPER. The backprops need the forward geometry statically (constant sizes, known H, W).
-import {
-  Conv2D,
-  Conv2DBackpropFilter,
-  Conv2DBackpropInput,
-  type ConvAttrs,
-  constantValue,
-} from '@graphmode/graph';
+import { Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, type ConvAttrs } from '@graphmode/graph';
 import { defineLowering, type LowerContext } from './registry.js';
 
 export const NHWC_TO_NCHW = [0, 3, 1, 2];
@@ -69,7 +63,8 @@ defineLowering(
   Conv2DBackpropInput,
   (cx, a) => {
     const nhwc = a.dataFormat === 'NHWC';
-    const sizes = spatial(constantValue(cx.op.inputs[0]!)!, nhwc);
+    // The static output shape carries the spatial sizes even when input_sizes is Shape(x).
+    const sizes = spatial(cx.op.outputs[0]!.shape as number[], nhwc);
     const k = cx.op.inputs[1]!.shape! as number[];
     const [s, d] = [spatial(a.strides, nhwc), spatial(a.dilations, nhwc)];
     const g = [0, 1].map((i) => geometry(sizes[i]!, k[i]!, s[i]!, d[i]!, a.padding === 'SAME'));
@@ -83,7 +78,9 @@ defineLowering(
     });
     return fromNchw(cx, dx, nhwc);
   },
-  (op) => constantValue(op.inputs[0]!) !== null && knownDims(op.inputs[1]!.shape, [0, 1]),
+  (op) =>
+    knownDims(op.outputs[0]!.shape, op.attrs.dataFormat === 'NHWC' ? [1, 2] : [2, 3]) &&
+    knownDims(op.inputs[1]!.shape, [0, 1]),
 );
 
 // dW[kh, kw, ci, co] = sum over n, oh, ow of x[n, oh*s + kh*d - pad, ..., ci] * dy[n, oh, ow, co]:
@@ -93,7 +90,7 @@ defineLowering(
   Conv2DBackpropFilter,
   (cx, a) => {
     const nhwc = a.dataFormat === 'NHWC';
-    const [kh, kw] = constantValue(cx.op.inputs[1]!)! as [number, number];
+    const [kh, kw] = cx.op.outputs[0]!.shape as [number, number];
     const x = cx.op.inputs[0]!.shape! as number[];
     const n = spatial(x, nhwc);
     const [s, d] = [spatial(a.strides, nhwc), spatial(a.dilations, nhwc)];
@@ -111,7 +108,7 @@ defineLowering(
   },
   (op) => {
     const nhwc = (op.attrs as ConvAttrs).dataFormat === 'NHWC';
-    return constantValue(op.inputs[1]!) !== null && knownDims(op.inputs[0]!.shape, nhwc ? [1, 2] : [2, 3]);
+    return knownDims(op.outputs[0]!.shape, [0, 1]) && knownDims(op.inputs[0]!.shape, nhwc ? [1, 2] : [2, 3]);
   },
 );
 

@@ -1,6 +1,6 @@
 // Pooling and pooling gradients (ops/pool.ts; NHWC, TF's 4-element ksize/strides).
-import { AvgPool, AvgPoolGrad, constantValue, MaxPool, MaxPoolGrad, type PoolAttrs } from '@graphmode/graph';
-import { fromNchw, geometry, toNchw } from './conv.js';
+import { AvgPool, AvgPoolGrad, MaxPool, MaxPoolGrad, type PoolAttrs } from '@graphmode/graph';
+import { fromNchw, geometry, knownDims, toNchw } from './conv.js';
 import { defineLowering, type LowerContext } from './registry.js';
 
 const window = (a: PoolAttrs) => ({
@@ -43,7 +43,7 @@ defineLowering(MaxPoolGrad, (cx, a) => {
 defineLowering(
   AvgPoolGrad,
   (cx, a) => {
-    const [, h, w, c] = constantValue(cx.op.inputs[0]!)! as [number, number, number, number];
+    const [, h, w, c] = cx.op.outputs[0]!.shape as [number, number, number, number];
     const [kh, kw] = [a.ksize[1]!, a.ksize[2]!];
     const s = [a.strides[1]!, a.strides[2]!];
     const g = [h, w].map((n, i) => geometry(n, [kh, kw][i]!, s[i]!, 1, a.padding === 'SAME'));
@@ -60,7 +60,7 @@ defineLowering(
     });
     return fromNchw(cx, dx, true);
   },
-  (op) => constantValue(op.inputs[0]!) !== null,
+  (op) => knownDims(op.outputs[0]!.shape, [1, 2, 3]),
 );
 
 /** How many real (unpadded) inputs each window covers, as [1, 1, oh, ow]. */
