@@ -149,6 +149,23 @@ describe('Session on onnxruntime', () => {
     }
   });
 
+  it('one plan fed with many batch sizes', () => {
+    const graph = new g.Graph();
+    const { x, y } = graph.asDefault(() => {
+      const x = g.placeholder('float32', [null, 2], { name: 'x' });
+      // Shape arithmetic inside the model, evaluated per run.
+      const y = g.reduceSum(g.mul(x, g.cast(g.shape(x), 'float32')), 1);
+      return { x, y };
+    });
+    const sess = new g.Session(graph, { backend: 'onnxruntime' });
+    for (let n = 1; n <= 7; n++) {
+      const xs = new g.NDArray('float32', [n, 2], Float32Array.from({ length: 2 * n }, (_, i) => i));
+      const want = Array.from({ length: n }, (_, r) => n * (2 * r) + 2 * (2 * r + 1));
+      expect(nums(sess.run(y, [[x, xs]]))).toEqual(want);
+    }
+    sess.close();
+  });
+
   it('RunMetadata has one entry per ONNX segment and per tfjs op', () => {
     const m = counterGraph();
     const sess = new g.Session(m.graph, { backend: 'onnxruntime' });
