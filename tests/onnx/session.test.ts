@@ -159,7 +159,11 @@ describe('Session on onnxruntime', () => {
     });
     const sess = new g.Session(graph, { backend: 'onnxruntime' });
     for (let n = 1; n <= 7; n++) {
-      const xs = new g.NDArray('float32', [n, 2], Float32Array.from({ length: 2 * n }, (_, i) => i));
+      const xs = new g.NDArray(
+        'float32',
+        [n, 2],
+        Float32Array.from({ length: 2 * n }, (_, i) => i),
+      );
       const want = Array.from({ length: n }, (_, r) => n * (2 * r) + 2 * (2 * r + 1));
       expect(nums(sess.run(y, [[x, xs]]))).toEqual(want);
     }

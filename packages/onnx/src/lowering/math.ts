@@ -118,18 +118,29 @@ defineLowering(IsFinite, (cx) => {
 });
 defineLowering(Cast, (cx, { dtype }) => cx.n1('Cast', [cx.input(0)], { to: ONNX_DTYPE[dtype] }));
 
-// floor(x / y). NOTE: integer division by zero is an error in TF and onnxruntime but not in
-// tfjs; integers stay on tfjs so every backend of a Session gives the same answers.
-defineLowering(FloorDiv, (cx) => cx.n1('Floor', [cx.n1('Div', xy(cx))]), isFloat);
-// x - floor(x / y) * y has the sign of y (ONNX's float Mod needs fmod=1, C's sign rule).
-defineLowering(
-  FloorMod,
-  (cx) => {
-    const [x, y] = xy(cx);
-    return cx.n1('Sub', [x, cx.n1('Mul', [cx.n1('Floor', [cx.n1('Div', [x, y])]), y])]);
-  },
-  isFloat,
+// Integers: ONNX's Div truncates and its Mod fails on a zero divisor (as TF does) where tfjs
+// gives 0; a zero divisor is replaced and its result set to 0, so every backend agrees.
+// Shape arithmetic in gradient graphs (reduceMean's) needs these inside ONNX.
+const intDivision = (cx: LowerContext, op: (x: string, y: string, mod: string) => string) => {
+  const [x, y] = xy(cx);
+  const zero = zeroLike(cx);
+  const isZero = cx.n1('Equal', [y, zero]);
+  const safe = cx.n1('Where', [isZero, cx.scalar(1, 'int32'), y]);
+  return cx.n1('Where', [isZero, zero, op(x, safe, cx.n1('Mod', [x, safe], { fmod: 0 }))]);
+};
+const isInt = (cx: LowerContext) => cx.op.inputs[0]!.dtype === 'int32';
+// floor(x / y); integers: (x - floormod(x, y)) / y, exact
+defineLowering(FloorDiv, (cx) =>
+  isInt(cx)
+    ? intDivision(cx, (x, y, mod) => cx.n1('Div', [cx.n1('Sub', [x, mod]), y]))
+    : cx.n1('Floor', [cx.n1('Div', xy(cx))]),
 );
+// x - floor(x / y) * y, with the sign of y (ONNX's float Mod needs fmod=1: C's sign rule)
+defineLowering(FloorMod, (cx) => {
+  if (isInt(cx)) return intDivision(cx, (_x, _y, mod) => mod);
+  const [x, y] = xy(cx);
+  return cx.n1('Sub', [x, cx.n1('Mul', [cx.n1('Floor', [cx.n1('Div', [x, y])]), y])]);
+});
 // onnxruntime's Sum is float-only: integers add pairwise.
 defineLowerings([AddN, AccumulateNV2], (cx) => {
   const xs = cx.op.inputs.map((_, k) => cx.input(k));
