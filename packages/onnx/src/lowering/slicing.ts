@@ -14,6 +14,8 @@ import {
   Slice,
   Split,
   SplitV,
+  StridedSlice,
+  stridedSliceSpec,
   Tile,
   Unpack,
   UnsortedSegmentSum,
@@ -104,6 +106,38 @@ defineLowering(
     return cx.n1('ScatterND', [zeros, ids, data], { reduction: 'add' });
   },
   (op) => rankOf(op, 1) === 1,
+);
+// TF's masks resolved by the graph's own stridedSliceSpec (a static input shape and constant
+// begin/end/strides), then one Slice with steps and a Reshape that drops shrunk axes and adds new ones.
+defineLowering(
+  StridedSlice,
+  (cx, masks) => {
+    const [b, e, st] = [1, 2, 3].map((k) => constantOf(cx, k));
+    const spec = stridedSliceSpec(cx.op.inputs[0]!.shape!, b!, e!, st!, masks);
+    const starts: number[] = [];
+    const ends: number[] = [];
+    spec.dims.forEach((d) => {
+      const [begin, size, stride] = [d.begin!, d.size!, d.stride];
+      const last = begin + (size - 1) * stride;
+      starts.push(size === 0 ? 0 : begin);
+      // An end before index 0 would count from the back in ONNX: INT64_MIN means "past the front".
+      ends.push(size === 0 ? 0 : stride > 0 ? last + 1 : last - 1 < 0 ? INT64_MIN : last - 1);
+    });
+    const axes = spec.dims.map((_, i) => i);
+    const steps = spec.dims.map((d) => d.stride);
+    const sliced = cx.n1('Slice', [
+      cx.input(0),
+      cx.int64s(starts),
+      cx.int64s(ends),
+      cx.int64s(axes),
+      cx.int64s(steps),
+    ]);
+    return cx.n1('Reshape', [sliced, cx.int64s(spec.shape as number[])], { allowzero: 1 });
+  },
+  (op) =>
+    op.inputs[0]!.shape !== null &&
+    op.inputs[0]!.shape.every((d) => d !== null) &&
+    [1, 2, 3].every((k) => constantAt(k)(op)),
 );
 // indices[..., None] == range(depth) picks on/off values (out-of-range indices give all off, as TF).
 defineLowering(
