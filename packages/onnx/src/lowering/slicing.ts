@@ -15,6 +15,7 @@ import {
   Split,
   SplitV,
   StridedSlice,
+  StridedSliceGrad,
   stridedSliceSpec,
   Tile,
   Unpack,
@@ -138,6 +139,28 @@ defineLowering(
     op.inputs[0]!.shape !== null &&
     op.inputs[0]!.shape.every((d) => d !== null) &&
     [1, 2, 3].every((k) => constantAt(k)(op)),
+);
+// The gradient of a unit-stride slice: dy (as the sliced block) padded with zeros to the input.
+defineLowering(
+  StridedSliceGrad,
+  (cx, masks) => {
+    const shape = cx.op.outputs[0]!.shape as number[];
+    const [b, e, st] = [1, 2, 3].map((k) => constantOf(cx, k));
+    const spec = stridedSliceSpec(shape, b!, e!, st!, masks);
+    const sizes = spec.dims.map((d) => d.size!);
+    const block = cx.n1('Reshape', [cx.input(4), cx.int64s(sizes)], { allowzero: 1 });
+    const before = spec.dims.map((d) => (d.size === 0 ? 0 : d.begin!));
+    const after = shape.map((n, i) => n - before[i]! - sizes[i]!);
+    return cx.n1('Pad', [block, cx.int64s([...before, ...after])]);
+  },
+  (op) => {
+    const shape = op.outputs[0]!.shape;
+    if (shape === null || shape.some((d) => d === null) || ![1, 2, 3].every((k) => constantAt(k)(op)))
+      return false;
+    const m = op.attrs as Parameters<typeof stridedSliceSpec>[4];
+    const [b, e, st] = [1, 2, 3].map((k) => constantValue(op.inputs[k]!)!);
+    return stridedSliceSpec(shape, b!, e!, st!, m).dims.every((d) => d.stride === 1);
+  },
 );
 // indices[..., None] == range(depth) picks on/off values (out-of-range indices give all off, as TF).
 defineLowering(
