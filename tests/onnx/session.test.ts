@@ -127,6 +127,17 @@ describe('Session on onnxruntime', () => {
     expect(nums(sess.run(doubled, [[m.x, [1, 2, 3]]]))).toEqual([2, 4, 6]);
     expect(nums(sess.run(doubled, [[doubled, [5, 5, 5]]]))).toEqual([5, 5, 5]);
     expect(() => sess.run(doubled)).toThrow(/You must feed a value for placeholder tensor 'x'/);
+    // One output of a multi-output op fed, the other computed: the fed value wins.
+    const [a, b] = m.graph.asDefault(() => g.split(m.x, [1, 2], 0));
+    const joined = m.graph.asDefault(() => g.concat([a!, b!], 0));
+    expect(
+      nums(
+        sess.run(joined, [
+          [m.x, [1, 2, 3]],
+          [a!, [9]],
+        ]),
+      ),
+    ).toEqual([9, 2, 3]);
     sess.close();
   });
 

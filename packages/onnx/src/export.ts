@@ -104,7 +104,7 @@ function stepOf(op: Operation, fed: ReadonlyMap<Tensor, string>): Step {
     inputs: [],
     kinds,
     readsVariables: kinds.includes(VARIABLE),
-    outputs: [],
+    outputs: op.outputs.map((t) => (fed.has(t) ? -1 : 0)),
     checks: [],
     free: [],
   };

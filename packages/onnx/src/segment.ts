@@ -59,7 +59,8 @@ export class Builder implements LowerContext {
     const outs = typeof result === 'string' ? [result] : result;
     s.op.outputs.forEach((t, j) => {
       const v = outs[j];
-      if (v === undefined || v === null) return;
+      // A fed output keeps the fed value (the plan gives it no slot; neither does an unread one).
+      if (v === undefined || v === null || s.outputs[j]! < 0) return;
       this.values.set(t, v);
       this.made.push(t);
     });
