@@ -5,9 +5,10 @@
 //
 //   npm run bench -- onnx
 //   BENCH_ONNX_CONVNET=0 npm run bench -- onnx   # MLP rows only
+// The MLP rows are also timed with 2 onnxruntime threads (onnxruntime's default on 2 cores).
 import '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
-import '@graphmode/onnx';
+import { engineOptions } from '@graphmode/onnx';
 import { AdamOptimizer, createTrainOp, GradientDescentOptimizer } from '@graphmode/train';
 import { type Bench, type Row, round, timeInterleaved } from './util.js';
 
@@ -97,8 +98,15 @@ function convnet(): Step {
   });
 }
 
-async function compare(name: string, make: () => Step, target: number, reps: number): Promise<Row> {
+async function compare(
+  name: string,
+  make: () => Step,
+  target: number,
+  reps: number,
+  threads = 1,
+): Promise<Row> {
   const s = make();
+  engineOptions.intraOpNumThreads = threads;
   // One after the other: both initialise tfjs-wasm.
   const sessions = [
     await g.Session.create(s.graph, { backend: 'wasm' }),
@@ -112,7 +120,7 @@ async function compare(name: string, make: () => Step, target: number, reps: num
   );
   for (const sess of sessions) sess.close();
   return {
-    case: name,
+    case: threads === 1 ? name : `${name}, ${threads} onnxruntime threads`,
     'wasm ms': round(wasm!),
     'onnxruntime ms': round(onnx!),
     'onnx/wasm': round(onnx! / wasm!, 3),
@@ -126,6 +134,9 @@ const bench: Bench = {
   async run() {
     const rows = [await compare('MLP 784-256-256-10 SGD, batch 64', () => mlp('sgd'), 1.0, 200)];
     rows.push(await compare('MLP 784-256-256-10 Adam, batch 64', () => mlp('adam'), 1.5, 200));
+    // onnxruntime's own default is a thread per core: faster on an idle machine, slower on a busy one.
+    rows.push(await compare('MLP 784-256-256-10 SGD, batch 64', () => mlp('sgd'), 1.0, 200, 2));
+    rows.push(await compare('MLP 784-256-256-10 Adam, batch 64', () => mlp('adam'), 1.5, 200, 2));
     if (process.env.BENCH_ONNX_CONVNET !== '0')
       rows.push(await compare('mnist_deep convnet Adam, batch 50', convnet, 130, 5));
     return rows;
