@@ -2,6 +2,7 @@
 // (`import '@graphmode/onnx'` registers 'onnxruntime'), and a Session created with that name hands
 // each cached plan to the backend's executor instead of its own tfjs loop. The graph package
 // never imports a backend package: it only consults this table.
+import { ValueError } from '../errors.js';
 import type { Graph, Tensor } from '../graph.js';
 import type { NDArray } from '../ndarray.js';
 import type { Leaf } from './fetch_feed.js';
@@ -47,4 +48,13 @@ export function registerSessionBackend(name: string, backend: SessionBackend): v
 /** The backend registered under `name`, if any. */
 export function getSessionBackend(name: string): SessionBackend | undefined {
   return backends.get(name);
+}
+
+/** null for tfjs's own backends; the registered backend otherwise, or a ValueError saying what to import. */
+export function backendPlugin(name: string): SessionBackend | null {
+  if (name === 'cpu' || name === 'wasm') return null;
+  const backend = backends.get(name);
+  if (backend) return backend;
+  const hint = name === 'onnxruntime' ? ": import '@graphmode/onnx' registers it" : '';
+  throw new ValueError(`Session backend '${name}' is not registered${hint}`);
 }

@@ -9,7 +9,7 @@ import { InvalidArgumentError, OpError, UnimplementedError, ValueError } from '.
 import { type Graph, getDefaultGraph, Operation, Tensor } from '../graph.js';
 import { NDArray } from '../ndarray.js';
 import { uninitializedError } from '../ops/core.js';
-import { getSessionBackend, type SessionExecutor } from './backends.js';
+import { backendPlugin, type SessionExecutor } from './backends.js';
 import {
   type FeedDict,
   type Fetches,
@@ -51,7 +51,7 @@ export class Session {
   constructor(graph: Graph = getDefaultGraph(), options: SessionOptions = {}) {
     this.graph = graph;
     this.backend = options.backend ?? 'cpu';
-    const plugin = this.backend === 'cpu' || this.backend === 'wasm' ? null : getSessionBackend(this.backend);
+    const plugin = backendPlugin(this.backend);
     if (plugin) this.executor = plugin.create(graph);
     else if (tfc.engine().registry[this.backend] === undefined) {
       throw new ValueError(
@@ -64,7 +64,7 @@ export class Session {
   /** Initialises the backend (wasm loads its module) and returns a session on it. */
   static async create(graph: Graph = getDefaultGraph(), options: SessionOptions = {}): Promise<Session> {
     const backend = options.backend ?? 'cpu';
-    const plugin = backend === 'cpu' || backend === 'wasm' ? undefined : getSessionBackend(backend);
+    const plugin = backendPlugin(backend);
     if (plugin) await plugin.init?.();
     else if (tfc.engine().registry[backend] === undefined) {
       const previous = tfc.getBackend();
