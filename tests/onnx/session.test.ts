@@ -181,6 +181,19 @@ describe('Session on onnxruntime', () => {
     sess.close();
   });
 
+  it('a plan dropped after the graph changes is recompiled (and its models freed)', () => {
+    const m = counterGraph();
+    const sess = new g.Session(m.graph, { backend: 'onnxruntime' });
+    sess.run(m.init);
+    const doubled = m.graph.asDefault(() => g.mul(m.x, 2));
+    expect(nums(sess.run(doubled, [[m.x, [1, 2, 3]]]))).toEqual([2, 4, 6]);
+    // A new control input on an existing op invalidates the cached plan: the update now runs too.
+    doubled.op.addControlInputs([m.bump.op]);
+    expect(nums(sess.run(doubled, [[m.x, [1, 2, 3]]]))).toEqual([2, 4, 6]);
+    expect(nums(sess.run(m.v))).toEqual([11, 12, 13]);
+    sess.close();
+  });
+
   it('RunMetadata has one entry per ONNX segment and per tfjs op', () => {
     const m = counterGraph();
     const sess = new g.Session(m.graph, { backend: 'onnxruntime' });

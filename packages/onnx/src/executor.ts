@@ -27,8 +27,7 @@ import { HostVariables } from './state.js';
 type Env = Map<Tensor, OrtTensor>;
 
 export class OnnxExecutor implements SessionExecutor {
-  private readonly compiled = new WeakMap<Plan, Compiled>();
-  private readonly live = new Set<Compiled>();
+  private readonly compiled = new Map<Plan, Compiled>();
   readonly store = new HostVariables();
   private readonly ctx: FallbackContext;
 
@@ -65,8 +64,8 @@ export class OnnxExecutor implements SessionExecutor {
   }
 
   close(): void {
-    for (const c of this.live) for (const u of c.units) if ('segment' in u) u.segment.model.dispose();
-    this.live.clear();
+    for (const c of this.compiled.values()) dispose(c);
+    this.compiled.clear();
     this.store.clear();
     this.ctx.dispose();
   }
@@ -74,9 +73,14 @@ export class OnnxExecutor implements SessionExecutor {
   private compile(plan: Plan, leaves: readonly Leaf[]): Compiled {
     let c = this.compiled.get(plan);
     if (c === undefined) {
+      // The Session replaces a plan once the graph's ops change; the old one never runs again.
+      for (const [old, oc] of this.compiled)
+        if (old.graphVersion !== this.graph.version) {
+          dispose(oc);
+          this.compiled.delete(old);
+        }
       c = compilePlan(plan, leaves, this.options);
       this.compiled.set(plan, c);
-      this.live.add(c);
     }
     return c;
   }
@@ -126,6 +130,10 @@ export class OnnxExecutor implements SessionExecutor {
     if (v === undefined) throw uninitializedError(t.op);
     return tfcFromOrt(v);
   }
+}
+
+function dispose(c: Compiled): void {
+  for (const u of c.units) if ('segment' in u) u.segment.model.dispose();
 }
 
 function runSegment(
