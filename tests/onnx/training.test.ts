@@ -45,6 +45,43 @@ describe('training on onnxruntime', () => {
     expect(histories[0]![99]!).toBeLessThan(0.6 * histories[0]![0]!);
   }, 300_000);
 
+  it('an embedding (sparse gradients, repeated ids) trains with ScatterSub inside ONNX', () => {
+    const graph = new g.Graph();
+    const { ids, target, trainOp } = graph.asDefault(() => {
+      g.setRandomSeed(2);
+      const ids = g.placeholder('int32', [null], { name: 'ids' });
+      const target = g.placeholder('float32', [null, 4], { name: 'target' });
+      const table = g.variable(g.randomNormal([6, 4]), { name: 'embedding' });
+      const loss = g.losses.meanSquaredError(target, g.gather(table, ids));
+      return { ids, target, trainOp: createTrainOp(loss, new GradientDescentOptimizer(0.5)) };
+    });
+    const init = graph.asDefault(() => g.globalVariablesInitializer());
+    const feeds: [g.Tensor, g.TensorLike][] = [
+      [ids, [1, 3, 1, 5]],
+      [
+        target,
+        new g.NDArray(
+          'float32',
+          [4, 4],
+          Float32Array.from({ length: 16 }, (_, i) => Math.cos(i)),
+        ),
+      ],
+    ];
+    const md = new g.RunMetadata();
+    const [want, got] = [{}, { backend: 'onnxruntime' as const }].map((opts) => {
+      const sess = new g.Session(graph, opts);
+      sess.run(init);
+      const losses = Array.from({ length: 10 }, (_, i) =>
+        Number(sess.run(trainOp, feeds, i === 0 && 'backend' in opts ? { runMetadata: md } : {}).item()),
+      );
+      sess.close();
+      return losses;
+    });
+    expectSameLosses(got!, want!);
+    expect(fallbackOps(graph, md)).toEqual([]);
+    expect(graph.getOperations().some((op) => op.type === 'ScatterSub')).toBe(true);
+  });
+
   const optimizers: [string, () => Optimizer][] = [
     ['GradientDescent', () => new GradientDescentOptimizer(0.1)],
     ['Momentum (Nesterov)', () => new MomentumOptimizer(0.05, 0.9, { useNesterov: true })],

@@ -8,6 +8,7 @@ import {
   ApplyGradientDescent,
   ApplyMomentum,
   ApplyRMSProp,
+  ScatterSub,
 } from '@graphmode/train';
 import { defineLowering, type LowerContext } from './registry.js';
 
@@ -114,3 +115,15 @@ defineLowering(ApplyCenteredRMSProp, (cx) => {
   o.write('var', v);
   return v;
 });
+
+// ref[indices[i]] -= updates[i], duplicates accumulating: ScatterND adds each (negated) row.
+defineLowering(
+  ScatterSub,
+  (cx) => {
+    const ids = cx.n1('Unsqueeze', [cx.n1('Cast', [cx.input(1)], { to: 7 }), cx.int64s([-1])]);
+    const v = cx.n1('ScatterND', [cx.readRef(0), ids, cx.n1('Neg', [cx.input(2)])], { reduction: 'add' });
+    cx.writeRef(0, v);
+    return v;
+  },
+  (op) => op.inputs[1]!.shape?.length === 1,
+);
