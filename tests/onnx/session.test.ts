@@ -3,6 +3,7 @@
 import '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
 import '@graphmode/onnx';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from './harness.js';
 
@@ -192,6 +193,25 @@ describe('Session on onnxruntime', () => {
     expect(nums(sess.run(doubled, [[m.x, [1, 2, 3]]]))).toEqual([2, 4, 6]);
     expect(nums(sess.run(m.v))).toEqual([11, 12, 13]);
     sess.close();
+  });
+
+  it('leaks no tfjs tensor: fallback ops, failed runs and close', () => {
+    const m = counterGraph();
+    const before = tf.memory().numTensors;
+    const sess = new g.Session(m.graph, { backend: 'onnxruntime' });
+    sess.run(m.init);
+    sess.run(m.picked, [
+      [m.idx, [1]],
+      [m.axis, 0],
+    ]);
+    expect(() =>
+      sess.run(m.picked, [
+        [m.idx, [5]],
+        [m.axis, 0],
+      ]),
+    ).toThrow();
+    sess.close();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('RunMetadata has one entry per ONNX segment and per tfjs op', () => {
