@@ -195,6 +195,46 @@ describe('Session on onnxruntime', () => {
     sess.close();
   });
 
+  it('a gather index outside [0, n) fails the run as on tfjs (onnxruntime would wrap -1)', () => {
+    const graph = new g.Graph();
+    const { p, i, y } = graph.asDefault(() => {
+      const p = g.placeholder('float32', [3, 2], { name: 'p' });
+      const i = g.placeholder('int32', [null], { name: 'i' });
+      return { p, i, y: g.gather(p, i, { name: 'rows' }) };
+    });
+    const sess = new g.Session(graph, { backend: 'onnxruntime' });
+    const ps = new g.NDArray('float32', [3, 2], Float32Array.from([1, 2, 3, 4, 5, 6]));
+    expect(
+      nums(
+        sess.run(y, [
+          [p, ps],
+          [i, [2, 0]],
+        ]),
+      ),
+    ).toEqual([5, 6, 1, 2]);
+    expect(() =>
+      sess.run(y, [
+        [p, ps],
+        [i, [0, -1]],
+      ]),
+    ).toThrow(/indices\[1\] = -1 is not in \[0, 3\)/);
+    expect(() =>
+      sess.run(y, [
+        [p, ps],
+        [i, [3]],
+      ]),
+    ).toThrow(g.InvalidArgumentError);
+    expect(
+      nums(
+        sess.run(y, [
+          [p, ps],
+          [i, []],
+        ]),
+      ),
+    ).toEqual([]);
+    sess.close();
+  });
+
   it('leaks no tfjs tensor: fallback ops, failed runs and close', () => {
     const m = counterGraph();
     const before = tf.memory().numTensors;

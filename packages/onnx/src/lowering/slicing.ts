@@ -88,9 +88,34 @@ defineLowering(
   },
   constantAt(1),
 );
+// onnxruntime would read a negative index from the back; TF (and tfjs) fail, naming the first
+// index outside [0, n): a check flags it after the segment.
 defineLowering(
   GatherV2,
-  (cx) => cx.n1('Gather', [cx.input(0), cx.input(1)], { axis: constantOf(cx, 2)[0]! }),
+  (cx) => {
+    const axis = constantOf(cx, 2)[0]!;
+    const [params, indices] = [cx.input(0), cx.input(1)];
+    const i32 = (v: string) => cx.n1('Cast', [v], { to: 6 });
+    const flat = cx.n1('Reshape', [indices, cx.int64s([-1])]);
+    const n = i32(cx.n1('Gather', [cx.n1('Shape', [params]), cx.int64s([axis])], { axis: 0 }));
+    const bad = cx.n1('Or', [
+      cx.n1('Less', [flat, cx.scalar(0, 'int32')]),
+      cx.n1('GreaterOrEqual', [flat, n]),
+    ]);
+    // argmax over bad + [true]: the first bad position, or the length when there is none
+    const sentinel = cx.n1('Cast', [cx.int64s([1])], { to: 9 });
+    const first = cx.n1('ArgMax', [i32(cx.n1('Concat', [bad, sentinel], { axis: 0 }))], {
+      axis: 0,
+      keepdims: 1,
+    });
+    const value = cx.n1('Gather', [cx.n1('Concat', [flat, i32(cx.int64s([0]))], { axis: 0 }), first], {
+      axis: 0,
+    });
+    cx.check([i32(first), value, n, i32(cx.n1('Size', [flat]))], ([at, v, size, len]) =>
+      at! < len! ? `indices[${at}] = ${v} is not in [0, ${size})` : null,
+    );
+    return cx.n1('Gather', [params, indices], { axis });
+  },
   constantAt(2),
 );
 // out[i] = sum of data rows whose id is i: ScatterND-add into zeros of [numSegments, ...rows].
