@@ -235,6 +235,26 @@ describe('Session on onnxruntime', () => {
     sess.close();
   });
 
+  it('unsortedSegmentSum drops rows with a negative segment id, as TF', () => {
+    const graph = new g.Graph();
+    const y = graph.asDefault(() =>
+      g.unsortedSegmentSum(
+        g.constant([
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ]),
+        g.constant([1, -1, 1], { dtype: 'int32' }),
+        2,
+      ),
+    );
+    const md = new g.RunMetadata();
+    const sess = new g.Session(graph, { backend: 'onnxruntime' });
+    expect(nums(sess.run(y, undefined, { runMetadata: md }))).toEqual([0, 0, 6, 8]);
+    expect(md.stepStats.map((s) => s.opType)).toEqual(['OnnxSegment']);
+    sess.close();
+  });
+
   it('leaks no tfjs tensor: fallback ops, failed runs and close', () => {
     const m = counterGraph();
     const before = tf.memory().numTensors;

@@ -119,19 +119,25 @@ defineLowering(
   constantAt(2),
 );
 // out[i] = sum of data rows whose id is i: ScatterND-add into zeros of [numSegments, ...rows].
+// TF drops rows with a negative id (ScatterND would count it from the back): they add zeros to row 0.
 defineLowering(
   UnsortedSegmentSum,
   (cx) => {
-    const data = cx.input(0);
+    const raw = cx.input(1);
+    const dropped = cx.n1('Less', [raw, cx.scalar(0, 'int32')]);
+    const rank = rankOf(cx.op, 0)!;
+    const rowMask = cx.n1('Unsqueeze', [dropped, cx.int64s([...Array(rank - 1).keys()].map((i) => i + 1))]);
+    const data = cx.n1('Where', [rowMask, cx.scalar(0, cx.op.inputs[0]!.dtype), cx.input(0)]);
     const rows = cx.n1('Slice', [cx.n1('Shape', [data]), cx.int64s([1]), cx.int64s([INT64_MAX])]);
     const shape = cx.n1('Concat', [cx.n1('Reshape', [castInt64(cx, cx.input(2)), cx.int64s([1])]), rows], {
       axis: 0,
     });
     const zeros = cx.n1('Expand', [cx.scalar(0, cx.op.inputs[0]!.dtype), shape]);
-    const ids = cx.n1('Unsqueeze', [castInt64(cx, cx.input(1)), cx.int64s([-1])]);
+    const kept = cx.n1('Where', [dropped, cx.scalar(0, 'int32'), raw]);
+    const ids = cx.n1('Unsqueeze', [castInt64(cx, kept), cx.int64s([-1])]);
     return cx.n1('ScatterND', [zeros, ids, data], { reduction: 'add' });
   },
-  (op) => rankOf(op, 1) === 1,
+  (op) => rankOf(op, 1) === 1 && rankOf(op, 0) !== null,
 );
 // TF's masks resolved by the graph's own stridedSliceSpec (a static input shape and constant
 // begin/end/strides), then one Slice with steps and a Reshape that drops shrunk axes and adds new ones.
