@@ -42,34 +42,29 @@ defineLowering(
 defineLowering(BroadcastTo, (cx) => cx.n1('Expand', [cx.input(0), castInt64(cx, cx.input(1))]));
 
 // Per input: the axes (of the broadcast shape) where its left-padded dim is 1 — none at all when
-// the two shapes are equal (TF's BCast). Needs the lengths of the two shape vectors.
+// the two shapes are equal (TF's BCast). Shape vectors of any length, known or not.
 defineLowering(
   BroadcastGradientArgs,
   (cx) => {
-    const [n0, n1] = [0, 1].map((k) => cx.op.inputs[k]!.shape![0]!) as [number, number];
-    const rank = Math.max(n0, n1);
-    const ones = (n: number) => cx.n1('Cast', [cx.int64s(Array(n).fill(1))], { to: ONNX_DTYPE.int32 });
-    const padded = (k: number, n: number) =>
-      n === rank ? cx.input(k) : cx.n1('Concat', [ones(rank - n), cx.input(k)], { axis: 0 });
-    const [s0, s1] = [padded(0, n0), padded(1, n1)];
+    const i32 = (v: string) => cx.n1('Cast', [v], { to: ONNX_DTYPE.int32 });
     const one = cx.scalar(1, 'int32');
-    const axes = cx.n1('Range', [cx.scalar(0, 'int32'), cx.scalar(rank, 'int32'), one]);
-    const equalInt = cx.n1('Cast', [cx.n1('Equal', [s0, s1])], { to: ONNX_DTYPE.int32 });
-    const same =
-      n0 === n1
-        ? cx.n1(
-            'Cast',
-            [cx.n1('ReduceMin', [cx.n1('Concat', [equalInt, ones(1)], { axis: 0 })], { keepdims: 0 })],
-            { to: ONNX_DTYPE.bool },
-          )
-        : null;
-    const pick = (s: string) => {
-      const isOne = cx.n1('Equal', [s, one]);
-      return cx.n1('Compress', [axes, same ? cx.n1('And', [isOne, cx.n1('Not', [same])]) : isOne], {
-        axis: 0,
-      });
-    };
-    return [pick(s0), pick(s1)];
+    const [s0, s1] = [cx.input(0), cx.input(1)];
+    const [n0, n1] = [cx.n1('Size', [s0]), cx.n1('Size', [s1])];
+    const rank = cx.n1('Reshape', [cx.n1('Max', [n0, n1]), cx.int64s([1])]);
+    const padded = (s: string, n: string) =>
+      cx.n1('Concat', [cx.n1('Expand', [one, cx.n1('Sub', [rank, n])]), s], { axis: 0 });
+    const [p0, p1] = [padded(s0, n0), padded(s1, n1)];
+    // range(rank) as cumsum(ones) - 1 (onnxruntime's Range loses the type of a computed limit)
+    const axes = cx.n1('Sub', [cx.n1('CumSum', [cx.n1('Expand', [one, rank]), cx.scalar(0, 'int32')]), one]);
+    const allEqual = cx.n1(
+      'ReduceMin',
+      [cx.n1('Concat', [i32(cx.n1('Equal', [p0, p1])), i32(cx.int64s([1]))], { axis: 0 })],
+      { keepdims: 0 },
+    );
+    const same = cx.n1('And', [cx.n1('Equal', [n0, n1]), cx.n1('Cast', [allEqual], { to: ONNX_DTYPE.bool })]);
+    const pick = (p: string) =>
+      cx.n1('Compress', [axes, cx.n1('And', [cx.n1('Equal', [p, one]), cx.n1('Not', [same])])], { axis: 0 });
+    return [pick(p0), pick(p1)];
   },
-  (op) => rankOf(op, 0) === 1 && rankOf(op, 1) === 1 && op.inputs.every((t) => t.shape![0] !== null),
+  (op) => rankOf(op, 0) === 1 && rankOf(op, 1) === 1,
 );
