@@ -16,6 +16,7 @@ const BENCHES: (() => Promise<{ default: Bench }>)[] = [
   () => import('./control_flow.js'),
   () => import('./lstm.js'),
   () => import('./convnet.js'),
+  () => import('./onnx.js'),
 ];
 
 const filter = process.argv[2];

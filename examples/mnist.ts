@@ -2,6 +2,7 @@
 //
 //   npm start                       # cpu backend, 300 Adam steps of 64 digits
 //   npm start -- --backend wasm     # the same on the wasm backend
+//   npm start -- --backend onnxruntime   # each step compiled to one ONNX model (@graphmode/onnx)
 //   npm start -- --steps 300
 //
 // The whole model — forward pass, gradients, gradient clipping, Adam updates and the global
@@ -160,8 +161,10 @@ async function main(): Promise<void> {
     },
   });
   const backend = values.backend;
-  if (backend !== 'cpu' && backend !== 'wasm')
-    throw new Error(`--backend must be cpu or wasm, got ${backend}`);
+  if (backend !== 'cpu' && backend !== 'wasm' && backend !== 'onnxruntime')
+    throw new Error(`--backend must be cpu, wasm or onnxruntime, got ${backend}`);
+  // Only this backend loads a native engine, so only it imports the package that registers it.
+  if (backend === 'onnxruntime') await import('@graphmode/onnx');
   const steps = Number(values.steps);
   const batchSize = Number(values['batch-size']);
   const learningRate = Number(values['learning-rate']);

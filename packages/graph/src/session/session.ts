@@ -7,6 +7,7 @@ import { InvalidArgumentError, OpError, UnimplementedError, ValueError } from '.
 import { type Graph, getDefaultGraph, Operation, Tensor } from '../graph.js';
 import { NDArray } from '../ndarray.js';
 import { uninitializedError } from '../ops/core.js';
+import { backendPlugin, type SessionExecutor } from './backends.js';
 import {
   type FeedDict,
   type Fetches,
@@ -24,7 +25,8 @@ export type { FeedDict, FeedValue, Fetch, Fetches, FetchResult } from './fetch_f
 export interface RunOptions {
   runMetadata?: RunMetadata;
 }
-export type BackendName = 'cpu' | 'wasm';
+/** 'onnxruntime' needs `import '@graphmode/onnx'` (see session/backends.ts). */
+export type BackendName = 'cpu' | 'wasm' | 'onnxruntime';
 export interface SessionOptions {
   backend?: BackendName;
   /** Graph rewrites on each run plan (API.md §8); default true. */
@@ -43,14 +45,19 @@ export class Session {
   private readonly constants = new ConstantCache();
   private readonly plans = new Map<string, Plan>();
   private readonly ctx: SessionKernelContext;
+  private readonly executor: SessionExecutor | null = null;
   private closed = false;
 
   /** Synchronous: works for 'cpu', or for 'wasm' once initialised (see `Session.create`). */
   constructor(graph: Graph = getDefaultGraph(), options: SessionOptions = {}) {
     this.graph = graph;
     this.backend = options.backend ?? 'cpu';
-    this.rewrites = options.rewrites ?? true;
-    if (readyBackend(this.backend) === undefined) {
+    const plugin = backendPlugin(this.backend);
+    // A plug-in engine (onnxruntime) optimizes the plan itself and lowers TF's ops, not our fused
+    // tfjs kernels, so it is handed the plan as the graph has it.
+    this.rewrites = plugin === null && (options.rewrites ?? true);
+    if (plugin) this.executor = plugin.create(graph);
+    else if (readyBackend(this.backend) === undefined) {
       throw new ValueError(
         `Backend '${this.backend}' is not initialised yet; use await Session.create(graph, { backend })`,
       );
@@ -61,7 +68,10 @@ export class Session {
   /** Initialises the backend (default wasm: loads its package and module) and returns a session on it. */
   static async create(graph: Graph = getDefaultGraph(), options: SessionOptions = {}): Promise<Session> {
     const backend = options.backend ?? 'wasm';
-    if (!(await initBackend(backend))) throw new ValueError(`Backend '${backend}' failed to initialise`);
+    const plugin = backendPlugin(backend);
+    // A plug-in's fallback ops run on tfjs-wasm: initialise it first (no global backend change).
+    if (plugin) await initBackend('wasm').then(() => plugin.init?.());
+    else if (!(await initBackend(backend))) throw new ValueError(`Backend '${backend}' failed to initialise`);
     return new Session(graph, { ...options, backend });
   }
 
@@ -80,16 +90,32 @@ export class Session {
     const rebuild = flattenFetches(this.graph, fetches, leaves);
     const feeds = normalizeFeeds(this.graph, feedDict);
     const plan = this.planFor(leaves, feeds);
-    const backend = readyBackend(this.backend)!; // re-read: tfjs may have replaced the instance
-    const values = runOn(this.backend, backend, () => this.execute(plan, leaves, feeds, options.runMetadata));
+    const tfjsName = this.executor?.tfjsBackend ?? this.backend;
+    const backend = readyBackend(tfjsName)!; // re-read: tfjs may have replaced the instance
+    const values = runOn(tfjsName, backend, () =>
+      this.executor
+        ? this.executor.execute(plan, leaves, feeds, options.runMetadata)
+        : this.execute(plan, leaves, feeds, options.runMetadata),
+    );
     let i = 0;
     return rebuild(() => values[i++]!) as FetchResult<F>;
+  }
+
+  /** `run`, as a promise: resolves to what `run` returns (rejects with what it throws). */
+  runAsync<const F extends Fetches>(
+    fetches: F,
+    feedDict?: FeedDict,
+    options: RunOptions = {},
+  ): Promise<FetchResult<F>> {
+    // A throw inside the executor callback rejects the promise.
+    return new Promise((resolve) => resolve(this.run<F>(fetches, feedDict, options) as never));
   }
 
   /** Frees every tensor the session holds; later runs throw. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.executor?.close();
     this.store.dispose();
     this.constants.dispose();
     this.plans.clear();

@@ -1,0 +1,145 @@
+// The 'onnxruntime' backend against the wasm path, in one process: an MLP 784-256-256-10 training
+// step (createTrainOp, batch 64; SGD target ≤ 1.0 ms, Adam ≤ 1.5 ms) and the mnist_deep convnet
+// step (batch 50; target ≤ 130 ms). Both sessions start from the same weights and take the same
+// steps; the rows report the medians and the ratio onnx/wasm.
+//
+//   npm run bench -- onnx
+//   BENCH_ONNX_CONVNET=0 npm run bench -- onnx   # MLP rows only
+// The MLP rows are also timed with 2 onnxruntime threads (onnxruntime's default on 2 cores).
+import '@graphmode/autodiff';
+import * as g from '@graphmode/graph';
+import { engineOptions } from '@graphmode/onnx';
+import { AdamOptimizer, createTrainOp, GradientDescentOptimizer } from '@graphmode/train';
+import { type Bench, type Row, round, timeInterleaved } from './util.js';
+
+interface Step {
+  graph: g.Graph;
+  trainOp: g.Tensor;
+  init: g.Operation;
+  feeds: [g.Tensor, g.NDArray][];
+}
+
+const random = (shape: number[], seed: number) => {
+  let s = seed;
+  const next = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  return new g.NDArray(
+    'float32',
+    shape,
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, next),
+  );
+};
+const labels = (n: number) =>
+  new g.NDArray(
+    'int32',
+    [n],
+    Int32Array.from({ length: n }, (_, i) => (i * 7) % 10),
+  );
+
+function dense(x: g.Tensor, units: number, name: string, act?: (t: g.Tensor) => g.Tensor): g.Tensor {
+  return g.nameScope(name, () => {
+    const fanIn = x.shape![1] as number;
+    const w = g.variable(g.truncatedNormal([fanIn, units], { stddev: Math.sqrt(2 / fanIn) }), { name: 'w' });
+    const b = g.variable(g.constant(0.1, { shape: [units] }), { name: 'b' });
+    const y = g.biasAdd(g.matMul(x, w), b);
+    return act ? act(y) : y;
+  });
+}
+
+function mlp(opt: 'sgd' | 'adam'): Step {
+  const graph = new g.Graph();
+  return graph.asDefault(() => {
+    g.setRandomSeed(1);
+    const x = g.placeholder('float32', [null, 784], { name: 'images' });
+    const y = g.placeholder('int32', [null], { name: 'labels' });
+    const logits = dense(dense(dense(x, 256, 'h1', g.relu), 256, 'h2', g.relu), 10, 'logits');
+    const loss = g.losses.sparseSoftmaxCrossEntropy(y, logits);
+    const optimizer =
+      opt === 'sgd' ? new GradientDescentOptimizer(0.1) : new AdamOptimizer({ learningRate: 1e-3 });
+    const trainOp = createTrainOp(loss, optimizer);
+    return {
+      graph,
+      trainOp,
+      init: g.globalVariablesInitializer(),
+      feeds: [
+        [x, random([64, 784], 1)],
+        [y, labels(64)],
+      ],
+    };
+  });
+}
+
+// TF's mnist_deep: conv 5x5x32, pool, conv 5x5x64, pool, fc 1024, fc 10; Adam 1e-4.
+function convnet(): Step {
+  const graph = new g.Graph();
+  return graph.asDefault(() => {
+    g.setRandomSeed(1);
+    const x = g.placeholder('float32', [null, 784], { name: 'images' });
+    const y = g.placeholder('int32', [null], { name: 'labels' });
+    const conv = (h: g.Tensor, cin: number, cout: number, name: string) =>
+      g.nameScope(name, () => {
+        const w = g.variable(g.truncatedNormal([5, 5, cin, cout], { stddev: 0.1 }), { name: 'w' });
+        const b = g.variable(g.constant(0.1, { shape: [cout] }), { name: 'b' });
+        const r = g.relu(g.biasAdd(g.conv2d(h, w, { padding: 'SAME' }), b));
+        return g.maxPool(r, { ksize: 2, strides: 2, padding: 'SAME' });
+      });
+    const h2 = conv(conv(g.reshape(x, [-1, 28, 28, 1]), 1, 32, 'conv1'), 32, 64, 'conv2');
+    const fc = dense(g.reshape(h2, [-1, 7 * 7 * 64]), 1024, 'fc1', g.relu);
+    const loss = g.losses.sparseSoftmaxCrossEntropy(y, dense(fc, 10, 'fc2'));
+    const trainOp = createTrainOp(loss, new AdamOptimizer({ learningRate: 1e-4 }));
+    return {
+      graph,
+      trainOp,
+      init: g.globalVariablesInitializer(),
+      feeds: [
+        [x, random([50, 784], 2)],
+        [y, labels(50)],
+      ],
+    };
+  });
+}
+
+async function compare(
+  name: string,
+  make: () => Step,
+  target: number,
+  reps: number,
+  threads = 1,
+): Promise<Row> {
+  const s = make();
+  engineOptions.intraOpNumThreads = threads;
+  // One after the other: both initialise tfjs-wasm.
+  const sessions = [
+    await g.Session.create(s.graph, { backend: 'wasm' }),
+    await g.Session.create(s.graph, { backend: 'onnxruntime' }),
+  ];
+  for (const sess of sessions) sess.run(s.init);
+  const [wasm, onnx] = timeInterleaved(
+    sessions.map((sess) => () => void sess.run(s.trainOp, s.feeds)),
+    reps,
+    Math.min(5, reps),
+  );
+  for (const sess of sessions) sess.close();
+  return {
+    case: threads === 1 ? name : `${name}, ${threads} onnxruntime threads`,
+    'wasm ms': round(wasm!),
+    'onnxruntime ms': round(onnx!),
+    'onnx/wasm': round(onnx! / wasm!, 3),
+    'target ms': target,
+  };
+}
+
+const bench: Bench = {
+  name: 'onnx',
+  description: "training steps on the 'onnxruntime' backend vs wasm (medians, one process)",
+  async run() {
+    const rows = [await compare('MLP 784-256-256-10 SGD, batch 64', () => mlp('sgd'), 1.0, 200)];
+    rows.push(await compare('MLP 784-256-256-10 Adam, batch 64', () => mlp('adam'), 1.5, 200));
+    // onnxruntime's own default is a thread per core: faster on an idle machine, slower on a busy one.
+    rows.push(await compare('MLP 784-256-256-10 SGD, batch 64', () => mlp('sgd'), 1.0, 200, 2));
+    rows.push(await compare('MLP 784-256-256-10 Adam, batch 64', () => mlp('adam'), 1.5, 200, 2));
+    if (process.env.BENCH_ONNX_CONVNET !== '0')
+      rows.push(await compare('mnist_deep convnet Adam, batch 50', convnet, 130, 5));
+    return rows;
+  },
+};
+export default bench;

@@ -1,0 +1,93 @@
+// Plan → units, once per plan: partition, lower each segment, load it into onnxruntime. A node
+// onnxruntime refuses to load (an operator or dtype its CPU kernels lack) sends its op to tfjs
+// and the plan is partitioned again, so an incomplete lowering degrades to a slower plan rather
+// than a failure.
+import { type Leaf, type Operation, type Plan, type Step, type Tensor, VALUE } from '@graphmode/graph';
+import { loweringOf } from './lowering/registry.js';
+import { type EngineOptions, SyncModel } from './ort.js';
+import { partition } from './partition.js';
+import { lowerSegment, type SegmentModel } from './segment.js';
+
+export interface Segment extends SegmentModel {
+  readonly model: SyncModel;
+  readonly label: string;
+  /** The op whose node an onnxruntime error message names. */
+  ownerOf(e: unknown): Operation | undefined;
+}
+export type Unit = { readonly segment: Segment } | { readonly step: Step };
+export interface Compiled {
+  readonly units: readonly Unit[];
+}
+
+export function compilePlan(plan: Plan, leaves: readonly Leaf[], options: EngineOptions): Compiled {
+  const refused = new Set<Operation>();
+  for (;;) {
+    const made: Segment[] = [];
+    try {
+      return { units: build(plan, leaves, refused, options, made) };
+    } catch (e) {
+      for (const s of made) s.model.dispose();
+      const op = e instanceof Refused ? e.op : undefined;
+      if (op === undefined || refused.has(op)) throw e instanceof Refused ? e.cause : e;
+      refused.add(op);
+    }
+  }
+}
+
+class Refused extends Error {
+  constructor(
+    readonly op: Operation | undefined,
+    override readonly cause: unknown,
+  ) {
+    super('refused');
+  }
+}
+
+function build(
+  plan: Plan,
+  leaves: readonly Leaf[],
+  refused: ReadonlySet<Operation>,
+  options: EngineOptions,
+  made: Segment[],
+): Unit[] {
+  const groups = partition(plan, (s) => !refused.has(s.op) && loweringOf(s.op) !== undefined);
+  const fetched = new Set<Leaf>(leaves);
+  const readers = new Map<Tensor, Step[]>();
+  for (const s of plan.steps)
+    s.op.inputs.forEach((t, k) => {
+      if (s.kinds[k] === VALUE) readers.set(t, [...(readers.get(t) ?? []), s]);
+    });
+  return groups.map((g): Unit => {
+    if ('step' in g) return g;
+    const inside = new Set(g.segment);
+    const keep = (t: Tensor) => fetched.has(t) || (readers.get(t) ?? []).some((s) => !inside.has(s));
+    const label = `onnx:${g.segment[0]!.op.name}..${g.segment[g.segment.length - 1]!.op.name} (${g.segment.length} ops)`;
+    const lowered = lowerSegment(g.segment, keep, 'graphmode');
+    const ownerOf = (e: unknown) => nodeOwner(e, lowered.owners);
+    let model: SyncModel;
+    try {
+      model = new SyncModel(
+        lowered.bytes,
+        lowered.outputs.map((o) => o.name).concat(lowered.checks.flatMap((c) => c.flags)),
+        options,
+      );
+    } catch (e) {
+      throw new Refused(ownerOf(e), e);
+    }
+    const segment: Segment = { ...lowered, model, label, ownerOf };
+    made.push(segment);
+    return { segment };
+  });
+}
+
+// onnxruntime names nodes as `Name:'x'`, `node with name 'x'`, `Node (x)` or `node x` in its messages.
+const NODE_PATTERNS = [/Name:'([^']+)'/, /name '([^']+)'/i, /node \(([^)]+)\)/i, /node ([^\s:]+)/i];
+function nodeOwner(e: unknown, owners: ReadonlyMap<string, Operation>): Operation | undefined {
+  const message = e instanceof Error ? e.message : String(e);
+  for (const p of NODE_PATTERNS) {
+    const m = p.exec(message);
+    const op = m && owners.get(m[1]!);
+    if (op) return op;
+  }
+  return undefined;
+}

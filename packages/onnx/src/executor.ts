@@ -1,0 +1,252 @@
+// The 'onnxruntime' executor: each plan is compiled once into units (ONNX segments and tfjs
+// steps); a run feeds each segment from the environment and the variable store, runs it
+// synchronously and binds its outputs. Runs are atomic: a failure restores every variable.
+import {
+  type Graph,
+  InvalidArgumentError,
+  type KernelContext,
+  type Leaf,
+  type NDArray,
+  OpError,
+  Operation,
+  type Plan,
+  type RunMetadata,
+  type SessionExecutor,
+  type Step,
+  type Tensor,
+  uninitializedError,
+  VALUE,
+  VARIABLE,
+} from '@graphmode/graph';
+import * as tfc from '@tensorflow/tfjs-core';
+import { type Compiled, compilePlan, type Segment } from './compile.js';
+import { ndArrayFromOrt, ortFromNDArray, ortFromTfc, tfcFromOrt } from './convert.js';
+import type { EngineOptions, OrtTensor } from './ort.js';
+import { HostVariables } from './state.js';
+
+type Env = Map<Tensor, OrtTensor>;
+
+export class OnnxExecutor implements SessionExecutor {
+  private readonly compiled = new Map<Plan, Compiled>();
+  readonly store = new HostVariables();
+  private readonly ctx: FallbackContext;
+
+  constructor(
+    readonly graph: Graph,
+    readonly tfjsBackend: 'cpu' | 'wasm',
+    private readonly options: EngineOptions,
+  ) {
+    this.ctx = new FallbackContext(tfjsBackend, this.store);
+  }
+
+  execute(
+    plan: Plan,
+    leaves: readonly Leaf[],
+    feeds: ReadonlyMap<Tensor, NDArray>,
+    md: RunMetadata | undefined,
+  ) {
+    const compiled = this.compile(plan, leaves);
+    const env: Env = new Map();
+    for (const [t, nd] of feeds) env.set(t, ortFromNDArray(nd));
+    const start = performance.now();
+    try {
+      for (const unit of compiled.units) {
+        if ('segment' in unit) runSegment(unit.segment, env, this.store, md, start);
+        else this.runStep(unit.step, env, md, start);
+      }
+      const results = leaves.map((x) => (x instanceof Operation ? null : this.result(x, env)));
+      this.store.commit();
+      return results;
+    } catch (e) {
+      this.store.rollback();
+      throw e;
+    }
+  }
+
+  close(): void {
+    for (const c of this.compiled.values()) dispose(c);
+    this.compiled.clear();
+    this.store.clear();
+    this.ctx.dispose();
+  }
+
+  private compile(plan: Plan, leaves: readonly Leaf[]): Compiled {
+    let c = this.compiled.get(plan);
+    if (c === undefined) {
+      // The Session replaces a plan once the graph's ops change; the old one never runs again.
+      for (const [old, oc] of this.compiled)
+        if (old.graphVersion !== this.graph.version) {
+          dispose(oc);
+          this.compiled.delete(old);
+        }
+      c = compilePlan(plan, leaves, this.options);
+      this.compiled.set(plan, c);
+    }
+    return c;
+  }
+
+  private result(t: Tensor, env: Env): NDArray {
+    const v = env.get(t) ?? (t.op.type === 'VariableV2' ? this.store.get(t.op) : undefined);
+    if (v === undefined) {
+      if (t.op.type === 'VariableV2') throw uninitializedError(t.op);
+      throw new Error(`internal: no value for fetched tensor '${t.name}'`);
+    }
+    return ndArrayFromOrt(v);
+  }
+
+  /** One op on tfjs: inputs cross as typed arrays, outputs come back the same way. */
+  private runStep(step: Step, env: Env, md: RunMetadata | undefined, start: number): void {
+    const op = step.op;
+    const ins: (tfc.Tensor | undefined)[] = [];
+    try {
+      for (let k = 0; k < step.kinds.length; k++) ins.push(this.stepInput(step, k, env));
+      const t0 = performance.now();
+      this.ctx.enter(op);
+      const out = step.def.invoke(ins, step.attrs, this.ctx);
+      md?.record(op, out, t0 - start, performance.now() - t0);
+      const outs = out === undefined ? [] : Array.isArray(out) ? out : [out as tfc.Tensor];
+      outs.forEach((o, j) => {
+        if (o === undefined) return;
+        try {
+          if (j < op.outputs.length && step.outputs[j]! >= 0)
+            env.set(op.outputs[j]!, checked(op, j, ortFromTfc(o)));
+        } finally {
+          if (!ins.includes(o)) o.dispose();
+        }
+      });
+    } catch (e) {
+      throw blame(e, op);
+    } finally {
+      for (const t of ins) t?.dispose();
+      this.ctx.flush();
+    }
+  }
+
+  private stepInput(step: Step, k: number, env: Env): tfc.Tensor | undefined {
+    const t = step.op.inputs[k]!;
+    if (step.kinds[k] === VALUE) return tfcFromOrt(env.get(t)!);
+    if (step.kinds[k] !== VARIABLE) return undefined;
+    const v = this.store.get(t.op);
+    if (v === undefined) throw uninitializedError(t.op);
+    return tfcFromOrt(v);
+  }
+}
+
+function dispose(c: Compiled): void {
+  for (const u of c.units) if ('segment' in u) u.segment.model.dispose();
+}
+
+function runSegment(
+  seg: Segment,
+  env: Env,
+  store: HostVariables,
+  md: RunMetadata | undefined,
+  start: number,
+) {
+  const feeds: Record<string, OrtTensor> = {};
+  for (const { name, source } of seg.inputs) {
+    if ('tensor' in source) feeds[name] = env.get(source.tensor)!;
+    else {
+      const v = store.get(source.variable);
+      if (v === undefined) throw uninitializedError(source.variable);
+      feeds[name] = v;
+    }
+  }
+  const t0 = performance.now();
+  let out: Record<string, OrtTensor>;
+  try {
+    out = seg.model.run(feeds);
+  } catch (e) {
+    throw blame(e, seg.ownerOf(e) ?? seg.steps[0]!.op);
+  }
+  for (const c of seg.checks) {
+    const message = c.verdict(c.flags.map((f) => Number(out[f]!.data[0])));
+    if (message !== null) throw new InvalidArgumentError(message, c.op);
+  }
+  for (const { name, source } of seg.outputs) {
+    if ('tensor' in source)
+      env.set(source.tensor, checked(source.tensor.op, source.tensor.valueIndex, out[name]!));
+    else store.write(source.variable, out[name]!);
+  }
+  md?.stepStats.push({
+    nodeName: seg.label,
+    opType: 'OnnxSegment',
+    startMicros: Math.round((t0 - start) * 1000),
+    durationMicros: Math.round((performance.now() - t0) * 1000),
+    outputShapes: seg.outputs.map((o) => out[o.name]!.dims.slice()),
+    outputBytes: seg.outputs.reduce((n, o) => n + bytes(out[o.name]!), 0),
+  });
+}
+
+const bytes = (t: OrtTensor): number =>
+  Array.isArray(t.data)
+    ? t.data.reduce((n: number, s: string) => n + Buffer.byteLength(s), 0)
+    : (t.data as Uint8Array).byteLength;
+
+/** The value, after checking it against the op's static output shape (as the tfjs loop does). */
+function checked(op: Operation, j: number, v: OrtTensor): OrtTensor {
+  const expected = op.outputs[j]!.shape;
+  if (
+    expected !== null &&
+    (expected.length !== v.dims.length || expected.some((d, i) => d !== null && d !== v.dims[i]))
+  ) {
+    throw new InvalidArgumentError(
+      `${op.type} produced output ${j} of shape [${v.dims.join(',')}], incompatible with its static shape [${expected.map((d) => d ?? '?').join(',')}]`,
+      op,
+    );
+  }
+  return v;
+}
+
+/** Kernel and engine failures become OpErrors naming the op (and its creation site). */
+function blame(e: unknown, op: Operation): unknown {
+  if (e instanceof OpError || !(e instanceof Error)) return e;
+  return new InvalidArgumentError(`${e.message} (op '${op.name}' of type ${op.type})`, op, { cause: e });
+}
+
+/** The kernel context of tfjs fallback ops: variables live in the host store. */
+class FallbackContext implements KernelContext {
+  private current: Operation | null = null;
+  private readonly executions = new Map<Operation, number>();
+  private readonly constants = new Map<Operation, tfc.Tensor>();
+  private readonly written: tfc.Tensor[] = [];
+  constructor(
+    readonly backend: string,
+    private readonly store: HostVariables,
+  ) {}
+  enter(op: Operation): void {
+    this.current = op;
+  }
+  get op(): Operation {
+    if (this.current === null) throw new Error('KernelContext.op read outside a kernel');
+    return this.current;
+  }
+  cached(make: () => tfc.Tensor): tfc.Tensor {
+    let t = this.constants.get(this.op);
+    if (t === undefined) this.constants.set(this.op, (t = make()));
+    return tfc.clone(t);
+  }
+  readVariable(variableOp: Operation): tfc.Tensor | undefined {
+    const v = this.store.get(variableOp);
+    return v && tfcFromOrt(v);
+  }
+  writeVariable(variableOp: Operation, value: tfc.Tensor): void {
+    this.store.write(variableOp, ortFromTfc(value));
+    // Kernels may still read `value` (writeRef returns a clone of it): freed after the step.
+    this.written.push(value);
+  }
+  /** Frees what this step's kernel handed to the store. */
+  flush(): void {
+    for (const t of this.written) t.dispose();
+    this.written.length = 0;
+  }
+  executionCount(): number {
+    const n = this.executions.get(this.op) ?? 0;
+    this.executions.set(this.op, n + 1);
+    return n;
+  }
+  dispose(): void {
+    for (const t of this.constants.values()) t.dispose();
+    this.constants.clear();
+  }
+}
