@@ -143,7 +143,8 @@ describe('package manifests', () => {
       for (const file of readdirSync(src, { recursive: true, encoding: 'utf8' })) {
         if (!file.endsWith('.ts')) continue;
         const text = readFileSync(join(src, file), 'utf8');
-        for (const m of text.matchAll(/(?:from|import)\s*\(?\s*'([^'.][^']*)'/g)) {
+        // Import statements only (`from '…'`, a bare `import '…'`, `import('…')`), not prose.
+        for (const m of text.matchAll(/(?:\bfrom\s*|^import\s*|\bimport\(\s*)'([^'.][^']*)'/gm)) {
           const spec = m[1]!;
           if (spec.startsWith('node:')) continue;
           imported.add(

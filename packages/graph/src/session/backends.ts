@@ -1,5 +1,5 @@
 // Session backends beyond tfjs's own ('cpu', 'wasm'): a package registers a factory under a name
-// (`import '@graphmode/onnx'` registers 'onnxruntime'), and a Session created with that name hands
+// (importing @graphmode/onnx registers 'onnxruntime'), and a Session created with that name hands
 // each cached plan to the backend's executor instead of its own tfjs loop. The graph package
 // never imports a backend package: it only consults this table.
 import { ValueError } from '../errors.js';

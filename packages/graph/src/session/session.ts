@@ -25,7 +25,7 @@ export type { FeedDict, FeedValue, Fetch, Fetches, FetchResult } from './fetch_f
 export interface RunOptions {
   runMetadata?: RunMetadata;
 }
-/** 'onnxruntime' needs `import '@graphmode/onnx'` (see session/backends.ts). */
+/** 'onnxruntime' needs the @graphmode/onnx package imported (see session/backends.ts). */
 export type BackendName = 'cpu' | 'wasm' | 'onnxruntime';
 export interface SessionOptions {
   backend?: BackendName;
