@@ -12,6 +12,7 @@ export * from './errors.js';
 export * from './graph.js';
 export * from './graph_def.js';
 export * from './graph_keys.js';
+export * from './io/graph_def_codec.js';
 export * as losses from './losses.js';
 export type { Initializer } from './model/initializers.js';
 export * as initializers from './model/initializers.js';
