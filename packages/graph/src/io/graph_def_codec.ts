@@ -160,7 +160,7 @@ function nodeFromMsg(m: NodeMsg): NodeDef {
 function attrFromMsg(m: AttrMsg, what: string): TfAttr {
   if (m.s !== undefined) return { type: 'string', value: fromUtf8.decode(m.s) };
   if (m.i !== undefined) return { type: 'int', value: m.i };
-  if (m.f !== undefined) return { type: 'float', value: m.f };
+  if (m.f !== undefined) return { type: 'float', value: shortestFloat(m.f) };
   if (m.b !== undefined) return { type: 'bool', value: m.b };
   if (m.type !== undefined) return { type: 'type', value: dtypeOfEnum(m.type, what) };
   if (m.shape !== undefined) return { type: 'shape', value: shapeFromMsg(m.shape) };
@@ -170,13 +170,23 @@ function attrFromMsg(m: AttrMsg, what: string): TfAttr {
     throw new UnimplementedError(`${what}: attr placeholders are not supported`);
   const l = m.list ?? {};
   if (l.s?.length) return { type: 'list(string)', value: l.s.map((b) => fromUtf8.decode(b)) };
-  if (l.f?.length) return { type: 'list(float)', value: l.f };
+  if (l.f?.length) return { type: 'list(float)', value: l.f.map(shortestFloat) };
   if (l.b?.length) return { type: 'list(bool)', value: l.b };
   if (l.type?.length) return { type: 'list(type)', value: l.type.map((t) => dtypeOfEnum(t, what)) };
   if (l.shape?.length) return { type: 'list(shape)', value: l.shape.map(shapeFromMsg) };
   if (l.func?.length) return { type: 'list(func)', value: l.func.map((f) => f.name ?? '') };
   // An empty list has no element type on the wire; the importer reads it through the op's schema.
   return { type: 'list(int)', value: l.i ?? [] };
+}
+
+// A float attr is a float32 on the wire: read back the shortest decimal that rounds to it (0.01,
+// not 0.009999999776), the value the graph was built with, as TF's Python shows it.
+function shortestFloat(f: number): number {
+  for (let p = 1; p < 10; p++) {
+    const d = Number(f.toPrecision(p));
+    if (Math.fround(d) === f) return d;
+  }
+  return f;
 }
 
 export { GRAPH_DEF_PRODUCER };

@@ -32,7 +32,7 @@ export function shapeMsg(shape: readonly (number | null)[] | null): TensorShapeM
 
 export function shapeFromMsg(m: TensorShapeMsg | undefined): (number | null)[] | null {
   if (m?.unknownRank) return null;
-  return (m?.dim ?? []).map((d) => (d.size === undefined || d.size < 0 ? null : d.size));
+  return (m?.dim ?? []).map((d) => (d.size === undefined ? 0 : d.size < 0 ? null : d.size));
 }
 
 export function tensorMsg(t: NDArray): TensorMsg {
