@@ -13,6 +13,7 @@ export * from './graph.js';
 export * from './graph_def.js';
 export * from './graph_keys.js';
 export * from './io/graph_def_codec.js';
+export * from './io/graph_util.js';
 export * from './io/import_graph_def.js';
 export * as losses from './losses.js';
 export type { Initializer } from './model/initializers.js';
