@@ -102,3 +102,21 @@ function canonical(type: protobuf.Type, obj: Obj): Obj {
   }
   return out;
 }
+
+/**
+ * A message in protobuf's proto3 JSON mapping (what tfjs's model.json holds): camelCase fields,
+ * enums by name, int64 as decimal strings, bytes as base64, fields at their default left out
+ * (a oneof member is kept: it is present on the wire). Goes through the canonical bytes, so the
+ * JSON shows exactly what encodeMessage writes.
+ */
+export function encodeJson(name: MessageName, message: object): Record<string, unknown> {
+  const type = typeOf(name);
+  const decoded = type.decode(encodeMessage(name, message));
+  return type.toObject(decoded, { longs: String, enums: String, bytes: String, json: true });
+}
+
+/** Reads a message from its proto3 JSON mapping into the plain form decodeMessage gives. */
+export function decodeJson<T>(name: MessageName, json: object): T {
+  const type = typeOf(name);
+  return decodeMessage<T>(name, type.encode(type.fromObject(json)).finish());
+}

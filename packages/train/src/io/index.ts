@@ -24,5 +24,7 @@ export {
   readEvents,
   type SummaryInput,
 } from './file_writer.js';
+export { type LoadedGraphModel, loadGraphModel } from './graph_model_load.js';
+export { type GraphModelIO, saveGraphModel } from './graph_model_save.js';
 export { listVariables, loadVariable } from './reader.js';
 export { Saver, type SaverOptions } from './saver.js';
