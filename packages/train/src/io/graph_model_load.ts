@@ -125,7 +125,7 @@ interface WeightNode {
 function weightNodes(def: GraphDef): WeightNode[] {
   const byName = new Map(def.node.map((n) => [n.name, n] as const));
   const isFloatConst = (n: NodeDef) =>
-    n.op === 'Const' && (n.attr.value?.value as NDArray).dtype === 'float32';
+    n.op === 'Const' && (n.attr.value?.value as NDArray | undefined)?.dtype === 'float32';
   const read = (n: NodeDef) => {
     const r = byName.get(`${n.name}/read`);
     return r?.op === 'Identity' && r.input[0] === n.name ? r : undefined;
