@@ -25,6 +25,7 @@ export type MessageName =
   | 'OpDef'
   | 'OpList'
   | 'MetaGraphDef'
+  | 'VariableDef'
   | 'SaverDef'
   | 'CollectionDef'
   | 'SignatureDef'
