@@ -53,6 +53,18 @@ describe('importGraphDef', () => {
     sess.close();
   });
 
+  it('makes root ops wait for the surrounding controlDependencies, as TF does', () => {
+    const target = new g.Graph();
+    target.asDefault(() => {
+      const first = g.noOp({ name: 'first' });
+      g.controlDependencies([first], () => g.importGraphDef(small().asGraphDef()));
+    });
+    const deps = (n: string) => target.getOperationByName(`import/${n}`).controlInputs.map((o) => o.name);
+    expect(deps('x')).toEqual(['first']);
+    expect(deps('w')).toEqual(['first']);
+    expect(deps('y')).toEqual([]); // its inputs already wait
+  });
+
   it('accepts nodes in any order', () => {
     const def = small().asGraphDef();
     const target = new g.Graph();

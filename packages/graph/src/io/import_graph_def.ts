@@ -128,8 +128,9 @@ function importNode(
   }
   const attrs = attrsFromTf(node.op, def.attrs!, tfValues);
   const name = prefix ? `${prefix}${node.name}/` : `${node.name}/`;
+  // As TF's importer, ops reading nothing imported wait for the surrounding controlDependencies.
   const make = () => graph.createOp(def, inputs, attrs, { name });
-  const op = graph.controlDependencies(null, () => (node.device ? graph.device(node.device, make) : make()));
+  const op = node.device ? graph.device(node.device, make) : make();
   if (controls.length > 0) op.addControlInputs(controls);
   return op;
 }
