@@ -65,6 +65,17 @@ describe('importGraphDef', () => {
     expect(deps('y')).toEqual([]); // its inputs already wait
   });
 
+  it("keeps colocation: TF's _class attr names the imported op", () => {
+    const source = new g.Graph();
+    source.asDefault(() => {
+      const v = g.variable([1, 2], { name: 'v' });
+      g.colocateWith(v.op, () => g.identity(v.value(), { name: 'near' }));
+    });
+    const target = new g.Graph();
+    target.asDefault(() => g.importGraphDef(source.asGraphDef()));
+    expect(target.getOperationByName('import/near').colocationGroups).toEqual(['loc:@import/v']);
+  });
+
   it('accepts nodes in any order', () => {
     const def = small().asGraphDef();
     const target = new g.Graph();

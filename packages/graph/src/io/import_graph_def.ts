@@ -129,7 +129,12 @@ function importNode(
   const attrs = attrsFromTf(node.op, def.attrs!, tfValues);
   const name = prefix ? `${prefix}${node.name}/` : `${node.name}/`;
   // As TF's importer, ops reading nothing imported wait for the surrounding controlDependencies.
-  const make = () => graph.createOp(def, inputs, attrs, { name });
+  const create = () => graph.createOp(def, inputs, attrs, { name });
+  // TF's `_class` colocation attr ('loc:@op') names GraphDef ops: colocate with their imports.
+  const group = ((node.attr._class?.value ?? []) as string[])
+    .map((c) => created.get(c.replace(/^loc:@/, '')))
+    .find((o) => o !== undefined);
+  const make = group ? () => graph.colocateWith(group, create) : create;
   const op = node.device ? graph.device(node.device, make) : make();
   if (controls.length > 0) op.addControlInputs(controls);
   return op;
