@@ -14,6 +14,8 @@ import {
   Saver,
 } from '@graphmode/train';
 import { describe, expect, it, vi } from 'vitest';
+import { encodeMetaGraph } from '../../../packages/train/src/io/meta_graph.js';
+import { smallTrainGraph } from '../../fixtures/graph_def/small_graph.js';
 import { decodeFields, fieldString } from '../../wire.js';
 
 const x = new g.NDArray('float32', [4, 2], Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]));
@@ -58,6 +60,22 @@ describe('MetaGraphDef', () => {
     );
     expect(fields.some((f) => f.field === 3)).toBe(false); // no SaverDef: TF builds its own Saver
     m.sess.close();
+  });
+
+  it('writes the bytes protoc decoded with the MetaGraphDef schema (tests/fixtures/graph_def)', () => {
+    const dir = 'tests/fixtures/graph_def';
+    expect(Buffer.from(encodeMetaGraph(smallTrainGraph())).equals(readFileSync(`${dir}/small.meta`))).toBe(
+      true,
+    );
+    const text = readFileSync(`${dir}/small_meta.txt`, 'utf8');
+    expect(text).toMatch(/meta_info_def \{\s+tensorflow_version: "1.15.0"/);
+    expect(text).toMatch(/key: "train_op"\s+value \{\s+node_list \{\s+value: "control_dependency:0"/);
+    // VariableDef: variable_name, initializer_name, snapshot_name, initial_value_name, trainable.
+    expect(text).toContain('value: "\\n\\003w:0\\022\\010w/Assign\\032\\010w/read:02\\007zeros:08\\001"');
+    expect(text).toMatch(
+      /key: "variables"\s+value \{\s+bytes_list \{\s+value: "[^"]+"\s+value: "[^"]+global_step/,
+    );
+    expect(text).toContain('name: "global_step/Assign"');
   });
 
   it('importMetaGraph rebuilds variables, global step and train op; the Saver restores the checkpoint', async () => {
