@@ -148,6 +148,7 @@ describe('extractSubGraph', () => {
   });
   it("names a destination that is not in the graph, as TF's assertion does", () => {
     expect(() => g.extractSubGraph(small().asGraphDef(), ['q'])).toThrow('q is not in graph');
+    expect(() => g.extractSubGraph(small().asGraphDef(), 'y' as unknown as string[])).toThrow(g.TypeError);
   });
 });
 

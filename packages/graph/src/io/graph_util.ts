@@ -2,7 +2,7 @@
 // inputs, in the GraphDef's order) and `convert_variables_to_constants` (freeze: that subgraph
 // with each variable replaced by a Const holding its value in the session; the variable's
 // `/read` Identity keeps reading it, its Assign initializer is unreachable and so dropped).
-import { ValueError } from '../errors.js';
+import { TypeError, ValueError } from '../errors.js';
 import type { Graph } from '../graph.js';
 import type { GraphDef, NodeDef } from '../graph_def.js';
 import { NDArray } from '../ndarray.js';
@@ -17,8 +17,7 @@ const nodeName = (s: string): string => parseInput(s).op;
  * library and versions kept (TF's `extract_sub_graph`).
  */
 export function extractSubGraph(graphDef: GraphDef, destNodes: string[]): GraphDef {
-  if (!Array.isArray(destNodes))
-    throw new ValueError('extractSubGraph: destNodes must be a list of node names');
+  if (!Array.isArray(destNodes)) throw new TypeError('dest_nodes must be a list.');
   const byName = new Map(graphDef.node.map((n) => [n.name, n] as const));
   for (const d of destNodes) {
     if (!byName.has(nodeName(d))) throw new ValueError(`${d} is not in graph`);

@@ -47,6 +47,11 @@ export function importGraphDef(
       created.set(node.name, importNode(graph, node, defs.get(node.name)!, prefix, created, inputMap));
     return created;
   };
+  const known = new Set(nodes.map((n) => n.name));
+  const unused = [...inputMap.keys()].filter((k) => !known.has(parseInput(k).op));
+  if (unused.length > 0) {
+    throw new ValueError(`Attempted to map inputs that were not found in graph_def: [${unused.join(', ')}]`);
+  }
   const name = opts.name ?? 'import';
   const created = name === '' ? build('') : graph.nameScope(name, (scope) => build(scope));
   return (opts.returnElements ?? []).map((r) => returnElement(r, created));
