@@ -97,6 +97,20 @@ describe('importGraphDef', () => {
     });
   });
 
+  it('is an UnimplementedError for a node that calls functions (If / While bodies)', () => {
+    const node = { name: 'if', op: 'StatelessIf', input: [], device: '', outputShapes: [] };
+    const attr = {
+      then_branch: { type: 'func', value: 'f' },
+      else_branch: { type: 'func', value: 'g' },
+    } as const;
+    const target = new g.Graph();
+    target.asDefault(() => {
+      expect(() => g.importGraphDef({ node: [{ ...node, attr }], versions: { producer: 134 } })).toThrow(
+        g.UnimplementedError,
+      );
+    });
+  });
+
   it('names a missing input and a missing return element', () => {
     const def = small().asGraphDef();
     const target = new g.Graph();
