@@ -25,7 +25,6 @@ import {
   placeholder,
   type Session,
   type Tensor,
-  UnimplementedError,
   ValueError,
   type Variable,
 } from '@graphmode/graph';
@@ -222,14 +221,14 @@ export class Saver {
   }
 }
 
-// TF's Saver writes `<prefix>.meta` with every save (write_meta_graph=True). A graph that has no
-// MetaGraphDef yet (control flow's function bodies are not written) keeps its checkpoints without it.
+// TF's Saver writes `<prefix>.meta` with every save (write_meta_graph=True). A graph that cannot
+// be written as a MetaGraphDef (control flow's function bodies are not written yet) keeps its
+// checkpoints without it: the variables' values matter more than the graph's description.
 function metaGraphOrWarn(graph: Graph): Uint8Array | null {
   try {
     return encodeMetaGraph(graph);
   } catch (e) {
-    if (!(e instanceof UnimplementedError)) throw e;
-    console.warn(`Saver: no .meta written: ${e.message}`);
+    console.warn(`Saver: no .meta written: ${(e as Error).message}`);
     return null;
   }
 }
