@@ -76,6 +76,27 @@ describe('importGraphDef', () => {
     expect(target.getOperationByName('import/near').colocationGroups).toEqual(['loc:@import/v']);
   });
 
+  it("skips nodes whose every use is mapped with skipMappedNodes (TF's skip_mapped_nodes)", () => {
+    const target = new g.Graph();
+    target.asDefault(() => {
+      const w = g.constant(
+        [
+          [0, 1],
+          [1, 0],
+        ],
+        { name: 'w' },
+      );
+      g.importGraphDef(small().asGraphDef(), { inputMap: { w }, skipMappedNodes: true });
+      g.importGraphDef(small().asGraphDef(), { inputMap: { w } });
+    });
+    expect(
+      target
+        .getOperations()
+        .filter((o) => o.name.endsWith('/w'))
+        .map((o) => o.name),
+    ).toEqual(['import_1/w']);
+  });
+
   it('accepts nodes in any order', () => {
     const def = small().asGraphDef();
     const target = new g.Graph();

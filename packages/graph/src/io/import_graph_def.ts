@@ -18,6 +18,11 @@ export interface ImportGraphDefOptions {
   returnElements?: string[];
   /** The name scope to import under; '' keeps the GraphDef's names. */
   name?: string;
+  /**
+   * TF's ImportGraphDefOptions.skip_mapped_nodes: a node whose outputs are all replaced through
+   * `inputMap` (every use of it is mapped) is not imported.
+   */
+  skipMappedNodes?: boolean;
 }
 
 // TF's default scope name; a template literal, since tests/e2e/pack.test.ts scans sources for
@@ -43,7 +48,8 @@ export function importGraphDef(
   const def = graphDef instanceof Uint8Array ? decodeGraphDef(graphDef) : graphDef;
   const graph = getDefaultGraph();
   const inputMap = normalizedInputMap(opts.inputMap ?? {});
-  const nodes = topologicalOrder(def.node);
+  const all = topologicalOrder(def.node);
+  const nodes = opts.skipMappedNodes ? all.filter((n) => !fullyMapped(n.name, all, inputMap)) : all;
   const defs = new Map(nodes.map((n) => [n.name, opDefOf(n)] as const));
   const build = (prefix: string): Map<string, Operation> => {
     const created = new Map<string, Operation>();
@@ -51,7 +57,7 @@ export function importGraphDef(
       created.set(node.name, importNode(graph, node, defs.get(node.name)!, prefix, created, inputMap));
     return created;
   };
-  const known = new Set(nodes.map((n) => n.name));
+  const known = new Set(all.map((n) => n.name));
   const unused = [...inputMap.keys()].filter((k) => !known.has(parseInput(k).op));
   if (unused.length > 0) {
     throw new ValueError(`Attempted to map inputs that were not found in graph_def: [${unused.join(', ')}]`);
@@ -59,6 +65,21 @@ export function importGraphDef(
   const name = opts.name ?? DEFAULT_SCOPE;
   const created = name === '' ? build('') : graph.nameScope(name, (scope) => build(scope));
   return (opts.returnElements ?? []).map((r) => returnElement(r, created));
+}
+
+// Every data use of node `name` reads a mapped output (and something of it is mapped).
+function fullyMapped(
+  name: string,
+  nodes: readonly NodeDef[],
+  inputMap: ReadonlyMap<string, unknown>,
+): boolean {
+  if (![...inputMap.keys()].some((k) => parseInput(k).op === name)) return false;
+  return nodes.every((n) =>
+    n.input.every((i) => {
+      const p = parseInput(i);
+      return p.op !== name || (p.control ? inputMap.has(i) : inputMap.has(`${p.op}:${p.index}`));
+    }),
+  );
 }
 
 function normalizedInputMap(m: Record<string, Tensor | Operation>): Map<string, Tensor | Operation> {

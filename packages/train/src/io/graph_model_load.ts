@@ -89,7 +89,6 @@ function build(def: GraphDef, signature: ModelJson['signature'], trainable: bool
   const graph = new Graph();
   const result: LoadedGraphModel = { graph, inputs: {}, outputs: {}, variables: [] };
   const weights = trainable ? weightNodes(def) : [];
-  const replaced = new Set(weights.flatMap(({ node, read }) => [node.name, ...(read ? [read.name] : [])]));
   graph.asDefault(() => {
     const inputMap: Record<string, Tensor> = {};
     const variables = weights.map(({ node, read, trainable: t }) => {
@@ -98,7 +97,7 @@ function build(def: GraphDef, signature: ModelJson['signature'], trainable: bool
       if (read) inputMap[`${read.name}:0`] = v.value();
       return v;
     });
-    importGraphDef({ ...def, node: def.node.filter((n) => !replaced.has(n.name)) }, { name: '', inputMap });
+    importGraphDef(def, { name: '', inputMap, skipMappedNodes: true });
     result.variables = variables;
   });
   const tensor = (name: string) => graph.getTensorByName(name.includes(':') ? name : `${name}:0`);
