@@ -43,7 +43,8 @@ export type AttrValue =
   | NDArray
   | readonly number[]
   | readonly string[]
-  | readonly boolean[];
+  | readonly boolean[]
+  | readonly (Shape | null)[];
 
 /** Where a TF attr's value comes from in our op. */
 export type AttrSource<N extends string, K extends string> =

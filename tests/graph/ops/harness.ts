@@ -6,8 +6,11 @@
 import {
   attrsFromTf,
   type DType,
+  decodeGraphDef,
+  encodeGraphDef,
   formatShape,
   Graph,
+  importGraphDef,
   NDArray,
   placeholder,
   Session,
@@ -67,9 +70,32 @@ export function checkForward(c: ForwardCase, seed = 7): void {
   expectClose(got, expected, c.tol ?? 1e-5);
   expected.dispose();
 
+  checkImportRoundTrip(c.name, graph, out.y, feeds, got);
+
   expect(out.y.dtype, `${c.name}: static dtype`).toBe(got.dtype);
   const staticShape = c.staticShape === undefined ? got.shape : c.staticShape;
   expect(formatShape(out.y.shape), `${c.name}: static shape`).toBe(formatShape(staticShape));
+}
+
+// A graph exported (encodeGraphDef), decoded and imported into a new graph gives the same values
+// (stateful ops such as unseeded random ones are left out: their values differ by design).
+function checkImportRoundTrip(
+  name: string,
+  graph: Graph,
+  y: Tensor,
+  feeds: Map<Tensor, NDArray>,
+  want: NDArray,
+): void {
+  if (graph.getOperations().some((op) => op.def.stateful)) return;
+  const copy = new Graph();
+  copy.asDefault(() => importGraphDef(decodeGraphDef(encodeGraphDef(graph)), { name: '' }));
+  const sess = new Session(copy);
+  const got = sess.run(
+    y.name,
+    [...feeds].map(([t, v]) => [t.name, v] as [string, NDArray]),
+  );
+  sess.close();
+  expect(got, `${name}: exported, decoded and imported`).toEqual(want);
 }
 
 export { NDArray };

@@ -96,8 +96,10 @@ describe('Saver', () => {
       'checkpoint',
       'model.ckpt-30.data-00000-of-00001',
       'model.ckpt-30.index',
+      'model.ckpt-30.meta',
       'model.ckpt-40.data-00000-of-00001',
       'model.ckpt-40.index',
+      'model.ckpt-40.meta',
     ]);
     const text = await readFile(join(dir, 'checkpoint'), 'utf8');
     expect(text.split('\n').slice(0, 3)).toEqual([

@@ -25,6 +25,7 @@ export type MessageName =
   | 'OpDef'
   | 'OpList'
   | 'MetaGraphDef'
+  | 'VariableDef'
   | 'SaverDef'
   | 'CollectionDef'
   | 'SignatureDef'
@@ -101,4 +102,22 @@ function canonical(type: protobuf.Type, obj: Obj): Obj {
     else if (field.partOf !== null || !isDefault(v)) out[field.name] = v;
   }
   return out;
+}
+
+/**
+ * A message in protobuf's proto3 JSON mapping (what tfjs's model.json holds): camelCase fields,
+ * enums by name, int64 as decimal strings, bytes as base64, fields at their default left out
+ * (a oneof member is kept: it is present on the wire). Goes through the canonical bytes, so the
+ * JSON shows exactly what encodeMessage writes.
+ */
+export function encodeJson(name: MessageName, message: object): Record<string, unknown> {
+  const type = typeOf(name);
+  const decoded = type.decode(encodeMessage(name, message));
+  return type.toObject(decoded, { longs: String, enums: String, bytes: String, json: true });
+}
+
+/** Reads a message from its proto3 JSON mapping into the plain form decodeMessage gives. */
+export function decodeJson<T>(name: MessageName, json: object): T {
+  const type = typeOf(name);
+  return decodeMessage<T>(name, type.encode(type.fromObject(json)).finish());
 }

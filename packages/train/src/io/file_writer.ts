@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { type Graph, NDArray, ValueError } from '@graphmode/graph';
+import { encodeGraphDef, type Graph, NDArray, ValueError } from '@graphmode/graph';
 import {
   decodeEvent,
   type EventProto,
@@ -18,8 +18,6 @@ import {
   type SessionLogProto,
   type SummaryProto,
 } from './event_proto.js';
-import { encodeGraphDef } from './graph_def.js';
-
 import { decodeRecords, encodeRecord } from './tfrecord.js';
 
 /**
@@ -114,7 +112,7 @@ export class FileWriter {
   /** Queues the graph as a GraphDef event (TensorBoard's graph dashboard). */
   addGraph(graph: Graph, globalStep?: number): void {
     this.addEvent({
-      graphDef: encodeGraphDef(graph),
+      graphDef: encodeGraphDef(graph, { functionsByName: true }),
       ...(globalStep === undefined ? {} : { step: globalStep }),
     });
   }

@@ -24,5 +24,9 @@ export {
   readEvents,
   type SummaryInput,
 } from './file_writer.js';
+export { type LoadedGraphModel, loadGraphModel } from './graph_model_load.js';
+export { type GraphModelIO, saveGraphModel } from './graph_model_save.js';
+export { encodeMetaGraph, exportMetaGraph, type SaverDefLike } from './meta_graph.js';
+export { importMetaGraph } from './meta_graph_import.js';
 export { listVariables, loadVariable } from './reader.js';
 export { Saver, type SaverOptions } from './saver.js';

@@ -15,6 +15,7 @@ import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   formatShape,
+  type Graph,
   getDefaultGraph,
   globalVariables,
   group,
@@ -31,7 +32,16 @@ import type { BundleEntryMsg } from '@graphmode/graph/proto';
 import { getGlobalStep } from '../global_step.js';
 import { buildIndex, dataFileName, encodeTensor, entryDType, entryShape, indexFileName } from './bundle.js';
 import { updateCheckpointState } from './checkpoint_state.js';
-import { faultPoint, renameSynced, serializeInDir, syncDir, tempName, writeSynced } from './durable.js';
+import {
+  faultPoint,
+  renameSynced,
+  replaceFile,
+  serializeInDir,
+  syncDir,
+  tempName,
+  writeSynced,
+} from './durable.js';
+import { encodeMetaGraph } from './meta_graph.js';
 import { cleanInterruptedSaves, openBundle } from './reader.js';
 
 export interface SaverOptions {
@@ -117,7 +127,7 @@ export class Saver {
   async save(
     sess: Session,
     savePath: string,
-    opts: { globalStep?: number | Tensor | Variable; latestFilename?: string } = {},
+    opts: { globalStep?: number | Tensor | Variable; latestFilename?: string; writeMetaGraph?: boolean } = {},
   ): Promise<string> {
     const dir = dirname(savePath);
     if (!existsSync(dir)) throw new ValueError(`Parent directory of ${savePath} doesn't exist, can't save.`);
@@ -128,6 +138,7 @@ export class Saver {
         : `${savePath}-${typeof step === 'number' ? step : Number(sess.run(step).item())}`;
     const values = this.vars.length ? sess.run(this.vars.map((v) => v.value())) : [];
     const tensors = values.map((nd, i) => encodeTensor(nd, this.asInt64[i]));
+    const meta = opts.writeMetaGraph === false ? null : metaGraphOrWarn(this.vars[0]?.graph ?? sess.graph);
     return serializeInDir(dir, async () => {
       await cleanInterruptedSaves(dir);
       const entries = new Map<string, BundleEntryMsg>();
@@ -141,6 +152,7 @@ export class Saver {
         tensors.flatMap((t) => t.bytes),
         buildIndex(entries),
       );
+      if (meta) await replaceFile(`${prefix}.meta`, [meta], 'meta');
       this.recordLast(prefix);
       await updateCheckpointState(dir, prefix, this.lastCheckpoints, {
         timestamps: this.last.map(([, t]) => t),
@@ -204,7 +216,20 @@ export class Saver {
       // Index first: a checkpoint without its index is no checkpoint, never a damaged one.
       await rm(indexFileName(prefix), { force: true });
       await rm(dataFileName(prefix), { force: true });
+      await rm(`${prefix}.meta`, { force: true });
     }
+  }
+}
+
+// TF's Saver writes `<prefix>.meta` with every save (write_meta_graph=True). A graph that cannot
+// be written as a MetaGraphDef (control flow's function bodies are not written yet) keeps its
+// checkpoints without it: the variables' values matter more than the graph's description.
+function metaGraphOrWarn(graph: Graph): Uint8Array | null {
+  try {
+    return encodeMetaGraph(graph);
+  } catch (e) {
+    console.warn(`Saver: no .meta written: ${(e as Error).message}`);
+    return null;
   }
 }
 

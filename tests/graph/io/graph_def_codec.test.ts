@@ -2,8 +2,9 @@
 // TF attr schemas; AttrValue is a oneof, so 0 / false / '' values are written, not skipped.
 import { readFileSync } from 'node:fs';
 import * as g from '@graphmode/graph';
+import { encodeMessage } from '@graphmode/graph/proto';
 import { describe, expect, it } from 'vitest';
-import { encodeGraphDef } from '../../../packages/train/src/io/graph_def.js';
+
 import { smallGraph } from '../../fixtures/graph_def/small_graph.js';
 import { decodeFields, fieldFloat, fieldInts, fieldString, type ProtoField } from '../../wire.js';
 
@@ -42,7 +43,7 @@ describe('encodeGraphDef', () => {
     g.leakyRelu(x, { alpha: 0.5, name: 'lr' });
     g.stridedSlice(x, [0], [1], [1], { name: 'ss' });
   });
-  const n = nodes(encodeGraphDef(graph));
+  const n = nodes(g.encodeGraphDef(graph));
 
   it('writes type attrs from input dtypes as DataType enums', () => {
     expect(n.mm!.op).toBe('MatMul');
@@ -78,7 +79,7 @@ describe('encodeGraphDef', () => {
         name: 'conv',
       }),
     );
-    const conv = nodes(encodeGraphDef(gr)).conv!;
+    const conv = nodes(g.encodeGraphDef(gr)).conv!;
     expect(fieldInts(decodeFields(one(conv.attr.strides).bytes)[0]!)).toEqual([1, 2, 2, 1]);
     expect(decodeFields(one(conv.attr.explicit_paddings).bytes)).toEqual([]);
     expect(one(conv.attr.use_cudnn_on_gpu)).toMatchObject({ field: 5, int: 1 });
@@ -91,15 +92,15 @@ describe('encodeGraphDef', () => {
       const v = g.variable([1, 2], { name: 'v' });
       g.colocateWith(v.op, () => g.identity(v, { name: 'near' }));
     });
-    const near = nodes(encodeGraphDef(gr)).near!;
+    const near = nodes(g.encodeGraphDef(gr)).near!;
     const list = decodeFields(one(near.attr._class).bytes);
     expect(list.map(fieldString)).toEqual(['loc:@v']);
-    expect(nodes(encodeGraphDef(gr)).v!.attr._class).toBeUndefined();
+    expect(nodes(g.encodeGraphDef(gr)).v!.attr._class).toBeUndefined();
   });
 
   it('writes the bytes protoc decoded with the GraphDef schema (tests/fixtures/graph_def)', () => {
     const dir = 'tests/fixtures/graph_def';
-    expect(Buffer.from(encodeGraphDef(smallGraph())).equals(readFileSync(`${dir}/small.pb`))).toBe(true);
+    expect(Buffer.from(g.encodeGraphDef(smallGraph())).equals(readFileSync(`${dir}/small.pb`))).toBe(true);
     // What protoc, an independent reader, found in those bytes: oneof members with zero values.
     const text = readFileSync(`${dir}/small.txt`, 'utf8');
     for (const [key, value] of [
@@ -114,5 +115,62 @@ describe('encodeGraphDef', () => {
       expect(text).toMatch(new RegExp(`key: "${key}"\\s+value \\{\\s+${value}\\s`));
     }
     expect(text).toContain('input: "^mm"');
+    // Constants carry their values as TF's make_tensor_proto writes them.
+    expect(text).toContain('tensor_content: "\\000\\000\\200?\\000\\000\\000@\\000\\000@@"');
+    expect(text).toMatch(/string_val: "a"\s+string_val: "bc"/);
+    expect(text).toMatch(/bool_val: true\s+bool_val: false/);
+    expect(text).toMatch(/versions \{\s+producer: 134\s+\}/);
+  });
+});
+
+describe('decodeGraphDef', () => {
+  it('reads back what encodeGraphDef wrote: nodes, TF attrs, constant values, output shapes', () => {
+    const graph = smallGraph();
+    const back = g.decodeGraphDef(g.encodeGraphDef(graph));
+    const snap = graph.asGraphDef();
+    expect(back.versions).toEqual({ producer: 134, minConsumer: 0 });
+    expect(back.node).toEqual(snap.node);
+    const strings = back.node.find((n) => n.name === 'strings')!.attr.value!.value as g.NDArray;
+    expect(strings.toArray()).toEqual(['a', 'bc']);
+  });
+
+  it('reads TF forms graphmode does not write: *_val splats, int64 and double tensors', () => {
+    const bytes = g.encodeGraphDef({
+      node: [],
+      versions: { producer: 134 },
+    });
+    expect(g.decodeGraphDef(bytes).node).toEqual([]);
+    const msg = (tensor: object) =>
+      encodeMessage('GraphDef', {
+        node: [{ name: 'k', op: 'Const', attr: { value: { tensor } } }],
+      });
+    const value = (tensor: object) => g.decodeGraphDef(msg(tensor)).node[0]!.attr.value!.value as g.NDArray;
+    const shape = { dim: [{ size: 3 }] };
+    expect(value({ dtype: 1, tensorShape: shape, floatVal: [2.5] }).toArray()).toEqual([2.5, 2.5, 2.5]);
+    expect(value({ dtype: 9, tensorShape: shape, int64Val: [1, 2, 3] }).toArray()).toEqual([1, 2, 3]);
+    expect(value({ dtype: 2, tensorShape: shape, doubleVal: [1, 2] }).toArray()).toEqual([1, 2, 2]);
+    expect(value({ dtype: 3, tensorShape: shape }).toArray()).toEqual([0, 0, 0]);
+    expect(() => value({ dtype: 9, tensorShape: { dim: [{ size: 1 }] }, int64Val: [2 ** 40] })).toThrow(
+      g.UnimplementedError,
+    );
+  });
+
+  it('is a DataLossError on bytes that are not a GraphDef', () => {
+    expect(() => g.decodeGraphDef(new Uint8Array([0x0a, 0xff]))).toThrow(g.DataLossError);
+  });
+
+  it('refuses to write If / While without their function bodies, unless asked for names only', () => {
+    const graph = new g.Graph();
+    graph.asDefault(() => {
+      const x = g.placeholder('float32', [], { name: 'x' });
+      g.cond(
+        g.greater(x, 0),
+        () => g.mul(x, 2),
+        () => g.neg(x),
+      );
+    });
+    expect(() => g.encodeGraphDef(graph)).toThrow(/not implemented yet/);
+    expect(() => g.encodeGraphDef(graph)).toThrow(g.UnimplementedError);
+    expect(g.encodeGraphDef(graph, { functionsByName: true }).length).toBeGreaterThan(0);
   });
 });
