@@ -10,6 +10,7 @@ import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { NDArray, type TensorLike } from '../ndarray.js';
 import { defineOp } from '../op_def.js';
+import { named } from '../options.js';
 
 export const Const = defineOp<never, { value: NDArray }>({
   type: 'Const',
@@ -44,7 +45,11 @@ export function constant(
       );
     }
   }
-  return Const.apply({}, { value: nd }, { name: opts.name ?? 'Const' });
+  return Const.apply(
+    {},
+    { value: nd },
+    { name: named('constant', opts, { dtype: 'any', shape: 'any', name: 'string' }) ?? 'Const' },
+  );
 }
 
 // TF1's constant: a value shorter than the shape is padded with its last element.

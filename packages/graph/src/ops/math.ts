@@ -9,6 +9,7 @@ import { broadcastShapes, formatShape, normalizeAxis, shapesCompatible } from '.
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, NUMERIC, type OpSpec, requireDtype, sameDtype } from '../op_def.js';
+import { named } from '../options.js';
 
 const BOOL: readonly DType[] = ['bool'];
 type Unary = (x: tfc.Tensor) => tfc.Tensor;
@@ -81,13 +82,13 @@ type BinaryDef = ReturnType<typeof binaryOp>;
 export const unary =
   (def: UnaryDef, defaultName: string, argName = 'x') =>
   (x: TensorInput, opts: NameOpt = {}): Tensor =>
-    opScope(opts.name, defaultName, [x], (name) =>
+    opScope(named(defaultName, opts), defaultName, [x], (name) =>
       def.apply({ x: toTensor(x, undefined, argName) }, {}, { name }),
     );
 const binary =
   (def: BinaryDef, defaultName: string) =>
   (x: TensorInput, y: TensorInput, opts: NameOpt = {}): Tensor =>
-    opScope(opts.name, defaultName, [x, y], (name) => {
+    opScope(named(defaultName, opts), defaultName, [x, y], (name) => {
       const [tx, ty] = toTensorPair(x, y);
       return def.apply({ x: tx, y: ty }, {}, { name });
     });
@@ -139,7 +140,7 @@ export const sub = binary(Sub, 'Sub');
 export const mul = binary(Mul, 'Mul');
 /** x / y; integers divide with floor (TF's `tf.div` on ints), floats exactly. @example div(x, 2) */
 export const div = (x: TensorInput, y: TensorInput, opts: NameOpt = {}): Tensor =>
-  opScope(opts.name, 'div', [x, y], (name) => {
+  opScope(named('div', opts), 'div', [x, y], (name) => {
     const [tx, ty] = toTensorPair(x, y);
     const def = tx.dtype === 'int32' ? FloorDiv : RealDiv;
     return def.apply({ x: tx, y: ty }, {}, { name });
@@ -226,12 +227,12 @@ export const AccumulateNV2 = sumOp('AccumulateNV2', { shape: outputShape() });
 /** Elementwise sum of tensors of one shape and dtype. @example addN([a, b, c]) */
 export function addN(inputs: readonly TensorInput[], opts: NameOpt = {}): Tensor {
   if (inputs.length === 1) return toTensor(inputs[0]!);
-  return opScope(opts.name, 'AddN', inputs, (name) =>
+  return opScope(named('addN', opts), 'AddN', inputs, (name) =>
     AddN.apply({ inputs: inputs.map((x, i) => toTensor(x, undefined, `inputs_${i}`)) }, {}, { name }),
   );
 }
 export function accumulateN(inputs: readonly TensorInput[], opts: NameOpt = {}): Tensor {
-  return opScope(opts.name, 'AccumulateNV2', inputs, (name) =>
+  return opScope(named('accumulateN', opts), 'AccumulateNV2', inputs, (name) =>
     AccumulateNV2.apply(
       { inputs: inputs.map((x, i) => toTensor(x, undefined, `inputs_${i}`)) },
       {},
@@ -256,7 +257,7 @@ export const Cast = defineOp<'x', { dtype: DType }>({
 });
 /** Converts to `dtype` (float → int truncates toward zero). Identity when already of that dtype. */
 export function cast(x: TensorInput, dtype: DType, opts: NameOpt = {}): Tensor {
-  return opScope(opts.name, 'Cast', [x], (name) => {
+  return opScope(named('cast', opts), 'Cast', [x], (name) => {
     const t = toTensor(x, undefined, 'x');
     return t.dtype === dtype ? t : Cast.apply({ x: t }, { dtype }, { name });
   });
@@ -341,12 +342,16 @@ const scan =
     // The options object may stand in for the omitted axis.
     const [a, opts] = optionalArg<number | Tensor, ScanOptions>(axis, options);
     const ax = a ?? 0;
-    return opScope(opts.name, defaultName, [x, ax], (name) =>
-      def.apply(
-        { x: toTensor(x, undefined, 'x'), axis: toTensor(ax, 'int32', 'axis') },
-        { exclusive: opts.exclusive ?? false, reverse: opts.reverse ?? false },
-        { name },
-      ),
+    return opScope(
+      named(defaultName, opts, { name: 'string', exclusive: 'boolean', reverse: 'boolean' }),
+      defaultName,
+      [x, ax],
+      (name) =>
+        def.apply(
+          { x: toTensor(x, undefined, 'x'), axis: toTensor(ax, 'int32', 'axis') },
+          { exclusive: opts.exclusive ?? false, reverse: opts.reverse ?? false },
+          { name },
+        ),
     );
   };
 /** Running sum along `axis`. @example cumsum([1, 2, 3], 0, { exclusive: true }) // [0, 1, 3] */

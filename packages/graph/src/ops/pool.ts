@@ -10,6 +10,7 @@ import { formatShape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, requireDtype, requireRank, sameDtype } from '../op_def.js';
+import { named } from '../options.js';
 import { transpose } from './array.js';
 import {
   type DataFormat,
@@ -309,8 +310,17 @@ function pool(def: typeof MaxPool, type: string, x: TensorInput, opts: PoolOptio
     return poolAttrs(opts, f);
   });
   if (f === 'NHWC')
-    return opScope(opts.name, type, [x], (name) =>
-      def.apply({ input: toTensor(x, undefined, 'input') }, attrs, { name }),
+    return opScope(
+      named(type === 'MaxPool' ? 'maxPool' : 'avgPool', opts, {
+        name: 'string',
+        ksize: 'any',
+        strides: 'any',
+        padding: 'any',
+        dataFormat: 'any',
+      }),
+      type,
+      [x],
+      (name) => def.apply({ input: toTensor(x, undefined, 'input') }, attrs, { name }),
     );
   return inGraphOf([x], () => {
     const y = def.apply({ input: transpose(toTensor(x), [0, 2, 3, 1]) }, attrs, { name: type });
@@ -337,16 +347,26 @@ export function maxPoolGrad(
   opts: PoolOptions,
 ): Tensor {
   const attrs = withOp('MaxPoolGrad', () => poolAttrs(opts));
-  return opScope(opts.name, 'MaxPoolGrad', [origInput, origOutput, grad], (name) =>
-    MaxPoolGrad.apply(
-      {
-        origInput: toTensor(origInput, undefined, 'orig_input'),
-        origOutput: toTensor(origOutput, undefined, 'orig_output'),
-        grad: toTensor(grad, undefined, 'grad'),
-      },
-      attrs,
-      { name },
-    ),
+  return opScope(
+    named('maxPoolGrad', opts, {
+      name: 'string',
+      ksize: 'any',
+      strides: 'any',
+      padding: 'any',
+      dataFormat: 'any',
+    }),
+    'MaxPoolGrad',
+    [origInput, origOutput, grad],
+    (name) =>
+      MaxPoolGrad.apply(
+        {
+          origInput: toTensor(origInput, undefined, 'orig_input'),
+          origOutput: toTensor(origOutput, undefined, 'orig_output'),
+          grad: toTensor(grad, undefined, 'grad'),
+        },
+        attrs,
+        { name },
+      ),
   );
 }
 
@@ -357,29 +377,49 @@ export function maxPoolGradGrad(
   opts: PoolOptions,
 ): Tensor {
   const attrs = withOp('MaxPoolGradGrad', () => poolAttrs(opts));
-  return opScope(opts.name, 'MaxPoolGradGrad', [origInput, origOutput, grad], (name) =>
-    MaxPoolGradGrad.apply(
-      {
-        origInput: toTensor(origInput, undefined, 'orig_input'),
-        origOutput: toTensor(origOutput, undefined, 'orig_output'),
-        grad: toTensor(grad, undefined, 'grad'),
-      },
-      attrs,
-      { name },
-    ),
+  return opScope(
+    named('maxPoolGradGrad', opts, {
+      name: 'string',
+      ksize: 'any',
+      strides: 'any',
+      padding: 'any',
+      dataFormat: 'any',
+    }),
+    'MaxPoolGradGrad',
+    [origInput, origOutput, grad],
+    (name) =>
+      MaxPoolGradGrad.apply(
+        {
+          origInput: toTensor(origInput, undefined, 'orig_input'),
+          origOutput: toTensor(origOutput, undefined, 'orig_output'),
+          grad: toTensor(grad, undefined, 'grad'),
+        },
+        attrs,
+        { name },
+      ),
   );
 }
 
 export function avgPoolGrad(origInputShape: TensorInput, grad: TensorInput, opts: PoolOptions): Tensor {
   const attrs = withOp('AvgPoolGrad', () => poolAttrs(opts));
-  return opScope(opts.name, 'AvgPoolGrad', [origInputShape, grad], (name) =>
-    AvgPoolGrad.apply(
-      {
-        origInputShape: toTensor(origInputShape, 'int32', 'orig_input_shape'),
-        grad: toTensor(grad, undefined, 'grad'),
-      },
-      attrs,
-      { name },
-    ),
+  return opScope(
+    named('avgPoolGrad', opts, {
+      name: 'string',
+      ksize: 'any',
+      strides: 'any',
+      padding: 'any',
+      dataFormat: 'any',
+    }),
+    'AvgPoolGrad',
+    [origInputShape, grad],
+    (name) =>
+      AvgPoolGrad.apply(
+        {
+          origInputShape: toTensor(origInputShape, 'int32', 'orig_input_shape'),
+          grad: toTensor(grad, undefined, 'grad'),
+        },
+        attrs,
+        { name },
+      ),
   );
 }

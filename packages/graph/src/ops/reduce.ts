@@ -17,6 +17,7 @@ import { formatShape, normalizeAxis, reduceShape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, NUMERIC, requireDtype } from '../op_def.js';
+import { named, type OptionSpec } from '../options.js';
 import { rank } from './array.js';
 import { constant } from './const.js';
 import { stopGradient } from './core.js';
@@ -77,6 +78,7 @@ type Axis = number | readonly number[] | Tensor | null;
  * unknown) at the caller's scope, as TF's `_ReductionDims`; a given axis is converted inside the
  * op's scope (`Sum/reduction_indices`). The options object may stand in for the omitted axis.
  */
+const REDUCE_SPEC: OptionSpec<ReduceOptions> = { name: 'string', keepDims: 'boolean' };
 const reducer =
   (def: ReductionDef, defaultName: string) =>
   (x: TensorInput, axis?: Axis | ReduceOptions, options: ReduceOptions = {}): Tensor => {
@@ -85,7 +87,7 @@ const reducer =
     return inGraphOf([x, ax], () => {
       const t = toTensor(x);
       const all = ax === undefined || ax === null ? axisTensor(t, ax) : null;
-      return opScope(opts.name, defaultName, [t], (name) => {
+      return opScope(named(defaultName, opts, REDUCE_SPEC), defaultName, [t], (name) => {
         const axes = all ?? axisTensor(t, ax);
         const out = def.apply({ input: t, reductionIndices: axes }, { keepDims }, { name });
         // Reducing every axis of an unknown-rank tensor still gives a scalar (TF's _may_reduce_to_scalar).
@@ -134,7 +136,7 @@ export function reduceLogSumExp(
 ): Tensor {
   const [ax, opts] = optionalArg<Axis, ReduceOptions>(axis, options);
   const keepDims = opts.keepDims ?? false;
-  return opScope(opts.name, 'ReduceLogSumExp', [x, ax], () => {
+  return opScope(named('reduceLogSumExp', opts, REDUCE_SPEC), 'ReduceLogSumExp', [x, ax], () => {
     const t = toTensor(x, undefined, 'input_tensor');
     // TF zeroes an infinite max; clamping to ±FLT_MAX gives the same results (±inf rows stay ±inf)
     // with elementwise ops only.
@@ -180,7 +182,7 @@ const argReducer =
   (x: TensorInput, axis: number | Tensor | NameOpt = 0, options: NameOpt = {}): Tensor => {
     const [a, opts] = optionalArg<number | Tensor, NameOpt>(axis, options);
     const ax = a ?? 0;
-    return opScope(opts.name, defaultName, [x, ax], (name) => {
+    return opScope(named(defaultName, opts), defaultName, [x, ax], (name) => {
       const dimension = typeof ax === 'number' ? constant(ax, { dtype: 'int32', name: 'dimension' }) : ax;
       return def.apply({ input: toTensor(x, undefined, 'input'), dimension }, {}, { name });
     });
