@@ -75,3 +75,13 @@ export function named(
   checkOptions(builder, opts, spec);
   return opts?.name;
 }
+
+/** `checkOptions`, returning `opts` (or `{}`): for constructors, where it must run inside `super(…)`. */
+export function checked<T extends object>(
+  builder: string,
+  opts: T | undefined,
+  spec: Readonly<Record<string, OptionKind>>,
+): T {
+  checkOptions(builder, opts, spec);
+  return opts ?? ({} as T);
+}

@@ -4,11 +4,13 @@
 import {
   asOperation,
   checkNumerics as checkNumericsOp,
+  checkOptions,
   controlDependencies,
   GraphKeys,
   nameScope,
   noOp,
   type Operation,
+  type OptionSpec,
   type Tensor,
   ValueError,
   type Variable,
@@ -43,11 +45,23 @@ export interface CreateTrainOpOptions {
  * const trainOp = createTrainOp(loss, new GradientDescentOptimizer(0.5));
  * for (let i = 0; i < 100; i++) sess.run(trainOp);
  */
+const CREATE_TRAIN_OP_SPEC: OptionSpec<CreateTrainOpOptions> = {
+  globalStep: 'any',
+  updateOps: 'any',
+  variablesToTrain: 'any',
+  transformGradsFn: 'function',
+  summarizeGradients: 'boolean',
+  gateGradients: 'number',
+  aggregationMethod: 'number',
+  colocateGradientsWithOps: 'boolean',
+  checkNumerics: 'boolean',
+};
 export function createTrainOp(
   totalLoss: Tensor,
   optimizer: Optimizer,
   opts: CreateTrainOpOptions = {},
 ): Tensor {
+  checkOptions('createTrainOp', opts, CREATE_TRAIN_OP_SPEC);
   const graph = totalLoss.graph;
   return graph.asDefault(() => {
     let globalStep = opts.globalStep === undefined ? USE_GLOBAL_STEP : opts.globalStep;

@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
+  checkOptions,
   formatShape,
   getDefaultGraph,
   globalVariables,
@@ -21,6 +22,7 @@ import {
   InvalidArgumentError,
   type NDArray,
   type Operation,
+  type OptionSpec,
   placeholder,
   type Session,
   type Tensor,
@@ -53,6 +55,13 @@ export interface SaverOptions {
  * const path = await saver.save(sess, '/tmp/model/model.ckpt', { globalStep: 100 }); // '.../model.ckpt-100'
  * await saver.restore(sess, path);
  */
+const SAVER_SPEC: OptionSpec<SaverOptions> = {
+  varList: 'any',
+  maxToKeep: 'any',
+  keepCheckpointEveryNHours: 'number',
+  allowEmpty: 'boolean',
+  name: 'string',
+};
 export class Saver {
   readonly maxToKeep: number;
   private readonly keys: string[];
@@ -67,6 +76,7 @@ export class Saver {
   private readonly lastPreservedTimestamp = Date.now() / 1000;
 
   constructor(opts: SaverOptions = {}) {
+    checkOptions('Saver', opts, SAVER_SPEC);
     const list = opts.varList ?? globalVariables();
     const entries: [string, Variable][] = Array.isArray(list)
       ? (list as readonly Variable[]).map((v) => [v.op.name, v])
@@ -119,6 +129,7 @@ export class Saver {
     savePath: string,
     opts: { globalStep?: number | Tensor | Variable; latestFilename?: string } = {},
   ): Promise<string> {
+    checkOptions('Saver.save', opts, { globalStep: 'any', latestFilename: 'string' });
     const dir = dirname(savePath);
     if (!existsSync(dir)) throw new ValueError(`Parent directory of ${savePath} doesn't exist, can't save.`);
     const step = opts.globalStep;

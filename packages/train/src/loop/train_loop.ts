@@ -1,6 +1,13 @@
 // train(): TF contrib's `training.train` — a MonitoredTrainingSession over the train op's graph
 // that runs the train op until a hook requests stop, saving checkpoints and summaries to `logdir`.
-import { type Graph, OutOfRangeError, type Tensor, ValueError } from '@graphmode/graph';
+import {
+  checkOptions,
+  type Graph,
+  type OptionSpec,
+  OutOfRangeError,
+  type Tensor,
+  ValueError,
+} from '@graphmode/graph';
 import { StepCounterHook } from './hooks.js';
 import { MonitoredSession, Scaffold, type ScaffoldOptions } from './monitored_session.js';
 import { CheckpointSaverHook, SummarySaverHook } from './saver_hooks.js';
@@ -27,9 +34,22 @@ export interface MonitoredTrainingSessionOptions {
  * CheckpointSaverHook on `checkpointDir`, after `chiefOnlyHooks` and before `hooks`. Runs on the
  * default graph (or the graph of a given scaffold's ops).
  */
+const SESSION_SPEC: OptionSpec<MonitoredTrainingSessionOptions> = {
+  checkpointDir: 'any',
+  scaffold: 'any',
+  hooks: 'any',
+  chiefOnlyHooks: 'any',
+  saveCheckpointSecs: 'any',
+  saveCheckpointSteps: 'any',
+  saveSummariesSteps: 'any',
+  saveSummariesSecs: 'any',
+  logStepCountSteps: 'any',
+  backend: 'string',
+};
 export async function monitoredTrainingSession(
   opts: MonitoredTrainingSessionOptions & { graph?: Graph } = {},
 ): Promise<MonitoredSession> {
+  checkOptions('monitoredTrainingSession', opts, { ...SESSION_SPEC, graph: 'any' });
   const dir = opts.checkpointDir ?? null;
   const scaffold = opts.scaffold instanceof Scaffold ? opts.scaffold : new Scaffold(opts.scaffold);
   // TF: checkpoints every 600 s unless steps are asked for; summaries every 100 steps unless secs are.
@@ -92,11 +112,21 @@ export interface TrainOptions
  *   hooks: [new StopAtStepHook({ numSteps: 1000 })],
  * });
  */
+const TRAIN_SPEC: OptionSpec<TrainOptions> = {
+  hooks: 'any',
+  chiefOnlyHooks: 'any',
+  scaffold: 'any',
+  logStepCountSteps: 'any',
+  backend: 'string',
+  saveCheckpointSecs: 'any',
+  saveSummariesSteps: 'any',
+};
 export async function train(
   trainOp: Tensor,
   logdir: string | null,
   opts: TrainOptions = {},
 ): Promise<number | null> {
+  checkOptions('train', opts, TRAIN_SPEC);
   const { saveSummariesSteps: summaries, saveCheckpointSecs: checkpoints, ...passed } = opts;
   const saveSummariesSteps = summaries === undefined ? 100 : summaries;
   const saveCheckpointSecs = checkpoints === undefined ? 600 : checkpoints;
