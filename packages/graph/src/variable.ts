@@ -59,8 +59,14 @@ export class Variable {
   value(): Tensor {
     return this.snapshot;
   }
+  /**
+   * The tensor a Variable stands for. Inside a controlDependencies block with deps, a fresh read
+   * made there (so it gets the block's control inputs and sees an assign among them, as TF's
+   * resource variables read at the point of use); elsewhere the cached `<name>/read` snapshot.
+   */
   asTensor(): Tensor {
-    return this.snapshot;
+    const g = getDefaultGraph();
+    return g === this.graph && g.hasControlDependencies ? this.read() : this.snapshot;
   }
   /** A fresh read of the variable (an Identity named 'read'). */
   read(opts: NameOpt = {}): Tensor {

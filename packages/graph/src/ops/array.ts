@@ -96,6 +96,9 @@ function reshapeShape(x: Tensor, target: Tensor): Shape | null {
   const want = constantValue(target);
   if (want === null) return constantShape(target);
   if (want.filter((d) => d === -1).length > 1) throw new ValueError('can only infer one dimension (-1)');
+  const bad = want.find((d) => d < -1);
+  if (bad !== undefined)
+    throw new ValueError(`Size ${bad} must be non-negative, not ${bad} (-1 infers one dimension)`);
   const n = numElements(x.shape);
   const known = want.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
   if (!want.includes(-1)) {

@@ -5,7 +5,7 @@ import { type AttrSchema, attrOf, fixedAttr, typeOf } from '../attr_schema.js';
 import { foldSame } from '../constant_value.js';
 import { isTensorSource, type NameOpt, opScope, type TensorInput, toTensor } from '../convert.js';
 import type { DType, Shape } from '../dtype.js';
-import { formatShape, shapesCompatible } from '../dtype.js';
+import { checkDType, checkShape, formatShape, shapesCompatible } from '../dtype.js';
 import { FailedPreconditionError, InvalidArgumentError, ValueError } from '../errors.js';
 import { asOperation, buildGraphFor, getDefaultGraph, Operation, Tensor } from '../graph.js';
 import { defineOp, FLOAT, requireDtype } from '../op_def.js';
@@ -38,6 +38,8 @@ export const unfedMessage = (t: Tensor, dtype: DType, shape: Shape | null): stri
 export function placeholder(dtype: DType, shape?: Shape | null | NameOpt, opts: NameOpt = {}): Tensor {
   // The options object is "the last argument" even when the optional shape is left out.
   if (shape != null && !Array.isArray(shape)) [shape, opts] = [null, shape as NameOpt];
+  checkDType('placeholder', dtype);
+  if (shape != null) checkShape('placeholder', shape as Shape, true);
   return Placeholder.apply(
     {},
     { dtype, shape: (shape as Shape | null | undefined) ?? null },

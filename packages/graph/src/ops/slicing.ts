@@ -49,6 +49,8 @@ export const Slice = defineOp<'input' | 'begin' | 'size'>({
       const si = sz ? sz[i]! : (n?.[i] ?? null);
       if (bi !== null && (bi < 0 || (d !== null && bi > d)))
         throw new ValueError(`begin[${i}] = ${bi} is out of range for dimension of size ${d}`);
+      if (si !== null && si < -1)
+        throw new ValueError(`size[${i}] = ${si} must be non-negative, or -1 for the rest of the dimension`);
       if (si === -1) return d === null || bi === null ? null : d - bi;
       if (si !== null && d !== null && bi !== null && bi + si > d)
         throw new ValueError(`slice [${bi}, ${bi + si}) of dimension ${i} exceeds its size ${d}`);
