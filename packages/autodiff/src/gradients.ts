@@ -51,10 +51,6 @@ export function currentGradientsOptions(): GradientsOptions {
   return active[active.length - 1] ?? {};
 }
 
-/**
- * Symbolic partial derivatives of sum(ys) with respect to each x, as graph ops.
- * @example const [dw, db] = gradients(loss, [w, b]);
- */
 const GRADIENTS_SPEC: OptionSpec<GradientsOptions> = {
   gradYs: 'any',
   name: 'string',
@@ -77,6 +73,10 @@ function requireTensors(what: string, v: unknown): void {
   });
 }
 
+/**
+ * Symbolic partial derivatives of sum(ys) with respect to each x, as graph ops.
+ * @example const [dw, db] = gradients(loss, [w, b]);
+ */
 export function gradients(
   ys: Tensor | Variable | readonly (Tensor | Variable)[],
   xs: Tensor | Variable | readonly (Tensor | Variable)[],

@@ -39,12 +39,6 @@ export interface CreateTrainOpOptions {
   checkNumerics?: boolean;
 }
 
-/**
- * The training step as a tensor: fetching it performs one update and returns the pre-update loss.
- * @example
- * const trainOp = createTrainOp(loss, new GradientDescentOptimizer(0.5));
- * for (let i = 0; i < 100; i++) sess.run(trainOp);
- */
 const CREATE_TRAIN_OP_SPEC: OptionSpec<CreateTrainOpOptions> = {
   globalStep: 'any',
   updateOps: 'any',
@@ -56,6 +50,12 @@ const CREATE_TRAIN_OP_SPEC: OptionSpec<CreateTrainOpOptions> = {
   colocateGradientsWithOps: 'boolean',
   checkNumerics: 'boolean',
 };
+/**
+ * The training step as a tensor: fetching it performs one update and returns the pre-update loss.
+ * @example
+ * const trainOp = createTrainOp(loss, new GradientDescentOptimizer(0.5));
+ * for (let i = 0; i < 100; i++) sess.run(trainOp);
+ */
 export function createTrainOp(
   totalLoss: Tensor,
   optimizer: Optimizer,

@@ -48,13 +48,6 @@ export interface SaverOptions {
   name?: string;
 }
 
-/**
- * Saves and restores variables.
- * @example
- * const saver = new Saver({ maxToKeep: 3 });
- * const path = await saver.save(sess, '/tmp/model/model.ckpt', { globalStep: 100 }); // '.../model.ckpt-100'
- * await saver.restore(sess, path);
- */
 const SAVER_SPEC: OptionSpec<SaverOptions> = {
   varList: 'any',
   maxToKeep: 'any',
@@ -62,6 +55,13 @@ const SAVER_SPEC: OptionSpec<SaverOptions> = {
   allowEmpty: 'boolean',
   name: 'string',
 };
+/**
+ * Saves and restores variables.
+ * @example
+ * const saver = new Saver({ maxToKeep: 3 });
+ * const path = await saver.save(sess, '/tmp/model/model.ckpt', { globalStep: 100 }); // '.../model.ckpt-100'
+ * await saver.restore(sess, path);
+ */
 export class Saver {
   readonly maxToKeep: number;
   private readonly keys: string[];

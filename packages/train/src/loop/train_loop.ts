@@ -3,6 +3,7 @@
 import {
   checkOptions,
   type Graph,
+  type Operation,
   type OptionSpec,
   OutOfRangeError,
   type Tensor,
@@ -29,11 +30,6 @@ export interface MonitoredTrainingSessionOptions {
   backend?: 'cpu' | 'wasm';
 }
 
-/**
- * A MonitoredSession with TF's default hooks for a chief: StepCounterHook, SummarySaverHook and
- * CheckpointSaverHook on `checkpointDir`, after `chiefOnlyHooks` and before `hooks`. Runs on the
- * default graph (or the graph of a given scaffold's ops).
- */
 const SESSION_SPEC: OptionSpec<MonitoredTrainingSessionOptions> = {
   checkpointDir: 'any',
   scaffold: 'any',
@@ -46,6 +42,11 @@ const SESSION_SPEC: OptionSpec<MonitoredTrainingSessionOptions> = {
   logStepCountSteps: 'any',
   backend: 'string',
 };
+/**
+ * A MonitoredSession with TF's default hooks for a chief: StepCounterHook, SummarySaverHook and
+ * CheckpointSaverHook on `checkpointDir`, after `chiefOnlyHooks` and before `hooks`. Runs on the
+ * default graph (or the graph of a given scaffold's ops).
+ */
 export async function monitoredTrainingSession(
   opts: MonitoredTrainingSessionOptions & { graph?: Graph } = {},
 ): Promise<MonitoredSession> {
@@ -102,6 +103,15 @@ export interface TrainOptions
   saveSummariesSteps?: number | null;
 }
 
+const TRAIN_SPEC: OptionSpec<TrainOptions> = {
+  hooks: 'any',
+  chiefOnlyHooks: 'any',
+  scaffold: 'any',
+  logStepCountSteps: 'any',
+  backend: 'string',
+  saveCheckpointSecs: 'any',
+  saveSummariesSteps: 'any',
+};
 /**
  * Runs `trainOp` until a hook requests stop (or an input raises OutOfRangeError) and resolves to
  * the last loss. Initializes the variables, or restores them from `logdir`'s latest checkpoint.
@@ -112,17 +122,8 @@ export interface TrainOptions
  *   hooks: [new StopAtStepHook({ numSteps: 1000 })],
  * });
  */
-const TRAIN_SPEC: OptionSpec<TrainOptions> = {
-  hooks: 'any',
-  chiefOnlyHooks: 'any',
-  scaffold: 'any',
-  logStepCountSteps: 'any',
-  backend: 'string',
-  saveCheckpointSecs: 'any',
-  saveSummariesSteps: 'any',
-};
 export async function train(
-  trainOp: Tensor,
+  trainOp: Tensor | Operation,
   logdir: string | null,
   opts: TrainOptions = {},
 ): Promise<number | null> {
@@ -145,7 +146,11 @@ export async function train(
   });
   let loss: number | null = null;
   try {
-    while (!session.shouldStop()) loss = Number((await session.run(trainOp)).item());
+    // TF accepts a train Operation too (GraphKeys.TRAIN_OP may hold one): it yields no loss.
+    while (!session.shouldStop()) {
+      const value = await session.run(trainOp);
+      loss = value === null ? null : Number(value.item());
+    }
   } catch (e) {
     // An exhausted input ends training normally, as in TF.
     if (!(e instanceof OutOfRangeError)) {
