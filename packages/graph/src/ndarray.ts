@@ -82,8 +82,8 @@ export class NDArray {
 }
 
 const describeValue = (v: unknown): string =>
-  v === null
-    ? 'null'
+  v === null || v === undefined
+    ? String(v)
     : typeof v === 'object'
       ? `an object (${v.constructor?.name ?? 'no prototype'})`
       : `${typeof v} ${String(v)}`;

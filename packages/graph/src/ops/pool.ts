@@ -10,7 +10,7 @@ import { formatShape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, requireDtype, requireRank, sameDtype } from '../op_def.js';
-import { named } from '../options.js';
+import { checkOptions, named, type OptionSpec } from '../options.js';
 import { transpose } from './array.js';
 import {
   type DataFormat,
@@ -303,24 +303,23 @@ const poolAttrs = (o: PoolOptions, f: DataFormat = 'NHWC'): PoolAttrs => {
     padding: padding(o.padding),
   };
 };
+const POOL_SPEC: OptionSpec<PoolOptions> = {
+  name: 'string',
+  ksize: 'any',
+  strides: 'any',
+  padding: 'any',
+  dataFormat: 'any',
+};
 function pool(def: typeof MaxPool, type: string, x: TensorInput, opts: PoolOptions): Tensor {
+  checkOptions(type === 'MaxPool' ? 'maxPool' : 'avgPool', opts, POOL_SPEC);
   const f = opts.dataFormat ?? 'NHWC';
   const attrs = withOp(type, () => {
     if (f !== 'NHWC' && f !== 'NCHW') throw new ValueError(`dataFormat must be 'NHWC' or 'NCHW', got '${f}'`);
     return poolAttrs(opts, f);
   });
   if (f === 'NHWC')
-    return opScope(
-      named(type === 'MaxPool' ? 'maxPool' : 'avgPool', opts, {
-        name: 'string',
-        ksize: 'any',
-        strides: 'any',
-        padding: 'any',
-        dataFormat: 'any',
-      }),
-      type,
-      [x],
-      (name) => def.apply({ input: toTensor(x, undefined, 'input') }, attrs, { name }),
+    return opScope(opts.name, type, [x], (name) =>
+      def.apply({ input: toTensor(x, undefined, 'input') }, attrs, { name }),
     );
   return inGraphOf([x], () => {
     const y = def.apply({ input: transpose(toTensor(x), [0, 2, 3, 1]) }, attrs, { name: type });

@@ -3,7 +3,13 @@
 // failure restores every variable and frees every tensor the run made.
 import * as tfc from '@tensorflow/tfjs-core';
 import { formatShape } from '../dtype.js';
-import { InvalidArgumentError, OpError, RuntimeError, UnimplementedError, ValueError } from '../errors.js';
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  OpError,
+  UnimplementedError,
+  ValueError,
+} from '../errors.js';
 import { type Graph, getDefaultGraph, Operation, Tensor } from '../graph.js';
 import { NDArray } from '../ndarray.js';
 import { uninitializedError } from '../ops/core.js';
@@ -94,7 +100,7 @@ export class Session {
     checkOptions('Session.run', options, RUN_SPEC);
     // A hook or kernel calling run on this session mid-run would clobber the outer run's rollback.
     if (this.running) {
-      throw new RuntimeError(
+      throw new FailedPreconditionError(
         'Session.run called while this session is already running (re-entrant run); run it after the outer run returns',
       );
     }
