@@ -8,7 +8,7 @@ import {
   GraphKeys,
   globalVariablesInitializer,
   identity,
-  type Operation,
+  Operation,
   reduceSum,
   Session,
   variable,
@@ -48,7 +48,8 @@ describe('train()', () => {
       const loss = reduceSum(add(variable(4, { name: 'w' }), 0));
       g.addToCollection(GraphKeys.TRAIN_OP, createTrainOp(loss, new GradientDescentOptimizer(0.5)).op);
     });
-    const trainOp = g.getCollection<Operation>(GraphKeys.TRAIN_OP)[0]!;
+    const trainOp = g.getCollection(GraphKeys.TRAIN_OP).find((x): x is Operation => x instanceof Operation)!;
+    expect(trainOp).toBeInstanceOf(Operation);
     const result = await train(trainOp, null, {
       hooks: [new StopAtStepHook({ numSteps: 3 })],
       saveSummariesSteps: null,
