@@ -15,6 +15,7 @@ const BENCHES: (() => Promise<{ default: Bench }>)[] = [
   () => import('./checkpoint.js'),
   () => import('./control_flow.js'),
   () => import('./lstm.js'),
+  () => import('./soak.js'),
 ];
 
 const filter = process.argv[2];
@@ -22,6 +23,7 @@ const results: Record<string, Row[]> = {};
 for (const load of BENCHES) {
   const bench = (await load()).default;
   if (filter && !bench.name.includes(filter)) continue;
+  if (!filter && bench.name === 'soak') continue; // minutes long: only on request
   console.log(`\n## ${bench.name}: ${bench.description}`);
   const rows = await bench.run();
   console.table(rows);
