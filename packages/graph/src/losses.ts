@@ -32,7 +32,7 @@ import { where } from './ops/select.js';
 import { gather } from './ops/slicing.js';
 import { softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits } from './ops/softmax.js';
 import { onesLike, zerosLike } from './ops/sources.js';
-import { named, type OptionKind, type OptionSpec } from './options.js';
+import { checkOptions, named, type OptionKind, type OptionSpec } from './options.js';
 
 /** How weighted per-element losses are reduced (TF's `tf.losses.Reduction`). */
 export const Reduction = {
@@ -346,17 +346,20 @@ function requireCompatible(what: string, logits: Tensor, labels: Tensor): void {
 
 /** Adds `loss` to `lossCollection` (GraphKeys.LOSSES by default; null adds it nowhere). */
 export function addLoss(loss: Tensor, opts: { lossCollection?: string | null } = {}): void {
+  checkOptions('losses.addLoss', opts, { lossCollection: 'any' });
   const key = opts.lossCollection === undefined ? GraphKeys.LOSSES : opts.lossCollection;
   if (key) loss.graph.addToCollection(key, loss);
 }
 
 /** The losses in `lossCollection` (GraphKeys.LOSSES), optionally only those under `scope`. */
 export function getLosses(opts: { scope?: string; lossCollection?: string } = {}): Tensor[] {
+  checkOptions('losses.getLosses', opts, { scope: 'string', lossCollection: 'string' });
   return getDefaultGraph().getCollection<Tensor>(opts.lossCollection ?? GraphKeys.LOSSES, opts.scope);
 }
 
 /** The tensors in GraphKeys.REGULARIZATION_LOSSES, optionally only those under `scope`. */
 export function getRegularizationLosses(opts: { scope?: string } = {}): Tensor[] {
+  checkOptions('losses.getRegularizationLosses', opts, { scope: 'string' });
   return getDefaultGraph().getCollection<Tensor>(GraphKeys.REGULARIZATION_LOSSES, opts.scope);
 }
 

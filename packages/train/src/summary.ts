@@ -233,6 +233,7 @@ export function merge(
   inputs: readonly Tensor[],
   opts: { name?: string; collections?: string[] } = {},
 ): Tensor {
+  checkOptions('summary.merge', opts, { name: 'string', collections: 'any' });
   const graph = inputs[0]?.graph ?? getDefaultGraph();
   const out = graph.asDefault(() =>
     graph.nameScope(opts.name ?? 'Merge', () => MergeSummary.apply({ inputs: [...inputs] }, {})),
