@@ -189,6 +189,12 @@ export const buildRows: Row[] = [
   ],
   ['argMax axis 2^32', ValueError, /4294967296 is out of range for dtype int32/, (w) => argMax(w.x, 2 ** 32)],
   [
+    'int attr split numSplit 2^32',
+    ValueError,
+    /Split op 'split': attr 'numSplit' = 4294967296 is not an int32 value/,
+    (w) => split(w.x, 2 ** 32, 1),
+  ],
+  [
     'constant of 1e18 elements',
     ValueError,
     /constant: shape \[1000000000,1000000000\] has 1000000000000000000 elements, more than a tensor can hold/,
