@@ -1,6 +1,6 @@
 // Bad-input rows caught when the graph runs: feeds, fetches, int32 overflow, memory and time
 // limits, re-entrant runs, uninitialized and damaged state. Each run is rolled back.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -65,6 +65,17 @@ async function damagedCheckpoint(w: World): Promise<void> {
   await writeFile(`${prefix}.data-00000-of-00001`, Buffer.alloc(16));
   await new Saver({ varList: [w.v] }).restore(w.sess, prefix);
 }
+
+async function truncatedCheckpoint(w: World): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'graphmode-reliab-'));
+  const saver = new Saver({ varList: [w.v] });
+  const prefix = await saver.save(w.sess, join(dir, 'model.ckpt'));
+  await truncate(`${prefix}.data-00000-of-00001`, 4);
+  await saver.restore(w.sess, prefix);
+}
+
+const tmpPrefix = async () =>
+  join(await mkdtemp(join(tmpdir(), 'graphmode-reliab-')), 'missing', 'model.ckpt');
 
 export const runRows: Row[] = [
   [
@@ -225,4 +236,23 @@ export const runRows: Row[] = [
     },
   ],
   ['restore a damaged checkpoint', DataLossError, /model.ckpt-1.index/, damagedCheckpoint],
+  ['restore a truncated data file', DataLossError, /data-00000-of-00001/, truncatedCheckpoint],
+  [
+    'restore a missing checkpoint',
+    ValueError,
+    /not a valid checkpoint/,
+    async (w) => new Saver({ varList: [w.v] }).restore(w.sess, await tmpPrefix()),
+  ],
+  [
+    'save into a missing directory',
+    ValueError,
+    /Parent directory of .* doesn't exist/,
+    async (w) => new Saver({ varList: [w.v] }).save(w.sess, await tmpPrefix()),
+  ],
+  [
+    'save with global_step (TF1 name)',
+    TypeError,
+    /Saver.save: unknown option 'global_step'/,
+    async (w) => new Saver({ varList: [w.v] }).save(w.sess, await tmpPrefix(), { global_step: 1 } as never),
+  ],
 ];
