@@ -81,4 +81,5 @@ export { feedEntries, lookupTensor } from './session/fetch_feed.js';
 export * from './session/run_metadata.js';
 export * from './session/session.js';
 export * from './strided_slice_spec.js';
+export * from './tensor.js';
 export * from './variable.js';
