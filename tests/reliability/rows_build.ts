@@ -43,13 +43,13 @@ export const optionRows: Row[] = [
   [
     'reduceSum with TF1 keepdims',
     TypeError,
-    /Sum: unknown option 'keepdims'; accepted options: name, keepDims/,
+    /reduceSum: unknown option 'keepdims'; accepted options: name, keepDims/,
     (w) => loose(reduceSum)(w.x, 1, { keepdims: true }),
   ],
   [
     'reduceMean with keepDims positional',
     TypeError,
-    /Mean: expected an options object .* got boolean true/,
+    /reduceMean: expected an options object .* got boolean true/,
     (w) => loose(reduceMean)(w.x, 1, true),
   ],
   [

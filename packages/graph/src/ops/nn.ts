@@ -147,20 +147,20 @@ export const LeakyRelu = defineOp<'features', { alpha: number }>({
   kernel: ({ features }, { alpha }) => tfc.leakyRelu(features, alpha),
 });
 
-const activation = (def: typeof Relu, name: string) => unary(def, name, 'features');
+const activation = (def: typeof Relu, name: string, builder: string) => unary(def, name, builder, 'features');
 
 /** max(x, 0). @example const h = relu(biasAdd(matMul(x, w), b)); */
-export const relu = activation(Relu, 'Relu');
+export const relu = activation(Relu, 'Relu', 'relu');
 /** min(max(x, 0), 6). */
-export const relu6 = activation(Relu6, 'Relu6');
+export const relu6 = activation(Relu6, 'Relu6', 'relu6');
 /** x for x > 0, exp(x) - 1 otherwise. */
-export const elu = activation(Elu, 'Elu');
+export const elu = activation(Elu, 'Elu', 'elu');
 /** scale * (x > 0 ? x : alpha * (exp(x) - 1)), with TF's self-normalising alpha and scale. */
-export const selu = activation(Selu, 'Selu');
+export const selu = activation(Selu, 'Selu', 'selu');
 /** log(1 + exp(x)), computed without overflow. */
-export const softplus = activation(Softplus, 'Softplus');
+export const softplus = activation(Softplus, 'Softplus', 'softplus');
 /** x / (1 + |x|). */
-export const softsign = activation(Softsign, 'Softsign');
+export const softsign = activation(Softsign, 'Softsign', 'softsign');
 /** x for x > 0, alpha * x otherwise. @example leakyRelu(x, { alpha: 0.1 }) */
 export function leakyRelu(x: TensorInput, opts: NameOpt & { alpha?: number } = {}): Tensor {
   return opScope(named('leakyRelu', opts, { name: 'string', alpha: 'number' }), 'LeakyRelu', [x], (name) =>

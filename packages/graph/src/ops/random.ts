@@ -198,7 +198,13 @@ function scaled(
   const dtype = opts.dtype ?? 'float32';
   floatOnly(scope, dtype);
   return opScope(
-    named(scope, opts, { name: 'string', dtype: 'any', seed: 'any', mean: 'any', stddev: 'any' }),
+    named(def === TruncatedNormal ? 'truncatedNormal' : 'randomNormal', opts, {
+      name: 'string',
+      dtype: 'any',
+      seed: 'any',
+      mean: 'any',
+      stddev: 'any',
+    }),
     scope,
     [shape, opts.mean, opts.stddev],
     (name) => {

@@ -62,11 +62,11 @@ export interface SoftmaxOptions extends NameOpt {
 
 const SOFTMAX_SPEC: OptionSpec<SoftmaxOptions> = { name: 'string', axis: 'number' };
 const lastAxisBuilder =
-  (def: typeof Softmax, type: string) =>
+  (def: typeof Softmax, type: string, builder: string) =>
   (logits: TensorInput, opts: SoftmaxOptions = {}): Tensor =>
     // No scope of its own (TF 1.15's `_softmax`); only the graph comes from the logits.
     inGraphOf([logits], () => {
-      checkOptions(type, opts, SOFTMAX_SPEC);
+      checkOptions(builder, opts, SOFTMAX_SPEC);
       const x = toTensor(logits);
       const axis = resolveAxis(type, x, opts.axis ?? -1);
       if (axis === 'last') return def.apply({ logits: x }, {}, { name: opts.name ?? type });
@@ -77,12 +77,12 @@ const lastAxisBuilder =
     });
 
 /** exp(x) / sum(exp(x)) along `axis` (default the last). @example const probs = softmax(logits); */
-export const softmax = lastAxisBuilder(Softmax, 'Softmax');
+export const softmax = lastAxisBuilder(Softmax, 'Softmax', 'softmax');
 /**
  * x - log(sum(exp(x))) along `axis` (default the last), computed stably.
  * @example const logp = logSoftmax(scores, { axis: 1 });
  */
-export const logSoftmax = lastAxisBuilder(LogSoftmax, 'LogSoftmax');
+export const logSoftmax = lastAxisBuilder(LogSoftmax, 'LogSoftmax', 'logSoftmax');
 
 // ---- fused cross-entropy ops (rank 2) -------------------------------------------------------
 
