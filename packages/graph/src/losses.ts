@@ -62,6 +62,7 @@ const LOSS_SPEC: OptionSpec<LossOptions> = {
   reduction: 'any',
   scope: 'string',
 };
+const XENT_SPEC: OptionSpec<CrossEntropyOptions> = { ...LOSS_SPEC, labelSmoothing: 'number' };
 // The options computeWeightedLoss takes, out of a loss's own (which may hold `epsilon`, …).
 const lossOptions = ({ lossCollection, reduction, scope }: LossOptions): LossOptions => ({
   ...(lossCollection !== undefined ? { lossCollection } : {}),
@@ -110,35 +111,31 @@ const isStatic = (t: Tensor) => t.shape !== null && t.shape.every((d) => d !== n
  * @example const loss = losses.computeWeightedLoss(perExample, { weights: mask });
  */
 export function computeWeightedLoss(losses: TensorInput, opts: LossOptions = {}): Tensor {
+  checkOptions('computeWeightedLoss', opts, LOSS_SPEC);
   const weights = checkWeights(opts.weights);
   const reduction = opts.reduction ?? Reduction.SUM_BY_NONZERO_WEIGHTS;
-  return opScope(
-    named('computeWeightedLoss', opts, LOSS_SPEC) ?? opts.scope,
-    'weighted_loss',
-    [losses, weights],
-    () => {
-      const values = cast(toTensor(losses), 'float32');
-      const w = cast(toTensor(weights), 'float32');
-      assertBroadcastable(w, values);
-      const weighted = mul(values, w);
-      let loss: Tensor;
-      if (reduction === Reduction.NONE) loss = weighted;
-      else {
-        loss = reduceSum(weighted);
-        if (reduction === Reduction.MEAN) {
-          loss = divNoNan(loss, reduceSum(mul(onesLike(values), w)), { name: 'value' });
-        } else if (reduction === Reduction.SUM_BY_NONZERO_WEIGHTS) {
-          loss = divNoNan(loss, numPresent(values, weights, w), { name: 'value' });
-        } else if (reduction === Reduction.SUM_OVER_BATCH_SIZE) {
-          loss = divNoNan(loss, numElements(values), { name: 'value' });
-        } else if (reduction !== Reduction.SUM) {
-          throw new ValueError(`Invalid Reduction Key ${String(reduction)}`);
-        }
+  return opScope(opts.name ?? opts.scope, 'weighted_loss', [losses, weights], () => {
+    const values = cast(toTensor(losses), 'float32');
+    const w = cast(toTensor(weights), 'float32');
+    assertBroadcastable(w, values);
+    const weighted = mul(values, w);
+    let loss: Tensor;
+    if (reduction === Reduction.NONE) loss = weighted;
+    else {
+      loss = reduceSum(weighted);
+      if (reduction === Reduction.MEAN) {
+        loss = divNoNan(loss, reduceSum(mul(onesLike(values), w)), { name: 'value' });
+      } else if (reduction === Reduction.SUM_BY_NONZERO_WEIGHTS) {
+        loss = divNoNan(loss, numPresent(values, weights, w), { name: 'value' });
+      } else if (reduction === Reduction.SUM_OVER_BATCH_SIZE) {
+        loss = divNoNan(loss, numElements(values), { name: 'value' });
+      } else if (reduction !== Reduction.SUM) {
+        throw new ValueError(`Invalid Reduction Key ${String(reduction)}`);
       }
-      addLoss(loss, { lossCollection: opts.lossCollection });
-      return loss;
-    },
-  );
+    }
+    addLoss(loss, { lossCollection: opts.lossCollection });
+    return loss;
+  });
 }
 
 function checkWeights(weights: TensorInput | undefined): TensorInput {
@@ -155,22 +152,18 @@ function pairLoss(
   perElement: (labels: Tensor, predictions: Tensor) => Tensor,
   extra: Readonly<Record<string, OptionKind>> = {},
 ): Tensor {
+  checkOptions(scope, opts, { ...LOSS_SPEC, ...extra });
   const weights = checkWeights(opts.weights);
-  return opScope(
-    named(scope, opts, { ...LOSS_SPEC, ...extra }) ?? opts.scope,
-    scope,
-    [labels, predictions, weights],
-    (s) => {
-      const p = cast(toTensor(predictions), 'float32');
-      const l = cast(toTensor(labels), 'float32');
-      if (!shapesCompatible(p.shape, l.shape)) {
-        throw new ValueError(
-          `${scope}: shapes ${formatShape(p.shape)} (predictions) and ${formatShape(l.shape)} (labels) are incompatible`,
-        );
-      }
-      return computeWeightedLoss(perElement(l, p), { ...lossOptions(opts), weights, name: s });
-    },
-  );
+  return opScope(opts.name ?? opts.scope, scope, [labels, predictions, weights], (s) => {
+    const p = cast(toTensor(predictions), 'float32');
+    const l = cast(toTensor(labels), 'float32');
+    if (!shapesCompatible(p.shape, l.shape)) {
+      throw new ValueError(
+        `${scope}: shapes ${formatShape(p.shape)} (predictions) and ${formatShape(l.shape)} (labels) are incompatible`,
+      );
+    }
+    return computeWeightedLoss(perElement(l, p), { ...lossOptions(opts), weights, name: s });
+  });
 }
 
 /** Mean of |predictions - labels| (TF's `losses.absolute_difference`). */
@@ -241,22 +234,18 @@ export function sigmoidCrossEntropy(
   logits: TensorInput,
   opts: CrossEntropyOptions = {},
 ): Tensor {
+  checkOptions('losses.sigmoidCrossEntropy', opts, XENT_SPEC);
   const weights = checkWeights(opts.weights);
   const values = [multiClassLabels, logits, weights];
-  return opScope(
-    named('sigmoidCrossEntropy', opts, { ...LOSS_SPEC, labelSmoothing: 'number' }) ?? opts.scope,
-    'sigmoid_cross_entropy_loss',
-    values,
-    (s) => {
-      const x = toTensor(logits);
-      let z = cast(toTensor(multiClassLabels), x.dtype);
-      requireCompatible('sigmoidCrossEntropy', x, z);
-      const ls = opts.labelSmoothing ?? 0;
-      if (ls > 0) z = add(mul(z, 1 - ls), 0.5 * ls);
-      const perElement = sigmoidCrossEntropyWithLogits({ labels: z, logits: x, name: 'xentropy' });
-      return computeWeightedLoss(perElement, { ...lossOptions(opts), weights, name: s });
-    },
-  );
+  return opScope(opts.name ?? opts.scope, 'sigmoid_cross_entropy_loss', values, (s) => {
+    const x = toTensor(logits);
+    let z = cast(toTensor(multiClassLabels), x.dtype);
+    requireCompatible('sigmoidCrossEntropy', x, z);
+    const ls = opts.labelSmoothing ?? 0;
+    if (ls > 0) z = add(mul(z, 1 - ls), 0.5 * ls);
+    const perElement = sigmoidCrossEntropyWithLogits({ labels: z, logits: x, name: 'xentropy' });
+    return computeWeightedLoss(perElement, { ...lossOptions(opts), weights, name: s });
+  });
 }
 
 /**
@@ -271,28 +260,24 @@ export function softmaxCrossEntropy(
   logits: TensorInput,
   opts: CrossEntropyOptions = {},
 ): Tensor {
+  checkOptions('losses.softmaxCrossEntropy', opts, XENT_SPEC);
   const weights = checkWeights(opts.weights);
   const values = [onehotLabels, logits, weights];
-  return opScope(
-    named('softmaxCrossEntropy', opts, { ...LOSS_SPEC, labelSmoothing: 'number' }) ?? opts.scope,
-    'softmax_cross_entropy_loss',
-    values,
-    (s) => {
-      const x = toTensor(logits);
-      let z = cast(toTensor(onehotLabels), x.dtype);
-      requireCompatible('softmaxCrossEntropy', x, z);
-      const ls = opts.labelSmoothing ?? 0;
-      if (ls > 0) {
-        const n = z.shape?.[z.shape.length - 1] ?? null;
-        // TF reads the class count from the labels' last dim at run time when it is unknown.
-        const numClasses = n !== null ? constant(n) : cast(gather(shape(z), sub(rank(z), 1)), z.dtype);
-        z = add(mul(z, 1 - ls), realDiv(ls, numClasses));
-      }
-      z = stopGradient(z, { name: 'labels_stop_gradient' });
-      const perExample = softmaxCrossEntropyWithLogits({ labels: z, logits: x, name: 'xentropy' });
-      return computeWeightedLoss(perExample, { ...lossOptions(opts), weights, name: s });
-    },
-  );
+  return opScope(opts.name ?? opts.scope, 'softmax_cross_entropy_loss', values, (s) => {
+    const x = toTensor(logits);
+    let z = cast(toTensor(onehotLabels), x.dtype);
+    requireCompatible('softmaxCrossEntropy', x, z);
+    const ls = opts.labelSmoothing ?? 0;
+    if (ls > 0) {
+      const n = z.shape?.[z.shape.length - 1] ?? null;
+      // TF reads the class count from the labels' last dim at run time when it is unknown.
+      const numClasses = n !== null ? constant(n) : cast(gather(shape(z), sub(rank(z), 1)), z.dtype);
+      z = add(mul(z, 1 - ls), realDiv(ls, numClasses));
+    }
+    z = stopGradient(z, { name: 'labels_stop_gradient' });
+    const perExample = softmaxCrossEntropyWithLogits({ labels: z, logits: x, name: 'xentropy' });
+    return computeWeightedLoss(perExample, { ...lossOptions(opts), weights, name: s });
+  });
 }
 
 /**
@@ -305,33 +290,28 @@ export function sparseSoftmaxCrossEntropy(
   logits: TensorInput,
   opts: LossOptions = {},
 ): Tensor {
+  checkOptions('losses.sparseSoftmaxCrossEntropy', opts, LOSS_SPEC);
   let weights = checkWeights(opts.weights);
   const values = [labels, logits, weights];
-  return opScope(
-    named('sparseSoftmaxCrossEntropy', opts, LOSS_SPEC) ?? opts.scope,
-    'sparse_softmax_cross_entropy_loss',
-    values,
-    (s) => {
-      const x = toTensor(logits);
-      let y = toTensor(labels, 'int32');
-      // TF's _remove_squeezable_dimensions, on static ranks: [batch, 1] labels (and weights) lose
-      // their last dim.
-      const [lr, xr] = [y.rank, x.rank];
-      if (lr !== null && xr !== null) {
-        if (lr === xr && y.shape![lr - 1] === 1) y = squeeze(y, { axis: [-1] });
-        else if (lr !== xr - 1) {
-          throw new ValueError(
-            `sparseSoftmaxCrossEntropy: labels of shape ${formatShape(y.shape)} need one dimension less than logits of shape ${formatShape(x.shape)}`,
-          );
-        }
-        const w = typeof weights === 'number' ? null : toTensor(weights);
-        if (w !== null && w.rank !== null && w.rank - (y.rank ?? 0) === 1)
-          weights = squeeze(w, { axis: [-1] });
+  return opScope(opts.name ?? opts.scope, 'sparse_softmax_cross_entropy_loss', values, (s) => {
+    const x = toTensor(logits);
+    let y = toTensor(labels, 'int32');
+    // TF's _remove_squeezable_dimensions, on static ranks: [batch, 1] labels (and weights) lose
+    // their last dim.
+    const [lr, xr] = [y.rank, x.rank];
+    if (lr !== null && xr !== null) {
+      if (lr === xr && y.shape![lr - 1] === 1) y = squeeze(y, { axis: [-1] });
+      else if (lr !== xr - 1) {
+        throw new ValueError(
+          `sparseSoftmaxCrossEntropy: labels of shape ${formatShape(y.shape)} need one dimension less than logits of shape ${formatShape(x.shape)}`,
+        );
       }
-      const perExample = sparseSoftmaxCrossEntropyWithLogits({ labels: y, logits: x, name: 'xentropy' });
-      return computeWeightedLoss(perExample, { ...lossOptions(opts), weights, name: s });
-    },
-  );
+      const w = typeof weights === 'number' ? null : toTensor(weights);
+      if (w !== null && w.rank !== null && w.rank - (y.rank ?? 0) === 1) weights = squeeze(w, { axis: [-1] });
+    }
+    const perExample = sparseSoftmaxCrossEntropyWithLogits({ labels: y, logits: x, name: 'xentropy' });
+    return computeWeightedLoss(perExample, { ...lossOptions(opts), weights, name: s });
+  });
 }
 
 function requireCompatible(what: string, logits: Tensor, labels: Tensor): void {
@@ -366,7 +346,8 @@ export function getRegularizationLosses(opts: { scope?: string } = {}): Tensor[]
 /** The sum of the regularization losses, or 0 when there are none. */
 export function getRegularizationLoss(opts: { scope?: string; name?: string } = {}): Tensor {
   const name =
-    named('getRegularizationLoss', opts, { scope: 'string', name: 'string' }) ?? 'total_regularization_loss';
+    named('losses.getRegularizationLoss', opts, { scope: 'string', name: 'string' }) ??
+    'total_regularization_loss';
   const losses = getRegularizationLosses(opts);
   return losses.length > 0 ? sum(losses, name) : constant(0, { name });
 }
@@ -386,11 +367,12 @@ export function getTotalLoss(
       'getTotalLoss: no losses to add: GraphKeys.LOSSES and GraphKeys.REGULARIZATION_LOSSES are empty',
     );
   }
-  return sum(
-    losses,
-    named('getTotalLoss', opts, { addRegularizationLosses: 'boolean', name: 'string', scope: 'string' }) ??
-      'total_loss',
-  );
+  checkOptions('losses.getTotalLoss', opts, {
+    addRegularizationLosses: 'boolean',
+    name: 'string',
+    scope: 'string',
+  });
+  return sum(losses, opts.name ?? 'total_loss');
 }
 
 // TF's add_n: one input comes back through an Identity carrying the name.

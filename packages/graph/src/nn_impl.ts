@@ -23,7 +23,7 @@ import {
 import { reduceMean, reduceSum } from './ops/reduce.js';
 import { where } from './ops/select.js';
 import { zerosLike } from './ops/sources.js';
-import { named } from './options.js';
+import { checkOptions, NAME_SPEC } from './options.js';
 
 /**
  * Mean and population variance of `x` over `axes` (TF's `nn.moments`). The variance is taken
@@ -35,21 +35,17 @@ export function moments(
   axes: readonly number[],
   opts: NameOpt & { keepDims?: boolean } = {},
 ): [Tensor, Tensor] {
-  return opScope(
-    named('moments', opts, { name: 'string', keepDims: 'boolean' }),
-    'moments',
-    [x, axes],
-    () => {
-      const t = toTensor(x, undefined, 'x');
-      const mean = reduceMean(t, axes, { keepDims: true, name: 'mean' });
-      const variance = reduceMean(squaredDifference(t, stopGradient(mean)), axes, {
-        keepDims: true,
-        name: 'variance',
-      });
-      if (opts.keepDims) return [mean, variance];
-      return [squeeze(mean, { axis: axes }), squeeze(variance, { axis: axes })];
-    },
-  );
+  checkOptions('moments', opts, { name: 'string', keepDims: 'boolean' });
+  return opScope(opts.name, 'moments', [x, axes], () => {
+    const t = toTensor(x, undefined, 'x');
+    const mean = reduceMean(t, axes, { keepDims: true, name: 'mean' });
+    const variance = reduceMean(squaredDifference(t, stopGradient(mean)), axes, {
+      keepDims: true,
+      name: 'variance',
+    });
+    if (opts.keepDims) return [mean, variance];
+    return [squeeze(mean, { axis: axes }), squeeze(variance, { axis: axes })];
+  });
 }
 
 /**
@@ -66,7 +62,8 @@ export function batchNormalization(
   varianceEpsilon: number,
   opts: NameOpt = {},
 ): Tensor {
-  return opScope(named('batchNormalization', opts), 'batchnorm', [x, mean, variance, offset, scale], () => {
+  checkOptions('batchNormalization', opts, NAME_SPEC);
+  return opScope(opts.name, 'batchnorm', [x, mean, variance, offset, scale], () => {
     const t = toTensor(x, undefined, 'x');
     const m = toTensor(mean, t.dtype);
     let inv = rsqrt(add(toTensor(variance, t.dtype), varianceEpsilon));
@@ -84,17 +81,13 @@ export function l2Normalize(
   x: TensorInput,
   opts: NameOpt & { axis?: number | readonly number[]; epsilon?: number } = {},
 ): Tensor {
-  return opScope(
-    named('l2Normalize', opts, { name: 'string', axis: 'any', epsilon: 'number' }),
-    'l2_normalize',
-    [x],
-    (name) => {
-      const t = toTensor(x, undefined, 'x');
-      const squareSum = reduceSum(square(t), opts.axis ?? null, { keepDims: true });
-      const invNorm = rsqrt(maximum(squareSum, opts.epsilon ?? 1e-12));
-      return mul(t, invNorm, { name });
-    },
-  );
+  checkOptions('l2Normalize', opts, { name: 'string', axis: 'any', epsilon: 'number' });
+  return opScope(opts.name, 'l2_normalize', [x], (name) => {
+    const t = toTensor(x, undefined, 'x');
+    const squareSum = reduceSum(square(t), opts.axis ?? null, { keepDims: true });
+    const invNorm = rsqrt(maximum(squareSum, opts.epsilon ?? 1e-12));
+    return mul(t, invNorm, { name });
+  });
 }
 
 /**

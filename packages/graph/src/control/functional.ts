@@ -10,7 +10,7 @@ import { expandDims, shape } from '../ops/array.js';
 import { concat } from '../ops/joins.js';
 import { add, less } from '../ops/math.js';
 import { gather, stridedSlice } from '../ops/slicing.js';
-import { named } from '../options.js';
+import { checkOptions } from '../options.js';
 import { describeNest, flatten, flattenTensors, type Nest, pack, sameStructure } from './nest.js';
 import { buildWhile } from './while.js';
 
@@ -49,29 +49,27 @@ export function mapFn(
   elems: Nest,
   opts: { dtype?: unknown; name?: string } = {},
 ): Nest {
-  return getDefaultGraph().nameScope(
-    named('mapFn', opts, { dtype: 'any', name: 'string' }) ?? 'map',
-    (scope) => {
-      const flat = elemsOf('mapFn', elems);
-      const n = rowCount(flat[0]!);
-      let outStructure: unknown = null;
-      const { stacked } = buildWhile({
-        name: `${scope}while`,
-        loopVars: [toTensor(0, 'int32')],
-        invariants: [[]],
-        sliced: flat.map((tensor) => ({ tensor, reverse: false })),
-        cond: ([i]) => less(i!, n),
-        body: ([i], rows) => {
-          outStructure = fn(pack(elems, rows) as never);
-          const ys = flattenTensors(outStructure);
-          checkDtypes(opts.dtype, ys);
-          return { next: [add(i!, 1)], acc: ys };
-        },
-      });
-      withRows(stacked, flat);
-      return pack(outStructure, stacked) as Nest;
-    },
-  );
+  checkOptions('mapFn', opts, { dtype: 'any', name: 'string' });
+  return getDefaultGraph().nameScope(opts.name ?? 'map', (scope) => {
+    const flat = elemsOf('mapFn', elems);
+    const n = rowCount(flat[0]!);
+    let outStructure: unknown = null;
+    const { stacked } = buildWhile({
+      name: `${scope}while`,
+      loopVars: [toTensor(0, 'int32')],
+      invariants: [[]],
+      sliced: flat.map((tensor) => ({ tensor, reverse: false })),
+      cond: ([i]) => less(i!, n),
+      body: ([i], rows) => {
+        outStructure = fn(pack(elems, rows) as never);
+        const ys = flattenTensors(outStructure);
+        checkDtypes(opts.dtype, ys);
+        return { next: [add(i!, 1)], acc: ys };
+      },
+    });
+    withRows(stacked, flat);
+    return pack(outStructure, stacked) as Nest;
+  });
 }
 
 function checkDtypes(dtype: unknown, ys: readonly Tensor[]): void {
@@ -96,19 +94,17 @@ interface ScanOptions {
  * @example scan((a, x) => add(a, x), constant([1, 2, 3])) // [1, 3, 6]
  */
 export function scan(fn: (acc: never, x: never) => unknown, elems: Nest, opts: ScanOptions = {}): Nest {
-  return getDefaultGraph().nameScope(
-    named('scan', opts, { initializer: 'any', reverse: 'boolean', name: 'string' }) ?? 'scan',
-    (scope) => {
-      const r = accumulate('scan', fn, elems, opts, `${scope}while`, true);
-      if (r.first === null) return pack(r.structure, r.stacked) as Nest;
-      const joined = r.stacked.map((s, k) => {
-        const head = expandDims(r.first![k]!, 0);
-        return concat(opts.reverse ? [s, head] : [head, s], 0);
-      });
-      withRows(joined, r.elems);
-      return pack(r.structure, joined) as Nest;
-    },
-  );
+  checkOptions('scan', opts, { initializer: 'any', reverse: 'boolean', name: 'string' });
+  return getDefaultGraph().nameScope(opts.name ?? 'scan', (scope) => {
+    const r = accumulate('scan', fn, elems, opts, `${scope}while`, true);
+    if (r.first === null) return pack(r.structure, r.stacked) as Nest;
+    const joined = r.stacked.map((s, k) => {
+      const head = expandDims(r.first![k]!, 0);
+      return concat(opts.reverse ? [s, head] : [head, s], 0);
+    });
+    withRows(joined, r.elems);
+    return pack(r.structure, joined) as Nest;
+  });
 }
 
 /**
@@ -121,13 +117,11 @@ export function foldl(
   elems: Nest,
   opts: { initializer?: Nest; name?: string } = {},
 ): Nest {
-  return getDefaultGraph().nameScope(
-    named('foldl', opts, { initializer: 'any', name: 'string' }) ?? 'foldl',
-    (scope) => {
-      const r = accumulate('foldl', fn, elems, opts, `${scope}while`, false);
-      return pack(r.structure, r.finals) as Nest;
-    },
-  );
+  checkOptions('foldl', opts, { initializer: 'any', name: 'string' });
+  return getDefaultGraph().nameScope(opts.name ?? 'foldl', (scope) => {
+    const r = accumulate('foldl', fn, elems, opts, `${scope}while`, false);
+    return pack(r.structure, r.finals) as Nest;
+  });
 }
 
 function accumulate(

@@ -8,7 +8,7 @@ import { formatShape, shapesCompatible } from '../dtype.js';
 import { TypeError, ValueError } from '../errors.js';
 import { controlDependencies, getDefaultGraph, type Operation, type Tensor } from '../graph.js';
 import { add, less, logicalAnd } from '../ops/math.js';
-import { named } from '../options.js';
+import { checkOptions } from '../options.js';
 import { funcOutputs } from './cond.js';
 import { type FuncGraph, traceFunc } from './func_graph.js';
 import { describeNest, flattenTensors, type Nest, pack, sameStructure } from './nest.js';
@@ -122,67 +122,65 @@ export function whileLoop<T extends Nest>(
   opts: WhileLoopOptions = {},
 ): T {
   const graph = getDefaultGraph();
-  return graph.nameScope(
-    named('whileLoop', opts, {
-      shapeInvariants: 'any',
-      parallelIterations: 'number',
-      backProp: 'boolean',
-      maximumIterations: 'any',
-      name: 'string',
-    }) ?? 'while',
-    (scope) => {
-      const flat = flattenTensors(loopVars);
-      if (flat.length === 0) throw new ValueError('No loop variables provided');
-      const par = opts.parallelIterations;
-      if (par !== undefined && !(Number.isInteger(par) && par > 0)) {
-        throw new ValueError('parallel_iterations must be a positive integer.');
+  checkOptions('whileLoop', opts, {
+    shapeInvariants: 'any',
+    parallelIterations: 'number',
+    backProp: 'boolean',
+    maximumIterations: 'any',
+    name: 'string',
+  });
+  return graph.nameScope(opts.name ?? 'while', (scope) => {
+    const flat = flattenTensors(loopVars);
+    if (flat.length === 0) throw new ValueError('No loop variables provided');
+    const par = opts.parallelIterations;
+    if (par !== undefined && !(Number.isInteger(par) && par > 0)) {
+      throw new ValueError('parallel_iterations must be a positive integer.');
+    }
+    const invariants =
+      opts.shapeInvariants === undefined
+        ? flat.map((t) => t.shape)
+        : flatInvariants(loopVars, opts.shapeInvariants);
+    flat.forEach((t, i) => {
+      if (!shapesCompatible(t.shape, invariants[i]!) || !within(t.shape, invariants[i]!)) {
+        throw new ValueError(
+          `The shape invariant specified for ${t.name} is not compatible with the initial shape of the loop variable. It enters the loop with shape ${formatShape(t.shape)}, but the specified shape invariant is ${formatShape(invariants[i]!)}.`,
+        );
       }
-      const invariants =
-        opts.shapeInvariants === undefined
-          ? flat.map((t) => t.shape)
-          : flatInvariants(loopVars, opts.shapeInvariants);
-      flat.forEach((t, i) => {
-        if (!shapesCompatible(t.shape, invariants[i]!) || !within(t.shape, invariants[i]!)) {
+    });
+    const call = (fn: (...v: never[]) => unknown, vars: Tensor[]) => {
+      const packed = pack(loopVars, vars);
+      return Array.isArray(loopVars) ? fn(...(packed as never[])) : fn(packed as never);
+    };
+    const max = opts.maximumIterations;
+    const counter = max === undefined ? [] : [toTensor(0, 'int32')];
+    const maxT = max === undefined ? null : toTensor(max, 'int32');
+    if (maxT?.shape && maxT.shape.length !== 0) {
+      throw new ValueError(`maximumIterations must be a scalar, got shape ${formatShape(maxT.shape)}`);
+    }
+    const { finals } = buildWhile({
+      name: scope,
+      loopVars: [...counter, ...flat],
+      invariants: [...counter.map(() => []), ...invariants],
+      parallelIterations: opts.parallelIterations,
+      backProp: opts.backProp,
+      describeVar: (i) => `'${[...counter, ...flat][i]!.name}'`,
+      cond: (vars) => {
+        const p = toTensor(call(cond, vars.slice(counter.length)) as TensorInput, 'bool');
+        return maxT === null ? p : logicalAnd(less(vars[0]!, maxT), p);
+      },
+      body: (vars) => {
+        let out = call(body, vars.slice(counter.length));
+        if (Array.isArray(loopVars) && loopVars.length === 1 && !Array.isArray(out)) out = [out];
+        if (!sameStructure(loopVars, out)) {
           throw new ValueError(
-            `The shape invariant specified for ${t.name} is not compatible with the initial shape of the loop variable. It enters the loop with shape ${formatShape(t.shape)}, but the specified shape invariant is ${formatShape(invariants[i]!)}.`,
+            `The two structures don't have the same nested structure.\n\nFirst structure: ${describeNest(loopVars)}\n\nSecond structure: ${describeNest(out)}`,
           );
         }
-      });
-      const call = (fn: (...v: never[]) => unknown, vars: Tensor[]) => {
-        const packed = pack(loopVars, vars);
-        return Array.isArray(loopVars) ? fn(...(packed as never[])) : fn(packed as never);
-      };
-      const max = opts.maximumIterations;
-      const counter = max === undefined ? [] : [toTensor(0, 'int32')];
-      const maxT = max === undefined ? null : toTensor(max, 'int32');
-      if (maxT?.shape && maxT.shape.length !== 0) {
-        throw new ValueError(`maximumIterations must be a scalar, got shape ${formatShape(maxT.shape)}`);
-      }
-      const { finals } = buildWhile({
-        name: scope,
-        loopVars: [...counter, ...flat],
-        invariants: [...counter.map(() => []), ...invariants],
-        parallelIterations: opts.parallelIterations,
-        backProp: opts.backProp,
-        describeVar: (i) => `'${[...counter, ...flat][i]!.name}'`,
-        cond: (vars) => {
-          const p = toTensor(call(cond, vars.slice(counter.length)) as TensorInput, 'bool');
-          return maxT === null ? p : logicalAnd(less(vars[0]!, maxT), p);
-        },
-        body: (vars) => {
-          let out = call(body, vars.slice(counter.length));
-          if (Array.isArray(loopVars) && loopVars.length === 1 && !Array.isArray(out)) out = [out];
-          if (!sameStructure(loopVars, out)) {
-            throw new ValueError(
-              `The two structures don't have the same nested structure.\n\nFirst structure: ${describeNest(loopVars)}\n\nSecond structure: ${describeNest(out)}`,
-            );
-          }
-          return { next: [...(maxT === null ? [] : [add(vars[0]!, 1)]), ...flattenTensors(out)] };
-        },
-      });
-      return pack(loopVars, finals.slice(counter.length)) as T;
-    },
-  );
+        return { next: [...(maxT === null ? [] : [add(vars[0]!, 1)]), ...flattenTensors(out)] };
+      },
+    });
+    return pack(loopVars, finals.slice(counter.length)) as T;
+  });
 }
 
 // Invariants follow the loop variables' structure; a Shape (an array) is a leaf there.

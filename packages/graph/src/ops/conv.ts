@@ -9,7 +9,7 @@ import type { Shape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, requireDtype, requireRank, sameDtype } from '../op_def.js';
-import { named } from '../options.js';
+import { checkOptions, type OptionSpec } from '../options.js';
 
 export type Padding = 'SAME' | 'VALID';
 export type DataFormat = 'NHWC' | 'NCHW';
@@ -323,30 +323,28 @@ export const withOp = <T>(type: string, fn: () => T): T => {
   }
 };
 
+const CONV2D_SPEC: OptionSpec<Conv2DOptions> = {
+  name: 'string',
+  strides: 'any',
+  padding: 'any',
+  dataFormat: 'any',
+  dilations: 'any',
+};
 /**
  * 2-D convolution of an NHWC (or NCHW) `x` with an HWIO `filter`.
  * @example const y = conv2d(images, kernel, { strides: [1, 2, 2, 1], padding: 'SAME' });
  */
 export function conv2d(x: TensorInput, filter: TensorInput, opts: Conv2DOptions = {}): Tensor {
+  checkOptions('conv2d', opts, CONV2D_SPEC);
   const attrs = withOp('Conv2D', () => convAttrs(opts));
-  return opScope(
-    named('conv2d', opts, {
-      name: 'string',
-      strides: 'any',
-      padding: 'any',
-      dataFormat: 'any',
-      dilations: 'any',
-    }),
-    'Conv2D',
-    [x, filter],
-    (name) =>
-      Conv2D.apply(
-        { input: toTensor(x, undefined, 'input'), filter: toTensor(filter, undefined, 'filter') },
-        attrs,
-        {
-          name,
-        },
-      ),
+  return opScope(opts.name, 'Conv2D', [x, filter], (name) =>
+    Conv2D.apply(
+      { input: toTensor(x, undefined, 'input'), filter: toTensor(filter, undefined, 'filter') },
+      attrs,
+      {
+        name,
+      },
+    ),
   );
 }
 
@@ -357,27 +355,18 @@ export function conv2dBackpropInput(
   outBackprop: TensorInput,
   opts: Conv2DOptions = {},
 ): Tensor {
+  checkOptions('conv2dBackpropInput', opts, CONV2D_SPEC);
   const attrs = withOp('Conv2DBackpropInput', () => convAttrs(opts));
-  return opScope(
-    named('conv2dBackpropInput', opts, {
-      name: 'string',
-      strides: 'any',
-      padding: 'any',
-      dataFormat: 'any',
-      dilations: 'any',
-    }),
-    'Conv2DBackpropInput',
-    [inputSizes, filter, outBackprop],
-    (name) =>
-      Conv2DBackpropInput.apply(
-        {
-          inputSizes: toTensor(inputSizes, 'int32', 'input_sizes'),
-          filter: toTensor(filter, undefined, 'filter'),
-          outBackprop: toTensor(outBackprop, undefined, 'out_backprop'),
-        },
-        attrs,
-        { name },
-      ),
+  return opScope(opts.name, 'Conv2DBackpropInput', [inputSizes, filter, outBackprop], (name) =>
+    Conv2DBackpropInput.apply(
+      {
+        inputSizes: toTensor(inputSizes, 'int32', 'input_sizes'),
+        filter: toTensor(filter, undefined, 'filter'),
+        outBackprop: toTensor(outBackprop, undefined, 'out_backprop'),
+      },
+      attrs,
+      { name },
+    ),
   );
 }
 
@@ -388,26 +377,17 @@ export function conv2dBackpropFilter(
   outBackprop: TensorInput,
   opts: Conv2DOptions = {},
 ): Tensor {
+  checkOptions('conv2dBackpropFilter', opts, CONV2D_SPEC);
   const attrs = withOp('Conv2DBackpropFilter', () => convAttrs(opts));
-  return opScope(
-    named('conv2dBackpropFilter', opts, {
-      name: 'string',
-      strides: 'any',
-      padding: 'any',
-      dataFormat: 'any',
-      dilations: 'any',
-    }),
-    'Conv2DBackpropFilter',
-    [input, filterSizes, outBackprop],
-    (name) =>
-      Conv2DBackpropFilter.apply(
-        {
-          input: toTensor(input, undefined, 'input'),
-          filterSizes: toTensor(filterSizes, 'int32', 'filter_sizes'),
-          outBackprop: toTensor(outBackprop, undefined, 'out_backprop'),
-        },
-        attrs,
-        { name },
-      ),
+  return opScope(opts.name, 'Conv2DBackpropFilter', [input, filterSizes, outBackprop], (name) =>
+    Conv2DBackpropFilter.apply(
+      {
+        input: toTensor(input, undefined, 'input'),
+        filterSizes: toTensor(filterSizes, 'int32', 'filter_sizes'),
+        outBackprop: toTensor(outBackprop, undefined, 'out_backprop'),
+      },
+      attrs,
+      { name },
+    ),
   );
 }

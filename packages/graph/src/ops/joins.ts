@@ -19,7 +19,7 @@ import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { NDArray } from '../ndarray.js';
 import { defineOp, INT, type PartialValue, requireDtype, sameDtype } from '../op_def.js';
-import { named } from '../options.js';
+import { checkOptions, NAME_SPEC, named } from '../options.js';
 import { identity } from './core.js';
 
 // As TF's auto-packing: plain JS values take the dtype of the tensors among them.
@@ -96,7 +96,8 @@ export const ConcatV2 = defineOp<never, Record<never, never>, 'values'>({
 });
 /** Joins tensors along an existing `axis`. @example concat([a, b], 1) */
 export function concat(values: readonly TensorInput[], axis: number | Tensor, opts: NameOpt = {}): Tensor {
-  return opScope(named('concat', opts), 'concat', [values, axis], (name) => {
+  checkOptions('concat', opts, NAME_SPEC);
+  return opScope(opts.name, 'concat', [values, axis], (name) => {
     const ts = toTensors(values);
     if (ts.length === 1) return identity(ts[0]!, { name });
     return ConcatV2.apply({ values: [...ts, intTensor(axis, 'axis')] }, {}, { name });
@@ -155,19 +156,15 @@ export const Unpack = defineOp<'value', { num: number; axis: number }>({
 });
 /** Splits `x` into its slices along `axis` (`num` is inferred from the static shape). */
 export function unstack(x: TensorInput, opts: NameOpt & { num?: number; axis?: number } = {}): Tensor[] {
-  return opScope(
-    named('unstack', opts, { name: 'string', num: 'number', axis: 'number' }),
-    'unstack',
-    [x],
-    (name) => {
-      const t = toTensor(x, undefined, 'value');
-      const axis = opts.axis ?? 0;
-      const num = opts.num ?? (t.shape === null ? null : t.shape[normalizeAxis(axis, t.shape.length)]);
-      if (num === null || num === undefined)
-        throw new ValueError(`Cannot infer num from shape ${formatShape(t.shape)} of '${t.name}'`);
-      return [...Unpack.applyOp({ value: t }, { num, axis }, { name }).outputs];
-    },
-  );
+  checkOptions('unstack', opts, { name: 'string', num: 'number', axis: 'number' });
+  return opScope(opts.name, 'unstack', [x], (name) => {
+    const t = toTensor(x, undefined, 'value');
+    const axis = opts.axis ?? 0;
+    const num = opts.num ?? (t.shape === null ? null : t.shape[normalizeAxis(axis, t.shape.length)]);
+    if (num === null || num === undefined)
+      throw new ValueError(`Cannot infer num from shape ${formatShape(t.shape)} of '${t.name}'`);
+    return [...Unpack.applyOp({ value: t }, { num, axis }, { name }).outputs];
+  });
 }
 
 function splitOutputs(value: Tensor, axisT: Tensor, sizes: readonly (number | null)[]) {
@@ -246,29 +243,25 @@ export function split(
   // The options object may stand in for the omitted axis.
   const [ax, opts] = optionalArg<number | Tensor, NameOpt & { num?: number }>(axisOrOpts, options);
   const axis = ax ?? 0;
-  return opScope(
-    named('split', opts, { name: 'string', num: 'number' }),
-    'split',
-    [x, numOrSizeSplits, axis],
-    (name) => {
-      if (typeof numOrSizeSplits === 'number') {
-        const splitDim = intTensor(axis, 'split_dim');
-        const value = toTensor(x, undefined, 'value');
-        return [...Split.applyOp({ splitDim, value }, { numSplit: numOrSizeSplits }, { name }).outputs];
-      }
-      const t = toTensor(x, undefined, 'value');
-      const sizes = intTensor(numOrSizeSplits, 'size_splits');
-      const n = opts.num ?? sizes.shape?.[0] ?? null;
-      if (n === null)
-        throw new ValueError(`Cannot infer num from shape ${formatShape(sizes.shape)} of size_splits`);
-      const op = SplitV.applyOp(
-        { value: t, sizeSplits: sizes, splitDim: intTensor(axis, 'split_dim') },
-        { numSplit: n },
-        { name },
-      );
-      return [...op.outputs];
-    },
-  );
+  checkOptions('split', opts, { name: 'string', num: 'number' });
+  return opScope(opts.name, 'split', [x, numOrSizeSplits, axis], (name) => {
+    if (typeof numOrSizeSplits === 'number') {
+      const splitDim = intTensor(axis, 'split_dim');
+      const value = toTensor(x, undefined, 'value');
+      return [...Split.applyOp({ splitDim, value }, { numSplit: numOrSizeSplits }, { name }).outputs];
+    }
+    const t = toTensor(x, undefined, 'value');
+    const sizes = intTensor(numOrSizeSplits, 'size_splits');
+    const n = opts.num ?? sizes.shape?.[0] ?? null;
+    if (n === null)
+      throw new ValueError(`Cannot infer num from shape ${formatShape(sizes.shape)} of size_splits`);
+    const op = SplitV.applyOp(
+      { value: t, sizeSplits: sizes, splitDim: intTensor(axis, 'split_dim') },
+      { numSplit: n },
+      { name },
+    );
+    return [...op.outputs];
+  });
 }
 
 // ---- tile ------------------------------------------------------------------------------------
@@ -353,16 +346,12 @@ export function pad(
   const mode = (opts.mode ?? 'CONSTANT').toUpperCase();
   if (mode !== 'CONSTANT') throw new ValueError(`pad: mode ${mode} is not supported (only CONSTANT)`);
   const cv = opts.constantValues ?? 0;
-  return opScope(
-    named('pad', opts, { name: 'string', constantValues: 'any', mode: 'any' }),
-    cv === 0 ? 'Pad' : 'PadV2',
-    [x, paddings, cv],
-    (name) => {
-      const t = toTensor(x, undefined, 'input');
-      const p = intTensor(paddings, 'paddings');
-      if (cv === 0) return Pad.apply({ input: t, paddings: p }, {}, { name });
-      const [, c] = toTensorPair(t, cv, ['input', 'constant_values']);
-      return PadV2.apply({ input: t, paddings: p, constantValues: c }, {}, { name });
-    },
-  );
+  checkOptions('pad', opts, { name: 'string', constantValues: 'any', mode: 'any' });
+  return opScope(opts.name, cv === 0 ? 'Pad' : 'PadV2', [x, paddings, cv], (name) => {
+    const t = toTensor(x, undefined, 'input');
+    const p = intTensor(paddings, 'paddings');
+    if (cv === 0) return Pad.apply({ input: t, paddings: p }, {}, { name });
+    const [, c] = toTensorPair(t, cv, ['input', 'constant_values']);
+    return PadV2.apply({ input: t, paddings: p, constantValues: c }, {}, { name });
+  });
 }

@@ -9,7 +9,7 @@ import { broadcastShapes, formatShape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, NUMERIC, requireDtype, requireRank, sameDtype } from '../op_def.js';
-import { named } from '../options.js';
+import { checkOptions } from '../options.js';
 
 /** The [rows, cols] of a matrix (the last two dims) after an optional transpose. */
 const matrixDims = (s: Shape, transposed: boolean): [number | null, number | null] => {
@@ -124,20 +124,16 @@ export interface MatMulOptions extends NameOpt {
  * const g = matMul(dy, w, { transposeB: true });  // dy · wᵀ
  */
 export function matMul(a: TensorInput, b: TensorInput, opts: MatMulOptions = {}): Tensor {
-  return opScope(
-    named('matMul', opts, { name: 'string', transposeA: 'boolean', transposeB: 'boolean' }),
-    'MatMul',
-    [a, b],
-    (name) => {
-      const [ta, tb] = toTensorPair(a, b, ['a', 'b']);
-      const transposeA = opts.transposeA ?? false;
-      const transposeB = opts.transposeB ?? false;
-      const batched = ta.shape === null || tb.shape === null || ta.shape.length > 2 || tb.shape.length > 2;
-      return batched
-        ? BatchMatMulV2.apply({ x: ta, y: tb }, { adjX: transposeA, adjY: transposeB }, { name })
-        : MatMul.apply({ a: ta, b: tb }, { transposeA, transposeB }, { name });
-    },
-  );
+  checkOptions('matMul', opts, { name: 'string', transposeA: 'boolean', transposeB: 'boolean' });
+  return opScope(opts.name, 'MatMul', [a, b], (name) => {
+    const [ta, tb] = toTensorPair(a, b, ['a', 'b']);
+    const transposeA = opts.transposeA ?? false;
+    const transposeB = opts.transposeB ?? false;
+    const batched = ta.shape === null || tb.shape === null || ta.shape.length > 2 || tb.shape.length > 2;
+    return batched
+      ? BatchMatMulV2.apply({ x: ta, y: tb }, { adjX: transposeA, adjY: transposeB }, { name })
+      : MatMul.apply({ a: ta, b: tb }, { transposeA, transposeB }, { name });
+  });
 }
 
 export interface BatchMatMulOptions extends NameOpt {
@@ -151,17 +147,13 @@ export interface BatchMatMulOptions extends NameOpt {
  * const scores = batchMatMul(q, k, { adjY: true });  // [b, t, d] · [b, t, d]ᵀ → [b, t, t]
  */
 export function batchMatMul(x: TensorInput, y: TensorInput, opts: BatchMatMulOptions = {}): Tensor {
-  return opScope(
-    named('batchMatMul', opts, { name: 'string', adjX: 'boolean', adjY: 'boolean' }),
-    'BatchMatMulV2',
-    [x, y],
-    (name) => {
-      const [tx, ty] = toTensorPair(x, y);
-      return BatchMatMulV2.apply(
-        { x: tx, y: ty },
-        { adjX: opts.adjX ?? false, adjY: opts.adjY ?? false },
-        { name },
-      );
-    },
-  );
+  checkOptions('batchMatMul', opts, { name: 'string', adjX: 'boolean', adjY: 'boolean' });
+  return opScope(opts.name, 'BatchMatMulV2', [x, y], (name) => {
+    const [tx, ty] = toTensorPair(x, y);
+    return BatchMatMulV2.apply(
+      { x: tx, y: ty },
+      { adjX: opts.adjX ?? false, adjY: opts.adjY ?? false },
+      { name },
+    );
+  });
 }

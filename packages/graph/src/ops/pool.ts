@@ -10,7 +10,7 @@ import { formatShape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, requireDtype, requireRank, sameDtype } from '../op_def.js';
-import { checkOptions, named, type OptionSpec } from '../options.js';
+import { checkOptions, type OptionSpec } from '../options.js';
 import { transpose } from './array.js';
 import {
   type DataFormat,
@@ -345,27 +345,18 @@ export function maxPoolGrad(
   grad: TensorInput,
   opts: PoolOptions,
 ): Tensor {
+  checkOptions('maxPoolGrad', opts, POOL_SPEC);
   const attrs = withOp('MaxPoolGrad', () => poolAttrs(opts));
-  return opScope(
-    named('maxPoolGrad', opts, {
-      name: 'string',
-      ksize: 'any',
-      strides: 'any',
-      padding: 'any',
-      dataFormat: 'any',
-    }),
-    'MaxPoolGrad',
-    [origInput, origOutput, grad],
-    (name) =>
-      MaxPoolGrad.apply(
-        {
-          origInput: toTensor(origInput, undefined, 'orig_input'),
-          origOutput: toTensor(origOutput, undefined, 'orig_output'),
-          grad: toTensor(grad, undefined, 'grad'),
-        },
-        attrs,
-        { name },
-      ),
+  return opScope(opts.name, 'MaxPoolGrad', [origInput, origOutput, grad], (name) =>
+    MaxPoolGrad.apply(
+      {
+        origInput: toTensor(origInput, undefined, 'orig_input'),
+        origOutput: toTensor(origOutput, undefined, 'orig_output'),
+        grad: toTensor(grad, undefined, 'grad'),
+      },
+      attrs,
+      { name },
+    ),
   );
 }
 
@@ -375,50 +366,32 @@ export function maxPoolGradGrad(
   grad: TensorInput,
   opts: PoolOptions,
 ): Tensor {
+  checkOptions('maxPoolGradGrad', opts, POOL_SPEC);
   const attrs = withOp('MaxPoolGradGrad', () => poolAttrs(opts));
-  return opScope(
-    named('maxPoolGradGrad', opts, {
-      name: 'string',
-      ksize: 'any',
-      strides: 'any',
-      padding: 'any',
-      dataFormat: 'any',
-    }),
-    'MaxPoolGradGrad',
-    [origInput, origOutput, grad],
-    (name) =>
-      MaxPoolGradGrad.apply(
-        {
-          origInput: toTensor(origInput, undefined, 'orig_input'),
-          origOutput: toTensor(origOutput, undefined, 'orig_output'),
-          grad: toTensor(grad, undefined, 'grad'),
-        },
-        attrs,
-        { name },
-      ),
+  return opScope(opts.name, 'MaxPoolGradGrad', [origInput, origOutput, grad], (name) =>
+    MaxPoolGradGrad.apply(
+      {
+        origInput: toTensor(origInput, undefined, 'orig_input'),
+        origOutput: toTensor(origOutput, undefined, 'orig_output'),
+        grad: toTensor(grad, undefined, 'grad'),
+      },
+      attrs,
+      { name },
+    ),
   );
 }
 
 export function avgPoolGrad(origInputShape: TensorInput, grad: TensorInput, opts: PoolOptions): Tensor {
+  checkOptions('avgPoolGrad', opts, POOL_SPEC);
   const attrs = withOp('AvgPoolGrad', () => poolAttrs(opts));
-  return opScope(
-    named('avgPoolGrad', opts, {
-      name: 'string',
-      ksize: 'any',
-      strides: 'any',
-      padding: 'any',
-      dataFormat: 'any',
-    }),
-    'AvgPoolGrad',
-    [origInputShape, grad],
-    (name) =>
-      AvgPoolGrad.apply(
-        {
-          origInputShape: toTensor(origInputShape, 'int32', 'orig_input_shape'),
-          grad: toTensor(grad, undefined, 'grad'),
-        },
-        attrs,
-        { name },
-      ),
+  return opScope(opts.name, 'AvgPoolGrad', [origInputShape, grad], (name) =>
+    AvgPoolGrad.apply(
+      {
+        origInputShape: toTensor(origInputShape, 'int32', 'orig_input_shape'),
+        grad: toTensor(grad, undefined, 'grad'),
+      },
+      attrs,
+      { name },
+    ),
   );
 }

@@ -15,7 +15,7 @@ import { formatShape } from '../dtype.js';
 import { TypeError, ValueError } from '../errors.js';
 import { getDefaultGraph, type Tensor } from '../graph.js';
 import { defineOp, type KernelContext, requireDtype, requireRank, sameDtype } from '../op_def.js';
-import { named } from '../options.js';
+import { checkOptions } from '../options.js';
 import { shape as shapeOf } from './array.js';
 import { constant } from './const.js';
 import { add, cast, greaterEqual, mul, realDiv, sub } from './math.js';
@@ -142,12 +142,9 @@ export const RandomShuffle = defineOp<'value', SeedAttrs>({
  * @example const batch = randomShuffle(examples, { seed: 1 });
  */
 export function randomShuffle(value: TensorInput, opts: NameOpt & { seed?: number | null } = {}): Tensor {
-  return opScope(
-    named('randomShuffle', opts, { name: 'string', seed: 'any' }),
-    'RandomShuffle',
-    [value],
-    (name) =>
-      RandomShuffle.apply({ value: toTensor(value, undefined, 'value') }, getSeed(opts.seed), { name }),
+  checkOptions('randomShuffle', opts, { name: 'string', seed: 'any' });
+  return opScope(opts.name, 'RandomShuffle', [value], (name) =>
+    RandomShuffle.apply({ value: toTensor(value, undefined, 'value') }, getSeed(opts.seed), { name }),
   );
 }
 
@@ -197,24 +194,20 @@ function scaled(
 ): Tensor {
   const dtype = opts.dtype ?? 'float32';
   floatOnly(scope, dtype);
-  return opScope(
-    named(def === TruncatedNormal ? 'truncatedNormal' : 'randomNormal', opts, {
-      name: 'string',
-      dtype: 'any',
-      seed: 'any',
-      mean: 'any',
-      stddev: 'any',
-    }),
-    scope,
-    [shape, opts.mean, opts.stddev],
-    (name) => {
-      const s = shapeTensor(shape);
-      const mean = toTensor(opts.mean ?? 0, dtype, 'mean');
-      const stddev = toTensor(opts.stddev ?? 1, dtype, 'stddev');
-      const rnd = def.apply({ shape: s }, { ...getSeed(opts.seed), dtype }, { name: def.type });
-      return add(mul(rnd, stddev, { name: 'mul' }), mean, { name });
-    },
-  );
+  checkOptions(def === TruncatedNormal ? 'truncatedNormal' : 'randomNormal', opts, {
+    name: 'string',
+    dtype: 'any',
+    seed: 'any',
+    mean: 'any',
+    stddev: 'any',
+  });
+  return opScope(opts.name, scope, [shape, opts.mean, opts.stddev], (name) => {
+    const s = shapeTensor(shape);
+    const mean = toTensor(opts.mean ?? 0, dtype, 'mean');
+    const stddev = toTensor(opts.stddev ?? 1, dtype, 'stddev');
+    const rnd = def.apply({ shape: s }, { ...getSeed(opts.seed), dtype }, { name: def.type });
+    return add(mul(rnd, stddev, { name: 'mul' }), mean, { name });
+  });
 }
 
 /**
@@ -232,22 +225,24 @@ export function randomUniform(
   if (dtype === 'int32' && opts.maxval === undefined) {
     throw new ValueError('randomUniform: must specify maxval for integer dtype int32');
   }
-  return opScope(
-    named('randomUniform', opts, { name: 'string', dtype: 'any', seed: 'any', minval: 'any', maxval: 'any' }),
-    'random_uniform',
-    [shape, opts.minval, opts.maxval],
-    (name) => {
-      const s = shapeTensor(shape);
-      const minval = toTensor(opts.minval ?? 0, dtype, 'min');
-      const maxval = toTensor(opts.maxval ?? 1, dtype, 'max');
-      const seeds = getSeed(opts.seed);
-      if (dtype === 'int32') {
-        return RandomUniformInt.apply({ shape: s, minval, maxval }, seeds, { name });
-      }
-      const rnd = RandomUniform.apply({ shape: s }, { ...seeds, dtype }, { name: 'RandomUniform' });
-      return add(mul(rnd, sub(maxval, minval, { name: 'sub' }), { name: 'mul' }), minval, { name });
-    },
-  );
+  checkOptions('randomUniform', opts, {
+    name: 'string',
+    dtype: 'any',
+    seed: 'any',
+    minval: 'any',
+    maxval: 'any',
+  });
+  return opScope(opts.name, 'random_uniform', [shape, opts.minval, opts.maxval], (name) => {
+    const s = shapeTensor(shape);
+    const minval = toTensor(opts.minval ?? 0, dtype, 'min');
+    const maxval = toTensor(opts.maxval ?? 1, dtype, 'max');
+    const seeds = getSeed(opts.seed);
+    if (dtype === 'int32') {
+      return RandomUniformInt.apply({ shape: s, minval, maxval }, seeds, { name });
+    }
+    const rnd = RandomUniform.apply({ shape: s }, { ...seeds, dtype }, { name: 'RandomUniform' });
+    return add(mul(rnd, sub(maxval, minval, { name: 'sub' }), { name: 'mul' }), minval, { name });
+  });
 }
 
 export interface DropoutOptions extends NameOpt {
@@ -284,23 +279,25 @@ export function dropout(x: TensorInput, opts: DropoutOptions = {}): Tensor {
     }
     if (rateArg === 0) return t;
   }
-  return opScope(
-    named('dropout', opts, { name: 'string', rate: 'any', keepProb: 'any', noiseShape: 'any', seed: 'any' }),
-    'dropout',
-    [t, opts.rate, opts.keepProb, opts.noiseShape],
-    () => {
-      const rate =
-        rateArg !== undefined
-          ? toTensor(rateArg, 'float32', 'rate')
-          : sub(1, toTensor(opts.keepProb!, 'float32', 'keep_prob'), { name: 'rate' });
-      requireRank(rate, 0, 'rate');
-      const noise = opts.noiseShape ?? shapeOf(t);
-      const random = randomUniform(noise, { seed: opts.seed ?? null });
-      const scale = realDiv(1, sub(1, rate, { name: 'sub' }), { name: 'truediv' });
-      const keep = cast(greaterEqual(random, rate, { name: 'GreaterEqual' }), 'float32', { name: 'Cast' });
-      const ret = mul(mul(t, scale, { name: 'mul' }), keep, { name: 'mul_1' });
-      ret.setShape(t.shape);
-      return ret;
-    },
-  );
+  checkOptions('dropout', opts, {
+    name: 'string',
+    rate: 'any',
+    keepProb: 'any',
+    noiseShape: 'any',
+    seed: 'any',
+  });
+  return opScope(opts.name, 'dropout', [t, opts.rate, opts.keepProb, opts.noiseShape], () => {
+    const rate =
+      rateArg !== undefined
+        ? toTensor(rateArg, 'float32', 'rate')
+        : sub(1, toTensor(opts.keepProb!, 'float32', 'keep_prob'), { name: 'rate' });
+    requireRank(rate, 0, 'rate');
+    const noise = opts.noiseShape ?? shapeOf(t);
+    const random = randomUniform(noise, { seed: opts.seed ?? null });
+    const scale = realDiv(1, sub(1, rate, { name: 'sub' }), { name: 'truediv' });
+    const keep = cast(greaterEqual(random, rate, { name: 'GreaterEqual' }), 'float32', { name: 'Cast' });
+    const ret = mul(mul(t, scale, { name: 'mul' }), keep, { name: 'mul_1' });
+    ret.setShape(t.shape);
+    return ret;
+  });
 }

@@ -10,7 +10,7 @@ import { isFullyDefined } from '../dtype.js';
 import { InvalidArgumentError, ValueError } from '../errors.js';
 import { Tensor } from '../graph.js';
 import { defineOp, NUMERIC, requireDtype, requireRank } from '../op_def.js';
-import { named } from '../options.js';
+import { checkOptions, named } from '../options.js';
 import { constant } from './const.js';
 import { Pack } from './joins.js';
 import { cast } from './math.js';
@@ -70,9 +70,8 @@ function filled(
   opts: NameOpt,
   dflt: string,
 ) {
-  return opScope(named(dflt, opts, { name: 'string', dtype: 'any' }), dflt, [shapeArg], (name) =>
-    filledIn(shapeArg, value, dtype, name),
-  );
+  checkOptions(dflt, opts, { name: 'string', dtype: 'any' });
+  return opScope(opts.name, dflt, [shapeArg], (name) => filledIn(shapeArg, value, dtype, name));
 }
 function filledIn(shapeArg: ShapeArg, value: number | boolean | string, dtype: DType, name: string): Tensor {
   if (Array.isArray(shapeArg) && shapeArg.every((d) => typeof d === 'number')) {
@@ -106,33 +105,25 @@ export interface LikeOptions extends FillOptions {
 }
 /** Zeros with `x`'s shape (and dtype unless given). @example zerosLike(logits) */
 export function zerosLike(x: TensorInput, opts: LikeOptions = {}): Tensor {
-  return opScope(
-    named('zerosLike', opts, { name: 'string', dtype: 'any', optimize: 'boolean' }),
-    'zeros_like',
-    [x],
-    (name) => {
-      const t = toTensor(x, undefined, 'tensor');
-      const dtype = opts.dtype ?? t.dtype;
-      if (opts.optimize !== false && isFullyDefined(t.shape)) return zeros(t.shape, { dtype, name });
-      if (dtype === t.dtype) return ZerosLike.apply({ x: t }, {}, { name });
-      return cast(ZerosLike.apply({ x: t }, {}, { name }), dtype);
-    },
-  );
+  checkOptions('zerosLike', opts, { name: 'string', dtype: 'any', optimize: 'boolean' });
+  return opScope(opts.name, 'zeros_like', [x], (name) => {
+    const t = toTensor(x, undefined, 'tensor');
+    const dtype = opts.dtype ?? t.dtype;
+    if (opts.optimize !== false && isFullyDefined(t.shape)) return zeros(t.shape, { dtype, name });
+    if (dtype === t.dtype) return ZerosLike.apply({ x: t }, {}, { name });
+    return cast(ZerosLike.apply({ x: t }, {}, { name }), dtype);
+  });
 }
 /** Ones with `x`'s shape (and dtype unless given). */
 export function onesLike(x: TensorInput, opts: LikeOptions = {}): Tensor {
-  return opScope(
-    named('onesLike', opts, { name: 'string', dtype: 'any', optimize: 'boolean' }),
-    'ones_like',
-    [x],
-    (name) => {
-      const t = toTensor(x, undefined, 'tensor');
-      const dtype = opts.dtype ?? t.dtype;
-      if (opts.optimize !== false && isFullyDefined(t.shape)) return ones(t.shape, { dtype, name });
-      if (dtype === t.dtype) return OnesLike.apply({ x: t }, {}, { name });
-      return cast(OnesLike.apply({ x: t }, {}, { name }), dtype);
-    },
-  );
+  checkOptions('onesLike', opts, { name: 'string', dtype: 'any', optimize: 'boolean' });
+  return opScope(opts.name, 'ones_like', [x], (name) => {
+    const t = toTensor(x, undefined, 'tensor');
+    const dtype = opts.dtype ?? t.dtype;
+    if (opts.optimize !== false && isFullyDefined(t.shape)) return ones(t.shape, { dtype, name });
+    if (dtype === t.dtype) return OnesLike.apply({ x: t }, {}, { name });
+    return cast(OnesLike.apply({ x: t }, {}, { name }), dtype);
+  });
 }
 
 function rangeSize(start: number, limit: number, delta: number): number {
@@ -192,7 +183,8 @@ export function range(
   let lim = limit as TensorInput | null | undefined;
   if (lim === undefined || lim === null) [start, lim] = [0, start];
   const raw = [start, lim, delta as TensorInput];
-  return opScope(named('range', opts, { name: 'string', dtype: 'any' }), 'range', raw, (name) => {
+  checkOptions('range', opts, { name: 'string', dtype: 'any' });
+  return opScope(opts.name, 'range', raw, (name) => {
     const args = raw.map((a, i) =>
       typeof a === 'number' ? a : toTensor(a, undefined, ['start', 'limit', 'delta'][i]),
     );
