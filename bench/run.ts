@@ -17,6 +17,7 @@ const BENCHES: (() => Promise<{ default: Bench }>)[] = [
   () => import('./lstm.js'),
   () => import('./convnet.js'),
   () => import('./onnx.js'),
+  () => import('./soak.js'),
 ];
 
 const filter = process.argv[2];
@@ -24,6 +25,7 @@ const results: Record<string, Row[]> = {};
 for (const load of BENCHES) {
   const bench = (await load()).default;
   if (filter && !bench.name.includes(filter)) continue;
+  if (!filter && bench.name === 'soak') continue; // minutes long: only on request
   console.log(`\n## ${bench.name}: ${bench.description}`);
   const rows = await bench.run();
   console.table(rows);

@@ -2,6 +2,7 @@
 // seed the ys, walk back in dependency order calling each op's rule once all its output
 // gradients are in, and sum what meets. Every gradient is an ordinary graph op.
 import {
+  checkOptions,
   colocateWith,
   constant,
   fill,
@@ -10,6 +11,7 @@ import {
   identity,
   LookupError,
   type Operation,
+  type OptionSpec,
   shape,
   shapesCompatible,
   Tensor,
@@ -49,6 +51,28 @@ export function currentGradientsOptions(): GradientsOptions {
   return active[active.length - 1] ?? {};
 }
 
+const GRADIENTS_SPEC: OptionSpec<GradientsOptions> = {
+  gradYs: 'any',
+  name: 'string',
+  gateGradients: 'boolean',
+  aggregationMethod: 'number',
+  colocateGradientsWithOps: 'boolean',
+  stopGradients: 'any',
+  unconnectedGradients: 'string',
+};
+
+// A number or a name among ys/xs is a TypeError here, not a crash deep in the driver.
+function requireTensors(what: string, v: unknown): void {
+  const list: readonly unknown[] = Array.isArray(v) ? v : [v];
+  list.forEach((t, i) => {
+    if (!(t instanceof Tensor) && !(t instanceof Variable)) {
+      const got =
+        t === null ? 'null' : typeof t === 'object' ? t.constructor.name : `${typeof t} ${String(t)}`;
+      throw new TypeError(`gradients: ${what}[${i}] must be a Tensor or Variable, got ${got}`);
+    }
+  });
+}
+
 /**
  * Symbolic partial derivatives of sum(ys) with respect to each x, as graph ops.
  * @example const [dw, db] = gradients(loss, [w, b]);
@@ -58,6 +82,9 @@ export function gradients(
   xs: Tensor | Variable | readonly (Tensor | Variable)[],
   opts: GradientsOptions = {},
 ): (Gradient | null)[] {
+  checkOptions('gradients', opts, GRADIENTS_SPEC);
+  requireTensors('ys', ys);
+  requireTensors('xs', xs);
   const yList = (Array.isArray(ys) ? ys : [ys]).map((y: Tensor | Variable) =>
     y instanceof Variable ? y.value() : y,
   );

@@ -13,6 +13,7 @@ import { l2Loss } from './ops/nn.js';
 import { reduceSum } from './ops/reduce.js';
 import { where } from './ops/select.js';
 import { onesLike } from './ops/sources.js';
+import { named } from './options.js';
 
 // TF checks the clipped result keeps `t`'s shape, so a bound can't silently broadcast `t` up.
 function keepsShape(what: string, t: Tensor, ...others: Tensor[]): void {
@@ -36,7 +37,7 @@ export function clipByValue(
   clipValueMax: TensorInput,
   opts: NameOpt = {},
 ): Tensor {
-  return opScope(opts.name, 'clip_by_value', [t, clipValueMin, clipValueMax], (name) => {
+  return opScope(named('clipByValue', opts), 'clip_by_value', [t, clipValueMin, clipValueMax], (name) => {
     const values = toTensor(t, undefined, 't');
     const lo = toTensor(clipValueMin, values.dtype);
     const hi = toTensor(clipValueMax, values.dtype);
@@ -55,18 +56,23 @@ export function clipByNorm(
   clipNorm: TensorInput,
   opts: NameOpt & { axes?: number | readonly number[] } = {},
 ): Tensor {
-  return opScope(opts.name, 'clip_by_norm', [t, clipNorm], (name) => {
-    const values = toTensor(t, undefined, 't');
-    const clip = toTensor(clipNorm, values.dtype);
-    const l2sum = reduceSum(mul(values, values), opts.axes ?? null, { keepDims: true });
-    // Two-tap where: sqrt's gradient at 0 is inf, so feed it a safe value where the sum is 0.
-    const pred = greater(l2sum, 0);
-    const l2sumSafe = where(pred, l2sum, onesLike(l2sum));
-    const l2norm = where(pred, sqrt(l2sumSafe), l2sum);
-    const intermediate = mul(values, clip);
-    keepsShape('clipByNorm', values, clip);
-    return identity(realDiv(intermediate, maximum(l2norm, clip)), { name });
-  });
+  return opScope(
+    named('clipByNorm', opts, { name: 'string', axes: 'any' }),
+    'clip_by_norm',
+    [t, clipNorm],
+    (name) => {
+      const values = toTensor(t, undefined, 't');
+      const clip = toTensor(clipNorm, values.dtype);
+      const l2sum = reduceSum(mul(values, values), opts.axes ?? null, { keepDims: true });
+      // Two-tap where: sqrt's gradient at 0 is inf, so feed it a safe value where the sum is 0.
+      const pred = greater(l2sum, 0);
+      const l2sumSafe = where(pred, l2sum, onesLike(l2sum));
+      const l2norm = where(pred, sqrt(l2sumSafe), l2sum);
+      const intermediate = mul(values, clip);
+      keepsShape('clipByNorm', values, clip);
+      return identity(realDiv(intermediate, maximum(l2norm, clip)), { name });
+    },
+  );
 }
 
 /**
@@ -78,7 +84,7 @@ export function globalNorm(tList: readonly (TensorInput | null)[], opts: NameOpt
   const present = tList.filter((t): t is TensorInput => t !== null && t !== undefined);
   const values = inGraphOf(present, () => present.map((t) => toTensor(t)));
   if (values.length === 0) throw new ValueError('globalNorm: tList holds no tensors');
-  return opScope(opts.name, 'global_norm', values, () => {
+  return opScope(named('globalNorm', opts), 'global_norm', values, () => {
     const halfSquaredNorms = values.map((v) => v.graph.colocateWith(v, () => l2Loss(v)));
     const halfSquaredNorm = reduceSum(stack(halfSquaredNorms));
     return sqrt(mul(halfSquaredNorm, constant(2)), { name: 'global_norm' });
@@ -100,7 +106,12 @@ export function clipByGlobalNorm(
   const values = inGraphOf(tList, () =>
     tList.map((t) => (t === null || t === undefined ? null : toTensor(t))),
   );
-  const useNorm = opts.useNorm ?? globalNorm(values, opts.name ? { name: opts.name } : {});
+  const useNorm =
+    opts.useNorm ??
+    globalNorm(
+      values,
+      named('clipByGlobalNorm', opts, { name: 'string', useNorm: 'any' }) ? { name: opts.name } : {},
+    );
   const clipped = opScope(opts.name, 'clip_by_global_norm', [...values, useNorm, clipNorm], (scope) => {
     const clip = toTensor(clipNorm, useNorm.dtype);
     const scaleForFinite = mul(clip, minimum(realDiv(1, useNorm), realDiv(1, clip)));

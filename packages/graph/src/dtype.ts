@@ -1,5 +1,5 @@
 // DTypes and partially known shapes, with the shape algebra every op's rule shares.
-import { ValueError } from './errors.js';
+import { TypeError, ValueError } from './errors.js';
 
 export type DType = 'float32' | 'int32' | 'bool' | 'string';
 /** A static shape: `null` entries are unknown sizes. A whole shape of `null` is an unknown rank. */
@@ -8,6 +8,40 @@ export type Shape = readonly (number | null)[];
 export const DTYPES: readonly DType[] = ['float32', 'int32', 'bool', 'string'];
 export const isFloat = (d: DType): boolean => d === 'float32';
 export const isNumeric = (d: DType): boolean => d === 'float32' || d === 'int32';
+
+/** Largest element count of one tensor: tfjs (and TF's int32 shape math) index with int32. */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+export const INT32_MIN = -(2 ** 31);
+export const INT32_MAX = 2 ** 31 - 1;
+
+/** Throws our TypeError unless `d` is one of graphmode's dtypes ('float64' is not). */
+export function checkDType(what: string, d: unknown): asserts d is DType {
+  if (!DTYPES.includes(d as DType)) {
+    throw new TypeError(`${what}: dtype ${String(d)} is not supported; expected one of ${DTYPES.join(', ')}`);
+  }
+}
+
+/**
+ * Throws a ValueError unless every dim is a non-negative integer (or null, when `partial`), and a
+ * fully known shape holds at most MAX_ELEMENTS elements.
+ */
+export function checkShape(what: string, s: Shape, partial: boolean): void {
+  if (!Array.isArray(s)) throw new TypeError(`${what}: shape must be an array, got ${String(s)}`);
+  for (const d of s) {
+    if (d === null && partial) continue;
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new ValueError(
+        `${what}: shape ${formatShape(s)} has an invalid dimension ${String(d)} (must be an integer >= 0${partial ? ' or null' : ''})`,
+      );
+    }
+  }
+  const n = numElements(s);
+  if (n !== null && n > MAX_ELEMENTS) {
+    throw new ValueError(
+      `${what}: shape ${formatShape(s)} has ${n} elements, more than a tensor can hold (${MAX_ELEMENTS})`,
+    );
+  }
+}
 
 export function formatShape(s: Shape | null): string {
   return s === null ? '<unknown>' : `[${s.map((d) => (d === null ? '?' : d)).join(',')}]`;

@@ -61,6 +61,15 @@ export class DataLossError extends OpError {
   override name = 'DataLossError';
 }
 
+/** An allocation above the session's memory limit, refused before it is made (TF's ResourceExhaustedError). */
+export class ResourceExhaustedError extends OpError {
+  override name = 'ResourceExhaustedError';
+}
+/** A run past its `RunOptions.timeoutInMs`, stopped between kernels (TF's DeadlineExceededError). */
+export class DeadlineExceededError extends OpError {
+  override name = 'DeadlineExceededError';
+}
+
 export const errors = {
   OpError,
   InvalidArgumentError,
@@ -70,6 +79,8 @@ export const errors = {
   UnimplementedError,
   CancelledError,
   DataLossError,
+  ResourceExhaustedError,
+  DeadlineExceededError,
   ValueError,
   TypeError: GraphTypeError,
 } as const;

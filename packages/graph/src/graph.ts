@@ -264,6 +264,7 @@ export class Graph {
    * exact scope; '' or null returns to the root. `fn` receives the scope with a trailing '/'.
    */
   nameScope<T>(name: string | null, fn: (scope: string) => T): T {
+    if (name) checkName(name, this.scope.name === '' ? 'name' : 'scope name');
     const scope = !name ? '' : name.endsWith('/') ? name.slice(0, -1) : this.uniqueName(name);
     return flow.run(this.entered({ name: scope }), fn, scope ? `${scope}/` : '');
   }
@@ -286,6 +287,11 @@ export class Graph {
       if (!current.has(op)) current.add(op), ops.push(op);
     }
     return flow.run(this.entered({ control: [...enclosing, { deps: ops, seen: new Set() }] }), fn);
+  }
+
+  /** @internal Whether ops built here get control inputs (an enclosing controlDependencies block has deps). */
+  get hasControlDependencies(): boolean {
+    return this.scope.control.some((c) => c.deps.length > 0);
   }
 
   /** Ops created in `fn` get device `spec` (TF's `tf.device`); '' keeps the enclosing one, null clears it. */
@@ -332,7 +338,7 @@ export class Graph {
         throw new TypeError(`${def.type}: expected Tensor inputs, got ${String(t)}`);
       this.checkSameGraph(t.op, def.type);
     }
-    const name = this.opName(options.name ?? def.type);
+    const name = this.opName(checkName(options.name ?? def.type, 'node name'));
     const outputs = def.infer(inputs, attrs, name);
     const scope = this.scope;
     const op = new Operation<A>(
@@ -365,6 +371,16 @@ export class Graph {
     if (!this.namesInUse.has(key)) this.namesInUse.set(key, 1);
     return name;
   }
+}
+
+// TF's _VALID_OP_NAME_REGEX and _VALID_SCOPE_NAME_REGEX (ops.py): a name like 'a:0,b' would
+// otherwise be ambiguous with tensor names and fetch lists.
+const VALID_NAME = /^[A-Za-z0-9.][A-Za-z0-9_.\-/>]*$/;
+const VALID_SCOPE_NAME = /^[A-Za-z0-9_.\-/>]*$/;
+function checkName(name: string, what: 'node name' | 'name' | 'scope name'): string {
+  const ok = typeof name === 'string' && (what === 'scope name' ? VALID_SCOPE_NAME : VALID_NAME).test(name);
+  if (!ok) throw new ValueError(`'${String(name)}' is not a valid ${what}`);
+  return name;
 }
 
 function colocationGroups(stack: readonly (readonly string[])[]): readonly string[] {

@@ -32,6 +32,7 @@ import { where } from './ops/select.js';
 import { gather } from './ops/slicing.js';
 import { softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits } from './ops/softmax.js';
 import { onesLike, zerosLike } from './ops/sources.js';
+import { checkOptions, named, type OptionKind, type OptionSpec } from './options.js';
 
 /** How weighted per-element losses are reduced (TF's `tf.losses.Reduction`). */
 export const Reduction = {
@@ -53,6 +54,21 @@ export interface LossOptions extends NameOpt {
   /** TF's name for `name`: the loss's name scope. */
   scope?: string;
 }
+
+const LOSS_SPEC: OptionSpec<LossOptions> = {
+  name: 'string',
+  weights: 'any',
+  lossCollection: 'any',
+  reduction: 'any',
+  scope: 'string',
+};
+const XENT_SPEC: OptionSpec<CrossEntropyOptions> = { ...LOSS_SPEC, labelSmoothing: 'number' };
+// The options computeWeightedLoss takes, out of a loss's own (which may hold `epsilon`, …).
+const lossOptions = ({ lossCollection, reduction, scope }: LossOptions): LossOptions => ({
+  ...(lossCollection !== undefined ? { lossCollection } : {}),
+  ...(reduction !== undefined ? { reduction } : {}),
+  ...(scope !== undefined ? { scope } : {}),
+});
 
 // TF's assert_broadcastable, checked statically: weights are a scalar, or of the values' rank
 // with each dim 1 or equal.
@@ -95,6 +111,7 @@ const isStatic = (t: Tensor) => t.shape !== null && t.shape.every((d) => d !== n
  * @example const loss = losses.computeWeightedLoss(perExample, { weights: mask });
  */
 export function computeWeightedLoss(losses: TensorInput, opts: LossOptions = {}): Tensor {
+  checkOptions('computeWeightedLoss', opts, LOSS_SPEC);
   const weights = checkWeights(opts.weights);
   const reduction = opts.reduction ?? Reduction.SUM_BY_NONZERO_WEIGHTS;
   return opScope(opts.name ?? opts.scope, 'weighted_loss', [losses, weights], () => {
@@ -133,7 +150,9 @@ function pairLoss(
   predictions: TensorInput,
   opts: LossOptions,
   perElement: (labels: Tensor, predictions: Tensor) => Tensor,
+  extra: Readonly<Record<string, OptionKind>> = {},
 ): Tensor {
+  checkOptions(scope, opts, { ...LOSS_SPEC, ...extra });
   const weights = checkWeights(opts.weights);
   return opScope(opts.name ?? opts.scope, scope, [labels, predictions, weights], (s) => {
     const p = cast(toTensor(predictions), 'float32');
@@ -143,7 +162,7 @@ function pairLoss(
         `${scope}: shapes ${formatShape(p.shape)} (predictions) and ${formatShape(l.shape)} (labels) are incompatible`,
       );
     }
-    return computeWeightedLoss(perElement(l, p), { ...opts, weights, name: s });
+    return computeWeightedLoss(perElement(l, p), { ...lossOptions(opts), weights, name: s });
   });
 }
 
@@ -167,10 +186,17 @@ export const logLoss = (
   predictions: TensorInput,
   opts: LossOptions & { epsilon?: number } = {},
 ) =>
-  pairLoss('log_loss', labels, predictions, opts, (l, p) => {
-    const eps = opts.epsilon ?? 1e-7;
-    return sub(neg(mul(l, log(add(p, eps)))), mul(sub(1, l), log(add(sub(1, p), eps))));
-  });
+  pairLoss(
+    'log_loss',
+    labels,
+    predictions,
+    opts,
+    (l, p) => {
+      const eps = opts.epsilon ?? 1e-7;
+      return sub(neg(mul(l, log(add(p, eps)))), mul(sub(1, l), log(add(sub(1, p), eps))));
+    },
+    { epsilon: 'number' },
+  );
 
 /** Quadratic within `delta` of the label, linear beyond (TF's `losses.huber_loss`). */
 export const huberLoss = (
@@ -178,13 +204,20 @@ export const huberLoss = (
   predictions: TensorInput,
   opts: LossOptions & { delta?: number } = {},
 ) =>
-  pairLoss('huber_loss', labels, predictions, opts, (l, p) => {
-    const delta = opts.delta ?? 1;
-    const absError = abs(sub(p, l));
-    const quadratic = minimum(absError, delta);
-    const linear = sub(absError, quadratic);
-    return add(mul(0.5, mul(quadratic, quadratic)), mul(delta, linear));
-  });
+  pairLoss(
+    'huber_loss',
+    labels,
+    predictions,
+    opts,
+    (l, p) => {
+      const delta = opts.delta ?? 1;
+      const absError = abs(sub(p, l));
+      const quadratic = minimum(absError, delta);
+      const linear = sub(absError, quadratic);
+      return add(mul(0.5, mul(quadratic, quadratic)), mul(delta, linear));
+    },
+    { delta: 'number' },
+  );
 
 export interface CrossEntropyOptions extends LossOptions {
   /** Mixes the labels with a uniform distribution: z(1 - s) + s / numClasses (sigmoid: s / 2). */
@@ -201,6 +234,7 @@ export function sigmoidCrossEntropy(
   logits: TensorInput,
   opts: CrossEntropyOptions = {},
 ): Tensor {
+  checkOptions('losses.sigmoidCrossEntropy', opts, XENT_SPEC);
   const weights = checkWeights(opts.weights);
   const values = [multiClassLabels, logits, weights];
   return opScope(opts.name ?? opts.scope, 'sigmoid_cross_entropy_loss', values, (s) => {
@@ -210,7 +244,7 @@ export function sigmoidCrossEntropy(
     const ls = opts.labelSmoothing ?? 0;
     if (ls > 0) z = add(mul(z, 1 - ls), 0.5 * ls);
     const perElement = sigmoidCrossEntropyWithLogits({ labels: z, logits: x, name: 'xentropy' });
-    return computeWeightedLoss(perElement, { ...opts, weights, name: s });
+    return computeWeightedLoss(perElement, { ...lossOptions(opts), weights, name: s });
   });
 }
 
@@ -226,6 +260,7 @@ export function softmaxCrossEntropy(
   logits: TensorInput,
   opts: CrossEntropyOptions = {},
 ): Tensor {
+  checkOptions('losses.softmaxCrossEntropy', opts, XENT_SPEC);
   const weights = checkWeights(opts.weights);
   const values = [onehotLabels, logits, weights];
   return opScope(opts.name ?? opts.scope, 'softmax_cross_entropy_loss', values, (s) => {
@@ -241,7 +276,7 @@ export function softmaxCrossEntropy(
     }
     z = stopGradient(z, { name: 'labels_stop_gradient' });
     const perExample = softmaxCrossEntropyWithLogits({ labels: z, logits: x, name: 'xentropy' });
-    return computeWeightedLoss(perExample, { ...opts, weights, name: s });
+    return computeWeightedLoss(perExample, { ...lossOptions(opts), weights, name: s });
   });
 }
 
@@ -255,6 +290,7 @@ export function sparseSoftmaxCrossEntropy(
   logits: TensorInput,
   opts: LossOptions = {},
 ): Tensor {
+  checkOptions('losses.sparseSoftmaxCrossEntropy', opts, LOSS_SPEC);
   let weights = checkWeights(opts.weights);
   const values = [labels, logits, weights];
   return opScope(opts.name ?? opts.scope, 'sparse_softmax_cross_entropy_loss', values, (s) => {
@@ -274,7 +310,7 @@ export function sparseSoftmaxCrossEntropy(
       if (w !== null && w.rank !== null && w.rank - (y.rank ?? 0) === 1) weights = squeeze(w, { axis: [-1] });
     }
     const perExample = sparseSoftmaxCrossEntropyWithLogits({ labels: y, logits: x, name: 'xentropy' });
-    return computeWeightedLoss(perExample, { ...opts, weights, name: s });
+    return computeWeightedLoss(perExample, { ...lossOptions(opts), weights, name: s });
   });
 }
 
@@ -290,23 +326,28 @@ function requireCompatible(what: string, logits: Tensor, labels: Tensor): void {
 
 /** Adds `loss` to `lossCollection` (GraphKeys.LOSSES by default; null adds it nowhere). */
 export function addLoss(loss: Tensor, opts: { lossCollection?: string | null } = {}): void {
+  checkOptions('losses.addLoss', opts, { lossCollection: 'any' });
   const key = opts.lossCollection === undefined ? GraphKeys.LOSSES : opts.lossCollection;
   if (key) loss.graph.addToCollection(key, loss);
 }
 
 /** The losses in `lossCollection` (GraphKeys.LOSSES), optionally only those under `scope`. */
 export function getLosses(opts: { scope?: string; lossCollection?: string } = {}): Tensor[] {
+  checkOptions('losses.getLosses', opts, { scope: 'string', lossCollection: 'string' });
   return getDefaultGraph().getCollection<Tensor>(opts.lossCollection ?? GraphKeys.LOSSES, opts.scope);
 }
 
 /** The tensors in GraphKeys.REGULARIZATION_LOSSES, optionally only those under `scope`. */
 export function getRegularizationLosses(opts: { scope?: string } = {}): Tensor[] {
+  checkOptions('losses.getRegularizationLosses', opts, { scope: 'string' });
   return getDefaultGraph().getCollection<Tensor>(GraphKeys.REGULARIZATION_LOSSES, opts.scope);
 }
 
 /** The sum of the regularization losses, or 0 when there are none. */
 export function getRegularizationLoss(opts: { scope?: string; name?: string } = {}): Tensor {
-  const name = opts.name ?? 'total_regularization_loss';
+  const name =
+    named('losses.getRegularizationLoss', opts, { scope: 'string', name: 'string' }) ??
+    'total_regularization_loss';
   const losses = getRegularizationLosses(opts);
   return losses.length > 0 ? sum(losses, name) : constant(0, { name });
 }
@@ -326,6 +367,11 @@ export function getTotalLoss(
       'getTotalLoss: no losses to add: GraphKeys.LOSSES and GraphKeys.REGULARIZATION_LOSSES are empty',
     );
   }
+  checkOptions('losses.getTotalLoss', opts, {
+    addRegularizationLosses: 'boolean',
+    name: 'string',
+    scope: 'string',
+  });
   return sum(losses, opts.name ?? 'total_loss');
 }
 

@@ -1,6 +1,6 @@
 // NDArray: the plain, owned value that crosses the API boundary (feeds, constants, fetch results).
 import type { DType } from './dtype.js';
-import { formatShape } from './dtype.js';
+import { formatShape, INT32_MAX, INT32_MIN } from './dtype.js';
 import { TypeError, ValueError } from './errors.js';
 
 export type TypedArray = Float32Array | Int32Array | Uint8Array;
@@ -81,6 +81,13 @@ export class NDArray {
   }
 }
 
+const describeValue = (v: unknown): string =>
+  v === null || v === undefined
+    ? String(v)
+    : typeof v === 'object'
+      ? `an object (${v.constructor?.name ?? 'no prototype'})`
+      : `${typeof v} ${String(v)}`;
+
 function typedDtype(a: TypedArray): DType {
   return a instanceof Int32Array ? 'int32' : a instanceof Uint8Array ? 'bool' : 'float32';
 }
@@ -120,6 +127,11 @@ function fromFlat(
   casting = false,
 ): NDArray {
   const kind = flat.length ? typeof flat[0] : 'number';
+  if (kind !== 'number' && kind !== 'boolean' && kind !== 'string') {
+    throw new TypeError(
+      `Cannot convert ${describeValue(flat[0])} to a tensor value (expected numbers, booleans or strings)`,
+    );
+  }
   const d: DType = dtype ?? (kind === 'boolean' ? 'bool' : kind === 'string' ? 'string' : 'float32');
   for (const v of flat) {
     if (typeof v !== kind)
@@ -144,6 +156,11 @@ function fromFlat(
     const nonInt = flat.find((v) => typeof v === 'number' && !Number.isInteger(v));
     if (nonInt !== undefined && !casting) {
       throw new TypeError(`Cannot convert ${nonInt} to dtype int32 (value is not an integer)`);
+    }
+    // Int32Array.from would wrap 3e9 to -1294967296; TF refuses values outside int32.
+    const out = flat.find((v) => typeof v === 'number' && !(v >= INT32_MIN && v <= INT32_MAX));
+    if (out !== undefined) {
+      throw new ValueError(`Value ${out} is out of range for dtype int32 [${INT32_MIN}, ${INT32_MAX}]`);
     }
     return new NDArray(
       d,

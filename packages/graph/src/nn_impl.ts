@@ -23,6 +23,7 @@ import {
 import { reduceMean, reduceSum } from './ops/reduce.js';
 import { where } from './ops/select.js';
 import { zerosLike } from './ops/sources.js';
+import { checkOptions, NAME_SPEC } from './options.js';
 
 /**
  * Mean and population variance of `x` over `axes` (TF's `nn.moments`). The variance is taken
@@ -34,6 +35,7 @@ export function moments(
   axes: readonly number[],
   opts: NameOpt & { keepDims?: boolean } = {},
 ): [Tensor, Tensor] {
+  checkOptions('moments', opts, { name: 'string', keepDims: 'boolean' });
   return opScope(opts.name, 'moments', [x, axes], () => {
     const t = toTensor(x, undefined, 'x');
     const mean = reduceMean(t, axes, { keepDims: true, name: 'mean' });
@@ -60,6 +62,7 @@ export function batchNormalization(
   varianceEpsilon: number,
   opts: NameOpt = {},
 ): Tensor {
+  checkOptions('batchNormalization', opts, NAME_SPEC);
   return opScope(opts.name, 'batchnorm', [x, mean, variance, offset, scale], () => {
     const t = toTensor(x, undefined, 'x');
     const m = toTensor(mean, t.dtype);
@@ -78,6 +81,7 @@ export function l2Normalize(
   x: TensorInput,
   opts: NameOpt & { axis?: number | readonly number[]; epsilon?: number } = {},
 ): Tensor {
+  checkOptions('l2Normalize', opts, { name: 'string', axis: 'any', epsilon: 'number' });
   return opScope(opts.name, 'l2_normalize', [x], (name) => {
     const t = toTensor(x, undefined, 'x');
     const squareSum = reduceSum(square(t), opts.axis ?? null, { keepDims: true });

@@ -5,7 +5,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { type AttrSchema, checkSchema } from './attr_schema.js';
 import type { DType, Shape } from './dtype.js';
-import { formatShape } from './dtype.js';
+import { formatShape, INT32_MAX, INT32_MIN } from './dtype.js';
 import { TypeError, ValueError } from './errors.js';
 import type { CreateOpOptions, Operation, Tensor } from './graph.js';
 import { buildGraphFor, getDefaultGraph } from './graph.js';
@@ -134,6 +134,7 @@ export function defineOp<N extends string, A extends object = Record<never, neve
     if (list !== null) flat.push(...(ins as Record<string, readonly Tensor[]>)[list]!);
     return flat;
   };
+  const intAttrs = intAttrKeys(spec.attrs);
   const def: TypedOpDef<N, L, A> = {
     type: spec.type,
     inputNames: names,
@@ -151,6 +152,7 @@ export function defineOp<N extends string, A extends object = Record<never, neve
       }
       const ins = named(inputs);
       try {
+        if (intAttrs.length) checkIntAttrs(intAttrs, attrs as Record<string, unknown>);
         return 'outputs' in spec
           ? spec.outputs(ins, attrs)
           : [{ shape: spec.shape(ins, attrs), dtype: spec.dtype(ins, attrs) }];
@@ -216,5 +218,25 @@ export const INT: readonly DType[] = ['int32'];
 export function requireRank(t: Tensor, rank: number, what = 'input'): void {
   if (t.shape !== null && t.shape.length !== rank) {
     throw new ValueError(`${what} '${t.name}' must be rank ${rank}, but has shape ${formatShape(t.shape)}`);
+  }
+}
+
+// Our keys of the op's int / list(int) attrs: their values reach tfjs kernels as int32.
+function intAttrKeys(attrs: AttrSchema | null | undefined): string[] {
+  const keys: string[] = [];
+  for (const a of Object.values(attrs ?? {})) {
+    if ((a.type === 'int' || a.type === 'list(int)') && 'attr' in a.from) keys.push(a.from.attr);
+  }
+  return keys;
+}
+
+function checkIntAttrs(keys: readonly string[], attrs: Record<string, unknown>): void {
+  for (const k of keys) {
+    const v = attrs[k];
+    for (const x of Array.isArray(v) ? v : [v]) {
+      if (typeof x === 'number' && !(Number.isInteger(x) && x >= INT32_MIN && x <= INT32_MAX)) {
+        throw new ValueError(`attr '${k}' = ${x} is not an int32 value`);
+      }
+    }
   }
 }

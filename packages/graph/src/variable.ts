@@ -17,6 +17,7 @@ import {
   ReportUninitializedVariables,
   VariableV2,
 } from './ops/state.js';
+import { named } from './options.js';
 
 export interface VariableOptions {
   name?: string;
@@ -58,33 +59,39 @@ export class Variable {
   value(): Tensor {
     return this.snapshot;
   }
+  /**
+   * The tensor a Variable stands for. Inside a controlDependencies block with deps, a fresh read
+   * made there (so it gets the block's control inputs and sees an assign among them, as TF's
+   * resource variables read at the point of use); elsewhere the cached `<name>/read` snapshot.
+   */
   asTensor(): Tensor {
-    return this.snapshot;
+    const g = getDefaultGraph();
+    return g === this.graph && g.hasControlDependencies ? this.read() : this.snapshot;
   }
   /** A fresh read of the variable (an Identity named 'read'). */
   read(opts: NameOpt = {}): Tensor {
-    return identity(this.ref(), { name: opts.name ?? 'read' });
+    return identity(this.ref(), { name: named('read', opts) ?? 'read' });
   }
   /** @example const step = w.assign(add(w, 1)); */
   assign(v: TensorInput, opts: NameOpt = {}): Tensor {
     return Assign.apply(
       { ref: this.ref(), value: this.convert(v) },
       { validateShape: true },
-      { name: opts.name ?? 'Assign' },
+      { name: named('assign', opts) ?? 'Assign' },
     );
   }
   assignAdd(v: TensorInput, opts: NameOpt = {}): Tensor {
     return AssignAdd.apply(
       { ref: this.ref(), value: this.convert(v) },
       {},
-      { name: opts.name ?? 'AssignAdd' },
+      { name: named('assignAdd', opts) ?? 'AssignAdd' },
     );
   }
   assignSub(v: TensorInput, opts: NameOpt = {}): Tensor {
     return AssignSub.apply(
       { ref: this.ref(), value: this.convert(v) },
       {},
-      { name: opts.name ?? 'AssignSub' },
+      { name: named('assignSub', opts) ?? 'AssignSub' },
     );
   }
   // Plain values become constants in this variable's graph, like TF's assign.
@@ -96,7 +103,7 @@ export class Variable {
     return IsVariableInitialized.apply(
       { ref: this.ref() },
       {},
-      { name: opts.name ?? 'IsVariableInitialized' },
+      { name: named('isInitialized', opts) ?? 'IsVariableInitialized' },
     );
   }
   toString(): string {
@@ -118,27 +125,36 @@ export function variable(initialValue: TensorInput | (() => Tensor), opts: Varia
   const trainable = opts.trainable ?? true;
   // TF's init_scope: a variable's ops never inherit the control dependencies around them.
   const v = graph.controlDependencies(null, () =>
-    graph.nameScope(opts.name ?? 'Variable', (scope) => {
-      const init =
-        typeof initialValue === 'function'
-          ? graph.nameScope('Initializer', () => toTensor(initialValue(), opts.dtype))
-          : toTensor(initialValue, opts.dtype, 'initial_value');
-      if (!isFullyDefined(init.shape)) {
-        throw new ValueError(
-          `variable '${scope.slice(0, -1)}': initial value must have a fully defined shape, got ${formatShape(init.shape)}`,
-        );
-      }
-      const varOp = VariableV2.applyOp({}, { dtype: init.dtype, shape: init.shape }, { name: scope });
-      const ref = varOp.outputs[0]!;
-      return graph.colocateWith(varOp, () => {
-        const initializer = Assign.applyOp(
-          { ref, value: init },
-          { validateShape: opts.validateShape ?? true },
-          { name: 'Assign' },
-        );
-        return new Variable(varOp, initializer, init, identity(ref, { name: 'read' }), trainable);
-      });
-    }),
+    graph.nameScope(
+      named('variable', opts, {
+        name: 'string',
+        dtype: 'any',
+        trainable: 'boolean',
+        collections: 'any',
+        validateShape: 'boolean',
+      }) ?? 'Variable',
+      (scope) => {
+        const init =
+          typeof initialValue === 'function'
+            ? graph.nameScope('Initializer', () => toTensor(initialValue(), opts.dtype))
+            : toTensor(initialValue, opts.dtype, 'initial_value');
+        if (!isFullyDefined(init.shape)) {
+          throw new ValueError(
+            `variable '${scope.slice(0, -1)}': initial value must have a fully defined shape, got ${formatShape(init.shape)}`,
+          );
+        }
+        const varOp = VariableV2.applyOp({}, { dtype: init.dtype, shape: init.shape }, { name: scope });
+        const ref = varOp.outputs[0]!;
+        return graph.colocateWith(varOp, () => {
+          const initializer = Assign.applyOp(
+            { ref, value: init },
+            { validateShape: opts.validateShape ?? true },
+            { name: 'Assign' },
+          );
+          return new Variable(varOp, initializer, init, identity(ref, { name: 'read' }), trainable);
+        });
+      },
+    ),
   );
   const collections = [...(opts.collections ?? [GraphKeys.GLOBAL_VARIABLES])];
   if (trainable && !collections.includes(GraphKeys.TRAINABLE_VARIABLES))
@@ -158,7 +174,7 @@ export const modelVariables = (scope?: string): Variable[] =>
 
 /** One op running the initializers of `vars` (a NoOp when empty), named 'init' by default. */
 export function variablesInitializer(vars: readonly Variable[], opts: NameOpt = {}): Operation {
-  const name = opts.name ?? 'init';
+  const name = named('variablesInitializer', opts) ?? 'init';
   return vars.length ? group(...vars.map((v) => v.initializer), { name }) : noOp({ name });
 }
 export const globalVariablesInitializer = (): Operation => variablesInitializer(globalVariables());
@@ -170,6 +186,6 @@ export function reportUninitializedVariables(varList?: readonly Variable[], opts
   return ReportUninitializedVariables.apply(
     { refs: vars.map((v) => v.ref()) },
     {},
-    { name: opts.name ?? 'report_uninitialized_variables' },
+    { name: named('reportUninitializedVariables', opts) ?? 'report_uninitialized_variables' },
   );
 }

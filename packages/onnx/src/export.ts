@@ -110,5 +110,6 @@ function stepOf(op: Operation, fed: ReadonlyMap<Tensor, string>): Step {
     outputs: op.outputs.map((t) => (fed.has(t) ? -1 : 0)),
     checks: [],
     free: [],
+    bytes: 0,
   };
 }

@@ -1,10 +1,10 @@
 // Adagrad: accum += grad^2; var -= lr * grad / sqrt(accum). The accumulator starts at
 // initialAccumulatorValue (0.1), which is why TF's kernel needs no epsilon.
 import { type IndexedSlices, notDifferentiable } from '@graphmode/autodiff';
-import { fixedAttr, type Operation, type Tensor, ValueError, type Variable } from '@graphmode/graph';
+import { checked, fixedAttr, type Operation, type Tensor, ValueError, type Variable } from '@graphmode/graph';
 import * as tfc from '@tensorflow/tfjs-core';
 import { type ApplyAttrs, applyOp, sparseApplyOp } from './apply_op_def.js';
-import { type Hyperparameter, Optimizer, type OptimizerOptions } from './optimizer.js';
+import { type Hyperparameter, OPTIMIZER_SPEC, Optimizer, type OptimizerOptions } from './optimizer.js';
 
 // accum += grad^2;  var -= grad * lr * rsqrt(accum)
 type AdagradIn = 'var' | 'accum' | 'lr' | 'grad';
@@ -50,7 +50,11 @@ export class AdagradOptimizer extends Optimizer<AdagradHyper> {
     readonly learningRate: Hyperparameter,
     opts: AdagradOptions = {},
   ) {
-    super(opts.useLocking ?? false, opts.name ?? 'Adagrad');
+    super(
+      checked('AdagradOptimizer', opts, { ...OPTIMIZER_SPEC, initialAccumulatorValue: 'number' })
+        .useLocking ?? false,
+      opts.name ?? 'Adagrad',
+    );
     this.initialAccumulatorValue = opts.initialAccumulatorValue ?? 0.1;
     if (!(this.initialAccumulatorValue > 0))
       throw new ValueError(`initial_accumulator_value must be positive: ${this.initialAccumulatorValue}`);

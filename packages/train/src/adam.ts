@@ -5,11 +5,13 @@
 import { type IndexedSlices, notDifferentiable } from '@graphmode/autodiff';
 import {
   attrOf,
+  checked,
   defineOp,
   FLOAT,
   type Graph,
   mul,
   type Operation,
+  type OptionSpec,
   requireDtype,
   requireRef,
   type Tensor,
@@ -32,7 +34,7 @@ import {
   type Values,
 } from './apply_op_def.js';
 import { fusedAdamCpu } from './fused_adam.js';
-import { type Hyperparameter, Optimizer, type OptimizerOptions } from './optimizer.js';
+import { type Hyperparameter, OPTIMIZER_SPEC, Optimizer, type OptimizerOptions } from './optimizer.js';
 
 const ADAM_INPUTS = [
   'var',
@@ -137,6 +139,13 @@ export interface AdamOptions extends OptimizerOptions {
   epsilon?: Hyperparameter;
 }
 
+const ADAM_SPEC: OptionSpec<AdamOptions> = {
+  ...OPTIMIZER_SPEC,
+  learningRate: 'any',
+  beta1: 'any',
+  beta2: 'any',
+  epsilon: 'any',
+};
 interface AdamHyper {
   lr: Tensor;
   beta1: Tensor;
@@ -157,7 +166,7 @@ export class AdamOptimizer extends Optimizer<AdamHyper> {
   readonly beta2: number | Tensor;
   readonly epsilon: Hyperparameter;
   constructor(opts: AdamOptions = {}) {
-    super(opts.useLocking ?? false, opts.name ?? 'Adam');
+    super(checked('AdamOptimizer', opts, ADAM_SPEC).useLocking ?? false, opts.name ?? 'Adam');
     this.learningRate = opts.learningRate ?? 0.001;
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
@@ -236,10 +245,15 @@ export interface AdamWOptions extends AdamOptions {
  * Adam with decoupled weight decay (Loshchilov & Hutter; TF contrib's AdamWOptimizer).
  * @example const step = new AdamWOptimizer({ weightDecay: 1e-4, learningRate: 1e-3 }).minimize(loss);
  */
+// AdamW's options without its own key, for AdamOptimizer's (strict) constructor.
+const adamOptions = ({ weightDecay: _, ...rest }: AdamWOptions): AdamOptions => ({
+  ...rest,
+  name: rest.name ?? 'AdamW',
+});
 export class AdamWOptimizer extends AdamOptimizer {
   readonly weightDecay: Hyperparameter;
   constructor(opts: AdamWOptions) {
-    super({ ...opts, name: opts.name ?? 'AdamW' });
+    super(adamOptions(checked('AdamWOptimizer', opts, { ...ADAM_SPEC, weightDecay: 'any' })));
     this.weightDecay = opts.weightDecay;
   }
   protected override prepare(): AdamHyper {

@@ -4,11 +4,13 @@
 import {
   asOperation,
   checkNumerics as checkNumericsOp,
+  checkOptions,
   controlDependencies,
   GraphKeys,
   nameScope,
   noOp,
   type Operation,
+  type OptionSpec,
   type Tensor,
   ValueError,
   type Variable,
@@ -37,6 +39,17 @@ export interface CreateTrainOpOptions {
   checkNumerics?: boolean;
 }
 
+const CREATE_TRAIN_OP_SPEC: OptionSpec<CreateTrainOpOptions> = {
+  globalStep: 'any',
+  updateOps: 'any',
+  variablesToTrain: 'any',
+  transformGradsFn: 'function',
+  summarizeGradients: 'boolean',
+  gateGradients: 'number',
+  aggregationMethod: 'number',
+  colocateGradientsWithOps: 'boolean',
+  checkNumerics: 'boolean',
+};
 /**
  * The training step as a tensor: fetching it performs one update and returns the pre-update loss.
  * @example
@@ -48,6 +61,7 @@ export function createTrainOp(
   optimizer: Optimizer,
   opts: CreateTrainOpOptions = {},
 ): Tensor {
+  checkOptions('createTrainOp', opts, CREATE_TRAIN_OP_SPEC);
   const graph = totalLoss.graph;
   return graph.asDefault(() => {
     let globalStep = opts.globalStep === undefined ? USE_GLOBAL_STEP : opts.globalStep;

@@ -3,6 +3,7 @@
 // not needed: the kernel sums duplicate indices).
 import { type IndexedSlices, notDifferentiable } from '@graphmode/autodiff';
 import {
+  checked,
   defineOp,
   mul,
   type Operation,
@@ -13,7 +14,7 @@ import {
 } from '@graphmode/graph';
 import * as tfc from '@tensorflow/tfjs-core';
 import { type ApplyAttrs, applyOp, rewriteRows, SCATTER_ATTRS, summedRows } from './apply_op_def.js';
-import { type Hyperparameter, Optimizer, type OptimizerOptions } from './optimizer.js';
+import { type Hyperparameter, OPTIMIZER_SPEC, Optimizer, type OptimizerOptions } from './optimizer.js';
 
 // var -= alpha * delta
 export const ApplyGradientDescent = applyOp<'var' | 'alpha' | 'delta', ApplyAttrs>(
@@ -61,7 +62,10 @@ export class GradientDescentOptimizer extends Optimizer<GradientDescentHyper> {
     readonly learningRate: Hyperparameter,
     opts: OptimizerOptions = {},
   ) {
-    super(opts.useLocking ?? false, opts.name ?? 'GradientDescent');
+    super(
+      checked('GradientDescentOptimizer', opts, OPTIMIZER_SPEC).useLocking ?? false,
+      opts.name ?? 'GradientDescent',
+    );
   }
   protected prepare(): GradientDescentHyper {
     return { lr: this.hyper(this.learningRate, 'learning_rate') };

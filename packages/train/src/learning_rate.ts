@@ -13,6 +13,7 @@ import {
   logicalAnd,
   minimum,
   mul,
+  named,
   nameScope,
   pow,
   type Tensor,
@@ -39,11 +40,14 @@ export function exponentialDecay(
 ): Tensor {
   if (!(decaySteps > 0))
     throw new ValueError(`exponentialDecay: decaySteps must be positive, got ${decaySteps}`);
-  return nameScope(opts.name ?? 'ExponentialDecay', () => {
-    const p = div(f32(globalStep), f32(decaySteps));
-    const exponent = opts.staircase ? floor(p) : p;
-    return mul(f32(learningRate), pow(f32(decayRate), exponent));
-  });
+  return nameScope(
+    named('exponentialDecay', opts, { name: 'string', staircase: 'boolean' }) ?? 'ExponentialDecay',
+    () => {
+      const p = div(f32(globalStep), f32(decaySteps));
+      const exponent = opts.staircase ? floor(p) : p;
+      return mul(f32(learningRate), pow(f32(decayRate), exponent));
+    },
+  );
 }
 
 /**
@@ -65,7 +69,7 @@ export function piecewiseConstant(
     if (!(boundaries[i]! > boundaries[i - 1]!))
       throw new ValueError('piecewiseConstant: boundaries must be increasing');
   }
-  return nameScope(opts.name ?? 'PiecewiseConstant', () => {
+  return nameScope(named('piecewiseConstant', opts) ?? 'PiecewiseConstant', () => {
     const xf = f32(x);
     // Exactly one interval indicator is 1, so the sum is that interval's value with no rounding.
     const terms = values.map((v, i) => {
@@ -90,7 +94,7 @@ export function cosineDecay(
 ): Tensor {
   if (!(decaySteps > 0)) throw new ValueError(`cosineDecay: decaySteps must be positive, got ${decaySteps}`);
   const alpha = opts.alpha ?? 0;
-  return nameScope(opts.name ?? 'CosineDecay', () => {
+  return nameScope(named('cosineDecay', opts, { name: 'string', alpha: 'number' }) ?? 'CosineDecay', () => {
     const step = minimum(f32(globalStep), decaySteps);
     const cosine = mul(0.5, add(1, cos(mul(Math.PI, div(step, decaySteps)))));
     const decayed = add(mul(1 - alpha, cosine), alpha);

@@ -2,9 +2,10 @@
 // Nesterov var -= lr * (grad + momentum * accum) using the new accumulator. One slot, 'momentum'.
 import { type IndexedSlices, notDifferentiable } from '@graphmode/autodiff';
 import type { Operation, Tensor, Variable } from '@graphmode/graph';
+import { checked } from '@graphmode/graph';
 import * as tfc from '@tensorflow/tfjs-core';
 import { applyOp, NESTEROV_ATTRS, type NesterovAttrs, sparseApplyOp } from './apply_op_def.js';
-import { type Hyperparameter, Optimizer, type OptimizerOptions } from './optimizer.js';
+import { type Hyperparameter, OPTIMIZER_SPEC, Optimizer, type OptimizerOptions } from './optimizer.js';
 
 // accum = accum * momentum + grad
 // var -= nesterov ? grad * lr + accum * momentum * lr : accum * lr
@@ -55,7 +56,10 @@ export class MomentumOptimizer extends Optimizer<MomentumHyper> {
     readonly momentum: Hyperparameter,
     opts: MomentumOptions = {},
   ) {
-    super(opts.useLocking ?? false, opts.name ?? 'Momentum');
+    super(
+      checked('MomentumOptimizer', opts, { ...OPTIMIZER_SPEC, useNesterov: 'boolean' }).useLocking ?? false,
+      opts.name ?? 'Momentum',
+    );
     this.useNesterov = opts.useNesterov ?? false;
   }
   protected override createSlots(vars: readonly Variable[]): void {

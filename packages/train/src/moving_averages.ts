@@ -6,6 +6,7 @@
 import {
   add,
   cast,
+  checkOptions,
   colocateWith,
   controlDependencies,
   type DType,
@@ -59,12 +60,11 @@ export class ExponentialMovingAverage {
     readonly decay: number | Tensor,
     private readonly opts: ExponentialMovingAverageOptions = {},
   ) {
-    const unknown = Object.keys(opts).filter((k) => !['numUpdates', 'zeroDebias', 'name'].includes(k));
-    if (unknown.length) {
-      throw new TypeError(
-        `ExponentialMovingAverage: unknown option '${unknown[0]}'; accepted options: numUpdates, zeroDebias, name`,
-      );
-    }
+    checkOptions('ExponentialMovingAverage', opts, {
+      numUpdates: 'any',
+      zeroDebias: 'boolean',
+      name: 'string',
+    });
     this.name = opts.name ?? 'ExponentialMovingAverage';
   }
 

@@ -6,12 +6,14 @@ import {
   AssignAdd,
   asOperation,
   cast,
+  checkOptions,
   constant,
   type Graph,
   GraphKeys,
   getDefaultGraph,
   group,
   type Operation,
+  type OptionSpec,
   Tensor,
   TypeError,
   toTensor,
@@ -39,6 +41,8 @@ export interface OptimizerOptions {
   name?: string;
 }
 
+/** The options every optimizer's constructor takes, for its own spec to extend. */
+export const OPTIMIZER_SPEC: OptionSpec<OptimizerOptions> = { useLocking: 'boolean', name: 'string' };
 export interface ComputeGradientsOptions {
   varList?: readonly Variable[] | null;
   gateGradients?: number;
@@ -55,6 +59,14 @@ export interface ApplyGradientsOptions {
   name?: string;
 }
 export interface MinimizeOptions extends ComputeGradientsOptions, ApplyGradientsOptions {}
+const COMPUTE_SPEC: OptionSpec<ComputeGradientsOptions> = {
+  varList: 'any',
+  gateGradients: 'number',
+  aggregationMethod: 'number',
+  colocateGradientsWithOps: 'boolean',
+  gradLoss: 'any',
+};
+const APPLY_SPEC: OptionSpec<ApplyGradientsOptions> = { globalStep: 'any', name: 'string' };
 
 const VALID_DTYPES = ['float32'];
 function assertValidDtypes(ts: readonly (Tensor | Variable)[]): void {
@@ -102,6 +114,7 @@ export abstract class Optimizer<H extends object = object> {
     loss: Tensor,
     opts: ComputeGradientsOptions | ComputeTensorGradientsOptions = {},
   ): GradAndTensor[] {
+    checkOptions('computeGradients', opts, COMPUTE_SPEC);
     const gate = opts.gateGradients ?? Optimizer.GATE_OP;
     if (gate !== Optimizer.GATE_NONE && gate !== Optimizer.GATE_OP && gate !== Optimizer.GATE_GRAPH) {
       throw new ValueError(
@@ -138,6 +151,7 @@ export abstract class Optimizer<H extends object = object> {
    * It is added to GraphKeys.TRAIN_OP.
    */
   applyGradients(gradsAndVars: readonly GradAndVarInput[], opts: ApplyGradientsOptions = {}): Operation {
+    checkOptions('applyGradients', opts, APPLY_SPEC);
     if (gradsAndVars.length === 0) throw new ValueError('No variables provided.');
     const converted = gradsAndVars.map(([g, v]): GradAndTensor => {
       if (g !== null && !(g instanceof Tensor) && !(g instanceof IndexedSlices) && !(g instanceof Variable))
@@ -196,7 +210,9 @@ export abstract class Optimizer<H extends object = object> {
 
   /** computeGradients then applyGradients. @example const step = opt.minimize(loss, { globalStep }); */
   minimize(loss: Tensor, opts: MinimizeOptions = {}): Operation {
-    const gv = this.computeGradients(loss, opts);
+    checkOptions('minimize', opts, { ...COMPUTE_SPEC, ...APPLY_SPEC });
+    const { globalStep: _, name: __, ...compute } = opts;
+    const gv = this.computeGradients(loss, compute);
     if (gv.every(([g]) => g === null)) {
       throw new ValueError(
         'No gradients provided for any variable, check your graph for ops that do not support gradients, ' +

@@ -3,9 +3,10 @@
 // mean gradient and divides by sqrt(ms - mg^2 + eps).
 import { type IndexedSlices, notDifferentiable } from '@graphmode/autodiff';
 import type { Operation, Tensor, Variable } from '@graphmode/graph';
+import { checked, type OptionSpec } from '@graphmode/graph';
 import * as tfc from '@tensorflow/tfjs-core';
 import { type ApplyAttrs, applyOp, oneMinus, sparseApplyOp } from './apply_op_def.js';
-import { type Hyperparameter, Optimizer, type OptimizerOptions } from './optimizer.js';
+import { type Hyperparameter, OPTIMIZER_SPEC, Optimizer, type OptimizerOptions } from './optimizer.js';
 
 // ms += (grad^2 - ms) * (1 - rho);  mom = mom * momentum + grad * lr / sqrt(ms + epsilon);  var -= mom
 type RmsIn = 'var' | 'ms' | 'mom' | 'lr' | 'rho' | 'momentum' | 'epsilon' | 'grad';
@@ -63,6 +64,13 @@ export interface RMSPropOptions extends OptimizerOptions {
   centered?: boolean;
 }
 
+const RMSPROP_SPEC: OptionSpec<RMSPropOptions> = {
+  ...OPTIMIZER_SPEC,
+  decay: 'any',
+  momentum: 'any',
+  epsilon: 'any',
+  centered: 'boolean',
+};
 interface RMSPropHyper {
   lr: Tensor;
   rho: Tensor;
@@ -83,7 +91,7 @@ export class RMSPropOptimizer extends Optimizer<RMSPropHyper> {
     readonly learningRate: Hyperparameter,
     opts: RMSPropOptions = {},
   ) {
-    super(opts.useLocking ?? false, opts.name ?? 'RMSProp');
+    super(checked('RMSPropOptimizer', opts, RMSPROP_SPEC).useLocking ?? false, opts.name ?? 'RMSProp');
     this.decay = opts.decay ?? 0.9;
     this.momentum = opts.momentum ?? 0;
     this.epsilon = opts.epsilon ?? 1e-10;

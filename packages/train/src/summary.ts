@@ -3,6 +3,7 @@
 // FileWriter.addSummary accepts as fetched. Tags are the op's unique name-scoped name, as in TF.
 import { notDifferentiable } from '@graphmode/autodiff';
 import {
+  checkOptions,
   constant,
   defineOp,
   formatShape,
@@ -186,6 +187,7 @@ function summaryOp(
 ): Tensor {
   const graph = graphOf([value]) ?? getDefaultGraph();
   const clean = cleanTag(name);
+  checkOptions('summary', opts, { collections: 'any', family: 'string' });
   const family = opts.family === undefined ? undefined : cleanTag(opts.family);
   const scoped = family === undefined ? clean : `${family}/${clean}`;
   const out = graph.asDefault(() =>
@@ -231,6 +233,7 @@ export function merge(
   inputs: readonly Tensor[],
   opts: { name?: string; collections?: string[] } = {},
 ): Tensor {
+  checkOptions('summary.merge', opts, { name: 'string', collections: 'any' });
   const graph = inputs[0]?.graph ?? getDefaultGraph();
   const out = graph.asDefault(() =>
     graph.nameScope(opts.name ?? 'Merge', () => MergeSummary.apply({ inputs: [...inputs] }, {})),

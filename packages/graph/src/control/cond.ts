@@ -10,6 +10,7 @@ import { TypeError, ValueError } from '../errors.js';
 import { controlDependencies, getDefaultGraph, type Operation, Tensor } from '../graph.js';
 import { defineOp, type KernelContext, type OpSpec } from '../op_def.js';
 import { identity } from '../ops/core.js';
+import { named } from '../options.js';
 import { runFunc } from './exec.js';
 import { type FuncGraph, traceFunc } from './func_graph.js';
 import { describeNest, flattenTensors, type Nest, pack, sameStructure } from './nest.js';
@@ -99,7 +100,7 @@ export function cond<T extends Nest>(
 ): T {
   if (typeof pred === 'boolean') return pred ? trueFn() : falseFn();
   const graph = getDefaultGraph();
-  return graph.nameScope(opts.name ?? 'cond', (scope) => {
+  return graph.nameScope(named('cond', opts) ?? 'cond', (scope) => {
     const p = checkPred(toTensor(pred as TensorInput));
     const t = traceBranch(`${scope}true_branch`, trueFn);
     const f = traceBranch(`${scope}false_branch`, falseFn);

@@ -10,6 +10,7 @@ import { expandDims, shape } from '../ops/array.js';
 import { concat } from '../ops/joins.js';
 import { add, less } from '../ops/math.js';
 import { gather, stridedSlice } from '../ops/slicing.js';
+import { checkOptions } from '../options.js';
 import { describeNest, flatten, flattenTensors, type Nest, pack, sameStructure } from './nest.js';
 import { buildWhile } from './while.js';
 
@@ -48,6 +49,7 @@ export function mapFn(
   elems: Nest,
   opts: { dtype?: unknown; name?: string } = {},
 ): Nest {
+  checkOptions('mapFn', opts, { dtype: 'any', name: 'string' });
   return getDefaultGraph().nameScope(opts.name ?? 'map', (scope) => {
     const flat = elemsOf('mapFn', elems);
     const n = rowCount(flat[0]!);
@@ -92,6 +94,7 @@ interface ScanOptions {
  * @example scan((a, x) => add(a, x), constant([1, 2, 3])) // [1, 3, 6]
  */
 export function scan(fn: (acc: never, x: never) => unknown, elems: Nest, opts: ScanOptions = {}): Nest {
+  checkOptions('scan', opts, { initializer: 'any', reverse: 'boolean', name: 'string' });
   return getDefaultGraph().nameScope(opts.name ?? 'scan', (scope) => {
     const r = accumulate('scan', fn, elems, opts, `${scope}while`, true);
     if (r.first === null) return pack(r.structure, r.stacked) as Nest;
@@ -114,6 +117,7 @@ export function foldl(
   elems: Nest,
   opts: { initializer?: Nest; name?: string } = {},
 ): Nest {
+  checkOptions('foldl', opts, { initializer: 'any', name: 'string' });
   return getDefaultGraph().nameScope(opts.name ?? 'foldl', (scope) => {
     const r = accumulate('foldl', fn, elems, opts, `${scope}while`, false);
     return pack(r.structure, r.finals) as Nest;

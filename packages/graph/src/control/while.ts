@@ -8,6 +8,7 @@ import { formatShape, shapesCompatible } from '../dtype.js';
 import { TypeError, ValueError } from '../errors.js';
 import { controlDependencies, getDefaultGraph, type Operation, type Tensor } from '../graph.js';
 import { add, less, logicalAnd } from '../ops/math.js';
+import { checkOptions } from '../options.js';
 import { funcOutputs } from './cond.js';
 import { type FuncGraph, traceFunc } from './func_graph.js';
 import { describeNest, flattenTensors, type Nest, pack, sameStructure } from './nest.js';
@@ -121,6 +122,13 @@ export function whileLoop<T extends Nest>(
   opts: WhileLoopOptions = {},
 ): T {
   const graph = getDefaultGraph();
+  checkOptions('whileLoop', opts, {
+    shapeInvariants: 'any',
+    parallelIterations: 'number',
+    backProp: 'boolean',
+    maximumIterations: 'any',
+    name: 'string',
+  });
   return graph.nameScope(opts.name ?? 'while', (scope) => {
     const flat = flattenTensors(loopVars);
     if (flat.length === 0) throw new ValueError('No loop variables provided');

@@ -12,8 +12,8 @@ import { mul, sign } from '../ops/math.js';
 import { randomNormal, randomUniform, truncatedNormal } from '../ops/random.js';
 import { reduceSum } from '../ops/reduce.js';
 import { ones as onesOp, zeros as zerosOp } from '../ops/sources.js';
+import { checkOptions } from '../options.js';
 import { qr } from './model_ops.js';
-import { checkOptions } from './options.js';
 
 /** Builds a variable's initial value of `shape` and `dtype`. */
 export type Initializer = (shape: number[], dtype: DType) => Tensor;

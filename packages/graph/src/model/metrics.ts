@@ -24,8 +24,8 @@ import {
 import { reduceSum } from '../ops/reduce.js';
 import { where } from '../ops/select.js';
 import { onesLike, zeros } from '../ops/sources.js';
+import { checkOptions } from '../options.js';
 import { type Variable, variable } from '../variable.js';
-import { checkOptions } from './options.js';
 import { variableScope } from './variable_scope.js';
 
 /** TF's GraphKeys.METRIC_VARIABLES ('metric_variables'). */

@@ -12,6 +12,7 @@ import { identity } from '../ops/core.js';
 import { cast, notEqual, realDiv, sub } from '../ops/math.js';
 import { reduceSum } from '../ops/reduce.js';
 import { zerosLike } from '../ops/sources.js';
+import { named } from '../options.js';
 
 /** Reduced QR of a matrix [m, n] (TF's `Qr` with full_matrices=false): q [m, k], r [k, n], k = min(m, n). */
 export const Qr = defineOp<'input', { fullMatrices: boolean }>({
@@ -33,7 +34,7 @@ export const Qr = defineOp<'input', { fullMatrices: boolean }>({
 
 /** `[q, r]` with q's columns orthonormal and r upper triangular. @example const [q, r] = qr(a); */
 export function qr(x: TensorInput, opts: NameOpt = {}): [Tensor, Tensor] {
-  return opScope(opts.name, 'Qr', [x], (name) => {
+  return opScope(named('qr', opts), 'Qr', [x], (name) => {
     const op = Qr.applyOp({ input: toTensor(x, undefined, 'input') }, { fullMatrices: false }, { name });
     return [op.outputs[0]!, op.outputs[1]!];
   });
@@ -97,7 +98,7 @@ export function inTopK(
   opts: NameOpt = {},
 ): Tensor {
   // TF passes `name` both to the scope and to the op: 'in_top_k/InTopKV2', or 'foo/foo'.
-  return opScope(opts.name, 'in_top_k', [predictions, targets, k], () =>
+  return opScope(named('inTopK', opts), 'in_top_k', [predictions, targets, k], () =>
     InTopKV2.apply(
       {
         predictions: toTensor(predictions, 'float32', 'predictions'),
@@ -116,7 +117,7 @@ export function inTopK(
  * @example summary.scalar('sparsity', zeroFraction(hidden));
  */
 export function zeroFraction(value: TensorInput, opts: NameOpt = {}): Tensor {
-  return opScope(opts.name, 'zero_fraction', [value], () => {
+  return opScope(named('zeroFraction', opts), 'zero_fraction', [value], () => {
     const v = toTensor(value, undefined, 'value');
     const n = size(v);
     const nonzero = reduceSum(cast(notEqual(v, zerosLike(v)), 'int32'), null, { name: 'count_nonzero' });

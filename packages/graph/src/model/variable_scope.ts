@@ -8,9 +8,9 @@ import { TypeError, ValueError } from '../errors.js';
 import { type Graph, getDefaultGraph, Tensor } from '../graph.js';
 import { GraphKeys } from '../graph_keys.js';
 import type { TensorLike } from '../ndarray.js';
+import { checkOptions } from '../options.js';
 import { type Variable, variable } from '../variable.js';
 import { glorotUniform, type Initializer, zeros } from './initializers.js';
-import { checkOptions } from './options.js';
 
 /** `reuse: AUTO_REUSE`: get the variable if it exists, create it otherwise. */
 export const AUTO_REUSE: unique symbol = Symbol('AUTO_REUSE');

@@ -22,6 +22,7 @@ import { formatShape, isFullyDefined, normalizeAxis, numElements } from '../dtyp
 import { InvalidArgumentError, ValueError } from '../errors.js';
 import type { Operation, Tensor } from '../graph.js';
 import { defineOp, INT, type PartialValue, requireDtype } from '../op_def.js';
+import { named } from '../options.js';
 import { constant } from './const.js';
 
 /** A shape-like argument (axes, sizes, multiples) as an int32 tensor; JS values become a Const. */
@@ -63,7 +64,7 @@ export interface ShapeOptions extends NameOpt {
 }
 /** The shape of `x` as an int32 vector. @example shape(x) // [batch, 784] at run time */
 export function shape(x: TensorInput, opts: ShapeOptions = {}): Tensor {
-  return opScope(opts.name, 'Shape', [x], (name) => {
+  return opScope(named('shape', opts, { name: 'string', optimize: 'boolean' }), 'Shape', [x], (name) => {
     const t = toTensor(x, undefined, 'input');
     if (opts.optimize !== false && isFullyDefined(t.shape))
       return constant([...t.shape], { dtype: 'int32', shape: [t.shape.length], name });
@@ -72,7 +73,7 @@ export function shape(x: TensorInput, opts: ShapeOptions = {}): Tensor {
 }
 /** The number of elements of `x` (int32 scalar). */
 export function size(x: TensorInput, opts: ShapeOptions = {}): Tensor {
-  return opScope(opts.name, 'Size', [x], (name) => {
+  return opScope(named('size', opts, { name: 'string', optimize: 'boolean' }), 'Size', [x], (name) => {
     const t = toTensor(x, undefined, 'input');
     const n = numElements(t.shape);
     if (opts.optimize !== false && n !== null) return constant(n, { dtype: 'int32', name });
@@ -81,7 +82,7 @@ export function size(x: TensorInput, opts: ShapeOptions = {}): Tensor {
 }
 /** The rank of `x` (int32 scalar). */
 export function rank(x: TensorInput, opts: ShapeOptions = {}): Tensor {
-  return opScope(opts.name, 'Rank', [x], (name) => {
+  return opScope(named('rank', opts, { name: 'string', optimize: 'boolean' }), 'Rank', [x], (name) => {
     const t = toTensor(x, undefined, 'input');
     if (opts.optimize !== false && t.rank !== null) return constant(t.rank, { dtype: 'int32', name });
     return Rank.apply({ input: t }, {}, { name });
@@ -95,6 +96,9 @@ function reshapeShape(x: Tensor, target: Tensor): Shape | null {
   const want = constantValue(target);
   if (want === null) return constantShape(target);
   if (want.filter((d) => d === -1).length > 1) throw new ValueError('can only infer one dimension (-1)');
+  const bad = want.find((d) => d < -1);
+  if (bad !== undefined)
+    throw new ValueError(`Size ${bad} must be non-negative, not ${bad} (-1 infers one dimension)`);
   const n = numElements(x.shape);
   const known = want.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
   if (!want.includes(-1)) {
@@ -124,7 +128,7 @@ export const Reshape = defineOp<'tensor' | 'shape'>({
 });
 /** `x` with a new shape (one entry may be -1). @example reshape(x, [-1, 28, 28, 1]) */
 export const reshape = (x: TensorInput, shape: TensorInput, opts: NameOpt = {}): Tensor =>
-  opScope(opts.name, 'Reshape', [x, shape], (name) =>
+  opScope(named('reshape', opts), 'Reshape', [x, shape], (name) =>
     Reshape.apply(
       { tensor: toTensor(x, undefined, 'tensor'), shape: intTensor(shape, 'shape') },
       {},
@@ -151,7 +155,7 @@ export const ExpandDims = defineOp<'input' | 'dim'>({
 });
 /** Inserts a size-1 axis at `axis` (negative counts from the end). @example expandDims(x, -1) */
 export const expandDims = (x: TensorInput, axis: number | Tensor, opts: NameOpt = {}): Tensor =>
-  opScope(opts.name, 'ExpandDims', [x, axis], (name) =>
+  opScope(named('expandDims', opts), 'ExpandDims', [x, axis], (name) =>
     ExpandDims.apply({ input: toTensor(x, undefined, 'input'), dim: intTensor(axis, 'dim') }, {}, { name }),
   );
 
@@ -182,7 +186,7 @@ export const Squeeze = defineOp<'input', { squeezeDims: readonly number[] }>({
 });
 /** Removes size-1 axes (all of them, or those in `axis`). @example squeeze(x, { axis: [1] }) */
 export const squeeze = (x: TensorInput, opts: NameOpt & { axis?: number | readonly number[] } = {}): Tensor =>
-  opScope(opts.name, 'Squeeze', [x], (name) =>
+  opScope(named('squeeze', opts, { name: 'string', axis: 'any' }), 'Squeeze', [x], (name) =>
     Squeeze.apply(
       { input: toTensor(x, undefined, 'input') },
       { squeezeDims: opts.axis === undefined ? [] : typeof opts.axis === 'number' ? [opts.axis] : opts.axis },
@@ -222,7 +226,7 @@ export function transpose(
   options: NameOpt = {},
 ): Tensor {
   const [pm, opts] = optionalArg<TensorInput | null, NameOpt>(perm, options);
-  return opScope(opts.name, 'transpose', [x, pm], (name) => {
+  return opScope(named('transpose', opts), 'transpose', [x, pm], (name) => {
     const t = toTensor(x, undefined, 'a');
     let p: Tensor;
     if (pm !== undefined && pm !== null) p = intTensor(pm, 'perm');
@@ -262,7 +266,7 @@ export const InvertPermutation = defineOp<'x'>({
 });
 /** The inverse of permutation `x`: y[x[i]] = i. */
 export const invertPermutation = (x: TensorInput, opts: NameOpt = {}): Tensor =>
-  opScope(opts.name, 'InvertPermutation', [x], (name) =>
+  opScope(named('invertPermutation', opts), 'InvertPermutation', [x], (name) =>
     InvertPermutation.apply({ x: intTensor(x, 'x') }, {}, { name }),
   );
 
@@ -290,7 +294,7 @@ export const reverse = (
   axis: number | readonly number[] | Tensor,
   opts: NameOpt = {},
 ): Tensor =>
-  opScope(opts.name, 'ReverseV2', [x, axis], (name) =>
+  opScope(named('reverse', opts), 'ReverseV2', [x, axis], (name) =>
     ReverseV2.apply(
       {
         tensor: toTensor(x, undefined, 'tensor'),
@@ -329,7 +333,7 @@ export const BroadcastTo = defineOp<'input' | 'shape'>({
 });
 /** `x` broadcast (numpy rules) to `shape`. @example broadcastTo(bias, [batch, 10]) */
 export const broadcastTo = (x: TensorInput, shape: TensorInput, opts: NameOpt = {}): Tensor =>
-  opScope(opts.name, 'BroadcastTo', [x, shape], (name) =>
+  opScope(named('broadcastTo', opts), 'BroadcastTo', [x, shape], (name) =>
     BroadcastTo.apply(
       { input: toTensor(x, undefined, 'input'), shape: intTensor(shape, 'shape') },
       {},
@@ -367,8 +371,12 @@ export function broadcastGradientArgs(
   s1: TensorInput,
   opts: NameOpt = {},
 ): [Tensor, Tensor] {
-  const op: Operation = opScope(opts.name, 'BroadcastGradientArgs', [s0, s1], (name) =>
-    BroadcastGradientArgs.applyOp({ s0: intTensor(s0, 's0'), s1: intTensor(s1, 's1') }, {}, { name }),
+  const op: Operation = opScope(
+    named('broadcastGradientArgs', opts),
+    'BroadcastGradientArgs',
+    [s0, s1],
+    (name) =>
+      BroadcastGradientArgs.applyOp({ s0: intTensor(s0, 's0'), s1: intTensor(s1, 's1') }, {}, { name }),
   );
   return [op.outputs[0]!, op.outputs[1]!];
 }

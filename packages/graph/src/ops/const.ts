@@ -5,11 +5,12 @@ import * as tfc from '@tensorflow/tfjs-core';
 import { attrOf, outputType } from '../attr_schema.js';
 import { MAX_FOLD } from '../constant_value.js';
 import type { DType } from '../dtype.js';
-import { formatShape } from '../dtype.js';
+import { checkDType, checkShape, formatShape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { NDArray, type TensorLike } from '../ndarray.js';
 import { defineOp } from '../op_def.js';
+import { named } from '../options.js';
 
 export const Const = defineOp<never, { value: NDArray }>({
   type: 'Const',
@@ -31,6 +32,8 @@ export function constant(
   value: TensorLike,
   opts: { dtype?: DType; shape?: readonly number[]; name?: string } = {},
 ): Tensor {
+  if (opts.dtype !== undefined) checkDType('constant', opts.dtype);
+  if (opts.shape) checkShape('constant', opts.shape, false);
   let nd = NDArray.from(value, opts.dtype);
   // The graph owns its constants: a caller's NDArray may be mutated later.
   if (nd === value) nd = new NDArray(nd.dtype, [...nd.shape], nd.data.slice());
@@ -44,7 +47,11 @@ export function constant(
       );
     }
   }
-  return Const.apply({}, { value: nd }, { name: opts.name ?? 'Const' });
+  return Const.apply(
+    {},
+    { value: nd },
+    { name: named('constant', opts, { dtype: 'any', shape: 'any', name: 'string' }) ?? 'Const' },
+  );
 }
 
 // TF1's constant: a value shorter than the shape is padded with its last element.

@@ -9,6 +9,7 @@ import type { Shape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, requireDtype, requireRank, sameDtype } from '../op_def.js';
+import { checkOptions, type OptionSpec } from '../options.js';
 import { backpropInputByConv, filterGradByConv } from './conv_backprop.js';
 
 export type Padding = 'SAME' | 'VALID';
@@ -293,11 +294,19 @@ export const withOp = <T>(type: string, fn: () => T): T => {
   }
 };
 
+const CONV2D_SPEC: OptionSpec<Conv2DOptions> = {
+  name: 'string',
+  strides: 'any',
+  padding: 'any',
+  dataFormat: 'any',
+  dilations: 'any',
+};
 /**
  * 2-D convolution of an NHWC (or NCHW) `x` with an HWIO `filter`.
  * @example const y = conv2d(images, kernel, { strides: [1, 2, 2, 1], padding: 'SAME' });
  */
 export function conv2d(x: TensorInput, filter: TensorInput, opts: Conv2DOptions = {}): Tensor {
+  checkOptions('conv2d', opts, CONV2D_SPEC);
   const attrs = withOp('Conv2D', () => convAttrs(opts));
   return opScope(opts.name, 'Conv2D', [x, filter], (name) =>
     Conv2D.apply(
@@ -317,6 +326,7 @@ export function conv2dBackpropInput(
   outBackprop: TensorInput,
   opts: Conv2DOptions = {},
 ): Tensor {
+  checkOptions('conv2dBackpropInput', opts, CONV2D_SPEC);
   const attrs = withOp('Conv2DBackpropInput', () => convAttrs(opts));
   return opScope(opts.name, 'Conv2DBackpropInput', [inputSizes, filter, outBackprop], (name) =>
     Conv2DBackpropInput.apply(
@@ -338,6 +348,7 @@ export function conv2dBackpropFilter(
   outBackprop: TensorInput,
   opts: Conv2DOptions = {},
 ): Tensor {
+  checkOptions('conv2dBackpropFilter', opts, CONV2D_SPEC);
   const attrs = withOp('Conv2DBackpropFilter', () => convAttrs(opts));
   return opScope(opts.name, 'Conv2DBackpropFilter', [input, filterSizes, outBackprop], (name) =>
     Conv2DBackpropFilter.apply(

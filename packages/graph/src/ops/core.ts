@@ -5,10 +5,11 @@ import { type AttrSchema, attrOf, fixedAttr, typeOf } from '../attr_schema.js';
 import { foldSame } from '../constant_value.js';
 import { isTensorSource, type NameOpt, opScope, type TensorInput, toTensor } from '../convert.js';
 import type { DType, Shape } from '../dtype.js';
-import { formatShape, shapesCompatible } from '../dtype.js';
+import { checkDType, checkShape, formatShape, shapesCompatible } from '../dtype.js';
 import { FailedPreconditionError, InvalidArgumentError, ValueError } from '../errors.js';
 import { asOperation, buildGraphFor, getDefaultGraph, Operation, Tensor } from '../graph.js';
 import { defineOp, FLOAT, requireDtype } from '../op_def.js';
+import { named } from '../options.js';
 import type { Variable } from '../variable.js';
 
 // ---- sources ------------------------------------------------------------------------------
@@ -37,10 +38,12 @@ export const unfedMessage = (t: Tensor, dtype: DType, shape: Shape | null): stri
 export function placeholder(dtype: DType, shape?: Shape | null | NameOpt, opts: NameOpt = {}): Tensor {
   // The options object is "the last argument" even when the optional shape is left out.
   if (shape != null && !Array.isArray(shape)) [shape, opts] = [null, shape as NameOpt];
+  checkDType('placeholder', dtype);
+  if (shape != null) checkShape('placeholder', shape as Shape, true);
   return Placeholder.apply(
     {},
     { dtype, shape: (shape as Shape | null | undefined) ?? null },
-    { name: opts.name ?? 'Placeholder' },
+    { name: named('placeholder', opts) ?? 'Placeholder' },
   );
 }
 
@@ -62,7 +65,7 @@ export const PlaceholderWithDefault = defineOp<'input', { shape: Shape | null }>
 
 /** A placeholder that yields `input` when not fed. */
 export function placeholderWithDefault(input: TensorInput, shape: Shape | null, opts: NameOpt = {}): Tensor {
-  return opScope(opts.name, 'PlaceholderWithDefault', [input], (scope) =>
+  return opScope(named('placeholderWithDefault', opts), 'PlaceholderWithDefault', [input], (scope) =>
     PlaceholderWithDefault.apply({ input: toTensor(input, undefined, 'input') }, { shape }, { name: scope }),
   );
 }
@@ -87,13 +90,13 @@ export const PreventGradient = identityLike('PreventGradient', {
 });
 
 export const identity = (x: TensorInput, opts: NameOpt = {}): Tensor =>
-  opScope(opts.name, 'Identity', [x], (scope) =>
+  opScope(named('identity', opts), 'Identity', [x], (scope) =>
     Identity.apply({ input: toTensor(x, undefined, 'input') }, {}, { name: scope }),
   );
 
 /** Identity whose gradient is zero: stops backpropagation through `x`. */
 export const stopGradient = (x: TensorInput, opts: NameOpt = {}): Tensor =>
-  opScope(opts.name, 'StopGradient', [x], (scope) =>
+  opScope(named('stopGradient', opts), 'StopGradient', [x], (scope) =>
     StopGradient.apply({ input: toTensor(x, undefined, 'input') }, {}, { name: scope }),
   );
 
@@ -122,7 +125,7 @@ export const CheckNumerics = defineOp<'tensor', { message: string }>({
 
 /** Identity that fails the run with `message` when `x` holds a NaN or Inf. */
 export const checkNumerics = (x: TensorInput, message: string, opts: NameOpt = {}): Tensor =>
-  opScope(opts.name, 'CheckNumerics', [x], (scope) =>
+  opScope(named('checkNumerics', opts), 'CheckNumerics', [x], (scope) =>
     CheckNumerics.apply({ tensor: toTensor(x, undefined, 'tensor') }, { message }, { name: scope }),
   );
 
@@ -137,7 +140,8 @@ export const NoOp = defineOp<never>({
 });
 
 /** An op that does nothing; useful as a control-dependency anchor. */
-export const noOp = (opts: NameOpt = {}): Operation => NoOp.applyOp({}, {}, { name: opts.name ?? 'NoOp' });
+export const noOp = (opts: NameOpt = {}): Operation =>
+  NoOp.applyOp({}, {}, { name: named('noOp', opts) ?? 'NoOp' });
 
 /**
  * One op that runs after all of `inputs` (TF's `tf.group`); the last argument may be `{name}`.
@@ -151,7 +155,7 @@ export function group(...args: (Operation | Tensor | Variable | NameOpt)[]): Ope
   // As TF's name_scope(values=inputs): the group goes into its inputs' graph, not the default one.
   const graph = deps[0] ? buildGraphFor(deps[0].graph) : getDefaultGraph();
   return graph.asDefault(() =>
-    graph.controlDependencies(deps, () => noOp({ name: opts.name ?? 'group_deps' })),
+    graph.controlDependencies(deps, () => noOp({ name: named('group', opts) ?? 'group_deps' })),
   );
 }
 
@@ -167,7 +171,7 @@ export function tuple(
   const real = tensors.filter((t): t is Tensor => t !== null);
   if (real.length === 0) return tensors;
   const graph = buildGraphFor(real[0]!.graph);
-  return graph.nameScope(opts.name ?? 'tuple', () => {
+  return graph.nameScope(named('tuple', opts, { name: 'string', controlInputs: 'any' }) ?? 'tuple', () => {
     const deps = [...real.map((t) => t.op), ...(opts.controlInputs ?? []).map(asOperation)];
     const gate = group(...deps);
     return tensors.map((t) => (t === null ? null : withDependencies([gate], t)));
@@ -182,7 +186,7 @@ export function withDependencies(
 ): Tensor {
   const t = toTensor(tensor);
   const graph = buildGraphFor(t.graph);
-  return graph.nameScope(opts.name ?? 'control_dependency', (scope) =>
+  return graph.nameScope(named('withDependencies', opts) ?? 'control_dependency', (scope) =>
     graph.colocateWith(t, () =>
       graph.controlDependencies(deps.map(asOperation), () => identity(t, { name: scope })),
     ),

@@ -19,6 +19,7 @@ import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { NDArray } from '../ndarray.js';
 import { defineOp, INT, type PartialValue, requireDtype, sameDtype } from '../op_def.js';
+import { checkOptions, NAME_SPEC, named } from '../options.js';
 import { identity } from './core.js';
 
 // As TF's auto-packing: plain JS values take the dtype of the tensors among them.
@@ -95,6 +96,7 @@ export const ConcatV2 = defineOp<never, Record<never, never>, 'values'>({
 });
 /** Joins tensors along an existing `axis`. @example concat([a, b], 1) */
 export function concat(values: readonly TensorInput[], axis: number | Tensor, opts: NameOpt = {}): Tensor {
+  checkOptions('concat', opts, NAME_SPEC);
   return opScope(opts.name, 'concat', [values, axis], (name) => {
     const ts = toTensors(values);
     if (ts.length === 1) return identity(ts[0]!, { name });
@@ -134,7 +136,7 @@ export const Pack = defineOp<never, { axis: number }, 'values'>({
 });
 /** Stacks same-shaped tensors along a new `axis`. @example stack([a, b], { axis: 1 }) */
 export const stack = (values: readonly TensorInput[], opts: NameOpt & { axis?: number } = {}): Tensor =>
-  opScope(opts.name, 'stack', [values], (name) =>
+  opScope(named('stack', opts, { name: 'string', axis: 'number' }), 'stack', [values], (name) =>
     Pack.apply({ values: toTensors(values) }, { axis: opts.axis ?? 0 }, { name }),
   );
 
@@ -154,6 +156,7 @@ export const Unpack = defineOp<'value', { num: number; axis: number }>({
 });
 /** Splits `x` into its slices along `axis` (`num` is inferred from the static shape). */
 export function unstack(x: TensorInput, opts: NameOpt & { num?: number; axis?: number } = {}): Tensor[] {
+  checkOptions('unstack', opts, { name: 'string', num: 'number', axis: 'number' });
   return opScope(opts.name, 'unstack', [x], (name) => {
     const t = toTensor(x, undefined, 'value');
     const axis = opts.axis ?? 0;
@@ -240,6 +243,7 @@ export function split(
   // The options object may stand in for the omitted axis.
   const [ax, opts] = optionalArg<number | Tensor, NameOpt & { num?: number }>(axisOrOpts, options);
   const axis = ax ?? 0;
+  checkOptions('split', opts, { name: 'string', num: 'number' });
   return opScope(opts.name, 'split', [x, numOrSizeSplits, axis], (name) => {
     if (typeof numOrSizeSplits === 'number') {
       const splitDim = intTensor(axis, 'split_dim');
@@ -284,7 +288,7 @@ export const Tile = defineOp<'input' | 'multiples'>({
 });
 /** Repeats `x` `multiples[i]` times along axis i. @example tile(x, [1, 3]) */
 export const tile = (x: TensorInput, multiples: TensorInput, opts: NameOpt = {}): Tensor =>
-  opScope(opts.name, 'Tile', [x, multiples], (name) =>
+  opScope(named('tile', opts), 'Tile', [x, multiples], (name) =>
     Tile.apply(
       { input: toTensor(x, undefined, 'input'), multiples: intTensor(multiples, 'multiples') },
       {},
@@ -342,6 +346,7 @@ export function pad(
   const mode = (opts.mode ?? 'CONSTANT').toUpperCase();
   if (mode !== 'CONSTANT') throw new ValueError(`pad: mode ${mode} is not supported (only CONSTANT)`);
   const cv = opts.constantValues ?? 0;
+  checkOptions('pad', opts, { name: 'string', constantValues: 'any', mode: 'any' });
   return opScope(opts.name, cv === 0 ? 'Pad' : 'PadV2', [x, paddings, cv], (name) => {
     const t = toTensor(x, undefined, 'input');
     const p = intTensor(paddings, 'paddings');

@@ -9,6 +9,7 @@ import { broadcastShapes, formatShape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, type KernelContext, NUMERIC, requireDtype, requireRank, sameDtype } from '../op_def.js';
+import { checkOptions } from '../options.js';
 
 /** The [rows, cols] of a matrix (the last two dims) after an optional transpose. */
 const matrixDims = (s: Shape, transposed: boolean): [number | null, number | null] => {
@@ -158,6 +159,7 @@ export interface MatMulOptions extends NameOpt {
  * const g = matMul(dy, w, { transposeB: true });  // dy · wᵀ
  */
 export function matMul(a: TensorInput, b: TensorInput, opts: MatMulOptions = {}): Tensor {
+  checkOptions('matMul', opts, { name: 'string', transposeA: 'boolean', transposeB: 'boolean' });
   return opScope(opts.name, 'MatMul', [a, b], (name) => {
     const [ta, tb] = toTensorPair(a, b, ['a', 'b']);
     const transposeA = opts.transposeA ?? false;
@@ -180,6 +182,7 @@ export interface BatchMatMulOptions extends NameOpt {
  * const scores = batchMatMul(q, k, { adjY: true });  // [b, t, d] · [b, t, d]ᵀ → [b, t, t]
  */
 export function batchMatMul(x: TensorInput, y: TensorInput, opts: BatchMatMulOptions = {}): Tensor {
+  checkOptions('batchMatMul', opts, { name: 'string', adjX: 'boolean', adjY: 'boolean' });
   return opScope(opts.name, 'BatchMatMulV2', [x, y], (name) => {
     const [tx, ty] = toTensorPair(x, y);
     return BatchMatMulV2.apply(

@@ -9,6 +9,7 @@ import { broadcastShapes, formatShape, normalizeAxis, shapesCompatible } from '.
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, NUMERIC, type OpSpec, requireDtype, sameDtype } from '../op_def.js';
+import { named } from '../options.js';
 
 const BOOL: readonly DType[] = ['bool'];
 type Unary = (x: tfc.Tensor) => tfc.Tensor;
@@ -79,15 +80,15 @@ type UnaryDef = ReturnType<typeof unaryOp>;
 type BinaryDef = ReturnType<typeof binaryOp>;
 /** The builder of a `unaryOp`; `argName` names a constant made from a plain `x` (TF's arg name). */
 export const unary =
-  (def: UnaryDef, defaultName: string, argName = 'x') =>
+  (def: UnaryDef, defaultName: string, builder: string, argName = 'x') =>
   (x: TensorInput, opts: NameOpt = {}): Tensor =>
-    opScope(opts.name, defaultName, [x], (name) =>
+    opScope(named(builder, opts), defaultName, [x], (name) =>
       def.apply({ x: toTensor(x, undefined, argName) }, {}, { name }),
     );
 const binary =
-  (def: BinaryDef, defaultName: string) =>
+  (def: BinaryDef, defaultName: string, builder: string) =>
   (x: TensorInput, y: TensorInput, opts: NameOpt = {}): Tensor =>
-    opScope(opts.name, defaultName, [x, y], (name) => {
+    opScope(named(builder, opts), defaultName, [x, y], (name) => {
       const [tx, ty] = toTensorPair(x, y);
       return def.apply({ x: tx, y: ty }, {}, { name });
     });
@@ -132,28 +133,28 @@ export const DivNoNan = binaryOp('DivNoNan', tfc.divNoNan, FLOAT);
 // Default names follow TF 1.15's functions: tf.add/subtract/multiply are the generated Add/Sub/Mul
 // wrappers (named after the op), while div/truediv/floordiv open a lower-case name scope.
 /** x + y with NumPy broadcasting. @example add(x, 1) // a JS number takes x's dtype */
-export const add = binary(AddV2, 'Add');
+export const add = binary(AddV2, 'Add', 'add');
 /** x - y with broadcasting. @example sub(1, y) */
-export const sub = binary(Sub, 'Sub');
+export const sub = binary(Sub, 'Sub', 'sub');
 /** x * y with broadcasting. @example mul(dy, y) */
-export const mul = binary(Mul, 'Mul');
+export const mul = binary(Mul, 'Mul', 'mul');
 /** x / y; integers divide with floor (TF's `tf.div` on ints), floats exactly. @example div(x, 2) */
 export const div = (x: TensorInput, y: TensorInput, opts: NameOpt = {}): Tensor =>
-  opScope(opts.name, 'div', [x, y], (name) => {
+  opScope(named('div', opts), 'div', [x, y], (name) => {
     const [tx, ty] = toTensorPair(x, y);
     const def = tx.dtype === 'int32' ? FloorDiv : RealDiv;
     return def.apply({ x: tx, y: ty }, {}, { name });
   });
-export const realDiv = binary(RealDiv, 'truediv');
-export const floorDiv = binary(FloorDiv, 'floordiv');
+export const realDiv = binary(RealDiv, 'truediv', 'realDiv');
+export const floorDiv = binary(FloorDiv, 'floordiv', 'floorDiv');
 /** Remainder of floor division: the result has the sign of `y` (TF's `tf.mod` / floormod). */
-export const mod = binary(FloorMod, 'FloorMod');
+export const mod = binary(FloorMod, 'FloorMod', 'mod');
 /** x ** y elementwise. @example pow(x, 3) */
-export const pow = binary(Pow, 'Pow');
-export const maximum = binary(Maximum, 'Maximum');
-export const minimum = binary(Minimum, 'Minimum');
-export const squaredDifference = binary(SquaredDifference, 'SquaredDifference');
-export const divNoNan = binary(DivNoNan, 'div_no_nan');
+export const pow = binary(Pow, 'Pow', 'pow');
+export const maximum = binary(Maximum, 'Maximum', 'maximum');
+export const minimum = binary(Minimum, 'Minimum', 'minimum');
+export const squaredDifference = binary(SquaredDifference, 'SquaredDifference', 'squaredDifference');
+export const divNoNan = binary(DivNoNan, 'div_no_nan', 'divNoNan');
 
 // ---- unary math -----------------------------------------------------------------------------
 export const Neg = unaryOp(
@@ -179,23 +180,23 @@ export const Round = unaryOp('Round', kernel1('Round'), FLOAT);
 export const Tanh = unaryOp('Tanh', kernel1('Tanh'), FLOAT);
 export const Sigmoid = unaryOp('Sigmoid', kernel1('Sigmoid'), FLOAT);
 
-export const neg = unary(Neg, 'Neg');
-export const abs = unary(Abs, 'Abs');
-export const sign = unary(Sign, 'Sign');
-export const square = unary(Square, 'Square');
-export const sqrt = unary(Sqrt, 'Sqrt');
-export const rsqrt = unary(Rsqrt, 'Rsqrt');
-export const exp = unary(Exp, 'Exp');
-export const log = unary(Log, 'Log');
-export const log1p = unary(Log1p, 'Log1p');
-export const sin = unary(Sin, 'Sin');
-export const cos = unary(Cos, 'Cos');
-export const reciprocal = unary(Reciprocal, 'Reciprocal');
-export const floor = unary(Floor, 'Floor');
-export const ceil = unary(Ceil, 'Ceil');
-export const round = unary(Round, 'Round');
-export const tanh = unary(Tanh, 'Tanh');
-export const sigmoid = unary(Sigmoid, 'Sigmoid');
+export const neg = unary(Neg, 'Neg', 'neg');
+export const abs = unary(Abs, 'Abs', 'abs');
+export const sign = unary(Sign, 'Sign', 'sign');
+export const square = unary(Square, 'Square', 'square');
+export const sqrt = unary(Sqrt, 'Sqrt', 'sqrt');
+export const rsqrt = unary(Rsqrt, 'Rsqrt', 'rsqrt');
+export const exp = unary(Exp, 'Exp', 'exp');
+export const log = unary(Log, 'Log', 'log');
+export const log1p = unary(Log1p, 'Log1p', 'log1p');
+export const sin = unary(Sin, 'Sin', 'sin');
+export const cos = unary(Cos, 'Cos', 'cos');
+export const reciprocal = unary(Reciprocal, 'Reciprocal', 'reciprocal');
+export const floor = unary(Floor, 'Floor', 'floor');
+export const ceil = unary(Ceil, 'Ceil', 'ceil');
+export const round = unary(Round, 'Round', 'round');
+export const tanh = unary(Tanh, 'Tanh', 'tanh');
+export const sigmoid = unary(Sigmoid, 'Sigmoid', 'sigmoid');
 
 // ---- n-ary ----------------------------------------------------------------------------------
 const sumShapes = (type: string, inputs: readonly Tensor[]) => {
@@ -226,12 +227,12 @@ export const AccumulateNV2 = sumOp('AccumulateNV2', { shape: outputShape() });
 /** Elementwise sum of tensors of one shape and dtype. @example addN([a, b, c]) */
 export function addN(inputs: readonly TensorInput[], opts: NameOpt = {}): Tensor {
   if (inputs.length === 1) return toTensor(inputs[0]!);
-  return opScope(opts.name, 'AddN', inputs, (name) =>
+  return opScope(named('addN', opts), 'AddN', inputs, (name) =>
     AddN.apply({ inputs: inputs.map((x, i) => toTensor(x, undefined, `inputs_${i}`)) }, {}, { name }),
   );
 }
 export function accumulateN(inputs: readonly TensorInput[], opts: NameOpt = {}): Tensor {
-  return opScope(opts.name, 'AccumulateNV2', inputs, (name) =>
+  return opScope(named('accumulateN', opts), 'AccumulateNV2', inputs, (name) =>
     AccumulateNV2.apply(
       { inputs: inputs.map((x, i) => toTensor(x, undefined, `inputs_${i}`)) },
       {},
@@ -256,7 +257,7 @@ export const Cast = defineOp<'x', { dtype: DType }>({
 });
 /** Converts to `dtype` (float → int truncates toward zero). Identity when already of that dtype. */
 export function cast(x: TensorInput, dtype: DType, opts: NameOpt = {}): Tensor {
-  return opScope(opts.name, 'Cast', [x], (name) => {
+  return opScope(named('cast', opts), 'Cast', [x], (name) => {
     const t = toTensor(x, undefined, 'x');
     return t.dtype === dtype ? t : Cast.apply({ x: t }, { dtype }, { name });
   });
@@ -288,17 +289,17 @@ export const IsNan = defineOp<'x'>({
   kernel: ({ x }) => tfc.isNaN(x),
 });
 
-export const equal = binary(Equal, 'Equal');
-export const notEqual = binary(NotEqual, 'NotEqual');
-export const less = binary(Less, 'Less');
-export const lessEqual = binary(LessEqual, 'LessEqual');
-export const greater = binary(Greater, 'Greater');
-export const greaterEqual = binary(GreaterEqual, 'GreaterEqual');
-export const logicalAnd = binary(LogicalAnd, 'LogicalAnd');
-export const logicalOr = binary(LogicalOr, 'LogicalOr');
-export const logicalNot = unary(LogicalNot, 'LogicalNot');
-export const isFinite = unary(IsFinite, 'IsFinite');
-export const isNan = unary(IsNan, 'IsNan');
+export const equal = binary(Equal, 'Equal', 'equal');
+export const notEqual = binary(NotEqual, 'NotEqual', 'notEqual');
+export const less = binary(Less, 'Less', 'less');
+export const lessEqual = binary(LessEqual, 'LessEqual', 'lessEqual');
+export const greater = binary(Greater, 'Greater', 'greater');
+export const greaterEqual = binary(GreaterEqual, 'GreaterEqual', 'greaterEqual');
+export const logicalAnd = binary(LogicalAnd, 'LogicalAnd', 'logicalAnd');
+export const logicalOr = binary(LogicalOr, 'LogicalOr', 'logicalOr');
+export const logicalNot = unary(LogicalNot, 'LogicalNot', 'logicalNot');
+export const isFinite = unary(IsFinite, 'IsFinite', 'isFinite');
+export const isNan = unary(IsNan, 'IsNan', 'isNan');
 
 // ---- scans ------------------------------------------------------------------------------------
 export interface ScanAttrs {
@@ -336,20 +337,24 @@ export interface ScanOptions extends NameOpt {
   reverse?: boolean;
 }
 const scan =
-  (def: ReturnType<typeof scanOp>, defaultName: string) =>
+  (def: ReturnType<typeof scanOp>, defaultName: string, builder: string) =>
   (x: TensorInput, axis: number | Tensor | ScanOptions = 0, options: ScanOptions = {}): Tensor => {
     // The options object may stand in for the omitted axis.
     const [a, opts] = optionalArg<number | Tensor, ScanOptions>(axis, options);
     const ax = a ?? 0;
-    return opScope(opts.name, defaultName, [x, ax], (name) =>
-      def.apply(
-        { x: toTensor(x, undefined, 'x'), axis: toTensor(ax, 'int32', 'axis') },
-        { exclusive: opts.exclusive ?? false, reverse: opts.reverse ?? false },
-        { name },
-      ),
+    return opScope(
+      named(builder, opts, { name: 'string', exclusive: 'boolean', reverse: 'boolean' }),
+      defaultName,
+      [x, ax],
+      (name) =>
+        def.apply(
+          { x: toTensor(x, undefined, 'x'), axis: toTensor(ax, 'int32', 'axis') },
+          { exclusive: opts.exclusive ?? false, reverse: opts.reverse ?? false },
+          { name },
+        ),
     );
   };
 /** Running sum along `axis`. @example cumsum([1, 2, 3], 0, { exclusive: true }) // [0, 1, 3] */
-export const cumsum = scan(Cumsum, 'Cumsum');
+export const cumsum = scan(Cumsum, 'Cumsum', 'cumsum');
 /** Running product along `axis`. @example cumprod([1, 2, 3], 0, { reverse: true }) // [6, 6, 3] */
-export const cumprod = scan(Cumprod, 'Cumprod');
+export const cumprod = scan(Cumprod, 'Cumprod', 'cumprod');

@@ -10,6 +10,7 @@ import { formatShape, mergeShapes, shapesCompatible } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, NUMERIC, requireDtype, requireRank, sameDtype } from '../op_def.js';
+import { named } from '../options.js';
 import type { DataFormat } from './conv.js';
 import { matMul } from './linalg.js';
 import { unary, unaryOp } from './math.js';
@@ -72,23 +73,32 @@ export interface BiasAddOptions extends NameOpt {
  * @example const y = biasAdd(matMul(x, w), b);
  */
 export function biasAdd(value: TensorInput, bias: TensorInput, opts: BiasAddOptions = {}): Tensor {
-  return opScope(opts.name, 'BiasAdd', [value, bias], (name) => {
-    const v = toTensor(value, undefined, 'value');
-    return BiasAdd.apply(
-      { value: v, bias: toTensor(bias, v.dtype, 'bias') },
-      { dataFormat: opts.dataFormat ?? 'NHWC' },
-      { name },
-    );
-  });
+  return opScope(
+    named('biasAdd', opts, { name: 'string', dataFormat: 'any' }),
+    'BiasAdd',
+    [value, bias],
+    (name) => {
+      const v = toTensor(value, undefined, 'value');
+      return BiasAdd.apply(
+        { value: v, bias: toTensor(bias, v.dtype, 'bias') },
+        { dataFormat: opts.dataFormat ?? 'NHWC' },
+        { name },
+      );
+    },
+  );
 }
 /** The bias gradient of biasAdd: `outBackprop` summed over every non-channel dimension. */
 export function biasAddGrad(outBackprop: TensorInput, opts: BiasAddOptions = {}): Tensor {
-  return opScope(opts.name, 'BiasAddGrad', [outBackprop], (name) =>
-    BiasAddGrad.apply(
-      { outBackprop: toTensor(outBackprop, undefined, 'out_backprop') },
-      { dataFormat: opts.dataFormat ?? 'NHWC' },
-      { name },
-    ),
+  return opScope(
+    named('biasAddGrad', opts, { name: 'string', dataFormat: 'any' }),
+    'BiasAddGrad',
+    [outBackprop],
+    (name) =>
+      BiasAddGrad.apply(
+        { outBackprop: toTensor(outBackprop, undefined, 'out_backprop') },
+        { dataFormat: opts.dataFormat ?? 'NHWC' },
+        { name },
+      ),
   );
 }
 
@@ -102,7 +112,7 @@ export function xwPlusB(
   biases: TensorInput,
   opts: NameOpt = {},
 ): Tensor {
-  return opScope(opts.name, 'xw_plus_b', [x, weights, biases], (scope) =>
+  return opScope(named('xwPlusB', opts), 'xw_plus_b', [x, weights, biases], (scope) =>
     biasAdd(matMul(x, weights), biases, { name: scope }),
   );
 }
@@ -114,7 +124,7 @@ export function reluLayer(
   biases: TensorInput,
   opts: NameOpt = {},
 ): Tensor {
-  return opScope(opts.name, 'relu_layer', [x, weights, biases], (scope) =>
+  return opScope(named('reluLayer', opts), 'relu_layer', [x, weights, biases], (scope) =>
     relu(biasAdd(matMul(x, weights), biases), { name: scope }),
   );
 }
@@ -137,23 +147,23 @@ export const LeakyRelu = defineOp<'features', { alpha: number }>({
   kernel: ({ features }, { alpha }) => tfc.leakyRelu(features, alpha),
 });
 
-const activation = (def: typeof Relu, name: string) => unary(def, name, 'features');
+const activation = (def: typeof Relu, name: string, builder: string) => unary(def, name, builder, 'features');
 
 /** max(x, 0). @example const h = relu(biasAdd(matMul(x, w), b)); */
-export const relu = activation(Relu, 'Relu');
+export const relu = activation(Relu, 'Relu', 'relu');
 /** min(max(x, 0), 6). */
-export const relu6 = activation(Relu6, 'Relu6');
+export const relu6 = activation(Relu6, 'Relu6', 'relu6');
 /** x for x > 0, exp(x) - 1 otherwise. */
-export const elu = activation(Elu, 'Elu');
+export const elu = activation(Elu, 'Elu', 'elu');
 /** scale * (x > 0 ? x : alpha * (exp(x) - 1)), with TF's self-normalising alpha and scale. */
-export const selu = activation(Selu, 'Selu');
+export const selu = activation(Selu, 'Selu', 'selu');
 /** log(1 + exp(x)), computed without overflow. */
-export const softplus = activation(Softplus, 'Softplus');
+export const softplus = activation(Softplus, 'Softplus', 'softplus');
 /** x / (1 + |x|). */
-export const softsign = activation(Softsign, 'Softsign');
+export const softsign = activation(Softsign, 'Softsign', 'softsign');
 /** x for x > 0, alpha * x otherwise. @example leakyRelu(x, { alpha: 0.1 }) */
 export function leakyRelu(x: TensorInput, opts: NameOpt & { alpha?: number } = {}): Tensor {
-  return opScope(opts.name, 'LeakyRelu', [x], (name) =>
+  return opScope(named('leakyRelu', opts, { name: 'string', alpha: 'number' }), 'LeakyRelu', [x], (name) =>
     LeakyRelu.apply({ features: toTensor(x, undefined, 'features') }, { alpha: opts.alpha ?? 0.2 }, { name }),
   );
 }
@@ -254,15 +264,19 @@ export function leakyReluGrad(
   features: TensorInput,
   opts: NameOpt & { alpha?: number } = {},
 ): Tensor {
-  return opScope(opts.name, 'LeakyReluGrad', [gradients, features], (name) =>
-    LeakyReluGrad.apply(
-      {
-        gradients: toTensor(gradients, undefined, 'gradients'),
-        features: toTensor(features, undefined, 'features'),
-      },
-      { alpha: opts.alpha ?? 0.2 },
-      { name },
-    ),
+  return opScope(
+    named('leakyReluGrad', opts, { name: 'string', alpha: 'number' }),
+    'LeakyReluGrad',
+    [gradients, features],
+    (name) =>
+      LeakyReluGrad.apply(
+        {
+          gradients: toTensor(gradients, undefined, 'gradients'),
+          features: toTensor(features, undefined, 'features'),
+        },
+        { alpha: opts.alpha ?? 0.2 },
+        { name },
+      ),
   );
 }
 
@@ -278,4 +292,6 @@ export const L2Loss = defineOp<'t'>({
 });
 /** sum(t ** 2) / 2, a scalar (weight decay). @example const decay = mul(1e-4, l2Loss(w)); */
 export const l2Loss = (t: TensorInput, opts: NameOpt = {}): Tensor =>
-  opScope(opts.name, 'L2Loss', [t], (name) => L2Loss.apply({ t: toTensor(t, undefined, 't') }, {}, { name }));
+  opScope(named('l2Loss', opts), 'L2Loss', [t], (name) =>
+    L2Loss.apply({ t: toTensor(t, undefined, 't') }, {}, { name }),
+  );

@@ -10,6 +10,7 @@ import { formatShape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, requireDtype, requireRank, sameDtype } from '../op_def.js';
+import { checkOptions, type OptionSpec } from '../options.js';
 import { transpose } from './array.js';
 import {
   type DataFormat,
@@ -188,7 +189,15 @@ const poolAttrs = (o: PoolOptions, f: DataFormat = 'NHWC'): PoolAttrs => {
     padding: padding(o.padding),
   };
 };
+const POOL_SPEC: OptionSpec<PoolOptions> = {
+  name: 'string',
+  ksize: 'any',
+  strides: 'any',
+  padding: 'any',
+  dataFormat: 'any',
+};
 function pool(def: typeof MaxPool, type: string, x: TensorInput, opts: PoolOptions): Tensor {
+  checkOptions(type === 'MaxPool' ? 'maxPool' : 'avgPool', opts, POOL_SPEC);
   const f = opts.dataFormat ?? 'NHWC';
   const attrs = withOp(type, () => {
     if (f !== 'NHWC' && f !== 'NCHW') throw new ValueError(`dataFormat must be 'NHWC' or 'NCHW', got '${f}'`);
@@ -222,6 +231,7 @@ export function maxPoolGrad(
   grad: TensorInput,
   opts: PoolOptions,
 ): Tensor {
+  checkOptions('maxPoolGrad', opts, POOL_SPEC);
   const attrs = withOp('MaxPoolGrad', () => poolAttrs(opts));
   return opScope(opts.name, 'MaxPoolGrad', [origInput, origOutput, grad], (name) =>
     MaxPoolGrad.apply(
@@ -242,6 +252,7 @@ export function maxPoolGradGrad(
   grad: TensorInput,
   opts: PoolOptions,
 ): Tensor {
+  checkOptions('maxPoolGradGrad', opts, POOL_SPEC);
   const attrs = withOp('MaxPoolGradGrad', () => poolAttrs(opts));
   return opScope(opts.name, 'MaxPoolGradGrad', [origInput, origOutput, grad], (name) =>
     MaxPoolGradGrad.apply(
@@ -257,6 +268,7 @@ export function maxPoolGradGrad(
 }
 
 export function avgPoolGrad(origInputShape: TensorInput, grad: TensorInput, opts: PoolOptions): Tensor {
+  checkOptions('avgPoolGrad', opts, POOL_SPEC);
   const attrs = withOp('AvgPoolGrad', () => poolAttrs(opts));
   return opScope(opts.name, 'AvgPoolGrad', [origInputShape, grad], (name) =>
     AvgPoolGrad.apply(

@@ -15,6 +15,7 @@ import { formatShape } from '../dtype.js';
 import { TypeError, ValueError } from '../errors.js';
 import { getDefaultGraph, type Tensor } from '../graph.js';
 import { defineOp, type KernelContext, requireDtype, requireRank, sameDtype } from '../op_def.js';
+import { checkOptions } from '../options.js';
 import { shape as shapeOf } from './array.js';
 import { constant } from './const.js';
 import { add, cast, greaterEqual, mul, realDiv, sub } from './math.js';
@@ -141,6 +142,7 @@ export const RandomShuffle = defineOp<'value', SeedAttrs>({
  * @example const batch = randomShuffle(examples, { seed: 1 });
  */
 export function randomShuffle(value: TensorInput, opts: NameOpt & { seed?: number | null } = {}): Tensor {
+  checkOptions('randomShuffle', opts, { name: 'string', seed: 'any' });
   return opScope(opts.name, 'RandomShuffle', [value], (name) =>
     RandomShuffle.apply({ value: toTensor(value, undefined, 'value') }, getSeed(opts.seed), { name }),
   );
@@ -192,6 +194,13 @@ function scaled(
 ): Tensor {
   const dtype = opts.dtype ?? 'float32';
   floatOnly(scope, dtype);
+  checkOptions(def === TruncatedNormal ? 'truncatedNormal' : 'randomNormal', opts, {
+    name: 'string',
+    dtype: 'any',
+    seed: 'any',
+    mean: 'any',
+    stddev: 'any',
+  });
   return opScope(opts.name, scope, [shape, opts.mean, opts.stddev], (name) => {
     const s = shapeTensor(shape);
     const mean = toTensor(opts.mean ?? 0, dtype, 'mean');
@@ -216,6 +225,13 @@ export function randomUniform(
   if (dtype === 'int32' && opts.maxval === undefined) {
     throw new ValueError('randomUniform: must specify maxval for integer dtype int32');
   }
+  checkOptions('randomUniform', opts, {
+    name: 'string',
+    dtype: 'any',
+    seed: 'any',
+    minval: 'any',
+    maxval: 'any',
+  });
   return opScope(opts.name, 'random_uniform', [shape, opts.minval, opts.maxval], (name) => {
     const s = shapeTensor(shape);
     const minval = toTensor(opts.minval ?? 0, dtype, 'min');
@@ -263,6 +279,13 @@ export function dropout(x: TensorInput, opts: DropoutOptions = {}): Tensor {
     }
     if (rateArg === 0) return t;
   }
+  checkOptions('dropout', opts, {
+    name: 'string',
+    rate: 'any',
+    keepProb: 'any',
+    noiseShape: 'any',
+    seed: 'any',
+  });
   return opScope(opts.name, 'dropout', [t, opts.rate, opts.keepProb, opts.noiseShape], () => {
     const rate =
       rateArg !== undefined

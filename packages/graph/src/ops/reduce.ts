@@ -17,6 +17,7 @@ import { formatShape, normalizeAxis, reduceShape } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, NUMERIC, requireDtype } from '../op_def.js';
+import { named, type OptionSpec } from '../options.js';
 import { rank } from './array.js';
 import { constant } from './const.js';
 import { stopGradient } from './core.js';
@@ -77,15 +78,16 @@ type Axis = number | readonly number[] | Tensor | null;
  * unknown) at the caller's scope, as TF's `_ReductionDims`; a given axis is converted inside the
  * op's scope (`Sum/reduction_indices`). The options object may stand in for the omitted axis.
  */
+const REDUCE_SPEC: OptionSpec<ReduceOptions> = { name: 'string', keepDims: 'boolean' };
 const reducer =
-  (def: ReductionDef, defaultName: string) =>
+  (def: ReductionDef, defaultName: string, builder: string) =>
   (x: TensorInput, axis?: Axis | ReduceOptions, options: ReduceOptions = {}): Tensor => {
     const [ax, opts] = optionalArg<Axis, ReduceOptions>(axis, options);
     const keepDims = opts.keepDims ?? false;
     return inGraphOf([x, ax], () => {
       const t = toTensor(x);
       const all = ax === undefined || ax === null ? axisTensor(t, ax) : null;
-      return opScope(opts.name, defaultName, [t], (name) => {
+      return opScope(named(builder, opts, REDUCE_SPEC), defaultName, [t], (name) => {
         const axes = all ?? axisTensor(t, ax);
         const out = def.apply({ input: t, reductionIndices: axes }, { keepDims }, { name });
         // Reducing every axis of an unknown-rank tensor still gives a scalar (TF's _may_reduce_to_scalar).
@@ -114,13 +116,13 @@ const allAxes = (x: Tensor): Tensor => range(0, rank(x));
  * Sum over `axis` (all axes by default); the options may take the omitted axis's place.
  * @example reduceSum(x, 1, { keepDims: true }); reduceSum(x, { keepDims: true })
  */
-export const reduceSum = reducer(Sum, 'Sum');
-export const reduceMean = reducer(Mean, 'Mean');
-export const reduceMax = reducer(Max, 'Max');
-export const reduceMin = reducer(Min, 'Min');
-export const reduceProd = reducer(Prod, 'Prod');
-export const reduceAll = reducer(All, 'All');
-export const reduceAny = reducer(Any, 'Any');
+export const reduceSum = reducer(Sum, 'Sum', 'reduceSum');
+export const reduceMean = reducer(Mean, 'Mean', 'reduceMean');
+export const reduceMax = reducer(Max, 'Max', 'reduceMax');
+export const reduceMin = reducer(Min, 'Min', 'reduceMin');
+export const reduceProd = reducer(Prod, 'Prod', 'reduceProd');
+export const reduceAll = reducer(All, 'All', 'reduceAll');
+export const reduceAny = reducer(Any, 'Any', 'reduceAny');
 
 /**
  * log(sum(exp(x))) over `axis`, computed stably by subtracting the (finite part of the) max first,
@@ -134,7 +136,7 @@ export function reduceLogSumExp(
 ): Tensor {
   const [ax, opts] = optionalArg<Axis, ReduceOptions>(axis, options);
   const keepDims = opts.keepDims ?? false;
-  return opScope(opts.name, 'ReduceLogSumExp', [x, ax], () => {
+  return opScope(named('reduceLogSumExp', opts, REDUCE_SPEC), 'ReduceLogSumExp', [x, ax], () => {
     const t = toTensor(x, undefined, 'input_tensor');
     // TF zeroes an infinite max; clamping to ±FLT_MAX gives the same results (±inf rows stay ±inf)
     // with elementwise ops only.
@@ -176,17 +178,17 @@ export const ArgMax = argReduction('ArgMax', tfc.argMax);
 export const ArgMin = argReduction('ArgMin', tfc.argMin);
 
 const argReducer =
-  (def: ReturnType<typeof argReduction>, defaultName: string) =>
+  (def: ReturnType<typeof argReduction>, defaultName: string, builder: string) =>
   (x: TensorInput, axis: number | Tensor | NameOpt = 0, options: NameOpt = {}): Tensor => {
     const [a, opts] = optionalArg<number | Tensor, NameOpt>(axis, options);
     const ax = a ?? 0;
-    return opScope(opts.name, defaultName, [x, ax], (name) => {
+    return opScope(named(builder, opts), defaultName, [x, ax], (name) => {
       const dimension = typeof ax === 'number' ? constant(ax, { dtype: 'int32', name: 'dimension' }) : ax;
       return def.apply({ input: toTensor(x, undefined, 'input'), dimension }, {}, { name });
     });
   };
 
 /** Index of the largest entry along `axis` (int32; first index among ties). @example argMax(logits, 1) */
-export const argMax = argReducer(ArgMax, 'ArgMax');
+export const argMax = argReducer(ArgMax, 'ArgMax', 'argMax');
 /** Index of the smallest entry along `axis` (int32; first index among ties). */
-export const argMin = argReducer(ArgMin, 'ArgMin');
+export const argMin = argReducer(ArgMin, 'ArgMin', 'argMin');

@@ -17,6 +17,7 @@ import { formatShape, mergeShapes, normalizeAxis, shapesCompatible } from '../dt
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, INT, requireDtype, sameDtype } from '../op_def.js';
+import { checkOptions, NAME_SPEC } from '../options.js';
 
 // ---- one-hot, select ----------------------------------------------------------------------------
 
@@ -59,6 +60,13 @@ export function oneHot(
 ): Tensor {
   const given = [opts.onValue, opts.offValue].find((v) => v instanceof Object && !Array.isArray(v));
   const dtype = opts.dtype ?? (given ? toTensor(given).dtype : 'float32');
+  checkOptions('oneHot', opts, {
+    name: 'string',
+    onValue: 'any',
+    offValue: 'any',
+    axis: 'number',
+    dtype: 'any',
+  });
   return opScope(opts.name, 'one_hot', [indices, depth, opts.onValue, opts.offValue], (name) =>
     OneHot.apply(
       {
@@ -109,6 +117,7 @@ export const Select = defineOp<'condition' | 't' | 'e'>({
  * a vector condition choosing rows). @example where(greater(x, 0), x, zerosLike(x))
  */
 export function where(condition: TensorInput, x: TensorInput, y: TensorInput, opts: NameOpt = {}): Tensor {
+  checkOptions('where', opts, NAME_SPEC);
   return opScope(opts.name, 'Select', [condition, x, y], (name) => {
     const [t, e] = toTensorPair(x, y, ['t', 'e']);
     return Select.apply({ condition: toTensor(condition, 'bool', 'condition'), t, e }, {}, { name });

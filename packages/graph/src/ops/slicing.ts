@@ -19,6 +19,7 @@ import { formatShape, normalizeAxis, shapesCompatible } from '../dtype.js';
 import { InvalidArgumentError, ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, INT, type PartialValue, requireDtype } from '../op_def.js';
+import { named } from '../options.js';
 import { type SliceMasks, type StridedSliceSpec, stridedSliceSpec } from '../strided_slice_spec.js';
 
 // ---- Slice ------------------------------------------------------------------------------------
@@ -48,6 +49,8 @@ export const Slice = defineOp<'input' | 'begin' | 'size'>({
       const si = sz ? sz[i]! : (n?.[i] ?? null);
       if (bi !== null && (bi < 0 || (d !== null && bi > d)))
         throw new ValueError(`begin[${i}] = ${bi} is out of range for dimension of size ${d}`);
+      if (si !== null && si < -1)
+        throw new ValueError(`size[${i}] = ${si} must be non-negative, or -1 for the rest of the dimension`);
       if (si === -1) return d === null || bi === null ? null : d - bi;
       if (si !== null && d !== null && bi !== null && bi + si > d)
         throw new ValueError(`slice [${bi}, ${bi + si}) of dimension ${i} exceeds its size ${d}`);
@@ -59,7 +62,7 @@ export const Slice = defineOp<'input' | 'begin' | 'size'>({
 });
 /** `size[i]` elements from `begin[i]` on each axis (-1 = to the end). @example slice(x, [0, 1], [-1, 2]) */
 export const slice = (x: TensorInput, begin: TensorInput, size: TensorInput, opts: NameOpt = {}): Tensor =>
-  opScope(opts.name, 'Slice', [x, begin, size], (name) =>
+  opScope(named('slice', opts), 'Slice', [x, begin, size], (name) =>
     Slice.apply(
       {
         input: toTensor(x, undefined, 'input'),
@@ -141,6 +144,14 @@ export const StridedSlice = defineOp<StridedInputs, SliceMasks>({
     stridedKernel(input, stridedSliceSpec(input.shape, readInts(begin), readInts(end), readInts(strides), m)),
 });
 
+const STRIDED_SLICE_SPEC = {
+  name: 'string',
+  beginMask: 'number',
+  endMask: 'number',
+  ellipsisMask: 'number',
+  newAxisMask: 'number',
+  shrinkAxisMask: 'number',
+} as const;
 /**
  * NumPy-style slicing with TF's masks (`x[1:, ..., ::-1, tf.newaxis, 0]`).
  * @example stridedSlice(x, [0, 1], [0, 3], [1, 1], { beginMask: 1, endMask: 1 }) // x[:, 1:3]
@@ -154,16 +165,21 @@ export function stridedSlice(
 ): Tensor {
   // The options object may stand in for the omitted strides.
   const [str, opts] = optionalArg<TensorInput | null, NameOpt & Partial<SliceMasks>>(strides, options);
-  return opScope(opts.name, 'StridedSlice', [x, begin, end, str], (name) => {
-    const t = toTensor(x, undefined, 'input');
-    const b = intTensor(begin, 'begin');
-    const st = str ?? (b.shape?.[0] != null ? Array<number>(b.shape[0]).fill(1) : null);
-    if (st === null) throw new ValueError('stridedSlice needs strides when begin has an unknown length');
-    const zero = { beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 };
-    const masks = maskAttrs({ ...zero, ...opts });
-    const ins = { input: t, begin: b, end: intTensor(end, 'end'), strides: intTensor(st, 'strides') };
-    return StridedSlice.apply(ins, masks, { name });
-  });
+  return opScope(
+    named('stridedSlice', opts, STRIDED_SLICE_SPEC),
+    'StridedSlice',
+    [x, begin, end, str],
+    (name) => {
+      const t = toTensor(x, undefined, 'input');
+      const b = intTensor(begin, 'begin');
+      const st = str ?? (b.shape?.[0] != null ? Array<number>(b.shape[0]).fill(1) : null);
+      if (st === null) throw new ValueError('stridedSlice needs strides when begin has an unknown length');
+      const zero = { beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 };
+      const masks = maskAttrs({ ...zero, ...opts });
+      const ins = { input: t, begin: b, end: intTensor(end, 'end'), strides: intTensor(st, 'strides') };
+      return StridedSlice.apply(ins, masks, { name });
+    },
+  );
 }
 
 // The gradient scatters dy into zeros of the input's shape. It is an op of its own (as in TF)
@@ -203,7 +219,7 @@ export const stridedSliceGrad = (
   masks: SliceMasks,
   opts: NameOpt = {},
 ): Tensor =>
-  opScope(opts.name, 'StridedSliceGrad', [shape, begin, end, strides, dy], (name) =>
+  opScope(named('stridedSliceGrad', opts), 'StridedSliceGrad', [shape, begin, end, strides, dy], (name) =>
     StridedSliceGrad.apply({ shape, begin, end, strides, dy }, maskAttrs(masks), { name }),
   );
 
@@ -251,16 +267,20 @@ export const gather = (
   indices: TensorInput,
   opts: NameOpt & { axis?: number | Tensor } = {},
 ): Tensor =>
-  opScope(opts.name, 'GatherV2', [params, indices, opts.axis], (name) =>
-    GatherV2.apply(
-      {
-        params: toTensor(params, undefined, 'params'),
-        indices: intTensor(indices, 'indices'),
-        axis: intTensor(opts.axis ?? 0, 'axis'),
-      },
-      {},
-      { name },
-    ),
+  opScope(
+    named('gather', opts, { name: 'string', axis: 'any' }),
+    'GatherV2',
+    [params, indices, opts.axis],
+    (name) =>
+      GatherV2.apply(
+        {
+          params: toTensor(params, undefined, 'params'),
+          indices: intTensor(indices, 'indices'),
+          axis: intTensor(opts.axis ?? 0, 'axis'),
+        },
+        {},
+        { name },
+      ),
   );
 
 export const UnsortedSegmentSum = defineOp<'data' | 'segmentIds' | 'numSegments'>({
@@ -308,7 +328,7 @@ export const unsortedSegmentSum = (
   numSegments: number | Tensor,
   opts: NameOpt = {},
 ): Tensor =>
-  opScope(opts.name, 'UnsortedSegmentSum', [data, segmentIds, numSegments], (name) =>
+  opScope(named('unsortedSegmentSum', opts), 'UnsortedSegmentSum', [data, segmentIds, numSegments], (name) =>
     UnsortedSegmentSum.apply(
       {
         data: toTensor(data, undefined, 'data'),

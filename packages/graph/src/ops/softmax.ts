@@ -12,6 +12,7 @@ import { formatShape, mergeShapes, shapesCompatible } from '../dtype.js';
 import { InvalidArgumentError, ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, requireDtype, requireRank, sameDtype } from '../op_def.js';
+import { checkOptions, named, type OptionSpec } from '../options.js';
 import { rank, reshape, shape, transpose } from './array.js';
 import { stopGradient } from './core.js';
 import { concat } from './joins.js';
@@ -59,11 +60,13 @@ export interface SoftmaxOptions extends NameOpt {
   axis?: number;
 }
 
+const SOFTMAX_SPEC: OptionSpec<SoftmaxOptions> = { name: 'string', axis: 'number' };
 const lastAxisBuilder =
-  (def: typeof Softmax, type: string) =>
+  (def: typeof Softmax, type: string, builder: string) =>
   (logits: TensorInput, opts: SoftmaxOptions = {}): Tensor =>
     // No scope of its own (TF 1.15's `_softmax`); only the graph comes from the logits.
     inGraphOf([logits], () => {
+      checkOptions(builder, opts, SOFTMAX_SPEC);
       const x = toTensor(logits);
       const axis = resolveAxis(type, x, opts.axis ?? -1);
       if (axis === 'last') return def.apply({ logits: x }, {}, { name: opts.name ?? type });
@@ -74,12 +77,12 @@ const lastAxisBuilder =
     });
 
 /** exp(x) / sum(exp(x)) along `axis` (default the last). @example const probs = softmax(logits); */
-export const softmax = lastAxisBuilder(Softmax, 'Softmax');
+export const softmax = lastAxisBuilder(Softmax, 'Softmax', 'softmax');
 /**
  * x - log(sum(exp(x))) along `axis` (default the last), computed stably.
  * @example const logp = logSoftmax(scores, { axis: 1 });
  */
-export const logSoftmax = lastAxisBuilder(LogSoftmax, 'LogSoftmax');
+export const logSoftmax = lastAxisBuilder(LogSoftmax, 'LogSoftmax', 'logSoftmax');
 
 // ---- fused cross-entropy ops (rank 2) -------------------------------------------------------
 
@@ -219,11 +222,16 @@ function denseXent(logits: Tensor, labels: Tensor, axis: number, scope: string):
  */
 export function softmaxCrossEntropyWithLogits(args: XentArgs, opts: NameOpt = {}): Tensor {
   const values = [args.logits, args.labels];
-  return opScope(opts.name ?? args.name, 'softmax_cross_entropy_with_logits_sg', values, (scope) => {
-    const logits = toTensor(args.logits);
-    const labels = stopGradient(toTensor(args.labels, logits.dtype), { name: 'labels_stop_gradient' });
-    return denseXent(logits, labels, args.axis ?? -1, scope);
-  });
+  return opScope(
+    named('softmaxCrossEntropyWithLogits', opts) ?? args.name,
+    'softmax_cross_entropy_with_logits_sg',
+    values,
+    (scope) => {
+      const logits = toTensor(args.logits);
+      const labels = stopGradient(toTensor(args.labels, logits.dtype), { name: 'labels_stop_gradient' });
+      return denseXent(logits, labels, args.axis ?? -1, scope);
+    },
+  );
 }
 
 /**
@@ -233,10 +241,15 @@ export function softmaxCrossEntropyWithLogits(args: XentArgs, opts: NameOpt = {}
  */
 export function softmaxCrossEntropyWithLogitsV2(args: XentArgs, opts: NameOpt = {}): Tensor {
   const values = [args.logits, args.labels];
-  return opScope(opts.name ?? args.name, 'softmax_cross_entropy_with_logits', values, (scope) => {
-    const logits = toTensor(args.logits);
-    return denseXent(logits, toTensor(args.labels, logits.dtype), args.axis ?? -1, scope);
-  });
+  return opScope(
+    named('softmaxCrossEntropyWithLogitsV2', opts) ?? args.name,
+    'softmax_cross_entropy_with_logits',
+    values,
+    (scope) => {
+      const logits = toTensor(args.logits);
+      return denseXent(logits, toTensor(args.labels, logits.dtype), args.axis ?? -1, scope);
+    },
+  );
 }
 
 /**
@@ -246,21 +259,26 @@ export function softmaxCrossEntropyWithLogitsV2(args: XentArgs, opts: NameOpt = 
  */
 export function sparseSoftmaxCrossEntropyWithLogits(args: XentArgs, opts: NameOpt = {}): Tensor {
   const values = [args.logits, args.labels];
-  return opScope(opts.name ?? args.name, 'SparseSoftmaxCrossEntropyWithLogits', values, (scope) => {
-    const logits = toTensor(args.logits);
-    const labels = toTensor(args.labels, 'int32');
-    checkSparseShapes(logits, labels, scope);
-    if (logits.rank === 2) {
-      return SparseSoftmaxCrossEntropyWithLogits.apply({ logits, labels }, {}, { name: scope });
-    }
-    const cost = SparseSoftmaxCrossEntropyWithLogits.apply(
-      { logits: flattenOuter(logits), labels: reshape(labels, [-1]) },
-      {},
-      { name: scope },
-    );
-    const known = mergeShapes(labels.shape, logits.shape?.slice(0, -1) ?? null);
-    return unflatten(cost, shape(labels), known);
-  });
+  return opScope(
+    named('sparseSoftmaxCrossEntropyWithLogits', opts) ?? args.name,
+    'SparseSoftmaxCrossEntropyWithLogits',
+    values,
+    (scope) => {
+      const logits = toTensor(args.logits);
+      const labels = toTensor(args.labels, 'int32');
+      checkSparseShapes(logits, labels, scope);
+      if (logits.rank === 2) {
+        return SparseSoftmaxCrossEntropyWithLogits.apply({ logits, labels }, {}, { name: scope });
+      }
+      const cost = SparseSoftmaxCrossEntropyWithLogits.apply(
+        { logits: flattenOuter(logits), labels: reshape(labels, [-1]) },
+        {},
+        { name: scope },
+      );
+      const known = mergeShapes(labels.shape, logits.shape?.slice(0, -1) ?? null);
+      return unflatten(cost, shape(labels), known);
+    },
+  );
 }
 
 // TF's checks, with its messages: labels are logits' shape without the class dim.

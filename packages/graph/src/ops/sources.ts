@@ -10,6 +10,7 @@ import { isFullyDefined } from '../dtype.js';
 import { InvalidArgumentError, ValueError } from '../errors.js';
 import { Tensor } from '../graph.js';
 import { defineOp, NUMERIC, requireDtype, requireRank } from '../op_def.js';
+import { checkOptions, named } from '../options.js';
 import { constant } from './const.js';
 import { Pack } from './joins.js';
 import { cast } from './math.js';
@@ -37,7 +38,7 @@ const scalarOf = (t: tfc.Tensor): number | string =>
 
 /** A tensor of shape `dims` filled with the scalar `value`. @example fill([2, 3], 9) */
 export const fill = (dims: TensorInput, value: TensorInput, opts: NameOpt = {}): Tensor =>
-  opScope(opts.name, 'Fill', [dims, value], (name) =>
+  opScope(named('fill', opts), 'Fill', [dims, value], (name) =>
     Fill.apply(
       { dims: toTensor(dims, 'int32', 'dims'), value: toTensor(value, undefined, 'value') },
       {},
@@ -69,6 +70,7 @@ function filled(
   opts: NameOpt,
   dflt: string,
 ) {
+  checkOptions(dflt, opts, { name: 'string', dtype: 'any' });
   return opScope(opts.name, dflt, [shapeArg], (name) => filledIn(shapeArg, value, dtype, name));
 }
 function filledIn(shapeArg: ShapeArg, value: number | boolean | string, dtype: DType, name: string): Tensor {
@@ -103,6 +105,7 @@ export interface LikeOptions extends FillOptions {
 }
 /** Zeros with `x`'s shape (and dtype unless given). @example zerosLike(logits) */
 export function zerosLike(x: TensorInput, opts: LikeOptions = {}): Tensor {
+  checkOptions('zerosLike', opts, { name: 'string', dtype: 'any', optimize: 'boolean' });
   return opScope(opts.name, 'zeros_like', [x], (name) => {
     const t = toTensor(x, undefined, 'tensor');
     const dtype = opts.dtype ?? t.dtype;
@@ -113,6 +116,7 @@ export function zerosLike(x: TensorInput, opts: LikeOptions = {}): Tensor {
 }
 /** Ones with `x`'s shape (and dtype unless given). */
 export function onesLike(x: TensorInput, opts: LikeOptions = {}): Tensor {
+  checkOptions('onesLike', opts, { name: 'string', dtype: 'any', optimize: 'boolean' });
   return opScope(opts.name, 'ones_like', [x], (name) => {
     const t = toTensor(x, undefined, 'tensor');
     const dtype = opts.dtype ?? t.dtype;
@@ -179,6 +183,7 @@ export function range(
   let lim = limit as TensorInput | null | undefined;
   if (lim === undefined || lim === null) [start, lim] = [0, start];
   const raw = [start, lim, delta as TensorInput];
+  checkOptions('range', opts, { name: 'string', dtype: 'any' });
   return opScope(opts.name, 'range', raw, (name) => {
     const args = raw.map((a, i) =>
       typeof a === 'number' ? a : toTensor(a, undefined, ['start', 'limit', 'delta'][i]),

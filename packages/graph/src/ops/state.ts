@@ -4,8 +4,8 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import { attrOf, fixedAttr, typeOf } from '../attr_schema.js';
 import type { DType, Shape } from '../dtype.js';
-import { formatShape, shapesCompatible } from '../dtype.js';
-import { TypeError, ValueError } from '../errors.js';
+import { formatShape, INT32_MAX, INT32_MIN, shapesCompatible } from '../dtype.js';
+import { OutOfRangeError, TypeError, ValueError } from '../errors.js';
 import type { Operation, Tensor } from '../graph.js';
 import { defineOp, type KernelContext, sameDtype } from '../op_def.js';
 import { uninitializedError } from './core.js';
@@ -73,7 +73,24 @@ export const Assign = defineOp<'ref' | 'value', { validateShape: boolean }>({
   kernel: ({ value }, _, ctx) => writeRef(ctx, tfc.clone(value)),
 });
 
-const updateOp = (type: string, combine: (old: tfc.Tensor, v: tfc.Tensor) => tfc.Tensor) =>
+// tfjs's int32 add wraps (2^31-1 + 1 = -2^31): a global step would silently go negative. TF's
+// int64 step never wraps; ours fails the step (and the run rolls back) instead.
+function checkInt32Update(type: string, old: tfc.Tensor, v: tfc.Tensor, sign: 1 | -1, op: Operation): void {
+  const a = old.dataSync() as Int32Array;
+  const b = v.dataSync() as Int32Array;
+  for (let i = 0; i < a.length; i++) {
+    const r = a[i]! + sign * b[b.length === 1 ? 0 : i]!;
+    if (r > INT32_MAX || r < INT32_MIN) {
+      old.dispose();
+      throw new OutOfRangeError(
+        `${type}: int32 overflow: ${a[i]} ${sign > 0 ? '+' : '-'} ${b[b.length === 1 ? 0 : i]} is outside [${INT32_MIN}, ${INT32_MAX}]`,
+        op,
+      );
+    }
+  }
+}
+
+const updateOp = (type: string, combine: (old: tfc.Tensor, v: tfc.Tensor) => tfc.Tensor, sign: 1 | -1) =>
   defineOp<'ref' | 'value'>({
     type,
     inputs: ['ref', 'value'],
@@ -92,13 +109,14 @@ const updateOp = (type: string, combine: (old: tfc.Tensor, v: tfc.Tensor) => tfc
     dtype: ({ ref, value }) => sameDtype(ref, value),
     kernel: ({ value }, _, ctx) => {
       const old = readRef(ctx);
+      if (old.dtype === 'int32') checkInt32Update(type, old, value, sign, ctx.op);
       const next = combine(old, value);
       old.dispose();
       return writeRef(ctx, next);
     },
   });
-export const AssignAdd = updateOp('AssignAdd', (old, v) => tfc.add(old, v));
-export const AssignSub = updateOp('AssignSub', (old, v) => tfc.sub(old, v));
+export const AssignAdd = updateOp('AssignAdd', (old, v) => tfc.add(old, v), 1);
+export const AssignSub = updateOp('AssignSub', (old, v) => tfc.sub(old, v), -1);
 
 export const IsVariableInitialized = defineOp<'ref'>({
   type: 'IsVariableInitialized',

@@ -47,15 +47,22 @@ export function flattenFetches(graph: Graph, f: Fetches, leaves: Leaf[]): Rebuil
     const parts = f.map((x: Fetches) => flattenFetches(graph, x, leaves));
     return (next) => parts.map((p) => p(next));
   }
-  if (typeof f === 'object' && f !== null) {
+  if (typeof f === 'object' && f !== null && isPlainObject(f)) {
     const entries = Object.entries(f as Record<string, Fetches>).map(
       ([k, v]) => [k, flattenFetches(graph, v, leaves)] as const,
     );
     return (next) => Object.fromEntries(entries.map(([k, p]) => [k, p(next)]));
   }
+  const kind = typeof f === 'object' && f !== null ? (f.constructor?.name ?? 'object') : typeof f;
   throw new TypeError(
-    `Fetch argument ${String(f)} has invalid type ${typeof f}: must be a Tensor, Variable, Operation or name`,
+    `Fetch argument ${String(f)} has invalid type ${kind}: must be a Tensor, Variable, Operation, name, or an array or plain object of them`,
   );
+}
+
+// A Promise, Map or class instance among the fetches is a mistake, not an empty record.
+function isPlainObject(o: object): boolean {
+  const proto = Object.getPrototypeOf(o);
+  return proto === Object.prototype || proto === null;
 }
 
 /** The (key, value) pairs of a feed dict given in any of its three forms. */
@@ -92,9 +99,8 @@ export function normalizeFeeds(graph: Graph, feedDict: FeedDict | undefined): Ma
     try {
       nd = NDArray.from(value, t.dtype);
     } catch (e) {
-      throw new TypeError(
-        `Cannot feed value for Tensor '${t.name}' of dtype ${t.dtype}: ${(e as Error).message}`,
-      );
+      const Err = e instanceof ValueError ? ValueError : TypeError;
+      throw new Err(`Cannot feed value for Tensor '${t.name}' of dtype ${t.dtype}: ${(e as Error).message}`);
     }
     if (!shapesCompatible(t.shape, nd.shape)) {
       throw new ValueError(

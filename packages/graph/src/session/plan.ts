@@ -8,6 +8,7 @@ import type { Operation, Tensor } from '../graph.js';
 import type { OpDef } from '../op_def.js';
 import { Placeholder, unfedMessage } from '../ops/core.js';
 import { VariableV2 } from '../ops/state.js';
+import { staticOutputBytes } from './guards.js';
 import { rewrite } from './rewrites/index.js';
 import { nodeOf } from './rewrites/program.js';
 
@@ -37,6 +38,8 @@ export interface Step {
   readonly checks: readonly (Shape | null)[];
   /** Slots whose last reader is this step. */
   readonly free: readonly number[];
+  /** Bytes of its largest statically known output, checked against the memory limit before it runs. */
+  readonly bytes: number;
 }
 
 export interface Plan {
@@ -114,6 +117,7 @@ export function makePlan(
       outputs: op.outputs.map((t) => (fed.has(t) || !slotOf.has(t) ? -1 : slotOf.get(t)!)),
       checks: op.outputs.map((t) => t.shape),
       free: freeAt[i]!,
+      bytes: staticOutputBytes(op),
     };
   });
   return { steps, numSlots: slotOf.size, slotOf, graphVersion };

@@ -3,10 +3,17 @@
 // failure restores every variable and frees every tensor the run made.
 import * as tfc from '@tensorflow/tfjs-core';
 import { formatShape } from '../dtype.js';
-import { InvalidArgumentError, OpError, UnimplementedError, ValueError } from '../errors.js';
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  OpError,
+  UnimplementedError,
+  ValueError,
+} from '../errors.js';
 import { type Graph, getDefaultGraph, Operation, Tensor } from '../graph.js';
 import { NDArray } from '../ndarray.js';
 import { uninitializedError } from '../ops/core.js';
+import { checkOptions, type OptionSpec } from '../options.js';
 import { backendPlugin, type SessionExecutor } from './backends.js';
 import {
   type FeedDict,
@@ -16,6 +23,14 @@ import {
   type Leaf,
   normalizeFeeds,
 } from './fetch_feed.js';
+import {
+  deadlineExceeded,
+  defaultMemoryLimit,
+  LruCache,
+  PLAN_CACHE_SIZE,
+  planKey,
+  resourceExhausted,
+} from './guards.js';
 import { makePlan, type Plan, readsVariable, type Step, VARIABLE } from './plan.js';
 import type { RunMetadata } from './run_metadata.js';
 import { ConstantCache, SessionKernelContext, VariableStore } from './state.js';
@@ -24,6 +39,8 @@ import { initBackend, readyBackend, runOn } from './tfjs_engine.js';
 export type { FeedDict, FeedValue, Fetch, Fetches, FetchResult } from './fetch_feed.js';
 export interface RunOptions {
   runMetadata?: RunMetadata;
+  /** TF's `timeout_in_ms`: a run past it stops between kernels with DeadlineExceededError (rolled back). */
+  timeoutInMs?: number;
 }
 /** 'onnxruntime' needs the @graphmode/onnx package imported (see session/backends.ts). */
 export type BackendName = 'cpu' | 'wasm' | 'onnxruntime';
@@ -31,7 +48,15 @@ export interface SessionOptions {
   backend?: BackendName;
   /** Graph rewrites on each run plan (API.md §8); default true. */
   rewrites?: boolean;
+  /** A kernel whose static output exceeds this many bytes fails with ResourceExhaustedError before allocating (default: os.totalmem()). */
+  memoryLimitBytes?: number;
 }
+const SESSION_SPEC: OptionSpec<SessionOptions> = {
+  backend: 'string',
+  rewrites: 'boolean',
+  memoryLimitBytes: 'number',
+};
+const RUN_SPEC: OptionSpec<RunOptions> = { runMetadata: 'any', timeoutInMs: 'number' };
 
 /**
  * Runs a graph (TF's `tf.Session`): holds the variables' values and runs what fetches need.
@@ -43,15 +68,19 @@ export class Session {
   private readonly rewrites: boolean;
   private readonly store = new VariableStore();
   private readonly constants = new ConstantCache();
-  private readonly plans = new Map<string, Plan>();
+  private readonly plans = new LruCache<string, Plan>(PLAN_CACHE_SIZE);
   private readonly ctx: SessionKernelContext;
   private readonly executor: SessionExecutor | null = null;
+  private readonly memoryLimit: number;
   private closed = false;
+  private running = false;
 
   /** Synchronous: works for 'cpu', or for 'wasm' once initialised (see `Session.create`). */
   constructor(graph: Graph = getDefaultGraph(), options: SessionOptions = {}) {
+    checkOptions('Session', options, SESSION_SPEC);
     this.graph = graph;
     this.backend = options.backend ?? 'cpu';
+    this.memoryLimit = options.memoryLimitBytes ?? defaultMemoryLimit();
     const plugin = backendPlugin(this.backend);
     // A plug-in engine (onnxruntime) optimizes the plan itself and lowers TF's ops, not our fused
     // tfjs kernels, so it is handed the plan as the graph has it.
@@ -86,17 +115,30 @@ export class Session {
    */
   run<const F extends Fetches>(fetches: F, feedDict?: FeedDict, options: RunOptions = {}): FetchResult<F> {
     if (this.closed) throw new OpError('Attempted to use a closed Session.');
+    checkOptions('Session.run', options, RUN_SPEC);
+    // A hook or kernel calling run on this session mid-run would clobber the outer run's rollback.
+    if (this.running) {
+      throw new FailedPreconditionError(
+        'Session.run called while this session is already running (re-entrant run); run it after the outer run returns',
+      );
+    }
     const leaves: Leaf[] = [];
     const rebuild = flattenFetches(this.graph, fetches, leaves);
     const feeds = normalizeFeeds(this.graph, feedDict);
     const plan = this.planFor(leaves, feeds);
     const tfjsName = this.executor?.tfjsBackend ?? this.backend;
     const backend = readyBackend(tfjsName)!; // re-read: tfjs may have replaced the instance
-    const values = runOn(tfjsName, backend, () =>
-      this.executor
-        ? this.executor.execute(plan, leaves, feeds, options.runMetadata)
-        : this.execute(plan, leaves, feeds, options.runMetadata),
-    );
+    this.running = true;
+    let values: (NDArray | null)[];
+    try {
+      values = runOn(tfjsName, backend, () =>
+        this.executor
+          ? this.executor.execute(plan, leaves, feeds, options.runMetadata)
+          : this.execute(plan, leaves, feeds, options),
+      );
+    } finally {
+      this.running = false;
+    }
     let i = 0;
     return rebuild(() => values[i++]!) as FetchResult<F>;
   }
@@ -122,7 +164,7 @@ export class Session {
   }
 
   private planFor(leaves: readonly Leaf[], feeds: ReadonlyMap<Tensor, NDArray>): Plan {
-    const key = `${signature(feeds.keys())}--${signature(leaves)}`;
+    const key = planKey(feeds.keys(), leaves);
     const cached = this.plans.get(key);
     // Ops are append-only, so a plan stays valid as the graph grows; only mutations of existing
     // ops (added control inputs) bump the version and invalidate it.
@@ -142,8 +184,9 @@ export class Session {
     plan: Plan,
     leaves: readonly Leaf[],
     feeds: ReadonlyMap<Tensor, NDArray>,
-    metadata: RunMetadata | undefined,
+    { runMetadata: metadata, timeoutInMs }: RunOptions,
   ): (NDArray | null)[] {
+    const deadline = timeoutInMs === undefined ? Infinity : performance.now() + timeoutInMs;
     const values: (tfc.Tensor | undefined)[] = new Array(plan.numSlots);
     const steps = plan.steps;
     const ctx = this.ctx;
@@ -155,6 +198,9 @@ export class Session {
       for (let i = 0; i < steps.length; i++) {
         step = steps[i]!;
         ins = NO_INPUTS; // so a failing gather is not blamed on the previous step's inputs
+        if (step.bytes > this.memoryLimit) throw resourceExhausted(step.op, step.bytes, this.memoryLimit);
+        if (deadline !== Infinity && performance.now() > deadline)
+          throw deadlineExceeded(step.op, timeoutInMs!);
         ins = this.gather(step, values);
         const t0 = metadata ? performance.now() : 0;
         ctx.enter(step.op);
@@ -217,12 +263,6 @@ export class Session {
 }
 
 const NO_INPUTS: readonly (tfc.Tensor | undefined)[] = [];
-
-function signature(xs: Iterable<Leaf>): string {
-  const names: string[] = [];
-  for (const x of xs) names.push(x.name);
-  return names.length > 1 ? [...new Set(names)].sort().join(',') : names.join(',');
-}
 
 function disposeVariableReads(step: Step, ins: readonly (tfc.Tensor | undefined)[]): void {
   for (let k = 0; k < ins.length; k++) if (step.kinds[k] === VARIABLE) ins[k]?.dispose();

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { encodeGraphDef, type Graph, NDArray, ValueError } from '@graphmode/graph';
+import { checkOptions, encodeGraphDef, type Graph, NDArray, ValueError } from '@graphmode/graph';
 import {
   decodeEvent,
   type EventProto,
@@ -61,6 +61,7 @@ export class FileWriter {
   private created = false;
 
   constructor(logdir: string, graph?: Graph, opts: FileWriterOptions = {}) {
+    checkOptions('FileWriter', opts, { maxQueue: 'number', flushSecs: 'number', filenameSuffix: 'string' });
     this.logdir = logdir;
     this.maxQueue = opts.maxQueue ?? 10;
     const stem = `events.out.tfevents.${String(Math.floor(Date.now() / 1000)).padStart(10, '0')}.${hostname()}`;

@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
+  checkOptions,
   formatShape,
   type Graph,
   getDefaultGraph,
@@ -22,6 +23,7 @@ import {
   InvalidArgumentError,
   type NDArray,
   type Operation,
+  type OptionSpec,
   placeholder,
   type Session,
   type Tensor,
@@ -56,6 +58,13 @@ export interface SaverOptions {
   name?: string;
 }
 
+const SAVER_SPEC: OptionSpec<SaverOptions> = {
+  varList: 'any',
+  maxToKeep: 'any',
+  keepCheckpointEveryNHours: 'number',
+  allowEmpty: 'boolean',
+  name: 'string',
+};
 /**
  * Saves and restores variables.
  * @example
@@ -77,6 +86,7 @@ export class Saver {
   private readonly lastPreservedTimestamp = Date.now() / 1000;
 
   constructor(opts: SaverOptions = {}) {
+    checkOptions('Saver', opts, SAVER_SPEC);
     const list = opts.varList ?? globalVariables();
     const entries: [string, Variable][] = Array.isArray(list)
       ? (list as readonly Variable[]).map((v) => [v.op.name, v])
@@ -129,6 +139,7 @@ export class Saver {
     savePath: string,
     opts: { globalStep?: number | Tensor | Variable; latestFilename?: string; writeMetaGraph?: boolean } = {},
   ): Promise<string> {
+    checkOptions('Saver.save', opts, { globalStep: 'any', latestFilename: 'string' });
     const dir = dirname(savePath);
     if (!existsSync(dir)) throw new ValueError(`Parent directory of ${savePath} doesn't exist, can't save.`);
     const step = opts.globalStep;

@@ -2,6 +2,7 @@
 // NanTensorHook, LoggingTensorHook, StepCounterHook. (CheckpointSaverHook and SummarySaverHook
 // are in saver_hooks.ts.)
 import {
+  checkOptions,
   getDefaultGraph,
   lookupTensor,
   type NDArray,
@@ -32,6 +33,7 @@ export class StopAtStepHook implements SessionRunHook {
   private lastStep: number | null;
   private stepTensor: Tensor | null = null;
   constructor(opts: { numSteps?: number; lastStep?: number }) {
+    checkOptions('StopAtStepHook', opts, { numSteps: 'number', lastStep: 'number' });
     if (opts.numSteps === undefined && opts.lastStep === undefined)
       throw new ValueError('One of numSteps or lastStep must be specified.');
     if (opts.numSteps !== undefined && opts.lastStep !== undefined)
@@ -76,6 +78,7 @@ export class NanTensorHook implements SessionRunHook {
     private readonly lossTensor: Tensor,
     opts: { failOnNanLoss?: boolean } = {},
   ) {
+    checkOptions('NanTensorHook', opts, { failOnNanLoss: 'boolean' });
     this.failOnNanLoss = opts.failOnNanLoss ?? true;
   }
   beforeRun(): SessionRunArgs {
@@ -116,6 +119,12 @@ export class LoggingTensorHook implements SessionRunHook {
     tensors: Record<string, Tensor | string> | readonly (Tensor | string)[],
     private readonly opts: LoggingTensorHookOptions = {},
   ) {
+    checkOptions('LoggingTensorHook', opts, {
+      everyNIter: 'number',
+      everyNSecs: 'number',
+      atEnd: 'boolean',
+      formatter: 'function',
+    });
     const { everyNIter, everyNSecs, atEnd } = opts;
     const onlyAtEnd = atEnd && everyNIter === undefined && everyNSecs === undefined;
     if (!atEnd && (everyNIter === undefined) === (everyNSecs === undefined))
@@ -183,6 +192,12 @@ export class StepCounterHook implements SessionRunHook {
       summaryWriter?: FileWriter;
     } = {},
   ) {
+    checkOptions('StepCounterHook', opts, {
+      everyNSteps: 'number',
+      everyNSecs: 'number',
+      outputDir: 'string',
+      summaryWriter: 'any',
+    });
     const steps = opts.everyNSteps ?? (opts.everyNSecs === undefined ? 100 : undefined);
     if ((steps === undefined) === (opts.everyNSecs === undefined))
       throw new ValueError('exactly one of everyNSteps and everyNSecs should be provided.');

@@ -3,6 +3,7 @@
 // initialized from scratch or restored from the checkpoint directory, afterCreateSession, then
 // hooked runs until a hook requests stop. No op is built after the session is created.
 import {
+  checkOptions,
   type FeedDict,
   type FeedValue,
   type Fetches,
@@ -44,7 +45,17 @@ const SUMMARY_OP = 'summary_op';
 /** The ops a monitored session needs; unset ones default to the graph's cached or new ones. */
 export class Scaffold {
   private built: Required<Omit<ScaffoldOptions, 'initFeedDict' | 'initFn'>> | null = null;
-  constructor(readonly options: ScaffoldOptions = {}) {}
+  constructor(readonly options: ScaffoldOptions = {}) {
+    checkOptions('Scaffold', options, {
+      initOp: 'any',
+      initFeedDict: 'any',
+      initFn: 'function',
+      readyOp: 'any',
+      localInitOp: 'any',
+      summaryOp: 'any',
+      saver: 'any',
+    });
+  }
 
   /** Builds the missing ops on `graph` (TF's `Scaffold.finalize`); idempotent. */
   finalize(graph: Graph = getDefaultGraph()): this {
@@ -123,6 +134,13 @@ export class MonitoredSession {
   }
 
   static async create(opts: MonitoredSessionOptions = {}): Promise<MonitoredSession> {
+    checkOptions('MonitoredSession.create', opts, {
+      graph: 'any',
+      scaffold: 'any',
+      checkpointDir: 'any',
+      hooks: 'any',
+      backend: 'string',
+    });
     const graph = opts.graph ?? getDefaultGraph();
     const scaffold = opts.scaffold instanceof Scaffold ? opts.scaffold : new Scaffold(opts.scaffold);
     const hooks = [...(opts.hooks ?? [])];

@@ -6,6 +6,7 @@
 
 import { join } from 'node:path';
 import {
+  checkOptions,
   type Graph,
   GraphKeys,
   getDefaultGraph,
@@ -64,6 +65,14 @@ export class CheckpointSaverHook implements SessionRunHook {
       listeners?: CheckpointSaverListener[];
     } = {},
   ) {
+    checkOptions('CheckpointSaverHook', opts, {
+      saveSecs: 'number',
+      saveSteps: 'number',
+      saver: 'any',
+      checkpointBasename: 'string',
+      scaffold: 'any',
+      listeners: 'any',
+    });
     if (opts.saver && opts.scaffold) throw new ValueError('You cannot provide both saver and scaffold.');
     this.timer = new SecondOrStepTimer(opts.saveSecs ?? null, opts.saveSteps ?? null);
     this.savePath = join(checkpointDir, opts.checkpointBasename ?? 'model.ckpt');
@@ -142,6 +151,14 @@ export class SummarySaverHook implements SessionRunHook {
       summaryOp?: Tensor | readonly Tensor[];
     },
   ) {
+    checkOptions('SummarySaverHook', opts, {
+      saveSteps: 'number',
+      saveSecs: 'number',
+      outputDir: 'string',
+      summaryWriter: 'any',
+      scaffold: 'any',
+      summaryOp: 'any',
+    });
     if ((opts.scaffold === undefined) === (opts.summaryOp === undefined))
       throw new ValueError('Exactly one of scaffold or summaryOp must be provided.');
     this.timer = new SecondOrStepTimer(opts.saveSecs ?? null, opts.saveSteps ?? null);

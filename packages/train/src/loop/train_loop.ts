@@ -1,6 +1,14 @@
 // train(): TF contrib's `training.train` — a MonitoredTrainingSession over the train op's graph
 // that runs the train op until a hook requests stop, saving checkpoints and summaries to `logdir`.
-import { type Graph, OutOfRangeError, type Tensor, ValueError } from '@graphmode/graph';
+import {
+  checkOptions,
+  type Graph,
+  type Operation,
+  type OptionSpec,
+  OutOfRangeError,
+  type Tensor,
+  ValueError,
+} from '@graphmode/graph';
 import { StepCounterHook } from './hooks.js';
 import { MonitoredSession, Scaffold, type ScaffoldOptions } from './monitored_session.js';
 import { CheckpointSaverHook, SummarySaverHook } from './saver_hooks.js';
@@ -22,6 +30,18 @@ export interface MonitoredTrainingSessionOptions {
   backend?: 'cpu' | 'wasm';
 }
 
+const SESSION_SPEC: OptionSpec<MonitoredTrainingSessionOptions> = {
+  checkpointDir: 'any',
+  scaffold: 'any',
+  hooks: 'any',
+  chiefOnlyHooks: 'any',
+  saveCheckpointSecs: 'any',
+  saveCheckpointSteps: 'any',
+  saveSummariesSteps: 'any',
+  saveSummariesSecs: 'any',
+  logStepCountSteps: 'any',
+  backend: 'string',
+};
 /**
  * A MonitoredSession with TF's default hooks for a chief: StepCounterHook, SummarySaverHook and
  * CheckpointSaverHook on `checkpointDir`, after `chiefOnlyHooks` and before `hooks`. Runs on the
@@ -30,6 +50,7 @@ export interface MonitoredTrainingSessionOptions {
 export async function monitoredTrainingSession(
   opts: MonitoredTrainingSessionOptions & { graph?: Graph } = {},
 ): Promise<MonitoredSession> {
+  checkOptions('monitoredTrainingSession', opts, { ...SESSION_SPEC, graph: 'any' });
   const dir = opts.checkpointDir ?? null;
   const scaffold = opts.scaffold instanceof Scaffold ? opts.scaffold : new Scaffold(opts.scaffold);
   // TF: checkpoints every 600 s unless steps are asked for; summaries every 100 steps unless secs are.
@@ -82,6 +103,15 @@ export interface TrainOptions
   saveSummariesSteps?: number | null;
 }
 
+const TRAIN_SPEC: OptionSpec<TrainOptions> = {
+  hooks: 'any',
+  chiefOnlyHooks: 'any',
+  scaffold: 'any',
+  logStepCountSteps: 'any',
+  backend: 'string',
+  saveCheckpointSecs: 'any',
+  saveSummariesSteps: 'any',
+};
 /**
  * Runs `trainOp` until a hook requests stop (or an input raises OutOfRangeError) and resolves to
  * the last loss. Initializes the variables, or restores them from `logdir`'s latest checkpoint.
@@ -93,10 +123,11 @@ export interface TrainOptions
  * });
  */
 export async function train(
-  trainOp: Tensor,
+  trainOp: Tensor | Operation,
   logdir: string | null,
   opts: TrainOptions = {},
 ): Promise<number | null> {
+  checkOptions('train', opts, TRAIN_SPEC);
   const { saveSummariesSteps: summaries, saveCheckpointSecs: checkpoints, ...passed } = opts;
   const saveSummariesSteps = summaries === undefined ? 100 : summaries;
   const saveCheckpointSecs = checkpoints === undefined ? 600 : checkpoints;
@@ -115,7 +146,11 @@ export async function train(
   });
   let loss: number | null = null;
   try {
-    while (!session.shouldStop()) loss = Number((await session.run(trainOp)).item());
+    // TF accepts a train Operation too (GraphKeys.TRAIN_OP may hold one): it yields no loss.
+    while (!session.shouldStop()) {
+      const value = await session.run(trainOp);
+      loss = value === null ? null : Number(value.item());
+    }
   } catch (e) {
     // An exhausted input ends training normally, as in TF.
     if (!(e instanceof OutOfRangeError)) {

@@ -6,8 +6,8 @@ import type { Tensor } from '../../graph.js';
 import { conv2d as conv2dOp } from '../../ops/conv.js';
 import { biasAdd } from '../../ops/nn.js';
 import { avgPool, maxPool } from '../../ops/pool.js';
+import { checkOptions } from '../../options.js';
 import { type Initializer, zeros } from '../initializers.js';
-import { checkOptions } from '../options.js';
 import type { Regularizer } from '../variable_scope.js';
 import {
   addWeight,

@@ -12,8 +12,8 @@ import { biasAdd } from '../../ops/nn.js';
 import { dropout as nnDropout, type ShapeInput } from '../../ops/random.js';
 import { where } from '../../ops/select.js';
 import { gather, slice } from '../../ops/slicing.js';
+import { checkOptions } from '../../options.js';
 import { type Initializer, zeros } from '../initializers.js';
-import { checkOptions } from '../options.js';
 import type { Regularizer } from '../variable_scope.js';
 import {
   addWeight,

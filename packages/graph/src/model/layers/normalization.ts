@@ -24,9 +24,9 @@ import { reshape, size } from '../../ops/array.js';
 import { constant } from '../../ops/const.js';
 import { cast, greater, mul, realDiv, sub } from '../../ops/math.js';
 import { where } from '../../ops/select.js';
+import { checkOptions } from '../../options.js';
 import type { Variable } from '../../variable.js';
 import { type Initializer, ones, zeros } from '../initializers.js';
-import { checkOptions } from '../options.js';
 import type { Regularizer } from '../variable_scope.js';
 import { addWeight, LAYER_KEYS, type LayerOptions, layerCall, layerInput, type Training } from './base.js';
 
