@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// Tests run the packages from their TypeScript sources, as tsconfig.json's `paths` make tsc and
-// tsx do, so no build is needed; the packages' own exports point at their built dist/.
+// Tests run the packages from their TypeScript sources, as the exports' `source` condition makes
+// tsc and the npm scripts' tsx do; without that condition the exports point at the built dist/.
 const packages = fileURLToPath(new URL('./packages/', import.meta.url));
 
 export default defineConfig({

@@ -9,9 +9,13 @@ const BANNER = 'looks like you are running TensorFlow.js in Node.js';
 
 /** Runs an ESM snippet under tsx (tsconfig paths resolve @graphmode/* to the sources). */
 function runNode(code: string): { out: Record<string, unknown>; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', code],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (r.status !== 0) throw new Error(`child process failed (${r.status}): ${r.stderr}`);
   return { out: JSON.parse(r.stdout.trim().split('\n').pop()!), stderr: r.stderr };
 }

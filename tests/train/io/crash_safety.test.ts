@@ -27,7 +27,9 @@ const tmp = () => mkdtemp(join(tmpdir(), 'graphmode-crash-'));
 async function childSave(dir: string, step: string, value: number, fault?: string): Promise<boolean> {
   const env = { ...process.env, GRAPHMODE_CKPT_FAULT: fault ?? '' };
   try {
-    await run(process.execPath, ['--import', 'tsx', CHILD, dir, step, String(value)], { env });
+    await run(process.execPath, ['--conditions=source', '--import', 'tsx', CHILD, dir, step, String(value)], {
+      env,
+    });
     return false;
   } catch (e) {
     if ((e as { signal?: string }).signal === 'SIGKILL') return true;
