@@ -9,7 +9,7 @@
 // It writes TensorBoard event files (loss, accuracy, learning rate, weight histograms, the graph)
 // and checkpoints to the log directory, then evaluates the held-out digits from the last
 // checkpoint and draws the training curve in the terminal and as `<logdir>/curve.svg`.
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -67,6 +67,7 @@ export function evaluate(sess: Session, model: Convnet, split: Split, chunk = 50
 export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
   const log = opts.log ?? console.log;
   if (opts.fresh) await rm(opts.logdir, { recursive: true, force: true });
+  await mkdir(opts.logdir, { recursive: true });
   const { train: trainSplit, test } = loadMnist({ testSize: 2000 });
   const heldOut = opts.evalSize ? { ...test, ...takeSplit(test, opts.evalSize) } : test;
   const model = buildConvnet(opts.model);
@@ -90,6 +91,7 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
       new ProgressHook({ ...model, globalStep }, opts.steps, curve, {
         tty: Boolean(process.stdout.isTTY),
         logEvery: opts.logEvery,
+        log,
       }),
     ];
     await train(model.trainOp, opts.logdir, {

@@ -43,7 +43,7 @@ export class ProgressHook implements SessionRunHook {
     private readonly fetches: { loss: Tensor; accuracy: Tensor; globalStep: Tensor },
     private readonly lastStep: number,
     readonly curve: CurvePoint[],
-    private readonly opts: { tty: boolean; logEvery: number },
+    private readonly opts: { tty: boolean; logEvery: number; log: (line: string) => void },
   ) {}
   afterCreateSession(session: Session): void {
     this.step = this.firstStep = Number(session.run(this.fetches.globalStep).item());
@@ -72,7 +72,7 @@ export class ProgressHook implements SessionRunHook {
       this.bar.update(this.step, { loss: this.smoothed.toFixed(4), rate: rate.toFixed(1) });
     } else if (this.step % this.opts.logEvery === 0 || this.step === this.lastStep) {
       const eta = (this.lastStep - this.step) / rate;
-      console.log(
+      this.opts.log(
         `step ${this.step}/${this.lastStep}  loss ${this.smoothed.toFixed(4)}  ${rate.toFixed(1)} steps/s  ETA ${eta.toFixed(0)} s`,
       );
     }

@@ -97,10 +97,11 @@ export function buildConvnet(opts: ConvnetOptions = {}): Convnet {
     );
     const trainOp = createTrainOp(loss, new AdamOptimizer({ learningRate }));
 
+    // A summary's tag is its op name, made unique: 'accuracy' and 'dense/kernel' are taken.
     summary.scalar('loss', loss);
-    summary.scalar('accuracy', accuracy);
+    summary.scalar('batch_accuracy', accuracy);
     summary.scalar('learning_rate', learningRate);
-    for (const v of trainableVariables()) summary.histogram(v.name.replace(/:0$/, ''), v.value());
+    for (const v of trainableVariables()) summary.histogram(`weights/${v.op.name}`, v.value());
     return { graph, images, labels, training, trainOp, loss, accuracy, learningRate };
   });
 }
