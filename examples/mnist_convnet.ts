@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Session } from '@graphmode/graph';
 import { getGlobalStep, latestCheckpoint, Saver, StopAtStepHook, train } from '@graphmode/train';
+import { shifted } from './convnet/augment.js';
 import { type CurvePoint, FeedHook, ProgressHook } from './convnet/hooks.js';
 import { buildConvnet, type Convnet, type ConvnetOptions } from './convnet/model.js';
 import { curveSvg, loadCurve, mergeCurves, terminalChart, writeAtomic } from './convnet/report.js';
@@ -30,6 +31,8 @@ export interface MainJobOptions {
   fresh: boolean;
   /** Evaluate on this many held-out digits (default: all 2,000). */
   evalSize?: number;
+  /** Training images are shifted by up to this many pixels (0: not at all); default 2. */
+  maxShift?: number;
   /** A plain progress line every this many steps when stdout is not a terminal. */
   logEvery: number;
   model?: ConvnetOptions;
@@ -83,8 +86,10 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
   const t0 = performance.now();
   if (reached < opts.steps) {
     // A resumed run continues the minibatch order where it stopped, as a fresh run would have.
-    const stream = batches(trainSplit, opts.batchSize);
-    for (let i = 0; i < reached; i++) stream.next();
+    const plain = batches(trainSplit, opts.batchSize);
+    for (let i = 0; i < reached; i++) plain.next();
+    const maxShift = opts.maxShift ?? 2;
+    const stream = maxShift > 0 ? shifted(plain, maxShift, 99, reached) : plain;
     const hooks = [
       new FeedHook(model, stream),
       new StopAtStepHook({ lastStep: opts.steps }),
@@ -143,6 +148,7 @@ async function main(): Promise<void> {
       logdir: { type: 'string', default: 'runs/mnist' },
       'eval-size': { type: 'string' },
       'log-every': { type: 'string', default: '50' },
+      'max-shift': { type: 'string', default: '2' },
       fresh: { type: 'boolean', default: false },
     },
   });
@@ -155,6 +161,9 @@ async function main(): Promise<void> {
     if (!(Number.isInteger(n) && n > 0)) throw new Error(`--${name} must be a positive integer, got ${v}`);
     return n;
   };
+  const maxShift = Number(values['max-shift']);
+  if (!(Number.isInteger(maxShift) && maxShift >= 0 && maxShift < 14))
+    throw new Error(`--max-shift must be an integer in [0, 13], got ${values['max-shift']}`);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const r = await runMainJob({
@@ -165,6 +174,7 @@ async function main(): Promise<void> {
     fresh: values.fresh,
     evalSize: int('eval-size', values['eval-size']),
     logEvery: int('log-every', values['log-every'])!,
+    maxShift,
   });
   const cpu = process.cpuUsage(cpu0);
   console.log(

@@ -36,6 +36,8 @@ export interface ConvnetOptions {
    * 0.99 still carries 5–15% of the initial statistics (mean 0, variance 1) into inference.
    */
   batchNormMomentum?: number;
+  /** Padding of the second conv layer: 'valid' (LeNet's 14×14 → 10×10, default) or 'same'. */
+  conv2Padding?: 'valid' | 'same';
   /** Dropout rate after the hidden layer while training; default 0.4. */
   dropoutRate?: number;
   /** Adam's initial learning rate; default 2e-3. */
@@ -74,12 +76,12 @@ export function buildConvnet(opts: ConvnetOptions = {}): Convnet {
     const [f1, f2] = opts.filters ?? [16, 32];
 
     // conv → batch norm → relu → pool, twice; the conv's bias is redundant before batch norm's beta.
-    const block = (x: Tensor, filters: number): Tensor => {
-      const conv = layers.conv2d(x, filters, 5, { padding: 'same', useBias: false });
+    const block = (x: Tensor, filters: number, padding: 'valid' | 'same'): Tensor => {
+      const conv = layers.conv2d(x, filters, 5, { padding, useBias: false });
       const normed = layers.batchNormalization(conv, { training, momentum: opts.batchNormMomentum ?? 0.9 });
       return layers.maxPooling2d(relu(normed), 2, 2);
     };
-    let h = block(block(reshape(images, [-1, 28, 28, 1]), f1), f2);
+    let h = block(block(reshape(images, [-1, 28, 28, 1]), f1, 'same'), f2, opts.conv2Padding ?? 'valid');
     h = layers.dense(layers.flatten(h), opts.hiddenUnits ?? 128, { activation: relu });
     h = layers.dropout(h, { rate: opts.dropoutRate ?? 0.4, training });
     const logits = layers.dense(h, NUM_CLASSES);

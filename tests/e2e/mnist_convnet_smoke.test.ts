@@ -6,6 +6,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { shiftImages } from '../../examples/convnet/augment.js';
 import { type MainJobOptions, runMainJob } from '../../examples/mnist_convnet.js';
 import { decodeRecords } from '../../packages/train/src/io/tfrecord.js';
 import { decodeFields } from '../wire.js';
@@ -95,4 +96,19 @@ describe('mnist convnet main job (smoke)', () => {
     expect(fresh).toMatchObject({ step: 5, stepsRun: 5, checkpoint: join(logdir, 'model.ckpt-5') });
     expect(await readdir(logdir)).not.toContain('model.ckpt-30.index');
   }, 180_000);
+});
+
+describe('shiftImages', () => {
+  it('moves each image by its drawn (dx, dy), filling with 0', () => {
+    const image = Float32Array.from({ length: 784 }, (_, i) => i + 1);
+    // Draws 0.99 then 0 with maxShift 2: dx = +2, dy = -2.
+    const draws = [0.99, 0];
+    const out = shiftImages(image, () => draws.shift()!, 2);
+    const at = (x: number, y: number) => out[y * 28 + x];
+    expect(at(2, 0)).toBe(image[2 * 28 + 0]); // (x, y) comes from (x - 2, y + 2)
+    expect(at(27, 25)).toBe(image[27 * 28 + 25]);
+    expect(at(1, 10)).toBe(0); // shifted in from the left
+    expect(at(10, 26)).toBe(0); // shifted in from the bottom
+    expect(out.filter((v) => v !== 0)).toHaveLength(26 * 26);
+  });
 });
