@@ -31,7 +31,7 @@ export interface MainJobOptions {
   fresh: boolean;
   /** Evaluate on this many held-out digits (default: all 2,000). */
   evalSize?: number;
-  /** Training images are shifted by up to this many pixels (0: not at all); default 2. */
+  /** Training images are shifted by up to this many pixels (0: not at all); default 1. */
   maxShift?: number;
   /** A plain progress line every this many steps when stdout is not a terminal. */
   logEvery: number;
@@ -88,7 +88,7 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
     // A resumed run continues the minibatch order where it stopped, as a fresh run would have.
     const plain = batches(trainSplit, opts.batchSize);
     for (let i = 0; i < reached; i++) plain.next();
-    const maxShift = opts.maxShift ?? 2;
+    const maxShift = opts.maxShift ?? 1;
     const stream = maxShift > 0 ? shifted(plain, maxShift, 99, reached) : plain;
     const hooks = [
       new FeedHook(model, stream),
@@ -143,12 +143,12 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       backend: { type: 'string', default: 'wasm' },
-      steps: { type: 'string', default: '600' },
+      steps: { type: 'string', default: '700' },
       'batch-size': { type: 'string', default: '64' },
       logdir: { type: 'string', default: 'runs/mnist' },
       'eval-size': { type: 'string' },
       'log-every': { type: 'string', default: '50' },
-      'max-shift': { type: 'string', default: '2' },
+      'max-shift': { type: 'string', default: '1' },
       fresh: { type: 'boolean', default: false },
     },
   });

@@ -38,9 +38,9 @@ export interface ConvnetOptions {
   batchNormMomentum?: number;
   /** Padding of the second conv layer: 'valid' (LeNet's 14×14 → 10×10, default) or 'same'. */
   conv2Padding?: 'valid' | 'same';
-  /** Dropout rate after the hidden layer while training; default 0.4. */
+  /** Dropout rate after the hidden layer while training; default 0.1 (the shifted digits and batch norm regularize already). */
   dropoutRate?: number;
-  /** Adam's initial learning rate; default 2e-3. */
+  /** Adam's initial learning rate; default 3e-3 (times 0.75 every 100 steps). */
   learningRate?: number;
   /** The learning rate is multiplied by `decayRate` every `decaySteps` steps (smoothly). */
   decaySteps?: number;
@@ -83,7 +83,7 @@ export function buildConvnet(opts: ConvnetOptions = {}): Convnet {
     };
     let h = block(block(reshape(images, [-1, 28, 28, 1]), f1, 'same'), f2, opts.conv2Padding ?? 'valid');
     h = layers.dense(layers.flatten(h), opts.hiddenUnits ?? 128, { activation: relu });
-    h = layers.dropout(h, { rate: opts.dropoutRate ?? 0.4, training });
+    h = layers.dropout(h, { rate: opts.dropoutRate ?? 0.1, training });
     const logits = layers.dense(h, NUM_CLASSES);
 
     const loss = losses.sparseSoftmaxCrossEntropy(labels, logits);
@@ -92,10 +92,10 @@ export function buildConvnet(opts: ConvnetOptions = {}): Convnet {
     });
     const globalStep = getOrCreateGlobalStep();
     const learningRate = exponentialDecay(
-      opts.learningRate ?? 2e-3,
+      opts.learningRate ?? 3e-3,
       globalStep,
       opts.decaySteps ?? 100,
-      opts.decayRate ?? 0.9,
+      opts.decayRate ?? 0.75,
     );
     const trainOp = createTrainOp(loss, new AdamOptimizer({ learningRate }));
 
