@@ -5,10 +5,8 @@ import '@graphmode/autodiff';
 import {
   argMax,
   cast,
-  controlDependencies,
   equal,
   Graph,
-  identity,
   layers,
   losses,
   placeholder,
@@ -22,7 +20,6 @@ import {
 import {
   AdamOptimizer,
   createTrainOp,
-  ExponentialMovingAverage,
   exponentialDecay,
   getOrCreateGlobalStep,
   summary,
@@ -48,8 +45,6 @@ export interface ConvnetOptions {
   /** The learning rate is multiplied by `decayRate` every `decaySteps` steps (smoothly). */
   decaySteps?: number;
   decayRate?: number;
-  /** Decay of the weights' moving averages (evaluation uses them); default 0.99. */
-  emaDecay?: number;
   /** The graph seed, which makes initial weights and dropout masks reproducible; default 7. */
   seed?: number;
 }
@@ -68,8 +63,6 @@ export interface Convnet {
   /** Fraction of the batch classified correctly. */
   accuracy: Tensor;
   learningRate: Tensor;
-  /** Keeps `<var>/ExponentialMovingAverage` of each trainable variable, updated after each step. */
-  ema: ExponentialMovingAverage;
 }
 
 /** Builds the convnet, its summaries and its train op in a fresh graph. */
@@ -104,18 +97,13 @@ export function buildConvnet(opts: ConvnetOptions = {}): Convnet {
       opts.decaySteps ?? 100,
       opts.decayRate ?? 0.75,
     );
-    const step = createTrainOp(loss, new AdamOptimizer({ learningRate }));
-    // TF1's cifar10 pattern: after the step, update the weights' moving averages; evaluation
-    // restores the averages into the weights (ema.variablesToRestore()).
-    const ema = new ExponentialMovingAverage(opts.emaDecay ?? 0.99, { numUpdates: globalStep });
-    const averaged = controlDependencies([step], () => ema.apply(trainableVariables()));
-    const trainOp = controlDependencies([averaged], () => identity(step, { name: 'train_op' }));
+    const trainOp = createTrainOp(loss, new AdamOptimizer({ learningRate }));
 
     // A summary's tag is its op name, made unique: 'accuracy' and 'dense/kernel' are taken.
     summary.scalar('loss', loss);
     summary.scalar('batch_accuracy', accuracy);
     summary.scalar('learning_rate', learningRate);
     for (const v of trainableVariables()) summary.histogram(`weights/${v.op.name}`, v.value());
-    return { graph, images, labels, training, trainOp, loss, accuracy, learningRate, ema };
+    return { graph, images, labels, training, trainOp, loss, accuracy, learningRate };
   });
 }
