@@ -1,9 +1,10 @@
-// graphmode's showcase: a TF1-style MLP (784-256-256-10) that learns handwritten digits.
+// The fast check (`npm run mlp`; the main job, `npm start`, is the convnet of mnist_convnet.ts):
+// a TF1-style MLP (784-256-256-10) that learns handwritten digits.
 //
-//   npm start                       # cpu backend, 300 Adam steps of 64 digits
-//   npm start -- --backend wasm     # the same on the wasm backend
-//   npm start -- --backend onnxruntime   # each step compiled to one ONNX model (@graphmode/onnx)
-//   npm start -- --steps 300
+//   npm run mlp                       # cpu backend, 300 Adam steps of 64 digits
+//   npm run mlp -- --backend wasm     # the same on the wasm backend
+//   npm run mlp -- --backend onnxruntime   # each step compiled to one ONNX model (@graphmode/onnx)
+//   npm run mlp -- --steps 300
 //
 // The whole model — forward pass, gradients, gradient clipping, Adam updates and the global
 // step — is built once as a graph; each training step is one `sess.run(trainOp, feeds)`.

@@ -78,6 +78,8 @@ interface ScopeState {
   readonly control: readonly ControlController[];
   readonly device: string;
   readonly colocation: readonly (readonly string[])[];
+  /** The innermost variable scope (model/variable_scope.ts owns its type); undefined at the root. */
+  readonly variableScope?: object;
 }
 const ROOT_SCOPE: ScopeState = { name: '', control: [], device: '', colocation: [] };
 
@@ -292,6 +294,14 @@ export class Graph {
   /** @internal Whether ops built here get control inputs (an enclosing controlDependencies block has deps). */
   get hasControlDependencies(): boolean {
     return this.scope.control.some((c) => c.deps.length > 0);
+  }
+  /** @internal The variable scope entered by `withVariableScope` in this flow (undefined: the root). */
+  get currentVariableScope(): object | undefined {
+    return this.scope.variableScope;
+  }
+  /** @internal Runs `fn` (and its `await`s) in variable scope `scope`; see model/variable_scope.ts. */
+  withVariableScope<T>(scope: object, fn: () => T): T {
+    return flow.run(this.entered({ variableScope: scope }), fn);
   }
 
   /** Ops created in `fn` get device `spec` (TF's `tf.device`); '' keeps the enclosing one, null clears it. */

@@ -150,7 +150,7 @@ describe('TF 1.15 rnn_cell_test cases (cells called directly, kernels initialize
     inGraph((graph) => {
       const x = g.placeholder('float32', [1, xv[0]!.length]);
       const m = g.placeholder('float32', [1, mv[0]!.length]);
-      const out = g.nameScope('root', () => cell.call(x, m)[0]);
+      const out = g.variableScope('root', () => cell.call(x, m)[0]);
       const sess = new g.Session(graph);
       sess.run(g.globalVariablesInitializer());
       const names = graph.getCollection<g.Variable>('variables').map((v) => v.name);

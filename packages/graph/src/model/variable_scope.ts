@@ -1,7 +1,8 @@
 // TF 1.15's variable scopes and `get_variable` (variable_scope.py). Two name spaces meet here:
 // ops are named by the *name* scope (unique per opening: `foo/`, `foo_1/`), variables by the
 // *variable* scope (`foo/v` however often `foo` is opened). Each graph keeps its own store of
-// variables made by getVariable and its own stack of variable scopes.
+// variables made by getVariable; the current variable scope lives in the graph's async flow
+// context with the name scope, so a scope entered around an async callback holds after `await`.
 import type { DType, Shape } from '../dtype.js';
 import { formatShape, isFullyDefined, shapesCompatible } from '../dtype.js';
 import { TypeError, ValueError } from '../errors.js';
@@ -73,7 +74,8 @@ export class VariableScope {
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 interface GraphScopes {
-  current: VariableScope;
+  /** The root scope '' (its reuse and defaults may be set like any scope's). */
+  root: VariableScope;
   /** How often each variable scope name was opened (TF's variable_scopes_count). */
   counts: Map<string, number>;
   /** Variables made by getVariable, by full name (TF's _VariableStore). */
@@ -83,14 +85,16 @@ const perGraph = new WeakMap<Graph, GraphScopes>();
 function scopesOf(graph: Graph): GraphScopes {
   let s = perGraph.get(graph);
   if (!s)
-    perGraph.set(graph, (s = { current: new VariableScope(false, ''), counts: new Map(), vars: new Map() }));
+    perGraph.set(graph, (s = { root: new VariableScope(false, ''), counts: new Map(), vars: new Map() }));
   return s;
 }
 
 /** The innermost variable scope of the default graph (the root scope '' outside any). */
 export function getVariableScope(): VariableScope {
-  return scopesOf(getDefaultGraph()).current;
+  return currentScope(getDefaultGraph());
 }
+const currentScope = (graph: Graph): VariableScope =>
+  (graph.currentVariableScope as VariableScope | undefined) ?? scopesOf(graph).root;
 
 /** The variables getVariable made in the default graph, by full name (TF's variable store). */
 export function getVariableStore(): ReadonlyMap<string, Variable> {
@@ -138,7 +142,6 @@ export function variableScope<T>(
   // reuse=false means "inherit" (TF: "We don't allow non-inheriting scopes, False = None here").
   const reuse = opts.reuse === false ? undefined : opts.reuse;
   const graph = getDefaultGraph();
-  const st = scopesOf(graph);
   const aux = opts.auxiliaryNameScope ?? true;
   const current = graph.currentNameScope;
   const inNameScope = <R>(name: string, body: (ns: string) => R): R =>
@@ -147,13 +150,13 @@ export function variableScope<T>(
   if (nameOrScope === null) {
     if (reuse) throw new ValueError('reuse=True cannot be used without a name_or_scope');
     return inNameScope(opts.defaultName!, (ns) =>
-      enter(st, uniqueScopeName(st, opts.defaultName!), { ...defaults, reuse, nameScope: ns }, fn),
+      enter(graph, uniqueScopeName(graph, opts.defaultName!), { ...defaults, reuse, nameScope: ns }, fn),
     );
   }
   const nsName = typeof nameOrScope === 'string' ? nameOrScope : nameOrScope.name.split('/').pop()!;
   const run = (ns: string | undefined): T => {
     const nameScope = typeof nameOrScope === 'string' ? ns : nameOrScope.originalNameScope;
-    return enter(st, nameOrScope, { ...defaults, reuse, nameScope }, fn);
+    return enter(graph, nameOrScope, { ...defaults, reuse, nameScope }, fn);
   };
   // Only re-entering the root scope ('') opens no name scope at all.
   return nsName || !aux ? inNameScope(nsName, run) : run(undefined);
@@ -165,12 +168,13 @@ interface EnterArgs extends ScopeDefaults {
 }
 // TF's _pure_variable_scope: the variable-scope half of variableScope.
 function enter<T>(
-  st: GraphScopes,
+  graph: Graph,
   nameOrScope: string | VariableScope,
   a: EnterArgs,
   fn: (scope: VariableScope) => T,
 ): T {
-  const old = st.current;
+  const st = scopesOf(graph);
+  const old = currentScope(graph);
   let scope: VariableScope;
   let restore: () => void;
   if (nameOrScope instanceof VariableScope) {
@@ -205,11 +209,9 @@ function enter<T>(
     open(st, name);
     restore = () => closeSubscopes(st, name);
   }
-  st.current = scope;
   try {
-    return fn(scope);
+    return graph.withVariableScope(scope, () => fn(scope));
   } finally {
-    st.current = old;
     restore();
   }
 }
@@ -220,8 +222,10 @@ function closeSubscopes(st: GraphScopes, name: string): void {
   for (const k of st.counts.keys()) if (k.startsWith(`${name}/`)) st.counts.set(k, 0);
 }
 // TF's _get_unique_variable_scope: 'dense', 'dense_1', ... within the current variable scope.
-function uniqueScopeName(st: GraphScopes, prefix: string): string {
-  const base = st.current.name ? `${st.current.name}/${prefix}` : prefix;
+function uniqueScopeName(graph: Graph, prefix: string): string {
+  const st = scopesOf(graph);
+  const current = currentScope(graph).name;
+  const base = current ? `${current}/${prefix}` : prefix;
   if (!st.counts.get(base)) return prefix;
   let i = 1;
   while (st.counts.get(`${base}_${i}`)) i++;
@@ -257,7 +261,7 @@ export function getVariable(name: string, opts: GetVariableOptions = {}): Variab
   checkOptions('getVariable', opts, GET_OPTIONS);
   const graph = getDefaultGraph();
   const st = scopesOf(graph);
-  const scope = st.current;
+  const scope = currentScope(graph);
   const fullName = scope.name ? `${scope.name}/${name}` : name;
   const init = opts.initializer;
   const fromValue = init !== undefined && typeof init !== 'function';

@@ -1,19 +1,21 @@
 // TF 1.15's RNN cells (rnn_cell_impl.py): variable names, shapes, gate order and initial biases
-// are TF's, so checkpoints line up. A cell makes its variables the first time it is built (under
-// the caller's scope, e.g. 'rnn/basic_lstm_cell/kernel') and reuses them afterwards.
+// are TF's, so checkpoints line up. A cell is a tf.layers Layer: on first use it captures a
+// variable scope named after it, made unique in the caller's scope (dynamicRnn's 'rnn' gives
+// 'rnn/basic_lstm_cell'), makes its variables there with getVariable — so scope initializers,
+// `reuse` and AUTO_REUSE apply — and keeps them for later calls.
 
 import { clipByValue } from '../../clip.js';
 import { ValueError } from '../../errors.js';
-import { getDefaultGraph, type Tensor } from '../../graph.js';
+import type { Tensor } from '../../graph.js';
+import { constant as constantInit, type Initializer, zeros as zerosInit } from '../../model/initializers.js';
+import { getVariable, type VariableScope, variableScope } from '../../model/variable_scope.js';
 import { constant } from '../../ops/const.js';
 import { concat, split, stack } from '../../ops/joins.js';
 import { matMul } from '../../ops/linalg.js';
 import { add, mul, sigmoid, sub, tanh } from '../../ops/math.js';
 import { biasAdd } from '../../ops/nn.js';
-import { randomUniform } from '../../ops/random.js';
 import { fill } from '../../ops/sources.js';
 import type { Variable } from '../../variable.js';
-import { type CellInitializer, cellVariable } from './cell_variable.js';
 
 /** TF's LSTMStateTuple: `[c, h]` that also reads as `.c` and `.h`. */
 export type LSTMStateTuple = readonly [Tensor, Tensor] & { readonly c: Tensor; readonly h: Tensor };
@@ -30,24 +32,20 @@ export interface CellOptions {
   activation?: Activation;
   /** Variable scope name of the cell (TF's default: the class's snake_case name). */
   name?: string;
-  kernelInitializer?: CellInitializer;
+  /** Kernels' initializer (default: the variable scope's, else getVariable's glorotUniform). */
+  kernelInitializer?: Initializer;
 }
 
-/** TF's glorot_uniform, the default initializer of get_variable for float kernels. */
-export const glorotUniform: CellInitializer = (shape, dtype) => {
-  const limit = Math.sqrt(6 / (shape[0]! + shape[shape.length - 1]!));
-  return randomUniform(shape, { minval: -limit, maxval: limit, dtype });
-};
-const constantInit =
-  (v: number): CellInitializer =>
-  (shape) =>
-    fill(shape, v);
+/** A weight of the cell's scope: getVariable with `initializer` when one is given. */
+const weight = (name: string, shape: number[], initializer: Initializer | undefined): Variable =>
+  getVariable(name, { shape, ...(initializer ? { initializer } : {}) });
 
 export abstract class RNNCell {
   readonly name: string;
   protected readonly activation: Activation;
-  protected readonly kernelInitializer: CellInitializer;
+  protected readonly kernelInitializer: Initializer | undefined;
   private built: Record<string, Variable> | null = null;
+  private scope: VariableScope | null = null;
   constructor(
     readonly numUnits: number,
     defaultName: string,
@@ -57,7 +55,7 @@ export abstract class RNNCell {
       throw new ValueError(`${defaultName}: numUnits must be a positive integer, got ${numUnits}`);
     this.name = opts.name ?? defaultName;
     this.activation = opts.activation ?? tanh;
-    this.kernelInitializer = opts.kernelInitializer ?? glorotUniform;
+    this.kernelInitializer = opts.kernelInitializer;
   }
   abstract get stateSize(): number | { c: number; h: number };
   get outputSize(): number {
@@ -73,22 +71,28 @@ export abstract class RNNCell {
     const s = this.stateSize;
     return typeof s === 'number' ? zeros(s) : lstmStateTuple(zeros(s.c), zeros(s.h));
   }
-  /** Makes (once) the cell's variables under `scope` for inputs of `inputDepth` features. */
-  build(scope: string, inputDepth: number): Record<string, Variable> {
-    this.built ??= this.makeVariables(`${scope}${this.name}`, inputDepth);
+  /**
+   * Makes (once) the cell's variables for inputs of `inputDepth` features, in the variable scope
+   * the cell captures on first use (TF's Layer._set_scope: `name` made unique in the current scope).
+   */
+  build(inputDepth: number): Record<string, Variable> {
+    this.scope ??= variableScope(null, (s) => s, { defaultName: this.name });
+    this.built ??= variableScope(this.scope, () => this.makeVariables(inputDepth), {
+      auxiliaryNameScope: false,
+    });
     return this.built;
   }
-  /** The variables, built on first use under the current name scope (TF builds on the first call). */
+  /** The variables, built on first use (TF builds a cell on its first call). */
   protected variables(inputs: Tensor): Record<string, Variable> {
     if (this.built) return this.built;
     const depth = inputs.shape?.[1];
     if (typeof depth !== 'number') {
       throw new ValueError(`${this.name}: the inputs' depth must be known to build the cell, got ${inputs}`);
     }
-    const scope = getDefaultGraph().currentNameScope;
-    return this.build(scope ? `${scope}/` : '', depth);
+    return this.build(depth);
   }
-  protected abstract makeVariables(scope: string, inputDepth: number): Record<string, Variable>;
+  /** Makes the variables with getVariable; runs inside the cell's variable scope. */
+  protected abstract makeVariables(inputDepth: number): Record<string, Variable>;
   /** One step: `[output, newState]`. */
   abstract call(inputs: Tensor, state: CellState): [Tensor, CellState];
   /** The state from its flat tensors (as `flatten` orders them). */
@@ -108,10 +112,10 @@ export class BasicRNNCell extends RNNCell {
   get stateSize(): number {
     return this.numUnits;
   }
-  protected makeVariables(scope: string, depth: number) {
+  protected makeVariables(depth: number) {
     return {
-      kernel: cellVariable(scope, 'kernel', [depth + this.numUnits, this.numUnits], this.kernelInitializer),
-      bias: cellVariable(scope, 'bias', [this.numUnits], constantInit(0)),
+      kernel: weight('kernel', [depth + this.numUnits, this.numUnits], this.kernelInitializer),
+      bias: weight('bias', [this.numUnits], zerosInit()),
     };
   }
   call(inputs: Tensor, state: CellState): [Tensor, CellState] {
@@ -150,15 +154,10 @@ export class BasicLSTMCell extends RNNCell {
   get stateSize(): { c: number; h: number } {
     return { c: this.numUnits, h: this.outputSize };
   }
-  protected makeVariables(scope: string, depth: number) {
+  protected makeVariables(depth: number) {
     return {
-      kernel: cellVariable(
-        scope,
-        'kernel',
-        [depth + this.outputSize, 4 * this.numUnits],
-        this.kernelInitializer,
-      ),
-      bias: cellVariable(scope, 'bias', [4 * this.numUnits], constantInit(0)),
+      kernel: weight('kernel', [depth + this.outputSize, 4 * this.numUnits], this.kernelInitializer),
+      bias: weight('bias', [4 * this.numUnits], zerosInit()),
     };
   }
   call(inputs: Tensor, state: CellState): [Tensor, CellState] {
@@ -188,14 +187,12 @@ export class LSTMCell extends BasicLSTMCell {
   override get outputSize(): number {
     return this.numProj ?? this.numUnits;
   }
-  protected override makeVariables(scope: string, depth: number) {
-    const vars = super.makeVariables(scope, depth);
-    if (this.numProj === undefined) return vars;
-    const proj = cellVariable(
-      `${scope}/projection`,
-      'kernel',
-      [this.numUnits, this.numProj],
-      this.kernelInitializer,
+  protected override makeVariables(depth: number) {
+    const vars = super.makeVariables(depth);
+    const numProj = this.numProj;
+    if (numProj === undefined) return vars;
+    const proj = variableScope('projection', () =>
+      weight('kernel', [this.numUnits, numProj], this.kernelInitializer),
     );
     return { ...vars, projection: proj };
   }
@@ -222,14 +219,17 @@ export class GRUCell extends RNNCell {
   get stateSize(): number {
     return this.numUnits;
   }
-  protected makeVariables(scope: string, depth: number) {
+  protected makeVariables(depth: number) {
     const n = this.numUnits;
-    return {
-      gatesKernel: cellVariable(`${scope}/gates`, 'kernel', [depth + n, 2 * n], this.kernelInitializer),
-      gatesBias: cellVariable(`${scope}/gates`, 'bias', [2 * n], constantInit(1)),
-      candidateKernel: cellVariable(`${scope}/candidate`, 'kernel', [depth + n, n], this.kernelInitializer),
-      candidateBias: cellVariable(`${scope}/candidate`, 'bias', [n], constantInit(0)),
-    };
+    const [gatesKernel, gatesBias] = variableScope('gates', () => [
+      weight('kernel', [depth + n, 2 * n], this.kernelInitializer),
+      weight('bias', [2 * n], constantInit(1)),
+    ]);
+    const [candidateKernel, candidateBias] = variableScope('candidate', () => [
+      weight('kernel', [depth + n, n], this.kernelInitializer),
+      weight('bias', [n], zerosInit()),
+    ]);
+    return { gatesKernel, gatesBias, candidateKernel, candidateBias };
   }
   call(inputs: Tensor, state: CellState): [Tensor, CellState] {
     const v = this.variables(inputs);

@@ -5,7 +5,8 @@
 import { type TensorInput, toTensor } from '../../convert.js';
 import type { DType } from '../../dtype.js';
 import { ValueError } from '../../errors.js';
-import { getDefaultGraph, type Tensor } from '../../graph.js';
+import type { Tensor } from '../../graph.js';
+import { type VariableScope, variableScope } from '../../model/variable_scope.js';
 import { shape, transpose } from '../../ops/array.js';
 import { add, less } from '../../ops/math.js';
 import { where as select } from '../../ops/select.js';
@@ -24,8 +25,8 @@ export interface DynamicRnnOptions {
   /** Inputs (and outputs) are [time, batch, depth] instead of [batch, time, depth]. */
   timeMajor?: boolean;
   parallelIterations?: number;
-  /** Variable scope of the cell's variables (default 'rnn'). */
-  scope?: string;
+  /** The variable scope it opens (default 'rnn'), in which the cell captures its own. */
+  scope?: string | VariableScope;
 }
 
 const dim = (x: Tensor, i: number): Tensor | number => {
@@ -43,8 +44,8 @@ export function dynamicRnn(
   inputs: TensorInput,
   opts: DynamicRnnOptions = {},
 ): [Tensor, CellState] {
-  const scope = opts.scope ?? 'rnn';
-  return getDefaultGraph().nameScope(scope, () => {
+  // TF: `with vs.variable_scope(scope or "rnn")`; the cell is built in it before the loop.
+  return variableScope(opts.scope ?? 'rnn', () => {
     const raw = toTensor(inputs);
     if (raw.shape !== null && raw.shape.length !== 3) {
       throw new ValueError(
@@ -61,7 +62,7 @@ export function dynamicRnn(
     if (opts.initialState === undefined && opts.dtype === undefined) {
       throw new ValueError('If there is no initialState, you must give a dtype.');
     }
-    cell.build(`${scope}/`, depth);
+    cell.build(depth);
     const state0 = opts.initialState ?? cell.zeroState(dim(x, 1));
     const flat0 = flatten<Tensor>(state0).map((t) => toTensor(t));
     const seq = opts.sequenceLength === undefined ? null : toTensor(opts.sequenceLength, 'int32');
