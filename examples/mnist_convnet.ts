@@ -89,7 +89,7 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
     const plain = batches(trainSplit, opts.batchSize);
     for (let i = 0; i < reached; i++) plain.next();
     const maxShift = opts.maxShift ?? 1;
-    const stream = maxShift > 0 ? shifted(plain, maxShift, 99, reached) : plain;
+    const stream = maxShift > 0 ? shifted(plain, maxShift, 5, reached) : plain;
     const hooks = [
       new FeedHook(model, stream),
       new StopAtStepHook({ lastStep: opts.steps }),
