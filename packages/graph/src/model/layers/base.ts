@@ -11,7 +11,7 @@ import { ValueError } from '../../errors.js';
 import { getDefaultGraph, nameScope, type Tensor } from '../../graph.js';
 import { GraphKeys } from '../../graph_keys.js';
 import type { Variable } from '../../variable.js';
-import type { Initializer } from '../initializers.js';
+import { type Initializer, zeros } from '../initializers.js';
 import {
   getVariable,
   getVariableScope,
@@ -79,6 +79,39 @@ export function addWeight(name: string, o: WeightOptions): Variable {
     if (loss !== null) getDefaultGraph().addToCollection(GraphKeys.REGULARIZATION_LOSSES, loss);
   }
   return v;
+}
+
+/** The options of a layer with a kernel and a bias (dense, conv2d), as in TF's layers. */
+export interface KernelBiasOptions {
+  useBias?: boolean;
+  kernelInitializer?: Initializer;
+  biasInitializer?: Initializer;
+  kernelRegularizer?: Regularizer | null;
+  biasRegularizer?: Regularizer | null;
+  trainable?: boolean;
+}
+
+/** The layer's `kernel` of `shape` and its `bias` of [units] (null when `useBias` is false). */
+export function kernelAndBias(
+  shape: Shape,
+  units: number,
+  opts: KernelBiasOptions,
+): [Variable, Variable | null] {
+  const trainable = opts.trainable ?? true;
+  const kernel = addWeight('kernel', {
+    shape,
+    initializer: opts.kernelInitializer,
+    regularizer: opts.kernelRegularizer,
+    trainable,
+  });
+  if (opts.useBias === false) return [kernel, null];
+  const bias = addWeight('bias', {
+    shape: [units],
+    initializer: opts.biasInitializer ?? zeros(),
+    regularizer: opts.biasRegularizer,
+    trainable,
+  });
+  return [kernel, bias];
 }
 
 /** The layer input as a float32 tensor of known rank >= `minRank`, with TF's InputSpec message. */

@@ -7,12 +7,11 @@ import { conv2d as conv2dOp } from '../../ops/conv.js';
 import { biasAdd } from '../../ops/nn.js';
 import { avgPool, maxPool } from '../../ops/pool.js';
 import { checkOptions } from '../../options.js';
-import { type Initializer, zeros } from '../initializers.js';
-import type { Regularizer } from '../variable_scope.js';
 import {
-  addWeight,
   type DataFormatOpt,
   dataFormatOf,
+  type KernelBiasOptions,
+  kernelAndBias,
   LAYER_KEYS,
   type LayerOptions,
   layerCall,
@@ -23,18 +22,12 @@ import {
 } from './base.js';
 import type { Activation } from './core.js';
 
-export interface Conv2DOptions extends LayerOptions {
+export interface Conv2DOptions extends LayerOptions, KernelBiasOptions {
   strides?: number | readonly number[];
   padding?: Padding;
   dataFormat?: DataFormatOpt;
   dilationRate?: number | readonly number[];
   activation?: Activation | null;
-  useBias?: boolean;
-  kernelInitializer?: Initializer;
-  biasInitializer?: Initializer;
-  kernelRegularizer?: Regularizer | null;
-  biasRegularizer?: Regularizer | null;
-  trainable?: boolean;
 }
 const CONV_KEYS = [
   'strides',
@@ -79,24 +72,9 @@ export function conv2d(
   if (inDim === null || inDim === undefined) {
     throw new ValueError('The channel dimension of the inputs should be defined. Found `None`.');
   }
-  const trainable = opts.trainable ?? true;
   const four = (a: number, b: number) => (f === 'NHWC' ? [1, a, b, 1] : [1, 1, a, b]);
   return layerCall('conv2d', opts, true, () => {
-    const kernel = addWeight('kernel', {
-      shape: [kh, kw, inDim, filters],
-      initializer: opts.kernelInitializer,
-      regularizer: opts.kernelRegularizer,
-      trainable,
-    });
-    const bias =
-      opts.useBias === false
-        ? null
-        : addWeight('bias', {
-            shape: [filters],
-            initializer: opts.biasInitializer ?? zeros(),
-            regularizer: opts.biasRegularizer,
-            trainable,
-          });
+    const [kernel, bias] = kernelAndBias([kh, kw, inDim, filters], filters, opts);
     let y = conv2dOp(x, kernel, { strides: four(sh, sw), dilations: four(dh, dw), padding, dataFormat: f });
     if (bias) y = biasAdd(y, bias, { dataFormat: f });
     return opts.activation ? opts.activation(y) : y;

@@ -13,12 +13,11 @@ import { dropout as nnDropout, type ShapeInput } from '../../ops/random.js';
 import { where } from '../../ops/select.js';
 import { gather, slice } from '../../ops/slicing.js';
 import { checkOptions } from '../../options.js';
-import { type Initializer, zeros } from '../initializers.js';
-import type { Regularizer } from '../variable_scope.js';
 import {
-  addWeight,
   type DataFormatOpt,
   dataFormatOf,
+  type KernelBiasOptions,
+  kernelAndBias,
   LAYER_KEYS,
   type LayerOptions,
   layerCall,
@@ -28,14 +27,8 @@ import {
 
 export type Activation = (x: Tensor) => Tensor;
 
-export interface DenseOptions extends LayerOptions {
+export interface DenseOptions extends LayerOptions, KernelBiasOptions {
   activation?: Activation | null;
-  useBias?: boolean;
-  kernelInitializer?: Initializer;
-  biasInitializer?: Initializer;
-  kernelRegularizer?: Regularizer | null;
-  biasRegularizer?: Regularizer | null;
-  trainable?: boolean;
 }
 const DENSE_KEYS = [
   'activation',
@@ -62,23 +55,8 @@ export function dense(inputs: TensorInput, units: number, opts: DenseOptions = {
   if (inDim === null || inDim === undefined) {
     throw new ValueError('The last dimension of the inputs to `Dense` should be defined. Found `None`.');
   }
-  const trainable = opts.trainable ?? true;
   return layerCall('dense', opts, true, () => {
-    const kernel = addWeight('kernel', {
-      shape: [inDim, units],
-      initializer: opts.kernelInitializer,
-      regularizer: opts.kernelRegularizer,
-      trainable,
-    });
-    const bias =
-      opts.useBias === false
-        ? null
-        : addWeight('bias', {
-            shape: [units],
-            initializer: opts.biasInitializer ?? zeros(),
-            regularizer: opts.biasRegularizer,
-            trainable,
-          });
+    const [kernel, bias] = kernelAndBias([inDim, units], units, opts);
     let y = x.shape!.length > 2 ? tensordot(x, kernel.value(), units) : matMul(x, kernel);
     if (bias) y = biasAdd(y, bias);
     return opts.activation ? opts.activation(y) : y;
