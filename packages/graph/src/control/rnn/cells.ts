@@ -15,6 +15,7 @@ import { matMul } from '../../ops/linalg.js';
 import { add, mul, sigmoid, sub, tanh } from '../../ops/math.js';
 import { biasAdd } from '../../ops/nn.js';
 import { fill } from '../../ops/sources.js';
+import { checkOptions, type OptionSpec } from '../../options.js';
 import type { Variable } from '../../variable.js';
 
 /** TF's LSTMStateTuple: `[c, h]` that also reads as `.c` and `.h`. */
@@ -36,6 +37,11 @@ export interface CellOptions {
   kernelInitializer?: Initializer;
 }
 
+const CELL_SPEC: OptionSpec<CellOptions> = {
+  activation: 'function',
+  name: 'string',
+  kernelInitializer: 'function',
+};
 /** A weight of the cell's scope: getVariable with `initializer` when one is given. */
 const weight = (name: string, shape: number[], initializer: Initializer | undefined): Variable =>
   getVariable(name, { shape, ...(initializer ? { initializer } : {}) });
@@ -107,6 +113,7 @@ const linear = (xs: Tensor[], kernel: Variable, bias: Variable): Tensor =>
 /** TF's BasicRNNCell: h' = act(W·[x, h] + b). */
 export class BasicRNNCell extends RNNCell {
   constructor(numUnits: number, opts: CellOptions = {}) {
+    checkOptions('BasicRNNCell', opts, CELL_SPEC);
     super(numUnits, 'basic_rnn_cell', opts);
   }
   get stateSize(): number {
@@ -145,9 +152,13 @@ function lstmStep(
 }
 
 /** TF's BasicLSTMCell (state_is_tuple): kernel [depth + units, 4·units], bias zeros, forget bias 1. */
+const LSTM_SPEC: OptionSpec<LSTMOptions> = { ...CELL_SPEC, forgetBias: 'number' };
+
 export class BasicLSTMCell extends RNNCell {
   protected readonly forgetBias: number;
   constructor(numUnits: number, opts: LSTMOptions = {}, defaultName = 'basic_lstm_cell') {
+    // LSTMCell checks its wider options itself, then passes them on.
+    if (defaultName === 'basic_lstm_cell') checkOptions('BasicLSTMCell', opts, LSTM_SPEC);
     super(numUnits, defaultName, opts);
     this.forgetBias = opts.forgetBias ?? 1.0;
   }
@@ -176,10 +187,13 @@ export interface LSTMCellOptions extends LSTMOptions {
 }
 
 /** TF's LSTMCell (no peepholes): BasicLSTMCell plus optional cell clipping and output projection. */
+const LSTM_CELL_SPEC: OptionSpec<LSTMCellOptions> = { ...LSTM_SPEC, cellClip: 'number', numProj: 'number' };
+
 export class LSTMCell extends BasicLSTMCell {
   private readonly cellClip: number | undefined;
   private readonly numProj: number | undefined;
   constructor(numUnits: number, opts: LSTMCellOptions = {}) {
+    checkOptions('LSTMCell', opts, LSTM_CELL_SPEC);
     super(numUnits, opts, 'lstm_cell');
     this.cellClip = opts.cellClip;
     this.numProj = opts.numProj;
@@ -214,6 +228,7 @@ export class LSTMCell extends BasicLSTMCell {
 /** TF's GRUCell: gates (r, u) with bias 1, candidate with bias 0; h' = u·h + (1 - u)·c. */
 export class GRUCell extends RNNCell {
   constructor(numUnits: number, opts: CellOptions = {}) {
+    checkOptions('GRUCell', opts, CELL_SPEC);
     super(numUnits, 'gru_cell', opts);
   }
   get stateSize(): number {

@@ -12,6 +12,7 @@ import { add, less } from '../../ops/math.js';
 import { where as select } from '../../ops/select.js';
 import { gather } from '../../ops/slicing.js';
 import { zerosLike } from '../../ops/sources.js';
+import { checkOptions, type OptionSpec } from '../../options.js';
 import { flatten } from '../nest.js';
 import { buildWhile } from '../while.js';
 import type { CellState, RNNCell } from './cells.js';
@@ -29,6 +30,15 @@ export interface DynamicRnnOptions {
   scope?: string | VariableScope;
 }
 
+const DYNAMIC_RNN_SPEC: OptionSpec<DynamicRnnOptions> = {
+  sequenceLength: 'any',
+  initialState: 'any',
+  dtype: 'string',
+  timeMajor: 'boolean',
+  parallelIterations: 'number',
+  scope: 'any',
+};
+
 const dim = (x: Tensor, i: number): Tensor | number => {
   const d = x.shape?.[i];
   return typeof d === 'number' ? d : gather(shape(x), i);
@@ -44,6 +54,7 @@ export function dynamicRnn(
   inputs: TensorInput,
   opts: DynamicRnnOptions = {},
 ): [Tensor, CellState] {
+  checkOptions('dynamicRnn', opts, DYNAMIC_RNN_SPEC);
   // TF: `with vs.variable_scope(scope or "rnn")`; the cell is built in it before the loop.
   return variableScope(opts.scope ?? 'rnn', () => {
     const raw = toTensor(inputs);
