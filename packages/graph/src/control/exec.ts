@@ -3,12 +3,12 @@
 // context (so assignments are journaled and a failed run rolls them back). Arguments stay the
 // caller's; outputs are owned by the caller; every other per-call tensor is freed here.
 import * as tfc from '@tensorflow/tfjs-core';
-import { formatShape } from '../dtype.js';
 import { InvalidArgumentError, OpError, UnimplementedError } from '../errors.js';
 import type { Operation } from '../graph.js';
 import type { KernelContext } from '../op_def.js';
 import { uninitializedError } from '../ops/core.js';
-import { REF, type Step, VARIABLE } from '../session/plan.js';
+import { bindResult, disposeVariableReads } from '../session/bind.js';
+import { REF, type Step } from '../session/plan.js';
 import type { FuncGraph } from './func_graph.js';
 
 /** The session's context, which can point at a body's op while its kernel runs. */
@@ -68,13 +68,9 @@ function runStep(step: Step, values: (tfc.Tensor | undefined)[], ctx: NestingCon
   const ins = gather(step, values, ctx);
   try {
     ctx.enter(step.op);
-    const out = step.def.invoke(ins, step.attrs, ctx);
-    const list = out === undefined ? [] : out instanceof tfc.Tensor ? [out] : out;
-    list.forEach((t, j) => bind(step, j, t, ins, values));
+    bindResult(step, step.def.invoke(ins, step.attrs, ctx), ins, values);
   } finally {
-    step.kinds.forEach((k, i) => {
-      if (k === VARIABLE) ins[i]?.dispose();
-    });
+    if (step.readsVariables) disposeVariableReads(step, ins);
   }
   for (const s of step.free) {
     values[s]?.dispose();
@@ -95,32 +91,6 @@ function gather(
     if (v === undefined) throw uninitializedError(variableOp);
     return v;
   });
-}
-
-function bind(
-  step: Step,
-  j: number,
-  out: tfc.Tensor | undefined,
-  ins: readonly (tfc.Tensor | undefined)[],
-  values: (tfc.Tensor | undefined)[],
-): void {
-  if (out === undefined) return;
-  const aliased = ins.includes(out);
-  const expected = step.checks[j] ?? null;
-  const slot = step.outputs[j] ?? -1;
-  if (expected !== null && !fits(expected, out.shape)) {
-    if (!aliased) out.dispose();
-    throw new InvalidArgumentError(
-      `${step.op.type} produced output ${j} of shape ${formatShape(out.shape)}, incompatible with its static shape ${formatShape(expected)}`,
-      step.op,
-    );
-  }
-  if (slot >= 0) values[slot] = aliased ? tfc.clone(out) : out;
-  else if (!aliased) out.dispose();
-}
-
-function fits(expected: readonly (number | null)[], actual: readonly number[]): boolean {
-  return expected.length === actual.length && expected.every((d, i) => d === null || d === actual[i]);
 }
 
 // A failure inside a body names the body's op (its creation site is the user's line in the body).

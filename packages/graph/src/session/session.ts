@@ -15,6 +15,7 @@ import { NDArray } from '../ndarray.js';
 import { uninitializedError } from '../ops/core.js';
 import { checkOptions, type OptionSpec } from '../options.js';
 import { backendPlugin, type SessionExecutor } from './backends.js';
+import { bindResult, disposeVariableReads } from './bind.js';
 import {
   type FeedDict,
   type Fetches,
@@ -206,8 +207,7 @@ export class Session {
         ctx.enter(step.op);
         const out = step.def.invoke(ins, step.attrs, ctx);
         if (metadata) metadata.record(step.op, out, t0 - start, performance.now() - t0, step);
-        if (out instanceof tfc.Tensor) bindOutput(step, 0, out, ins, values);
-        else if (out !== undefined) bindOutputs(step, out, ins, values);
+        bindResult(step, out, ins, values);
         if (step.readsVariables) disposeVariableReads(step, ins);
         const free = step.free;
         for (let j = 0; j < free.length; j++) {
@@ -263,64 +263,6 @@ export class Session {
 }
 
 const NO_INPUTS: readonly (tfc.Tensor | undefined)[] = [];
-
-function disposeVariableReads(step: Step, ins: readonly (tfc.Tensor | undefined)[]): void {
-  for (let k = 0; k < ins.length; k++) if (step.kinds[k] === VARIABLE) ins[k]?.dispose();
-}
-
-function bindOutputs(
-  step: Step,
-  outs: readonly (tfc.Tensor | undefined)[],
-  ins: readonly (tfc.Tensor | undefined)[],
-  values: (tfc.Tensor | undefined)[],
-): void {
-  for (let j = 0; j < outs.length; j++) {
-    try {
-      bindOutput(step, j, outs[j], ins, values);
-    } catch (e) {
-      for (let r = j + 1; r < outs.length; r++) if (!isInput(outs[r], ins)) outs[r]?.dispose();
-      throw e;
-    }
-  }
-}
-
-/** Stores output j in its slot after checking it against the static shape; unread outputs are freed. */
-function bindOutput(
-  step: Step,
-  j: number,
-  out: tfc.Tensor | undefined,
-  ins: readonly (tfc.Tensor | undefined)[],
-  values: (tfc.Tensor | undefined)[],
-): void {
-  if (out === undefined) return;
-  // A kernel may hand back an input object; that object still belongs to its own slot.
-  const aliased = isInput(out, ins);
-  const slot = j < step.outputs.length ? step.outputs[j]! : -1;
-  const expected = j < step.checks.length ? step.checks[j]! : null;
-  if (expected !== null && !fits(expected, out.shape)) {
-    if (!aliased) out.dispose();
-    throw new InvalidArgumentError(
-      `${step.op.type} produced output ${j} of shape ${formatShape(out.shape)}, incompatible with its static shape ${formatShape(expected)}`,
-      step.op,
-    );
-  }
-  if (slot >= 0) values[slot] = aliased ? tfc.clone(out) : out;
-  else if (!aliased) out.dispose();
-}
-
-function isInput(t: tfc.Tensor | undefined, ins: readonly (tfc.Tensor | undefined)[]): boolean {
-  for (let k = 0; k < ins.length; k++) if (ins[k] === t) return true;
-  return false;
-}
-
-function fits(expected: readonly (number | null)[], actual: readonly number[]): boolean {
-  if (expected.length !== actual.length) return false;
-  for (let i = 0; i < expected.length; i++) {
-    const d = expected[i];
-    if (d !== null && d !== actual[i]) return false;
-  }
-  return true;
-}
 
 function toNDArray(t: tfc.Tensor): NDArray {
   const data = t.dataSync() as Float32Array | Int32Array | Uint8Array | string[];
