@@ -33,7 +33,7 @@ import {
   zeros,
 } from '@graphmode/graph';
 import { AdamOptimizer, clipGradientNormsFn, createTrainOp } from '@graphmode/train';
-import { batches, IMAGE_SIZE, loadMnist, NUM_CLASSES, type Split, takeRows } from './mnist_data.js';
+import { batches, chunkedAccuracy, IMAGE_SIZE, loadMnist, NUM_CLASSES, type Split } from './mnist_data.js';
 
 export interface Classifier {
   graph: Graph;
@@ -94,17 +94,16 @@ export function buildClassifier(opts: ClassifierOptions = {}): Classifier {
 
 /** Accuracy on every row of `split`, in chunks so no single matMul gets too large. */
 export function evaluate(sess: Session, model: Classifier, split: Split, chunk = 1000): number {
-  let correct = 0;
-  for (let at = 0; at < split.size; at += chunk) {
-    const rows = Array.from({ length: Math.min(chunk, split.size - at) }, (_, i) => at + i);
-    const batch = takeRows(split, rows);
-    const acc = sess.run(model.accuracy, [
-      [model.images, batch.images],
-      [model.labels, batch.labels],
-    ]);
-    correct += Number(acc.item()) * rows.length;
-  }
-  return correct / split.size;
+  return chunkedAccuracy(split, chunk, (batch) =>
+    Number(
+      sess
+        .run(model.accuracy, [
+          [model.images, batch.images],
+          [model.labels, batch.labels],
+        ])
+        .item(),
+    ),
+  );
 }
 
 export interface TrainOptions {

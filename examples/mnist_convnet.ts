@@ -19,7 +19,7 @@ import { shifted } from './convnet/augment.js';
 import { type CurvePoint, FeedHook, ProgressHook } from './convnet/hooks.js';
 import { buildConvnet, type Convnet, type ConvnetOptions } from './convnet/model.js';
 import { curveSvg, loadCurve, mergeCurves, terminalChart, writeAtomic } from './convnet/report.js';
-import { batches, loadMnist, type Split, takeRows } from './mnist_data.js';
+import { batches, chunkedAccuracy, loadMnist, type Split } from './mnist_data.js';
 
 export interface MainJobOptions {
   logdir: string;
@@ -52,18 +52,17 @@ export interface MainJobResult {
 
 /** Accuracy over `split` in inference mode (moving statistics, no dropout), in chunks. */
 export function evaluate(sess: Session, model: Convnet, split: Split, chunk = 500): number {
-  let correct = 0;
-  for (let at = 0; at < split.size; at += chunk) {
-    const rows = Array.from({ length: Math.min(chunk, split.size - at) }, (_, i) => at + i);
-    const batch = takeRows(split, rows);
-    const acc = sess.run(model.accuracy, [
-      [model.images, batch.images],
-      [model.labels, batch.labels],
-      [model.training, false],
-    ]);
-    correct += Number(acc.item()) * rows.length;
-  }
-  return correct / split.size;
+  return chunkedAccuracy(split, chunk, (batch) =>
+    Number(
+      sess
+        .run(model.accuracy, [
+          [model.images, batch.images],
+          [model.labels, batch.labels],
+          [model.training, false],
+        ])
+        .item(),
+    ),
+  );
 }
 
 /** Trains (or resumes) to `opts.steps`, then evaluates the last checkpoint and writes the curve. */

@@ -128,3 +128,20 @@ export function* batches(split: Split, batchSize: number, seed = 42): Generator<
     }
   }
 }
+
+/**
+ * Accuracy over every row of `split`, `chunk` rows at a time (so no single matMul gets too large);
+ * `batchAccuracy` runs the model on one chunk and returns its mean accuracy.
+ */
+export function chunkedAccuracy(
+  split: Split,
+  chunk: number,
+  batchAccuracy: (batch: Batch) => number,
+): number {
+  let correct = 0;
+  for (let at = 0; at < split.size; at += chunk) {
+    const rows = Array.from({ length: Math.min(chunk, split.size - at) }, (_, i) => at + i);
+    correct += batchAccuracy(takeRows(split, rows)) * rows.length;
+  }
+  return correct / split.size;
+}
