@@ -4,11 +4,11 @@
 import {
   type Graph,
   InvalidArgumentError,
-  type KernelContext,
   type Leaf,
   type NDArray,
   OpError,
   Operation,
+  OpKernelContext,
   type Plan,
   type RunMetadata,
   type SessionExecutor,
@@ -205,21 +205,14 @@ function blame(e: unknown, op: Operation): unknown {
 }
 
 /** The kernel context of tfjs fallback ops: variables live in the host store. */
-class FallbackContext implements KernelContext {
-  private current: Operation | null = null;
-  private readonly executions = new Map<Operation, number>();
+class FallbackContext extends OpKernelContext {
   private readonly constants = new Map<Operation, tfc.Tensor>();
   private readonly written: tfc.Tensor[] = [];
   constructor(
-    readonly backend: string,
+    backend: string,
     private readonly store: HostVariables,
-  ) {}
-  enter(op: Operation): void {
-    this.current = op;
-  }
-  get op(): Operation {
-    if (this.current === null) throw new Error('KernelContext.op read outside a kernel');
-    return this.current;
+  ) {
+    super(backend);
   }
   cached(make: () => tfc.Tensor): tfc.Tensor {
     let t = this.constants.get(this.op);
@@ -239,11 +232,6 @@ class FallbackContext implements KernelContext {
   flush(): void {
     for (const t of this.written) t.dispose();
     this.written.length = 0;
-  }
-  executionCount(): number {
-    const n = this.executions.get(this.op) ?? 0;
-    this.executions.set(this.op, n + 1);
-    return n;
   }
   dispose(): void {
     for (const t of this.constants.values()) t.dispose();

@@ -70,22 +70,42 @@ export class ConstantCache {
   }
 }
 
-/** The one KernelContext of a session; the run loop points it at each op before its kernel runs. */
-export class SessionKernelContext implements KernelContext {
+/**
+ * What every KernelContext keeps the same way: the op whose kernel runs (the run loop points it at
+ * each op with `enter`) and how often each op ran (random ops derive their seeds from it). Executor
+ * plug-ins extend it for the tfjs ops they run.
+ */
+export abstract class OpKernelContext implements KernelContext {
   private current: Operation | null = null;
   private readonly executions = new Map<Operation, number>();
-  private warnedSlow = false;
-  constructor(
-    readonly backend: string,
-    private readonly store: VariableStore,
-    private readonly constants: ConstantCache,
-  ) {}
+  constructor(readonly backend: string) {}
   enter(op: Operation): void {
     this.current = op;
   }
   get op(): Operation {
     if (this.current === null) throw new Error('KernelContext.op read outside a kernel');
     return this.current;
+  }
+  executionCount(): number {
+    const op = this.op;
+    const n = this.executions.get(op) ?? 0;
+    this.executions.set(op, n + 1);
+    return n;
+  }
+  abstract cached(make: () => tfc.Tensor): tfc.Tensor;
+  abstract readVariable(variableOp: Operation): tfc.Tensor | undefined;
+  abstract writeVariable(variableOp: Operation, value: tfc.Tensor): void;
+}
+
+/** The one KernelContext of a session; the run loop points it at each op before its kernel runs. */
+export class SessionKernelContext extends OpKernelContext {
+  private warnedSlow = false;
+  constructor(
+    backend: string,
+    private readonly store: VariableStore,
+    private readonly constants: ConstantCache,
+  ) {
+    super(backend);
   }
   cached(make: () => tfc.Tensor): tfc.Tensor {
     return tfc.clone(this.constants.get(this.op, make));
@@ -103,11 +123,5 @@ export class SessionKernelContext implements KernelContext {
       `graphmode: ${what} (op '${this.op.name}') runs slowly on the 'cpu' backend; the 'wasm' backend runs it ` +
         `10–30× faster: await Session.create(graph, { backend: 'wasm' }). (Warned once per session.)`,
     );
-  }
-  executionCount(): number {
-    const op = this.op;
-    const n = this.executions.get(op) ?? 0;
-    this.executions.set(op, n + 1);
-    return n;
   }
 }
