@@ -57,20 +57,21 @@ function collect(value: Tensor, update: Tensor, o: MetricOptions): [Tensor, Tens
   return [value, update];
 }
 
-// TF's remove_squeezable_dimensions: drop a trailing size-1 axis that makes ranks differ by one.
-function squeezable(labels: Tensor, predictions: Tensor): [Tensor, Tensor] {
+// TF's remove_squeezable_dimensions (drop a trailing size-1 axis that makes ranks differ by one),
+// then its assert_compatible shape check.
+function aligned(labels: Tensor, predictions: Tensor): [Tensor, Tensor] {
+  const [l, p] = squeezed(labels, predictions);
+  if (!shapesCompatible(l.shape, p.shape)) {
+    throw new ValueError(`Shapes ${formatShape(p.shape)} and ${formatShape(l.shape)} are incompatible`);
+  }
+  return [l, p];
+}
+function squeezed(labels: Tensor, predictions: Tensor): [Tensor, Tensor] {
   const [l, p] = [labels.shape, predictions.shape];
   if (l === null || p === null) return [labels, predictions];
   if (p.length - l.length === 1 && p[p.length - 1] === 1) return [labels, squeeze(predictions, { axis: -1 })];
   if (l.length - p.length === 1 && l[l.length - 1] === 1) return [squeeze(labels, { axis: -1 }), predictions];
   return [labels, predictions];
-}
-function checkCompatible(labels: Tensor, predictions: Tensor): void {
-  if (!shapesCompatible(labels.shape, predictions.shape)) {
-    throw new ValueError(
-      `Shapes ${formatShape(predictions.shape)} and ${formatShape(labels.shape)} are incompatible`,
-    );
-  }
 }
 // Weighted values and their count: weights broadcast against values (TF's broadcast_weights).
 function weighted(values: Tensor, weights: TensorInput | undefined): [Tensor, Tensor] {
@@ -112,9 +113,7 @@ export function accuracy(
   opts: MetricOptions = {},
 ): [Tensor, Tensor] {
   checkOptions('metrics.accuracy', opts, KEYS);
-  const [l0, p0] = toTensorPair(labels, predictions);
-  const [l, p1] = squeezable(l0, p0);
-  checkCompatible(l, p1);
+  const [l, p1] = aligned(...toTensorPair(labels, predictions));
   const p = p1.dtype === l.dtype ? p1 : cast(p1, l.dtype);
   const isCorrect = cast(equal(p, l), 'float32');
   return mean(isCorrect, { ...opts, name: opts.name ?? 'accuracy' });
@@ -130,9 +129,7 @@ export function meanSquaredError(
   opts: MetricOptions = {},
 ): [Tensor, Tensor] {
   checkOptions('metrics.meanSquaredError', opts, KEYS);
-  const [l0, p0] = toTensorPair(labels, predictions);
-  const [l, p] = squeezable(l0, p0);
-  checkCompatible(l, p);
+  const [l, p] = aligned(...toTensorPair(labels, predictions));
   return mean(squaredDifference(l, p), { ...opts, name: opts.name ?? 'mean_squared_error' });
 }
 
@@ -164,8 +161,7 @@ function twoCounts(
   return variableScope(
     opts.name ?? null,
     () => {
-      const [l, p] = squeezable(asBool(labels), asBool(predictions));
-      checkCompatible(l, p);
+      const [l, p] = aligned(asBool(labels), asBool(predictions));
       const counts = (name: string, cond: Tensor) =>
         variableScope(null, () => countCondition(cond, opts.weights), { defaultName: name });
       const isTrue = (t: Tensor) => equal(t, true);
