@@ -1,10 +1,15 @@
 // A cpu session that runs a big matMul or a conv gradient warns once, naming the wasm backend;
-// Session.create() defaults to wasm (API.md §2).
+// Session.create() defaults to wasm (API.md §2). The test setup turns the warning off
+// (GRAPHMODE_SLOW_WARNING=off, scripts/quiet_tfjs.ts); this file turns it back on.
 import * as g from '@graphmode/graph';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-afterEach(() => warn.mockClear());
+process.env.GRAPHMODE_SLOW_WARNING = 'on';
+afterEach(() => {
+  warn.mockClear();
+  process.env.GRAPHMODE_SLOW_WARNING = 'on';
+});
 
 function matMulGraph(m: number, k: number, n: number) {
   const graph = new g.Graph();
@@ -28,6 +33,15 @@ describe('slow-backend warning', () => {
     again.run(y);
     expect(slowWarnings()).toHaveLength(2);
     again.close();
+  });
+
+  it('GRAPHMODE_SLOW_WARNING=off silences it', () => {
+    process.env.GRAPHMODE_SLOW_WARNING = 'off';
+    const { graph, y } = matMulGraph(64, 784, 256);
+    const sess = new g.Session(graph);
+    sess.run(y);
+    expect(slowWarnings()).toHaveLength(0);
+    sess.close();
   });
 
   it('a small matMul does not warn', () => {

@@ -117,7 +117,7 @@ export class SessionKernelContext extends OpKernelContext {
     this.store.write(variableOp, value);
   }
   slow(what: string): void {
-    if (this.warnedSlow || this.backend !== 'cpu') return;
+    if (this.warnedSlow || this.backend !== 'cpu' || slowWarningOff()) return;
     this.warnedSlow = true;
     console.warn(
       `graphmode: ${what} (op '${this.op.name}') runs slowly on the 'cpu' backend; the 'wasm' backend runs it ` +
@@ -125,3 +125,7 @@ export class SessionKernelContext extends OpKernelContext {
     );
   }
 }
+
+// GRAPHMODE_SLOW_WARNING=off silences the warning (test suites and benchmarks that use cpu on
+// purpose); read at each warning so a process can switch it.
+const slowWarningOff = (): boolean => globalThis.process?.env?.GRAPHMODE_SLOW_WARNING === 'off';
