@@ -266,7 +266,7 @@ export class Graph {
    * exact scope; '' or null returns to the root. `fn` receives the scope with a trailing '/'.
    */
   nameScope<T>(name: string | null, fn: (scope: string) => T): T {
-    if (name) checkName(name, this.scope.name === '' ? 'name' : 'scope name');
+    if (name) checkName(name, this.scope.name === '' ? 'root scope name' : 'scope name');
     const scope = !name ? '' : name.endsWith('/') ? name.slice(0, -1) : this.uniqueName(name);
     return flow.run(this.entered({ name: scope }), fn, scope ? `${scope}/` : '');
   }
@@ -387,9 +387,11 @@ export class Graph {
 // otherwise be ambiguous with tensor names and fetch lists.
 const VALID_NAME = /^[A-Za-z0-9.][A-Za-z0-9_.\-/>]*$/;
 const VALID_SCOPE_NAME = /^[A-Za-z0-9_.\-/>]*$/;
-function checkName(name: string, what: 'node name' | 'name' | 'scope name'): string {
+// TF 1.15 says 'scope name' for both (a root scope's name is held to the op-name pattern).
+function checkName(name: string, what: 'node name' | 'root scope name' | 'scope name'): string {
   const ok = typeof name === 'string' && (what === 'scope name' ? VALID_SCOPE_NAME : VALID_NAME).test(name);
-  if (!ok) throw new ValueError(`'${String(name)}' is not a valid ${what}`);
+  if (!ok)
+    throw new ValueError(`'${String(name)}' is not a valid ${what === 'node name' ? what : 'scope name'}`);
   return name;
 }
 

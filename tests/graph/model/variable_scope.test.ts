@@ -88,19 +88,18 @@ describe('getVariable', () => {
 
   it('requires a fully defined shape for a new variable; a constant initializer takes no shape', () =>
     inGraph(() => {
+      // TF 1.15's text (older TFs said 'Shape of a new variable (u) must be fully defined').
       expect(() => getVariable('u', { shape: [null, 2] })).toThrow(
-        'Shape of a new variable (u) must be fully defined, but instead was [?,2].',
+        /The initializer passed is not valid\..*`shape` should be fully defined\. \(variable u, shape \[\?,2\]\)/,
       );
-      expect(() => getVariable('u')).toThrow('Shape of a new variable (u) must be fully defined');
+      expect(() => getVariable('u')).toThrow(/`shape` should be fully defined/);
       expect(() => getVariable('c', { shape: [2], initializer: [1, 2] })).toThrow(
         'If initializer is a constant, do not specify shape.',
       );
       expect(() =>
         getVariable('c', { initializer: constant(1, { dtype: 'int32' }), dtype: 'float32' }),
       ).toThrow("Initializer type 'int32' and explicit dtype 'float32' don't match.");
-      expect(() => getVariable('s', { shape: [1], dtype: 'string' })).toThrow(
-        'An initializer for variable s of string is required',
-      );
+      expect(getVariable('s', { shape: [1], dtype: 'string' }).dtype).toBe('string'); // zeros: ''
       expect(getVariable('c', { initializer: [1, 2] }).shape).toEqual([2]);
     }));
 

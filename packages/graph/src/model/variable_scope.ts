@@ -3,13 +3,14 @@
 // *variable* scope (`foo/v` however often `foo` is opened). Each graph keeps its own store of
 // variables made by getVariable; the current variable scope lives in the graph's async flow
 // context with the name scope, so a scope entered around an async callback holds after `await`.
+import { type TensorInput, toTensor } from '../convert.js';
 import type { DType, Shape } from '../dtype.js';
-import { formatShape, isFullyDefined, shapesCompatible } from '../dtype.js';
+import { checkDType, checkShape, formatShape, isFullyDefined, shapesCompatible } from '../dtype.js';
 import { TypeError, ValueError } from '../errors.js';
 import { type Graph, getDefaultGraph, Tensor } from '../graph.js';
 import { GraphKeys } from '../graph_keys.js';
 import type { TensorLike } from '../ndarray.js';
-import { checkOptions } from '../options.js';
+import { checkOptions, type OptionSpec } from '../options.js';
 import { type Variable, variable } from '../variable.js';
 import { glorotUniform, type Initializer, zeros } from './initializers.js';
 
@@ -22,15 +23,18 @@ export type Regularizer = (w: Tensor) => Tensor | null;
 /** A regularizer that adds nothing: switches off a scope's regularizer (TF's `no_regularizer`). */
 export const noRegularizer: Regularizer = () => null;
 
+/** A scope's or getVariable's initializer: a function of (shape, dtype), or a value / Tensor. */
+export type InitializerArg = Initializer | TensorLike | Tensor;
+
 interface ScopeDefaults {
-  initializer?: Initializer | undefined;
+  initializer?: InitializerArg | undefined;
   regularizer?: Regularizer | undefined;
   dtype?: DType | undefined;
 }
 
 /** A variable scope: its name, reuse flag and the defaults its getVariable calls use. */
 export class VariableScope {
-  initializer: Initializer | undefined;
+  initializer: InitializerArg | undefined;
   regularizer: Regularizer | undefined;
   dtype: DType;
   /** @internal use variableScope() */
@@ -49,7 +53,7 @@ export class VariableScope {
   reuseVariables(): void {
     this.reuse = true;
   }
-  setInitializer(initializer: Initializer | undefined): void {
+  setInitializer(initializer: InitializerArg | undefined): void {
     this.initializer = initializer;
   }
   setRegularizer(regularizer: Regularizer | undefined): void {
@@ -109,7 +113,14 @@ export interface VariableScopeOptions extends ScopeDefaults {
   /** false: open no name scope of its own (ops keep the enclosing name scope). */
   auxiliaryNameScope?: boolean;
 }
-const SCOPE_OPTIONS = ['reuse', 'initializer', 'regularizer', 'dtype', 'defaultName', 'auxiliaryNameScope'];
+const SCOPE_OPTIONS: OptionSpec<VariableScopeOptions> = {
+  reuse: 'any',
+  initializer: 'any',
+  regularizer: 'function',
+  dtype: 'string',
+  defaultName: 'string',
+  auxiliaryNameScope: 'any',
+};
 
 /**
  * Runs `fn` inside a variable scope (TF's `tf.variable_scope`), which also opens a name scope.
@@ -131,6 +142,7 @@ export function variableScope<T>(
   if (nameOrScope === null && opts.defaultName === undefined) {
     throw new TypeError('If default_name is None then name_or_scope is required');
   }
+  if (opts.dtype !== undefined) checkDType('variableScope: option dtype', opts.dtype);
   if (![true, false, undefined, AUTO_REUSE].includes(opts.reuse)) {
     throw new ValueError('The reuse parameter must be True or False or None.');
   }
@@ -235,22 +247,25 @@ function uniqueScopeName(graph: Graph, prefix: string): string {
 export interface GetVariableOptions {
   shape?: Shape;
   dtype?: DType;
-  /** A function (shape, dtype) => Tensor, or a value / Tensor (then give no shape). */
-  initializer?: Initializer | TensorLike | Tensor;
+  /**
+   * A function (shape, dtype) => Tensor; a function of no arguments (then give no shape); or a
+   * value / Tensor (then give no shape).
+   */
+  initializer?: InitializerArg | (() => TensorLike | Tensor);
   regularizer?: Regularizer | null;
   trainable?: boolean;
   collections?: string[];
   validateShape?: boolean;
 }
-const GET_OPTIONS = [
-  'shape',
-  'dtype',
-  'initializer',
-  'regularizer',
-  'trainable',
-  'collections',
-  'validateShape',
-];
+const GET_OPTIONS: OptionSpec<GetVariableOptions> = {
+  shape: 'any',
+  dtype: 'string',
+  initializer: 'any',
+  regularizer: 'any',
+  trainable: 'boolean',
+  collections: 'any',
+  validateShape: 'boolean',
+};
 
 /**
  * The variable `<scope>/<name>`: created (initializer default: glorotUniform for floats, zeros
@@ -258,13 +273,16 @@ const GET_OPTIONS = [
  * @example const w = getVariable('w', { shape: [784, 10], initializer: initializers.zeros() });
  */
 export function getVariable(name: string, opts: GetVariableOptions = {}): Variable {
-  checkOptions('getVariable', opts, GET_OPTIONS);
+  checkGetVariableArgs(name, opts);
   const graph = getDefaultGraph();
   const st = scopesOf(graph);
   const scope = currentScope(graph);
   const fullName = scope.name ? `${scope.name}/${name}` : name;
-  const init = opts.initializer;
+  const init = opts.initializer ?? scope.initializer;
   const fromValue = init !== undefined && typeof init !== 'function';
+  // TF checks this before looking the variable up, so it holds on reuse too.
+  if (fromValue && opts.shape !== undefined)
+    throw new ValueError('If initializer is a constant, do not specify shape.');
   if (opts.dtype !== undefined && init instanceof Tensor && init.dtype !== opts.dtype) {
     throw new ValueError(`Initializer type '${init.dtype}' and explicit dtype '${opts.dtype}' don't match.`);
   }
@@ -294,18 +312,11 @@ export function getVariable(name: string, opts: GetVariableOptions = {}): Variab
       `Variable ${fullName} does not exist, or was not created with tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in VarScope?`,
     );
   }
-  if (fromValue && opts.shape !== undefined)
-    throw new ValueError('If initializer is a constant, do not specify shape.');
-  if (!fromValue && !isFullyDefined(shape)) {
-    throw new ValueError(
-      `Shape of a new variable (${fullName}) must be fully defined, but instead was ${formatShape(shape)}.`,
-    );
-  }
   // A value initializer becomes the constant '<name>/initial_value', a function is called under
   // '<name>/Initializer/', both at the root name scope (variable names follow variable scopes).
   const initial = fromValue
     ? (init as TensorLike | Tensor)
-    : initializerCall(init ?? scope.initializer, fullName, dtype, shape as number[]);
+    : initializerCall(init as Initializer | undefined, fullName, dtype, shape);
   const v = graph.nameScope(null, () =>
     graph.controlDependencies(null, () =>
       variable(initial, {
@@ -323,16 +334,39 @@ export function getVariable(name: string, opts: GetVariableOptions = {}): Variab
   return v;
 }
 
+// TF 1.15's _get_single_variable: with a fully defined shape the initializer is called with it;
+// without one, only a function of no arguments will do (its value gives the shape). The default
+// initializer is glorot uniform for floats and zeros ('' for strings) otherwise.
+// Plain-JS callers get a TypeError naming getVariable and the argument, not a failure deep inside.
+function checkGetVariableArgs(name: unknown, opts: GetVariableOptions): void {
+  checkOptions('getVariable', opts, GET_OPTIONS);
+  if (typeof name !== 'string')
+    throw new TypeError(`getVariable: name must be a string, got ${typeof name} ${String(name)}`);
+  if (opts.shape !== undefined && opts.shape !== null)
+    checkShape('getVariable: option shape', opts.shape, true);
+  if (opts.dtype !== undefined) checkDType('getVariable: option dtype', opts.dtype);
+  const { regularizer: r, collections: c } = opts;
+  if (r !== undefined && r !== null && typeof r !== 'function')
+    throw new TypeError(
+      `getVariable: option 'regularizer' must be a function (w) => Tensor | null, got ${typeof r}`,
+    );
+  if (c !== undefined && !(Array.isArray(c) && c.every((k) => typeof k === 'string')))
+    throw new TypeError(`getVariable: option 'collections' must be an array of strings, got ${String(c)}`);
+}
+
 function initializerCall(
   init: Initializer | undefined,
   name: string,
   dtype: DType,
-  shape: number[],
+  shape: Shape | null,
 ): () => Tensor {
-  if (init) return () => init(shape, dtype);
-  if (dtype === 'float32') return () => glorotUniform()(shape, dtype);
-  if (dtype === 'int32' || dtype === 'bool') return () => zeros()(shape, dtype);
-  throw new ValueError(`An initializer for variable ${name} of ${dtype} is required`);
+  const f = init ?? (dtype === 'float32' ? glorotUniform() : zeros());
+  if (isFullyDefined(shape)) return () => f(shape as number[], dtype);
+  if (init && init.length === 0) return () => toTensor((init as unknown as () => TensorInput)());
+  throw new ValueError(
+    "The initializer passed is not valid. It should be a callable with no arguments and the shape should not be provided or an instance of `tf.keras.initializers.*' and `shape` should be fully defined." +
+      ` (variable ${name}, shape ${formatShape(shape)})`,
+  );
 }
 
 // The loss is built under '<name>/Regularizer/', outside control dependencies, next to the
