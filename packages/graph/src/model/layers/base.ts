@@ -7,18 +7,20 @@
 import { type TensorInput, toTensor } from '../../convert.js';
 import type { DType, Shape } from '../../dtype.js';
 import { formatShape } from '../../dtype.js';
-import { ValueError } from '../../errors.js';
-import { getDefaultGraph, nameScope, type Tensor } from '../../graph.js';
+import { TypeError, ValueError } from '../../errors.js';
+import { getDefaultGraph, nameScope, Tensor } from '../../graph.js';
 import { GraphKeys } from '../../graph_keys.js';
-import type { Variable } from '../../variable.js';
+import { checkOptions, type OptionKind, type OptionSpec } from '../../options.js';
+import { type Variable, Variable as VariableClass } from '../../variable.js';
 import { type Initializer, zeros } from '../initializers.js';
 import {
+  AUTO_REUSE,
   getVariable,
   getVariableScope,
   getVariableStore,
   type Regularizer,
   type Reuse,
-  type VariableScope,
+  VariableScope,
   variableScope,
 } from '../variable_scope.js';
 
@@ -28,7 +30,50 @@ export interface LayerOptions {
   /** Reuse the variables of an earlier call with the same name. */
   reuse?: Reuse;
 }
-export const LAYER_KEYS = ['name', 'reuse'] as const;
+export const LAYER_SPEC: OptionSpec<LayerOptions> = { name: 'any', reuse: 'any' };
+
+/**
+ * Checks a layer's options object for plain-JS callers: unknown keys and primitive kinds (from
+ * `spec`), then `name` (a string or VariableScope), `reuse`, and the options that take a function
+ * or null (activation, regularizers), each error naming the builder, the option and what it takes.
+ */
+export function checkLayerOptions(
+  builder: string,
+  opts: object,
+  spec: Readonly<Record<string, OptionKind>>,
+): void {
+  checkOptions(builder, opts, spec);
+  const o = opts as Record<string, unknown>;
+  if (o.name !== undefined && typeof o.name !== 'string' && !(o.name instanceof VariableScope))
+    throw new TypeError(
+      `${builder}: option 'name' must be a string or a VariableScope, got ${typeof o.name}`,
+    );
+  if (![undefined, true, false, AUTO_REUSE].includes(o.reuse as boolean | undefined))
+    throw new TypeError(
+      `${builder}: option 'reuse' must be true, false or AUTO_REUSE, got ${String(o.reuse)}`,
+    );
+  for (const k of [
+    'activation',
+    'kernelRegularizer',
+    'biasRegularizer',
+    'betaRegularizer',
+    'gammaRegularizer',
+  ]) {
+    const v = o[k];
+    if (v !== undefined && v !== null && typeof v !== 'function')
+      throw new TypeError(
+        `${builder}: option '${k}' must be a function or null, got ${typeof v} ${String(v)}`,
+      );
+  }
+}
+
+/** Throws unless `v` is a positive integer (a layer's units or filters), naming the argument. */
+export function checkPositiveInt(builder: string, arg: string, v: unknown): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    const got = typeof v === 'string' ? `the string '${v}'` : `${typeof v} ${String(v)}`;
+    throw new TypeError(`${builder}: argument '${arg}' must be a positive integer, got ${got}`);
+  }
+}
 
 /**
  * Runs `body` inside the layer's variable scope and name scope. `nameIsScope`: the functional
@@ -82,6 +127,14 @@ export function addWeight(name: string, o: WeightOptions): Variable {
 }
 
 /** The options of a layer with a kernel and a bias (dense, conv2d), as in TF's layers. */
+export const KERNEL_BIAS_SPEC: OptionSpec<KernelBiasOptions> = {
+  useBias: 'boolean',
+  kernelInitializer: 'function',
+  biasInitializer: 'function',
+  kernelRegularizer: 'any',
+  biasRegularizer: 'any',
+  trainable: 'boolean',
+};
 export interface KernelBiasOptions {
   useBias?: boolean;
   kernelInitializer?: Initializer;
@@ -168,3 +221,21 @@ export function paddingOf(p: Padding | undefined): 'VALID' | 'SAME' {
 
 /** A `training` flag: a JS boolean, or a bool scalar tensor switching in the running graph. */
 export type Training = boolean | Tensor;
+
+/** `training` checked: a JS boolean, or a bool scalar tensor (a Variable reads as one). */
+export function checkTraining(builder: string, t: unknown): Training {
+  if (typeof t === 'boolean') return t;
+  if (!(t instanceof Tensor) && !(t instanceof VariableClass)) {
+    throw new TypeError(
+      `${builder}: option 'training' must be a boolean or a bool scalar Tensor, got ${typeof t} ${String(t)}`,
+    );
+  }
+  const x = toTensor(t);
+  if (x.dtype !== 'bool')
+    throw new ValueError(
+      `${builder}: training must be a boolean or a bool tensor, got ${x.dtype} tensor '${x.name}'`,
+    );
+  if (x.shape !== null && x.shape.length !== 0)
+    throw new ValueError(`${builder}: training must be a scalar, got shape ${formatShape(x.shape)}`);
+  return x;
+}

@@ -6,13 +6,16 @@ import type { Tensor } from '../../graph.js';
 import { conv2d as conv2dOp } from '../../ops/conv.js';
 import { biasAdd } from '../../ops/nn.js';
 import { avgPool, maxPool } from '../../ops/pool.js';
-import { checkOptions } from '../../options.js';
+import { checkOptions, type OptionSpec } from '../../options.js';
 import {
+  checkLayerOptions,
+  checkPositiveInt,
   type DataFormatOpt,
   dataFormatOf,
+  KERNEL_BIAS_SPEC,
   type KernelBiasOptions,
   kernelAndBias,
-  LAYER_KEYS,
+  LAYER_SPEC,
   type LayerOptions,
   layerCall,
   layerInput,
@@ -29,20 +32,15 @@ export interface Conv2DOptions extends LayerOptions, KernelBiasOptions {
   dilationRate?: number | readonly number[];
   activation?: Activation | null;
 }
-const CONV_KEYS = [
-  'strides',
-  'padding',
-  'dataFormat',
-  'dilationRate',
-  'activation',
-  'useBias',
-  'kernelInitializer',
-  'biasInitializer',
-  'kernelRegularizer',
-  'biasRegularizer',
-  'trainable',
-  ...LAYER_KEYS,
-];
+const CONV_SPEC: OptionSpec<Conv2DOptions> = {
+  strides: 'any',
+  padding: 'string',
+  dataFormat: 'string',
+  dilationRate: 'any',
+  activation: 'any',
+  ...KERNEL_BIAS_SPEC,
+  ...LAYER_SPEC,
+};
 
 /**
  * 2-D convolution with kernel `<scope>/kernel` [kh, kw, in, filters] and bias `<scope>/bias`
@@ -55,10 +53,8 @@ export function conv2d(
   kernelSize: number | readonly number[],
   opts: Conv2DOptions = {},
 ): Tensor {
-  checkOptions('layers.conv2d', opts, CONV_KEYS);
-  if (!Number.isInteger(filters) || filters < 1) {
-    throw new ValueError(`layers.conv2d: filters must be a positive integer, got ${filters}`);
-  }
+  checkLayerOptions('layers.conv2d', opts, CONV_SPEC);
+  checkPositiveInt('layers.conv2d', 'filters', filters);
   const [kh, kw] = pair(kernelSize, 'kernel_size');
   const [sh, sw] = pair(opts.strides ?? 1, 'strides');
   const [dh, dw] = pair(opts.dilationRate ?? 1, 'dilation_rate');
@@ -94,11 +90,11 @@ function pooling(
   strides: number | readonly number[],
   opts: Pooling2DOptions,
 ): Tensor {
-  checkOptions(`layers.${layer === 'max_pooling2d' ? 'maxPooling2d' : 'averagePooling2d'}`, opts, [
-    'padding',
-    'dataFormat',
-    'name',
-  ]);
+  checkOptions(`layers.${layer === 'max_pooling2d' ? 'maxPooling2d' : 'averagePooling2d'}`, opts, {
+    padding: 'string',
+    dataFormat: 'string',
+    name: 'string',
+  });
   const [ph, pw] = pair(poolSize, 'pool_size');
   const [sh, sw] = pair(strides, 'strides');
   const f = dataFormatOf(opts.dataFormat);

@@ -12,13 +12,17 @@ import { biasAdd } from '../../ops/nn.js';
 import { dropout as nnDropout, type ShapeInput } from '../../ops/random.js';
 import { where } from '../../ops/select.js';
 import { gather, slice } from '../../ops/slicing.js';
-import { checkOptions } from '../../options.js';
+import { checkOptions, type OptionSpec } from '../../options.js';
 import {
+  checkLayerOptions,
+  checkPositiveInt,
+  checkTraining,
   type DataFormatOpt,
   dataFormatOf,
+  KERNEL_BIAS_SPEC,
   type KernelBiasOptions,
   kernelAndBias,
-  LAYER_KEYS,
+  LAYER_SPEC,
   type LayerOptions,
   layerCall,
   layerInput,
@@ -30,16 +34,7 @@ export type Activation = (x: Tensor) => Tensor;
 export interface DenseOptions extends LayerOptions, KernelBiasOptions {
   activation?: Activation | null;
 }
-const DENSE_KEYS = [
-  'activation',
-  'useBias',
-  'kernelInitializer',
-  'biasInitializer',
-  'kernelRegularizer',
-  'biasRegularizer',
-  'trainable',
-  ...LAYER_KEYS,
-];
+const DENSE_SPEC: OptionSpec<DenseOptions> = { activation: 'any', ...KERNEL_BIAS_SPEC, ...LAYER_SPEC };
 
 /**
  * activation(inputs · kernel + bias), kernel `<scope>/kernel` [in, units], bias `<scope>/bias`
@@ -47,9 +42,8 @@ const DENSE_KEYS = [
  * @example const logits = layers.dense(hidden, 10, { name: 'logits' });
  */
 export function dense(inputs: TensorInput, units: number, opts: DenseOptions = {}): Tensor {
-  checkOptions('layers.dense', opts, DENSE_KEYS);
-  if (!Number.isInteger(units) || units < 1)
-    throw new ValueError(`layers.dense: units must be a positive integer, got ${units}`);
+  checkLayerOptions('layers.dense', opts, DENSE_SPEC);
+  checkPositiveInt('layers.dense', 'units', units);
   const x = layerInput('dense', inputs, 2);
   const inDim = x.shape![x.shape!.length - 1];
   if (inDim === null || inDim === undefined) {
@@ -80,10 +74,12 @@ function tensordot(x: Tensor, kernel: Tensor, units: number): Tensor {
   return y;
 }
 
-export interface DropoutOptions extends LayerOptions {
+export interface DropoutOptions {
+  name?: string;
   /** Fraction dropped: a number in [0, 1) or a float32 scalar tensor. */
   rate?: number | Tensor;
-  noiseShape?: ShapeInput;
+  /** The shape of the keep/drop mask (broadcast against the input); a null entry is the input's size. */
+  noiseShape?: readonly (number | null)[] | Tensor;
   seed?: number | null;
   /** Apply dropout (true), pass through (false), or choose at run time with a bool tensor. */
   training?: Training;
@@ -95,20 +91,47 @@ export interface DropoutOptions extends LayerOptions {
  * @example const h = layers.dropout(fc, { rate: 0.4, training: isTraining });
  */
 export function dropout(inputs: TensorInput, opts: DropoutOptions = {}): Tensor {
-  checkOptions('layers.dropout', opts, ['rate', 'noiseShape', 'seed', 'training', 'name']);
+  checkLayerOptions('layers.dropout', opts, DROPOUT_SPEC);
   const x = layerInput('dropout', inputs, 0);
-  const training = opts.training ?? false;
+  const training = checkTraining('layers.dropout', opts.training ?? false);
+  const rate = opts.rate ?? 0.5;
+  if (typeof rate === 'number' && !(rate >= 0 && rate < 1)) {
+    throw new ValueError(
+      `layers.dropout: rate must be a scalar tensor or a float in the range [0, 1), got ${rate}`,
+    );
+  }
   return layerCall('dropout', { ...(opts.name ? { name: opts.name } : {}) }, false, () => {
     const dropped = () =>
       nnDropout(x, {
-        rate: opts.rate ?? 0.5,
+        rate,
         seed: opts.seed ?? null,
-        ...(opts.noiseShape ? { noiseShape: opts.noiseShape } : {}),
+        ...(opts.noiseShape ? { noiseShape: noiseShapeOf(x, opts.noiseShape) } : {}),
       });
     if (training === true) return dropped();
     if (training === false) return identity(x);
     return where(training, dropped(), identity(x));
   });
+}
+
+const DROPOUT_SPEC: OptionSpec<DropoutOptions> = {
+  rate: 'any',
+  noiseShape: 'any',
+  seed: 'any',
+  training: 'any',
+  name: 'string',
+};
+
+// Keras Dropout's _get_noise_shape: a null entry takes the input's size on that axis, read at run
+// time when unknown statically.
+function noiseShapeOf(x: Tensor, noise: NonNullable<DropoutOptions['noiseShape']>): ShapeInput {
+  if (!Array.isArray(noise) || !noise.includes(null)) return noise as ShapeInput;
+  const dims = noise as readonly (number | null)[];
+  const known = dims.map((d, i) => d ?? x.shape?.[i] ?? null);
+  if (known.every((d) => d !== null)) return known as number[];
+  return stack(
+    known.map((d, i) => d ?? gather(shapeOf(x), i)),
+    { name: 'noise_shape' },
+  );
 }
 
 /**
@@ -120,7 +143,7 @@ export function flatten(
   inputs: TensorInput,
   opts: { name?: string; dataFormat?: DataFormatOpt } = {},
 ): Tensor {
-  checkOptions('layers.flatten', opts, ['name', 'dataFormat']);
+  checkOptions('layers.flatten', opts, { name: 'string', dataFormat: 'string' });
   const f = dataFormatOf(opts.dataFormat);
   let x = layerInput('flatten', inputs, 1);
   return layerCall('flatten', { ...(opts.name ? { name: opts.name } : {}) }, false, () => {

@@ -24,11 +24,20 @@ import { reshape, size } from '../../ops/array.js';
 import { constant } from '../../ops/const.js';
 import { cast, greater, mul, realDiv, sub } from '../../ops/math.js';
 import { where } from '../../ops/select.js';
-import { checkOptions } from '../../options.js';
+import type { OptionSpec } from '../../options.js';
 import type { Variable } from '../../variable.js';
 import { type Initializer, ones, zeros } from '../initializers.js';
 import type { Regularizer } from '../variable_scope.js';
-import { addWeight, LAYER_KEYS, type LayerOptions, layerCall, layerInput, type Training } from './base.js';
+import {
+  addWeight,
+  checkLayerOptions,
+  checkTraining,
+  LAYER_SPEC,
+  type LayerOptions,
+  layerCall,
+  layerInput,
+  type Training,
+} from './base.js';
 
 export interface BatchNormalizationOptions extends LayerOptions {
   axis?: number;
@@ -48,23 +57,23 @@ export interface BatchNormalizationOptions extends LayerOptions {
   /** TF 1.15 V1 default true: 4-D inputs over the channel axis take the fused path (see above). */
   fused?: boolean | null;
 }
-const BN_KEYS = [
-  'axis',
-  'momentum',
-  'epsilon',
-  'center',
-  'scale',
-  'betaInitializer',
-  'gammaInitializer',
-  'movingMeanInitializer',
-  'movingVarianceInitializer',
-  'betaRegularizer',
-  'gammaRegularizer',
-  'training',
-  'trainable',
-  'fused',
-  ...LAYER_KEYS,
-];
+const BN_SPEC: OptionSpec<BatchNormalizationOptions> = {
+  axis: 'number',
+  momentum: 'number',
+  epsilon: 'number',
+  center: 'boolean',
+  scale: 'boolean',
+  betaInitializer: 'function',
+  gammaInitializer: 'function',
+  movingMeanInitializer: 'function',
+  movingVarianceInitializer: 'function',
+  betaRegularizer: 'any',
+  gammaRegularizer: 'any',
+  training: 'any',
+  trainable: 'boolean',
+  fused: 'any',
+  ...LAYER_SPEC,
+};
 
 /**
  * gamma · (x - mean) / sqrt(variance + epsilon) + beta over `axis`, with variables
@@ -74,7 +83,7 @@ const BN_KEYS = [
  * const train = createTrainOp(loss, opt);   // runs the moving-average updates (UPDATE_OPS) first
  */
 export function batchNormalization(inputs: TensorInput, opts: BatchNormalizationOptions = {}): Tensor {
-  checkOptions('layers.batchNormalization', opts, BN_KEYS);
+  checkLayerOptions('layers.batchNormalization', opts, BN_SPEC);
   const x = layerInput('batch_normalization', inputs, 1);
   const ndims = x.shape!.length;
   const axis = normalizeAxis(opts.axis ?? -1, ndims);
@@ -88,7 +97,7 @@ export function batchNormalization(inputs: TensorInput, opts: BatchNormalization
   const fused = (opts.fused ?? true) !== false && ndims === 4 && (axis === 3 || axis === 1);
   // FusedBatchNorm raises epsilon to cuDNN's minimum.
   const epsilon = fused ? Math.max(opts.epsilon ?? 1e-3, 1.001e-5) : (opts.epsilon ?? 1e-3);
-  const training = staticTraining(opts.training ?? false);
+  const training = staticTraining(checkTraining('layers.batchNormalization', opts.training ?? false));
   const trainable = opts.trainable ?? true;
   return layerCall('batch_normalization', opts, true, () => {
     const { gamma, beta, movingMean, movingVar } = bnWeights(opts, dim, trainable);
@@ -156,14 +165,6 @@ const toT = (v: Tensor | Variable): Tensor => ('value' in v ? v.value() : v);
 // A bool tensor that is a build-time constant acts like the JS boolean (TF's constant_value).
 function staticTraining(t: Training): Training {
   if (typeof t === 'boolean') return t;
-  if (t.dtype !== 'bool')
-    throw new ValueError(
-      `layers.batchNormalization: training must be a boolean or a bool tensor, got ${t.dtype} tensor '${t.name}'`,
-    );
-  if (t.shape !== null && t.shape.length !== 0)
-    throw new ValueError(
-      `layers.batchNormalization: training must be a scalar, got shape [${t.shape.join(',')}]`,
-    );
   const v = constantValue(t);
   return v === null ? t : v[0] !== 0;
 }
