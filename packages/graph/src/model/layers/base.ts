@@ -191,10 +191,10 @@ export function layerInput(layer: string, inputs: TensorInput, minRank: number, 
 
 /** A pair from a number or pair (TF's conv_utils.normalize_tuple), with its error text. */
 export function pair(v: number | readonly number[], what: string): [number, number] {
-  const p = typeof v === 'number' ? [v, v] : [...v];
+  const p = typeof v === 'number' ? [v, v] : Array.isArray(v) ? [...v] : [];
   if (p.length !== 2 || p.some((d) => !Number.isInteger(d))) {
     throw new ValueError(
-      `The \`${what}\` argument must be a tuple of 2 integers. Received: ${JSON.stringify(v)}`,
+      `The \`${what}\` argument must be a tuple of 2 integers. Received: ${v === null || v === undefined ? 'None' : JSON.stringify(v)}`,
     );
   }
   return p as [number, number];

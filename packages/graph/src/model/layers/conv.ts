@@ -56,8 +56,8 @@ export function conv2d(
   checkLayerOptions('layers.conv2d', opts, CONV_SPEC);
   checkPositiveInt('layers.conv2d', 'filters', filters);
   const [kh, kw] = pair(kernelSize, 'kernel_size');
-  const [sh, sw] = pair(opts.strides ?? 1, 'strides');
-  const [dh, dw] = pair(opts.dilationRate ?? 1, 'dilation_rate');
+  const [sh, sw] = pair(opts.strides === undefined ? 1 : opts.strides, 'strides');
+  const [dh, dw] = pair(opts.dilationRate === undefined ? 1 : opts.dilationRate, 'dilation_rate');
   if ((sh > 1 || sw > 1) && (dh > 1 || dw > 1)) {
     throw new ValueError('layers.conv2d: strides > 1 not supported in conjunction with dilation_rate > 1');
   }
