@@ -15,6 +15,7 @@ import {
   randomUniform,
   relu,
   Session,
+  type Tensor,
   trainableVariables,
   ValueError,
   variableScope,
@@ -78,8 +79,8 @@ describe('core_test.py', () => {
     inGraph(() => {
       const sess = new Session();
       const x = ones([5, 5]);
-      const min = (t: Parameters<Session['run']>[0], feeds?: Parameters<Session['run']>[1]) =>
-        Math.min(...((sess.run(t, feeds) as { data: Float32Array }).data as Float32Array));
+      const min = (t: Tensor, feeds?: [Tensor, number][]) =>
+        Math.min(...(sess.run(t, feeds).data as Float32Array));
       expect(min(layers.dropout(x, { rate: 0.5, training: true, seed: 1 }))).toBe(0);
       expect(sess.run(layers.dropout(x, { rate: 0.5, training: false, seed: 1 })).toArray()).toEqual(
         sess.run(x).toArray(),
@@ -156,8 +157,9 @@ describe('convolutional_test.py / pooling_test.py', () => {
       const sess = new Session();
       sess.run(globalVariablesInitializer());
       const store = getVariableStore();
-      expect(new Set(sess.run(store.get('scope/conv2d/kernel')!).data)).toEqual(new Set([1]));
-      expect(new Set(sess.run(store.get('scope/conv2d/bias')!).data)).toEqual(new Set([0]));
+      const values = (name: string) => new Set(sess.run(store.get(name)!).data as Float32Array);
+      expect(values('scope/conv2d/kernel')).toEqual(new Set([1]));
+      expect(values('scope/conv2d/bias')).toEqual(new Set([0]));
     }));
 
   it('testCreateMaxPooling2DChannelsFirst / pooling names are made unique', () =>
