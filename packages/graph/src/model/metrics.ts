@@ -5,10 +5,12 @@
 
 import { type TensorInput, toTensor, toTensorPair } from '../convert.js';
 import { formatShape, shapesCompatible } from '../dtype.js';
-import { ValueError } from '../errors.js';
+import { TypeError, ValueError } from '../errors.js';
 import { controlDependencies, getDefaultGraph, type Tensor } from '../graph.js';
 import { GraphKeys } from '../graph_keys.js';
-import { size, squeeze } from '../ops/array.js';
+import { cond } from '../control/cond.js';
+import { expandDims, rank, size, squeeze } from '../ops/array.js';
+import { identity } from '../ops/core.js';
 import {
   add,
   cast,
@@ -20,11 +22,12 @@ import {
   mul,
   realDiv,
   squaredDifference,
+  sub,
 } from '../ops/math.js';
 import { reduceSum } from '../ops/reduce.js';
 import { where } from '../ops/select.js';
 import { onesLike, zeros } from '../ops/sources.js';
-import { checkOptions } from '../options.js';
+import { checkOptions, type OptionSpec } from '../options.js';
 import { type Variable, variable } from '../variable.js';
 import { variableScope } from './variable_scope.js';
 
@@ -39,7 +42,21 @@ export interface MetricOptions {
   updatesCollections?: string[];
   name?: string;
 }
-const KEYS = ['weights', 'metricsCollections', 'updatesCollections', 'name'];
+const KEYS: OptionSpec<MetricOptions> = {
+  weights: 'any',
+  metricsCollections: 'any',
+  updatesCollections: 'any',
+  name: 'string',
+};
+// checkOptions, then the collections: arrays of strings (TF's collection names).
+function checkMetricOptions(builder: string, o: MetricOptions): void {
+  checkOptions(builder, o, KEYS);
+  for (const k of ['metricsCollections', 'updatesCollections'] as const) {
+    const c = o[k];
+    if (c !== undefined && !(Array.isArray(c) && c.every((x) => typeof x === 'string')))
+      throw new TypeError(`${builder}: option '${k}' must be an array of collection names, got ${String(c)}`);
+  }
+}
 
 // A zero-initialized, non-trainable local variable (TF's metric_variable); named by name scope.
 function metricVariable(name: string): Variable {
@@ -73,10 +90,46 @@ function squeezed(labels: Tensor, predictions: Tensor): [Tensor, Tensor] {
   if (l.length - p.length === 1 && l[l.length - 1] === 1) return [squeeze(labels, { axis: -1 }), predictions];
   return [labels, predictions];
 }
-// Weighted values and their count: weights broadcast against values (TF's broadcast_weights).
+// TF's _remove_squeezable_dimensions for weights: weights whose rank differs from the values' by
+// one lose or gain their last axis (a scalar stays a scalar).
+function alignWeights(values: Tensor, weights: TensorInput): Tensor {
+  const w = cast(toTensor(weights, undefined, 'weights'), 'float32');
+  const [wr, vr] = [w.shape?.length, values.shape?.length];
+  if (wr === 0) return w;
+  if (wr === undefined || vr === undefined) return alignWeightsAtRunTime(values, w);
+  if (wr - vr === 1) return squeeze(w, { axis: -1 });
+  if (vr - wr === 1) return expandDims(w, -1);
+  return w;
+}
+// The same with a rank known only at run time (TF's conds on rank(weights) - rank(values)).
+function alignWeightsAtRunTime(values: Tensor, w: Tensor): Tensor {
+  const diff = sub(rank(w), rank(values));
+  const last = w.shape?.[w.shape.length - 1];
+  const squeezable = last === undefined || last === null || last === 1;
+  const expand = () => cond(equal(diff, -1), () => expandDims(w, -1), () => identity(w));
+  const adjust = () => cond(equal(diff, 1), () => (squeezable ? squeeze(w, { axis: -1 }) : identity(w)), expand);
+  return cond(equal(rank(w), 0), () => identity(w), adjust);
+}
+// TF's broadcast_weights: weights of rank 0, or of the values' rank with each dim 1 or the
+// values' (assert_broadcastable, checked here when the shapes are known), times ones_like(values).
+function broadcastWeights(w: Tensor, values: Tensor): Tensor {
+  const [ws, vs] = [w.shape, values.shape];
+  const prefix = 'weights can not be broadcast to values.';
+  const shapes = `values.shape=${formatShape(vs)}. weights.shape=${formatShape(ws)}.`;
+  if (ws !== null && ws.length > 0 && vs !== null) {
+    if (ws.length !== vs.length)
+      throw new ValueError(`${prefix} values.rank=${vs.length}. weights.rank=${ws.length}. ${shapes}`);
+    ws.forEach((d, i) => {
+      if (d !== null && d !== 1 && vs[i] !== null && d !== vs[i])
+        throw new ValueError(`${prefix} Mismatch at dim ${i}. ${shapes}`);
+    });
+  }
+  return mul(w, onesLike(values));
+}
+// Weighted values and their count (TF's mean: weights aligned, then broadcast to the values).
 function weighted(values: Tensor, weights: TensorInput | undefined): [Tensor, Tensor] {
   if (weights === undefined) return [values, cast(size(values), 'float32')];
-  const w = mul(cast(toTensor(weights), 'float32'), onesLike(values));
+  const w = broadcastWeights(alignWeights(values, weights), values);
   return [mul(values, w), reduceSum(w)];
 }
 
@@ -85,7 +138,7 @@ function weighted(values: Tensor, weights: TensorInput | undefined): [Tensor, Te
  * @example const [avgLoss, updateAvg] = metrics.mean(loss);
  */
 export function mean(values: TensorInput, opts: MetricOptions = {}): [Tensor, Tensor] {
-  checkOptions('metrics.mean', opts, KEYS);
+  checkMetricOptions('metrics.mean', opts);
   return variableScope(
     opts.name ?? null,
     () => {
@@ -112,7 +165,7 @@ export function accuracy(
   predictions: TensorInput,
   opts: MetricOptions = {},
 ): [Tensor, Tensor] {
-  checkOptions('metrics.accuracy', opts, KEYS);
+  checkMetricOptions('metrics.accuracy', opts);
   const [l, p1] = aligned(...toTensorPair(labels, predictions));
   const p = p1.dtype === l.dtype ? p1 : cast(p1, l.dtype);
   const isCorrect = cast(equal(p, l), 'float32');
@@ -128,7 +181,7 @@ export function meanSquaredError(
   predictions: TensorInput,
   opts: MetricOptions = {},
 ): [Tensor, Tensor] {
-  checkOptions('metrics.meanSquaredError', opts, KEYS);
+  checkMetricOptions('metrics.meanSquaredError', opts);
   const [l, p] = aligned(...toTensorPair(labels, predictions));
   return mean(squaredDifference(l, p), { ...opts, name: opts.name ?? 'mean_squared_error' });
 }
@@ -137,7 +190,7 @@ export function meanSquaredError(
 function countCondition(values: Tensor, weights: TensorInput | undefined): [Tensor, Tensor] {
   const count = metricVariable('count');
   let v = cast(values, 'float32');
-  if (weights !== undefined) v = mul(v, cast(toTensor(weights), 'float32'));
+  if (weights !== undefined) v = mul(v, alignWeights(v, weights));
   const update = count.assignAdd(reduceSum(v));
   return [count.value(), update];
 }
@@ -157,7 +210,7 @@ function twoCounts(
   predictions: TensorInput,
   opts: MetricOptions,
 ): [Tensor, Tensor] {
-  checkOptions(builder, opts, KEYS);
+  checkMetricOptions(builder, opts);
   return variableScope(
     opts.name ?? null,
     () => {

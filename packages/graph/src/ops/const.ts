@@ -41,6 +41,8 @@ export function constant(
     const n = opts.shape.reduce((a, b) => a * b, 1);
     if (nd.size === n) nd = new NDArray(nd.dtype, [...opts.shape], nd.data);
     else if (nd.size > 0 && nd.size < n) nd = new NDArray(nd.dtype, [...opts.shape], fillData(nd, n));
+    // TF's make_tensor_proto: any value fills a shape with no elements (zeros([0]), zerosLike).
+    else if (n === 0) nd = new NDArray(nd.dtype, [...opts.shape], nd.data.slice(0, 0));
     else {
       throw new ValueError(
         `constant: ${nd.size} values cannot fill shape ${formatShape(opts.shape)} (need at most ${n} values)`,
