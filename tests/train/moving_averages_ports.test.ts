@@ -181,3 +181,25 @@ describe('ExponentialMovingAverage (moving_averages_test.py)', () => {
     expect(values(sess, t.avg)).toEqual([20]);
   });
 });
+
+describe('ExponentialMovingAverage arguments from plain JS', () => {
+  it('names the class, the argument and what it takes', () =>
+    new Graph().asDefault(() => {
+      expect(() => new ExponentialMovingAverage('0.9' as never)).toThrow(
+        'ExponentialMovingAverage: decay must be a number or a float32 scalar Tensor',
+      );
+      expect(() => new ExponentialMovingAverage(0.9, { numUpdates: '1' as never })).toThrow(
+        "ExponentialMovingAverage: option 'numUpdates' must be a number, Tensor or Variable",
+      );
+      expect(() => new ExponentialMovingAverage(0.9, { zero_debias: true } as never)).toThrow(
+        /ExponentialMovingAverage: unknown option 'zero_debias'/,
+      );
+      const ema = new ExponentialMovingAverage(0.9);
+      expect(() => ema.apply(variable(1) as never)).toThrow(
+        'ExponentialMovingAverage.apply: varList must be an array of Variables or Tensors',
+      );
+      expect(() => ema.apply(['w' as never])).toThrow(
+        /ExponentialMovingAverage\.apply: varList holds string w/,
+      );
+    }));
+});

@@ -25,7 +25,7 @@ import {
   pow,
   realDiv,
   sub,
-  type Tensor,
+  Tensor,
   TypeError,
   toTensor,
   trainableVariables,
@@ -66,12 +66,29 @@ export class ExponentialMovingAverage {
       name: 'string',
     });
     this.name = opts.name ?? 'ExponentialMovingAverage';
+    if (typeof decay !== 'number' && !(decay instanceof Tensor))
+      throw new TypeError(
+        `ExponentialMovingAverage: decay must be a number or a float32 scalar Tensor, got ${typeof decay} ${String(decay)}`,
+      );
+    const n = opts.numUpdates;
+    if (n !== undefined && typeof n !== 'number' && !(n instanceof Tensor) && !(n instanceof Variable))
+      throw new TypeError(
+        `ExponentialMovingAverage: option 'numUpdates' must be a number, Tensor or Variable, got ${typeof n}`,
+      );
   }
 
   /** Creates the shadow variables (once per variable) and returns the op that updates them all. */
   apply(varList?: readonly Averaged[]): Operation {
+    if (varList !== undefined && !Array.isArray(varList))
+      throw new TypeError(
+        `ExponentialMovingAverage.apply: varList must be an array of Variables or Tensors, got ${typeof varList}`,
+      );
     const list = varList ?? trainableVariables();
     for (const v of list) {
+      if (!(v instanceof Variable) && !(v instanceof Tensor))
+        throw new TypeError(
+          `ExponentialMovingAverage.apply: varList holds ${typeof v} ${String(v)}; expected Variables or Tensors`,
+        );
       if (v.dtype !== 'float32')
         throw new TypeError(`The variables must be half, float, or double: ${v.name}`);
     }
