@@ -18,9 +18,11 @@ const describe = (v: unknown): string =>
     ? `an array [${v.map((x) => (typeof x === 'object' ? '…' : String(x))).join(', ')}]`
     : typeof v === 'string'
       ? `the string '${v}'`
-      : typeof v === 'object'
-        ? `a ${(v as object).constructor?.name ?? 'null-prototype object'}`
-        : `${typeof v} ${String(v)}`;
+      : v === null
+        ? 'null'
+        : typeof v === 'object'
+          ? `a ${(v as object).constructor?.name ?? 'null-prototype object'}`
+          : `${typeof v} ${String(v)}`;
 
 const acceptedList = (spec: object): string => Object.keys(spec).join(', ') || '(none)';
 

@@ -175,3 +175,21 @@ describe('regularizers', () => {
     );
   });
 });
+
+describe('initializer arguments from plain JS', () => {
+  it('names the initializer, the option and what it takes', () => {
+    expect(() => initializers.randomNormal({ stddev: '1' as never })).toThrow(
+      "initializers.randomNormal: option 'stddev' must be a number, got the string '1'",
+    );
+    expect(() => initializers.varianceScaling({ mode: 1 as never })).toThrow(
+      "initializers.varianceScaling: option 'mode' must be a string",
+    );
+    expect(() => initializers.orthogonal({ gain: null as never })).toThrow(
+      "initializers.orthogonal: option 'gain' must be a number",
+    );
+    expect(() => initializers.constant('abc' as never)).toThrow(
+      'initializers.constant: value must be a number, a boolean or (nested) arrays of them',
+    );
+    expect(sample(initializers.constant([[1], [2]] as never), [2, 1])).toEqual([1, 2]);
+  });
+});

@@ -4,7 +4,7 @@
 // seeding (graph seed + op seed, TF's get_seed).
 import type { DType } from '../dtype.js';
 import { formatShape } from '../dtype.js';
-import { ValueError } from '../errors.js';
+import { TypeError, ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { reshape, transpose } from '../ops/array.js';
 import { constant } from '../ops/const.js';
@@ -37,12 +37,22 @@ export const ones = (): Initializer => (shape, dtype) => onesOp(shape, { dtype }
  * @example getVariable('b', { shape: [3], initializer: initializers.constant(0.1) })
  */
 function constantInit(value: number | boolean | readonly number[] | readonly boolean[]): Initializer {
+  const ok = (x: unknown): boolean =>
+    typeof x === 'number' ||
+    typeof x === 'boolean' ||
+    ArrayBuffer.isView(x) ||
+    (Array.isArray(x) && x.every(ok));
+  if (!ok(value)) {
+    throw new TypeError(
+      `initializers.constant: value must be a number, a boolean or (nested) arrays of them, got ${typeof value} ${String(value)}`,
+    );
+  }
   return (shape, dtype) => constant(value as number[], { dtype, shape, name: 'Const' });
 }
 
 /** N(mean, stddev²) (TF 1.15 defaults mean 0, stddev 1). */
 function randomNormalInit(opts: { mean?: number; stddev?: number } & SeedOpt = {}): Initializer {
-  checkOptions('initializers.randomNormal', opts, ['mean', 'stddev', 'seed']);
+  checkOptions('initializers.randomNormal', opts, { mean: 'number', stddev: 'number', seed: 'any' });
   return (shape, dtype) => {
     requireFloat('initializers.randomNormal', dtype);
     return randomNormal(shape, { mean: opts.mean ?? 0, stddev: opts.stddev ?? 1, seed: opts.seed, dtype });
@@ -51,7 +61,7 @@ function randomNormalInit(opts: { mean?: number; stddev?: number } & SeedOpt = {
 
 /** N(mean, stddev²) redrawn beyond 2 stddev (TF 1.15 defaults mean 0, stddev 1). */
 function truncatedNormalInit(opts: { mean?: number; stddev?: number } & SeedOpt = {}): Initializer {
-  checkOptions('initializers.truncatedNormal', opts, ['mean', 'stddev', 'seed']);
+  checkOptions('initializers.truncatedNormal', opts, { mean: 'number', stddev: 'number', seed: 'any' });
   return (shape, dtype) => {
     requireFloat('initializers.truncatedNormal', dtype);
     return truncatedNormal(shape, { mean: opts.mean ?? 0, stddev: opts.stddev ?? 1, seed: opts.seed, dtype });
@@ -60,7 +70,7 @@ function truncatedNormalInit(opts: { mean?: number; stddev?: number } & SeedOpt 
 
 /** U[minval, maxval) (defaults 0 and 1; int32 needs maxval). */
 function randomUniformInit(opts: { minval?: number; maxval?: number } & SeedOpt = {}): Initializer {
-  checkOptions('initializers.randomUniform', opts, ['minval', 'maxval', 'seed']);
+  checkOptions('initializers.randomUniform', opts, { minval: 'number', maxval: 'number', seed: 'any' });
   return (shape, dtype) => {
     const maxval = opts.maxval ?? (dtype === 'float32' ? 1 : undefined);
     return randomUniform(shape, { minval: opts.minval ?? 0, maxval, seed: opts.seed, dtype });
@@ -101,7 +111,12 @@ const TRUNCATED_STD = 0.87962566103423978;
  * @example initializers.varianceScaling({ scale: 2, mode: 'fan_in', distribution: 'truncated_normal' })
  */
 export function varianceScaling(opts: VarianceScalingOptions = {}): Initializer {
-  checkOptions('initializers.varianceScaling', opts, ['scale', 'mode', 'distribution', 'seed']);
+  checkOptions('initializers.varianceScaling', opts, {
+    scale: 'number',
+    mode: 'string',
+    distribution: 'string',
+    seed: 'any',
+  });
   const scale = opts.scale ?? 1;
   const mode = opts.mode ?? 'fan_in';
   const distribution = (opts.distribution ?? 'truncated_normal').toLowerCase();
@@ -167,7 +182,7 @@ export const heUniform = (opts: SeedOpt = {}): Initializer =>
  * @example getVariable('w', { shape: [64, 64], initializer: initializers.orthogonal({ gain: 1 }) })
  */
 export function orthogonal(opts: { gain?: number } & SeedOpt = {}): Initializer {
-  checkOptions('initializers.orthogonal', opts, ['gain', 'seed']);
+  checkOptions('initializers.orthogonal', opts, { gain: 'number', seed: 'any' });
   const gain = opts.gain ?? 1;
   return (shape, dtype) => {
     requireFloat('initializers.orthogonal', dtype);
