@@ -371,5 +371,9 @@ describe('getVariable / variableScope argument checks for plain-JS callers', () 
         /variableScope: option 'regularizer' must be a function/,
       );
       expect(() => variableScope(3 as never, () => 0)).toThrow(GraphTypeError);
+      expect(() => variableScope('s', { reuse: true } as never)).toThrow(
+        'variableScope: the second argument must be a function (scope) => result, got object (options go third)',
+      );
+      expect(() => getVariable('w', [3, 4] as never)).toThrow(/getVariable: expected an options object/);
     }));
 });

@@ -135,6 +135,11 @@ export function variableScope<T>(
   fn: (scope: VariableScope) => T,
   opts: VariableScopeOptions = {},
 ): T {
+  if (typeof fn !== 'function') {
+    throw new TypeError(
+      `variableScope: the second argument must be a function (scope) => result, got ${typeof fn} (options go third)`,
+    );
+  }
   checkOptions('variableScope', opts, SCOPE_OPTIONS);
   if (nameOrScope !== null && typeof nameOrScope !== 'string' && !(nameOrScope instanceof VariableScope)) {
     throw new TypeError('VariableScope: name_or_scope must be a string or VariableScope.');
