@@ -151,5 +151,10 @@ describe('convnet sweep', () => {
     expect(table).toContain('| **mean** | 98.25% | 88.5 | 90.0 |');
     expect(table).toContain('| **min** | 98.05% | 86.5 | 88.0 |');
     expect(() => parseRun(5, 'crashed')).toThrow(/seed 5: no accuracy\/total lines/);
+    const averaged = parseRun(6, `${out}weight averages: 98.10%, with batch norm recalibrated 98.60%\n`);
+    expect(averaged.averaged).toBe(98.6);
+    const both = sweepTable([averaged, { ...b, averaged: 98.2 }]);
+    expect(both).toContain('| seed | held-out accuracy | weight averages | CPU s | wall s |');
+    expect(both).toContain('| **min** | 98.05% | 98.20% | 86.5 | 88.0 |');
   });
 });
