@@ -15,11 +15,12 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Session } from '@graphmode/graph';
 import { getGlobalStep, latestCheckpoint, Saver, StopAtStepHook, train } from '@graphmode/train';
-import { shifted } from './convnet/augment.js';
+import { augmented, type Distortion } from './convnet/augment.js';
+import { evaluate, recalibrateBatchNorm } from './convnet/evaluate.js';
 import { type CurvePoint, FeedHook, ProgressHook } from './convnet/hooks.js';
-import { buildConvnet, type Convnet, type ConvnetOptions } from './convnet/model.js';
+import { buildConvnet, type ConvnetOptions } from './convnet/model.js';
 import { curveSvg, loadCurve, mergeCurves, terminalChart, writeAtomic } from './convnet/report.js';
-import { batches, chunkedAccuracy, loadMnist, type Split } from './mnist_data.js';
+import { batches, loadMnist, type Split } from './mnist_data.js';
 
 export interface MainJobOptions {
   logdir: string;
@@ -33,6 +34,13 @@ export interface MainJobOptions {
   evalSize?: number;
   /** Training images are shifted by up to this many pixels (0: not at all); default 1. */
   maxShift?: number;
+  /** A random affine distortion of each training image instead of whole-pixel shifts. */
+  distortion?: Distortion;
+  /**
+   * Seeds everything random in training: the graph seed (initial weights, dropout masks), the
+   * minibatch order and the shifts. The held-out split does not depend on it. Default 1.
+   */
+  seed?: number;
   /** A plain progress line every this many steps when stdout is not a terminal. */
   logEvery: number;
   model?: ConvnetOptions;
@@ -46,23 +54,12 @@ export interface MainJobResult {
   stepsRun: number;
   trainSeconds: number;
   heldOutAccuracy: number;
+  /** With the weights' moving averages (model.emaDecay), batch norm's statistics as trained. */
+  averagedAccuracy?: number;
+  /** With the weights' moving averages and batch norm's statistics re-estimated for them. */
+  recalibratedAccuracy?: number;
   checkpoint: string;
   svg: string;
-}
-
-/** Accuracy over `split` in inference mode (moving statistics, no dropout), in chunks. */
-export function evaluate(sess: Session, model: Convnet, split: Split, chunk = 500): number {
-  return chunkedAccuracy(split, chunk, (batch) =>
-    Number(
-      sess
-        .run(model.accuracy, [
-          [model.images, batch.images],
-          [model.labels, batch.labels],
-          [model.training, false],
-        ])
-        .item(),
-    ),
-  );
 }
 
 /** Trains (or resumes) to `opts.steps`, then evaluates the last checkpoint and writes the curve. */
@@ -72,7 +69,8 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
   await mkdir(opts.logdir, { recursive: true });
   const { train: trainSplit, test } = loadMnist({ testSize: 2000 });
   const heldOut = opts.evalSize ? { ...test, ...takeSplit(test, opts.evalSize) } : test;
-  const model = buildConvnet(opts.model);
+  const seed = opts.seed ?? 1;
+  const model = buildConvnet({ totalSteps: opts.steps, ...opts.model, seed });
   const globalStep = model.graph.asDefault(() => getGlobalStep()!.value());
   log(
     `mnist: ${trainSplit.size} training digits, ${heldOut.size} held out; graph of ${model.graph.getOperations().length} ops; backend ${opts.backend}`,
@@ -85,10 +83,11 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
   const t0 = performance.now();
   if (reached < opts.steps) {
     // A resumed run continues the minibatch order where it stopped, as a fresh run would have.
-    const plain = batches(trainSplit, opts.batchSize);
+    const plain = batches(trainSplit, opts.batchSize, seed);
     for (let i = 0; i < reached; i++) plain.next();
     const maxShift = opts.maxShift ?? 1;
-    const stream = maxShift > 0 ? shifted(plain, maxShift, 5, reached) : plain;
+    const augmentation = opts.distortion ?? (maxShift > 0 ? { maxShift } : null);
+    const stream = augmentation ? augmented(plain, augmentation, seed + 1_000_003, reached) : plain;
     const hooks = [
       new FeedHook(model, stream),
       new StopAtStepHook({ lastStep: opts.steps }),
@@ -113,10 +112,21 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
   const sess = await Session.create(model.graph, { backend: opts.backend });
   let step: number;
   let heldOutAccuracy: number;
+  let averagedAccuracy: number | undefined;
+  let recalibratedAccuracy: number | undefined;
   try {
     await saver.restore(sess, checkpoint);
     step = Number(sess.run(globalStep).item());
     heldOutAccuracy = evaluate(sess, model, heldOut);
+    if (model.ema) {
+      const ema = model.ema;
+      await model.graph
+        .asDefault(() => new Saver({ varList: ema.variablesToRestore() }))
+        .restore(sess, checkpoint);
+      averagedAccuracy = evaluate(sess, model, heldOut);
+      recalibrateBatchNorm(sess, model, batches(trainSplit, 64, seed + 2_000_003), 50);
+      recalibratedAccuracy = evaluate(sess, model, heldOut);
+    }
   } finally {
     sess.close();
   }
@@ -129,13 +139,30 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
     log(terminalChart(full));
     await writeAtomic(svg, await curveSvg(full, heldOutAccuracy));
   }
-  return { step, stepsRun: step - reached, trainSeconds, heldOutAccuracy, checkpoint, svg };
+  return {
+    step,
+    stepsRun: step - reached,
+    trainSeconds,
+    heldOutAccuracy,
+    averagedAccuracy,
+    recalibratedAccuracy,
+    checkpoint,
+    svg,
+  };
 }
 
 /** The first `n` rows of a split. */
 function takeSplit(split: Split, n: number): Split {
   const size = Math.min(n, split.size);
   return { size, images: split.images.subarray(0, size * 784), labels: split.labels.subarray(0, size) };
+}
+
+/** '--distort DEGREES,SCALE,SHIFT', e.g. '10,0.1,1.5'. */
+function parseDistortion(text: string): Distortion {
+  const [degrees, scale, shift, ...rest] = text.split(',').map(Number);
+  if (rest.length || ![degrees, scale, shift].every((x) => x !== undefined && Number.isFinite(x) && x >= 0))
+    throw new Error(`--distort must be DEGREES,SCALE,SHIFT (three numbers >= 0), got ${text}`);
+  return { degrees: degrees!, scale: scale!, shift: shift! };
 }
 
 async function main(): Promise<void> {
@@ -148,6 +175,9 @@ async function main(): Promise<void> {
       'eval-size': { type: 'string' },
       'log-every': { type: 'string', default: '50' },
       'max-shift': { type: 'string', default: '1' },
+      seed: { type: 'string', default: '1' },
+      distort: { type: 'string' },
+      model: { type: 'string' },
       fresh: { type: 'boolean', default: false },
     },
   });
@@ -174,6 +204,9 @@ async function main(): Promise<void> {
     evalSize: int('eval-size', values['eval-size']),
     logEvery: int('log-every', values['log-every'])!,
     maxShift,
+    distortion: values.distort === undefined ? undefined : parseDistortion(values.distort),
+    seed: int('seed', values.seed),
+    model: values.model ? (JSON.parse(values.model) as ConvnetOptions) : undefined,
   });
   const cpu = process.cpuUsage(cpu0);
   console.log(
@@ -182,6 +215,10 @@ async function main(): Promise<void> {
       : `the checkpoint had reached step ${r.step} already (--fresh starts over, --steps goes further)`,
   );
   console.log(`held-out accuracy: ${(100 * r.heldOutAccuracy).toFixed(2)}% at step ${r.step}`);
+  if (r.averagedAccuracy !== undefined)
+    console.log(
+      `weight averages: ${(100 * r.averagedAccuracy).toFixed(2)}%, with batch norm recalibrated ${(100 * r.recalibratedAccuracy!).toFixed(2)}%`,
+    );
   console.log(`checkpoint: ${r.checkpoint}`);
   console.log(
     `curve: ${r.svg}; TensorBoard: npx tensorboard --logdir ${values.logdir} (or tensorboard --logdir …)`,

@@ -5,10 +5,12 @@ import '@graphmode/autodiff';
 import {
   argMax,
   cast,
+  controlDependencies,
   equal,
   Graph,
   layers,
   losses,
+  oneHot,
   placeholder,
   reduceMean,
   relu,
@@ -16,15 +18,18 @@ import {
   setRandomSeed,
   type Tensor,
   trainableVariables,
+  withDependencies,
 } from '@graphmode/graph';
 import {
   AdamOptimizer,
   createTrainOp,
+  ExponentialMovingAverage,
   exponentialDecay,
   getOrCreateGlobalStep,
   summary,
 } from '@graphmode/train';
 import { NUM_CLASSES } from '../mnist_data.js';
+import { warmupCosineDecay } from './schedule.js';
 
 export interface ConvnetOptions {
   /** Filters of the two 5×5 conv layers; default [16, 32]. */
@@ -40,11 +45,27 @@ export interface ConvnetOptions {
   conv2Padding?: 'valid' | 'same';
   /** Dropout rate after the hidden layer while training; default 0.1 (the shifted digits and batch norm regularize already). */
   dropoutRate?: number;
-  /** Adam's initial learning rate; default 3e-3 (times 0.75 every 100 steps). */
+  /** Adam's initial (peak) learning rate; default 3e-3. */
   learningRate?: number;
-  /** The learning rate is multiplied by `decayRate` every `decaySteps` steps (smoothly). */
+  /**
+   * 'exponential': times `decayRate` every `decaySteps` steps (smoothly); 'cosine': a linear
+   * warmup over `warmupSteps`, then a cosine decay to 0 at `totalSteps` (see schedule.ts).
+   */
+  schedule?: 'exponential' | 'cosine';
   decaySteps?: number;
   decayRate?: number;
+  warmupSteps?: number;
+  /** The step the cosine schedule reaches 0 at (the run's length); default 700. */
+  totalSteps?: number;
+  /** Batch norm after max pooling (conv → pool → BN → relu): a quarter of the BN work; default false. */
+  normalizeAfterPool?: boolean;
+  /** TF's label smoothing of the one-hot targets (0: none). */
+  labelSmoothing?: number;
+  /**
+   * Keep an ExponentialMovingAverage of the trainable weights with this decay (numUpdates = the
+   * global step), updated after each step; evaluation can restore it (variablesToRestore).
+   */
+  emaDecay?: number;
   /** The graph seed, which makes initial weights and dropout masks reproducible; default 11. */
   seed?: number;
 }
@@ -63,6 +84,8 @@ export interface Convnet {
   /** Fraction of the batch classified correctly. */
   accuracy: Tensor;
   learningRate: Tensor;
+  /** The weights' moving averages when `emaDecay` is set. */
+  ema: ExponentialMovingAverage | null;
 }
 
 /** Builds the convnet, its summaries and its train op in a fresh graph. */
@@ -76,34 +99,60 @@ export function buildConvnet(opts: ConvnetOptions = {}): Convnet {
     const [f1, f2] = opts.filters ?? [16, 32];
 
     // conv → batch norm → relu → pool, twice; the conv's bias is redundant before batch norm's beta.
+    // Max pooling commutes with relu, and with batch norm's per-channel affine map as long as
+    // gamma > 0, so pooling first normalizes a quarter of the values for nearly the same model.
+    const bn = (x: Tensor) =>
+      layers.batchNormalization(x, { training, momentum: opts.batchNormMomentum ?? 0.9 });
     const block = (x: Tensor, filters: number, padding: 'valid' | 'same'): Tensor => {
       const conv = layers.conv2d(x, filters, 5, { padding, useBias: false });
-      const normed = layers.batchNormalization(conv, { training, momentum: opts.batchNormMomentum ?? 0.9 });
-      return layers.maxPooling2d(relu(normed), 2, 2);
+      if (opts.normalizeAfterPool) return relu(bn(layers.maxPooling2d(conv, 2, 2)));
+      return layers.maxPooling2d(relu(bn(conv)), 2, 2);
     };
     let h = block(block(reshape(images, [-1, 28, 28, 1]), f1, 'same'), f2, opts.conv2Padding ?? 'valid');
     h = layers.dense(layers.flatten(h), opts.hiddenUnits ?? 128, { activation: relu });
     h = layers.dropout(h, { rate: opts.dropoutRate ?? 0.1, training });
     const logits = layers.dense(h, NUM_CLASSES);
 
-    const loss = losses.sparseSoftmaxCrossEntropy(labels, logits);
+    const loss = opts.labelSmoothing
+      ? losses.softmaxCrossEntropy(oneHot(labels, NUM_CLASSES), logits, {
+          labelSmoothing: opts.labelSmoothing,
+        })
+      : losses.sparseSoftmaxCrossEntropy(labels, logits);
     const accuracy = reduceMean(cast(equal(argMax(logits, 1), labels), 'float32'), undefined, {
       name: 'accuracy',
     });
     const globalStep = getOrCreateGlobalStep();
-    const learningRate = exponentialDecay(
-      opts.learningRate ?? 3e-3,
-      globalStep,
-      opts.decaySteps ?? 100,
-      opts.decayRate ?? 0.75,
-    );
-    const trainOp = createTrainOp(loss, new AdamOptimizer({ learningRate }));
+    const learningRate =
+      opts.schedule === 'cosine'
+        ? warmupCosineDecay(
+            opts.learningRate ?? 3e-3,
+            globalStep.value(),
+            opts.warmupSteps ?? 0,
+            opts.totalSteps ?? 700,
+          )
+        : exponentialDecay(
+            opts.learningRate ?? 3e-3,
+            globalStep,
+            opts.decaySteps ?? 100,
+            opts.decayRate ?? 0.75,
+          );
+    let trainOp = createTrainOp(loss, new AdamOptimizer({ learningRate }));
+    let ema: ExponentialMovingAverage | null = null;
+    if (opts.emaDecay) {
+      // TF's pattern: `with control_dependencies([train_op]): ema.apply(...)` averages the
+      // weights after the step; the train op still evaluates to the loss.
+      const averages = new ExponentialMovingAverage(opts.emaDecay, { numUpdates: globalStep });
+      const step = trainOp;
+      const maintain = controlDependencies([step], () => averages.apply(trainableVariables()));
+      trainOp = withDependencies([maintain], step);
+      ema = averages;
+    }
 
     // A summary's tag is its op name, made unique: 'accuracy' and 'dense/kernel' are taken.
     summary.scalar('loss', loss);
     summary.scalar('batch_accuracy', accuracy);
     summary.scalar('learning_rate', learningRate);
     for (const v of trainableVariables()) summary.histogram(`weights/${v.op.name}`, v.value());
-    return { graph, images, labels, training, trainOp, loss, accuracy, learningRate };
+    return { graph, images, labels, training, trainOp, loss, accuracy, learningRate, ema };
   });
 }
