@@ -52,7 +52,12 @@ function oracle(useNesterov: boolean): tf.Tensor[] {
     const alpha = (LR * Math.sqrt(1 - B2 ** T)) / (1 - B1 ** T);
     for (let i = 0; i < 3; i++) {
       m = m.add(grad.sub(m).mul(1 - B1));
-      v = v.add(grad.square().sub(v).mul(1 - B2));
+      v = v.add(
+        grad
+          .square()
+          .sub(v)
+          .mul(1 - B2),
+      );
       const num = useNesterov ? grad.mul(1 - B1).add(m.mul(B1)) : m;
       x = x.sub(num.mul(alpha).div(v.sqrt().add(EPS)));
     }
@@ -69,7 +74,10 @@ describe('ApplyAdam one-pass kernel', () => {
         got.forEach((c, i) => expectClose(c, expected[i]!, 1e-6));
       }
       // The update moved the variable.
-      const moved = expected[0]!.sub(tf.tensor(start()[0]!.data as Float32Array, [3, 5])).abs().max();
+      const moved = expected[0]!
+        .sub(tf.tensor(start()[0]!.data as Float32Array, [3, 5]))
+        .abs()
+        .max();
       expect(moved.dataSync()[0]).toBeGreaterThan(1e-4);
       tf.dispose([...expected, moved]);
     });
