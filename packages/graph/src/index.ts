@@ -63,6 +63,7 @@ export {
 export * from './ops/random.js';
 export * from './ops/reduce.js';
 export * from './ops/select.js';
+export type { AdamScalars, PoolGeometry, SimdKernels } from './ops/simd/index.js';
 export * from './ops/slicing.js';
 export {
   LogSoftmax,

@@ -6,6 +6,7 @@
 // heap cost more than the loops themselves.
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { PoolAttrs } from './conv.js';
+import type { PoolGeometry } from './simd/index.js';
 import { float32Kernel } from './typed_kernel.js';
 
 /** TF's pooling geometry along one axis: output size and padding before the first cell. */
@@ -75,11 +76,20 @@ const pooled = ([b, h, w, c]: readonly number[], a: PoolAttrs): number[] => {
   ];
 };
 
+/** The geometry the SIMD loop takes. */
+function geometry(dims: tfc.Tensor4D['shape'], a: PoolAttrs): PoolGeometry {
+  const [kh, kw, sh, sw] = [a.ksize[1]!, a.ksize[2]!, a.strides[1]!, a.strides[2]!];
+  const same = a.padding === 'SAME';
+  const [rows, cols] = [axis(dims[1], kh, sh, same), axis(dims[2], kw, sw, same)];
+  return { dims, kh, kw, sh, sw, oh: rows.out, ow: cols.out, padTop: rows.before, padLeft: cols.before };
+}
+
 /** MaxPoolGrad: each output cell's gradient added at its window's argmax. */
 export function maxPoolGradByArgmax(x: tfc.Tensor4D, dy: tfc.Tensor, a: PoolAttrs): tfc.Tensor {
-  return float32Kernel([x, dy], [x.shape], ([xv, dyv], [out]) => {
-    const at = maxPoolArgmax(xv!, x.shape, a);
+  return float32Kernel([x, dy], [x.shape], ([xv, dyv], [out], simd) => {
     out!.fill(0);
+    if (simd?.maxPoolGrad(xv!, dyv!, out!, geometry(x.shape, a))) return;
+    const at = maxPoolArgmax(xv!, x.shape, a);
     for (let o = 0; o < at.length; o++) out![at[o]!]! += dyv![o]!;
   })[0]!;
 }

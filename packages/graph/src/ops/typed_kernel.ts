@@ -5,10 +5,11 @@
 // straight into freshly allocated output tensors' heap memory. Elsewhere (cpu) dataSync returns
 // the backend's own array and a new tensor adopts the array it is given: no copies either.
 import * as tfc from '@tensorflow/tfjs-core';
+import { type SimdKernels, simdKernels, type WasmMemory } from './simd/index.js';
 
 /** The parts of tfjs-wasm's BackendWasm this module uses (public members of its class). */
 interface WasmBackend {
-  wasm: { HEAPU8: Uint8Array };
+  wasm: { HEAPU8: Uint8Array; asm?: { memory?: WasmMemory } };
   dataIdMap: { get(dataId: object): { memoryOffset: number | null } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): tfc.TensorInfo;
 }
@@ -25,8 +26,15 @@ function heapView(b: WasmBackend, t: tfc.Tensor): Float32Array | null {
   return new Float32Array(b.wasm.HEAPU8.buffer, offset, t.size);
 }
 
-/** What `fill` receives: the inputs' values (read only) and the outputs to write. */
-export type Float32Fill = (inputs: readonly Float32Array[], outputs: Float32Array[]) => void;
+/**
+ * What `fill` receives: the inputs' values (read only), the outputs to write, and on wasm the
+ * SIMD loops that work on those very arrays (null elsewhere, or without WebAssembly SIMD).
+ */
+export type Float32Fill = (
+  inputs: readonly Float32Array[],
+  outputs: Float32Array[],
+  simd: SimdKernels | null,
+) => void;
 
 /**
  * New float32 tensors of `shapes`, computed by `fill` from the float32 `inputs`' values. `fill`
@@ -42,10 +50,12 @@ export function float32Kernel(
   if (wasm !== null && inputs.every((t) => heapView(wasm, t) !== null)) {
     // Allocate first: malloc may grow the heap, and views must be taken after the last growth.
     const outs = shapes.map((s) => tfc.engine().makeTensorFromTensorInfo(wasm.makeOutput(s, 'float32')));
+    const memory = wasm.wasm.asm?.memory;
     try {
       fill(
         inputs.map((t) => heapView(wasm, t)!),
         outs.map((t) => heapView(wasm, t)!),
+        memory ? simdKernels(memory) : null,
       );
     } catch (e) {
       for (const t of outs) t.dispose();
@@ -57,6 +67,7 @@ export function float32Kernel(
   fill(
     inputs.map((t) => t.dataSync() as Float32Array),
     outs,
+    null,
   );
   return outs.map((o, i) => tfc.tensor(o, shapes[i], 'float32'));
 }
