@@ -32,13 +32,16 @@ export function fusedAdam(
     (scalar(t.lr) * Math.sqrt(1 - scalar(t.beta2Power))) / (1 - scalar(t.beta1Power)),
   );
   const shape = t.var.shape;
+  const k = { s1: 1 - b1, s2: 1 - b2, p: useNesterov ? 1 - b1 : 0, q: useNesterov ? b1 : 1, alpha, eps };
   const [x1, m1, v1] = float32Kernel(
     [t.var, t.m, t.v, t.grad],
     [shape, shape, shape],
-    ([x, m, v, g], outs) => {
+    ([x, m, v, g], outs, simd) => {
       const [x1, m1, v1] = outs as [Float32Array, Float32Array, Float32Array];
       const n = x!.length;
-      for (let i = 0; i < n; i++) {
+      // On wasm the SIMD loop does all but the last n mod 4 elements.
+      const done = simd?.adam(x!, m!, v!, g!, outs, k) ?? 0;
+      for (let i = done; i < n; i++) {
         const gi = g![i]!;
         const mi = m![i]! + (gi - m![i]!) * (1 - b1);
         const vi = v![i]! + (gi * gi - v![i]!) * (1 - b2);
