@@ -1,9 +1,10 @@
 // Rewritten plans compute what unrewritten ones do (API.md §8): every row of the op tables, its
-// forward value and its gradients, run with `rewrites: true` and `rewrites: false`; plus dense
-// and conv layers with each fusable activation, on cpu and wasm.
+// forward value and its gradients, run with `rewrites: true` and `rewrites: false`, once with
+// fed inputs and once with constant inputs (which constant folding may fold); plus dense and
+// conv layers with each fusable activation, on cpu and wasm.
 import { gradients } from '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { expectClose, randomArray } from '../helpers.js';
 import type { OpCase } from '../op_table.js';
 import { arrayOps } from '../tables/array.js';
@@ -16,11 +17,16 @@ import { slicingOps } from '../tables/slicing.js';
 
 type Row = Pick<OpCase, 'name' | 'inputs' | 'build' | 'grad' | 'tol'>;
 
-function runBoth(row: Row, backend: 'cpu' | 'wasm'): [g.NDArray[], g.NDArray[]] {
+/** Ops the rewritten run executed as folded constants (a Const node standing for another op). */
+let foldedOps = 0;
+
+function runBoth(row: Row, backend: 'cpu' | 'wasm', constants = false): [g.NDArray[], g.NDArray[]] {
   const values = row.inputs.map((s, i) => randomArray(s.shape, s.domain ?? 'normal', 3 + i, s.dtype));
   const graph = new g.Graph();
   const { phs, fetches } = graph.asDefault(() => {
-    const phs = values.map((v, i) => g.placeholder(v.dtype, v.shape, { name: `in${i}` }));
+    const phs = values.map((v, i) =>
+      constants ? g.constant(v, { name: `in${i}` }) : g.placeholder(v.dtype, v.shape, { name: `in${i}` }),
+    );
     const y = row.build(...phs);
     const floats = phs.filter((p) => p.dtype === 'float32');
     const grads =
@@ -29,11 +35,17 @@ function runBoth(row: Row, backend: 'cpu' | 'wasm'): [g.NDArray[], g.NDArray[]] 
         : gradients(g.reduceSum(g.mul(y, y)), floats).filter((t): t is g.Tensor => t instanceof g.Tensor);
     return { phs, fetches: [y, ...grads] };
   });
-  const feeds = new Map(phs.map((p, i) => [p, values[i]!] as [g.Tensor, g.NDArray]));
+  const feeds = new Map(constants ? [] : phs.map((p, i) => [p, values[i]!] as [g.Tensor, g.NDArray]));
   const run = (rewrites: boolean) => {
     const sess = new g.Session(graph, { backend, rewrites });
     try {
-      return sess.run(fetches, feeds);
+      const runMetadata = new g.RunMetadata();
+      const out = sess.run(fetches, feeds, { runMetadata });
+      const folded = runMetadata.stepStats.filter(
+        (st) => st.opType === 'Const' && graph.getOperationByName(st.nodeName)?.type !== 'Const',
+      );
+      if (rewrites) foldedOps += folded.length;
+      return out;
     } finally {
       sess.close();
     }
@@ -87,6 +99,16 @@ describe('rewrites keep results (cpu)', () => {
   it.each(tables.map((r) => [r.name, r] as const))('%s', (_, row) => {
     const [on, off] = runBoth(row, 'cpu');
     on.forEach((v, i) => expectClose(v, off[i]!, row.tol ?? 1e-5));
+  });
+});
+
+describe('rewrites keep results with constant inputs (cpu)', () => {
+  it.each(tables.map((r) => [r.name, r] as const))('%s', (_, row) => {
+    const [on, off] = runBoth(row, 'cpu', true);
+    on.forEach((v, i) => expectClose(v, off[i]!, row.tol ?? 1e-5));
+  });
+  it('folded some of those ops (shapes, casts, packs, slices of constants)', () => {
+    expect(foldedOps).toBeGreaterThan(200);
   });
 });
 

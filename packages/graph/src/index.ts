@@ -63,6 +63,7 @@ export {
 export * from './ops/random.js';
 export * from './ops/reduce.js';
 export * from './ops/select.js';
+export type { AdamScalars, PoolGeometry, SimdKernels } from './ops/simd/index.js';
 export * from './ops/slicing.js';
 export {
   LogSoftmax,
@@ -79,6 +80,7 @@ export {
 } from './ops/softmax.js';
 export * from './ops/sources.js';
 export * from './ops/state.js';
+export { type Float32Fill, float32Kernel } from './ops/typed_kernel.js';
 export { checked, checkOptions, NAME_SPEC, named, type OptionKind, type OptionSpec } from './options.js';
 export * from './session/backends.js';
 export { feedEntries, lookupTensor } from './session/fetch_feed.js';

@@ -33,7 +33,7 @@ import {
   updateRefs,
   type Values,
 } from './apply_op_def.js';
-import { fusedAdamCpu } from './fused_adam.js';
+import { fusedAdam } from './fused_adam.js';
 import { type Hyperparameter, OPTIMIZER_SPEC, Optimizer, type OptimizerOptions } from './optimizer.js';
 
 const ADAM_INPUTS = [
@@ -60,17 +60,7 @@ export const ApplyAdam = applyOp<AdamIn, NesterovAttrs>(
   'ApplyAdam',
   ADAM_INPUTS,
   ADAM_REFS,
-  (v, a) => {
-    if (tfc.getBackend() === 'cpu') return fusedAdamCpu(v, a.useNesterov);
-    const alpha = adamAlpha(v);
-    const m = tfc.add(v.m, tfc.mul(tfc.sub(v.grad, v.m), oneMinus(v.beta1)));
-    const vv = tfc.add(v.v, tfc.mul(tfc.sub(tfc.square(v.grad), v.v), oneMinus(v.beta2)));
-    const denom = tfc.add(tfc.sqrt(vv), v.epsilon);
-    const step = a.useNesterov
-      ? tfc.div(tfc.mul(tfc.add(tfc.mul(v.grad, oneMinus(v.beta1)), tfc.mul(m, v.beta1)), alpha), denom)
-      : tfc.div(tfc.mul(m, alpha), denom);
-    return { var: tfc.sub(v.var, step), m, v: vv };
-  },
+  (v, a) => fusedAdam(v, a.useNesterov),
   'grad',
   NESTEROV_ATTRS,
 );

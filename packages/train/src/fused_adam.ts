@@ -1,7 +1,11 @@
-// ApplyAdam on the cpu backend as one pass over the four arrays. tfjs-cpu runs each elementwise
-// op as its own loop into a fresh array, so the op-by-op update (12 full-size ops per variable)
-// costs more than eager tfjs's Adam; one loop reads var, m, v and grad once and writes three arrays.
-import * as tfc from '@tensorflow/tfjs-core';
+// ApplyAdam as one pass over the four arrays, on cpu and wasm. tfjs-cpu runs each elementwise op
+// as its own loop into a fresh array, and on wasm each of the op-by-op update's 12 full-size ops
+// pays tfjs's per-kernel overhead (allocation, bookkeeping), which for an MLP's small variables
+// costs more than the arithmetic: one loop reads var, m, v and grad once and writes three arrays,
+// in the backend's own memory (float32Kernel) — on wasm a WebAssembly SIMD loop, since a scalar
+// JS loop there was slower than the 12 native ops.
+import { float32Kernel } from '@graphmode/graph';
+import type * as tfc from '@tensorflow/tfjs-core';
 
 interface AdamValues {
   var: tfc.Tensor;
@@ -19,7 +23,7 @@ interface AdamValues {
 const scalar = (t: tfc.Tensor): number => (t.dataSync() as Float32Array)[0]!;
 
 /** TF's ApplyAdam (training_ops.cc) element by element; the scalars are read once. */
-export function fusedAdamCpu(
+export function fusedAdam(
   t: AdamValues,
   useNesterov: boolean,
 ): { var: tfc.Tensor; m: tfc.Tensor; v: tfc.Tensor } {
@@ -27,18 +31,26 @@ export function fusedAdamCpu(
   const alpha = Math.fround(
     (scalar(t.lr) * Math.sqrt(1 - scalar(t.beta2Power))) / (1 - scalar(t.beta1Power)),
   );
-  const [x, m, v, g] = [t.var, t.m, t.v, t.grad].map((u) => u.dataSync() as Float32Array) as Float32Array[];
-  const n = x!.length;
-  const [x1, m1, v1] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
-  for (let i = 0; i < n; i++) {
-    const gi = g![i]!;
-    const mi = m![i]! + (gi - m![i]!) * (1 - b1);
-    const vi = v![i]! + (gi * gi - v![i]!) * (1 - b2);
-    const num = useNesterov ? gi * (1 - b1) + mi * b1 : mi;
-    m1[i] = mi;
-    v1[i] = vi;
-    x1[i] = x![i]! - (num * alpha) / (Math.sqrt(vi) + eps);
-  }
   const shape = t.var.shape;
-  return { var: tfc.tensor(x1, shape), m: tfc.tensor(m1, shape), v: tfc.tensor(v1, shape) };
+  const k = { s1: 1 - b1, s2: 1 - b2, p: useNesterov ? 1 - b1 : 0, q: useNesterov ? b1 : 1, alpha, eps };
+  const [x1, m1, v1] = float32Kernel(
+    [t.var, t.m, t.v, t.grad],
+    [shape, shape, shape],
+    ([x, m, v, g], outs, simd) => {
+      const [x1, m1, v1] = outs as [Float32Array, Float32Array, Float32Array];
+      const n = x!.length;
+      // On wasm the SIMD loop does all but the last n mod 4 elements.
+      const done = simd?.adam(x!, m!, v!, g!, outs, k) ?? 0;
+      for (let i = done; i < n; i++) {
+        const gi = g![i]!;
+        const mi = m![i]! + (gi - m![i]!) * (1 - b1);
+        const vi = v![i]! + (gi * gi - v![i]!) * (1 - b2);
+        const num = useNesterov ? gi * (1 - b1) + mi * b1 : mi;
+        m1[i] = mi;
+        v1[i] = vi;
+        x1[i] = x![i]! - (num * alpha) / (Math.sqrt(vi) + eps);
+      }
+    },
+  );
+  return { var: x1!, m: m1!, v: v1! };
 }

@@ -155,6 +155,11 @@ const rows: Row[] = [
       [3, 1, 'SAME', [1, 5, 4, 2]],
       [2, 2, 'VALID', [2, 7, 5, 3]],
       [3, 2, 'VALID', [1, 6, 6, 2]],
+      // Channels in fours: wasm's MaxPoolGrad takes its SIMD loop (cpu keeps the JS one).
+      [3, 2, 'SAME', [2, 7, 5, 4]],
+      [3, 1, 'SAME', [1, 5, 4, 8]],
+      [2, 2, 'VALID', [2, 7, 5, 4]],
+      [2, 3, 'SAME', [1, 8, 7, 4]],
     ] as const
   ).flatMap(([k, s, p, x]): Row[] => {
     const o = pool(k, s, p);
@@ -183,6 +188,8 @@ const rows: Row[] = [
     [
       [2, 2, 'SAME', [2, 14, 12, 5]],
       [3, 2, 'SAME', [1, 7, 6, 3]],
+      [2, 2, 'SAME', [2, 14, 12, 8]],
+      [3, 1, 'SAME', [1, 7, 6, 4]],
     ] as const
   ).flatMap(([k, s, p, x]): Row[] => {
     const o = pool(k, s, p);

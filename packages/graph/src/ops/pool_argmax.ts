@@ -1,9 +1,13 @@
 // Max-pool argmax as one pass over the input's values, and the two max-pool backprops built on it
-// as whole-tensor gather / scatter. wasm's MaxPoolGrad and MaxPoolWithArgmax kernels give wrong
+// as one scatter / gather loop. wasm's MaxPoolGrad and MaxPoolWithArgmax kernels give wrong
 // results on many shapes (non-square inputs, SAME padding, ties), and cpu's MaxPoolGrad takes ~1 s
-// on a 50x28x28x32 input; MaxPoolGrad runs this on both, MaxPoolGradGrad on wasm.
-import * as tfc from '@tensorflow/tfjs-core';
+// on a 50x28x28x32 input; MaxPoolGrad runs this on both, MaxPoolGradGrad on wasm. The loops
+// read and write the backend's memory directly (float32Kernel): on wasm, copying x out of the
+// heap cost more than the loops themselves.
+import type * as tfc from '@tensorflow/tfjs-core';
 import type { PoolAttrs } from './conv.js';
+import type { PoolGeometry } from './simd/index.js';
+import { float32Kernel } from './typed_kernel.js';
 
 /** TF's pooling geometry along one axis: output size and padding before the first cell. */
 function axis(n: number, k: number, s: number, same: boolean): { out: number; before: number } {
@@ -16,9 +20,11 @@ function axis(n: number, k: number, s: number, same: boolean): { out: number; be
  * maximum; the first one in row-major window order wins ties, as TF's MaxPoolWithArgmax
  * (`include_batch_in_index`). Padding never wins: only in-bounds cells are visited.
  */
-export function maxPoolArgmax(x: tfc.Tensor4D, a: PoolAttrs): { at: Int32Array; shape: number[] } {
-  const xv = x.dataSync() as Float32Array;
-  const [b, h, w, c] = x.shape;
+export function maxPoolArgmax(
+  xv: Float32Array,
+  [b, h, w, c]: readonly [number, number, number, number],
+  a: PoolAttrs,
+): Int32Array {
   const [kh, kw, sh, sw] = [a.ksize[1]!, a.ksize[2]!, a.strides[1]!, a.strides[2]!];
   const same = a.padding === 'SAME';
   const rows = axis(h, kh, sh, same);
@@ -56,22 +62,42 @@ export function maxPoolArgmax(x: tfc.Tensor4D, a: PoolAttrs): { at: Int32Array; 
       }
     }
   }
-  return { at, shape: [b, rows.out, cols.out, c] };
+  return at;
+}
+
+/** The pooled shape of `x` under `a`. */
+const pooled = ([b, h, w, c]: readonly number[], a: PoolAttrs): number[] => {
+  const same = a.padding === 'SAME';
+  return [
+    b!,
+    axis(h!, a.ksize[1]!, a.strides[1]!, same).out,
+    axis(w!, a.ksize[2]!, a.strides[2]!, same).out,
+    c!,
+  ];
+};
+
+/** The geometry the SIMD loop takes. */
+function geometry(dims: tfc.Tensor4D['shape'], a: PoolAttrs): PoolGeometry {
+  const [kh, kw, sh, sw] = [a.ksize[1]!, a.ksize[2]!, a.strides[1]!, a.strides[2]!];
+  const same = a.padding === 'SAME';
+  const [rows, cols] = [axis(dims[1], kh, sh, same), axis(dims[2], kw, sw, same)];
+  return { dims, kh, kw, sh, sw, oh: rows.out, ow: cols.out, padTop: rows.before, padLeft: cols.before };
 }
 
 /** MaxPoolGrad: each output cell's gradient added at its window's argmax. */
 export function maxPoolGradByArgmax(x: tfc.Tensor4D, dy: tfc.Tensor, a: PoolAttrs): tfc.Tensor {
-  const { at } = maxPoolArgmax(x, a);
-  return tfc.tidy(() =>
-    tfc.reshape(
-      tfc.scatterND(tfc.tensor2d(at, [at.length, 1], 'int32'), tfc.reshape(dy, [-1]), [x.size]),
-      x.shape,
-    ),
-  );
+  return float32Kernel([x, dy], [x.shape], ([xv, dyv], [out], simd) => {
+    out!.fill(0);
+    if (simd?.maxPoolGrad(xv!, dyv!, out!, geometry(x.shape, a))) return;
+    const at = maxPoolArgmax(xv!, x.shape, a);
+    for (let o = 0; o < at.length; o++) out![at[o]!]! += dyv![o]!;
+  })[0]!;
 }
 
 /** MaxPoolGradGrad: `g` (input-shaped) read at each window's argmax. */
 export function maxPoolGradGradByArgmax(x: tfc.Tensor4D, g: tfc.Tensor, a: PoolAttrs): tfc.Tensor {
-  const { at, shape } = maxPoolArgmax(x, a);
-  return tfc.tidy(() => tfc.reshape(tfc.gather(tfc.reshape(g, [-1]), tfc.tensor1d(at, 'int32')), shape));
+  return float32Kernel([x, g], [pooled(x.shape, a)], ([xv, gv], [out]) => {
+    const at = maxPoolArgmax(xv!, x.shape, a);
+    for (let o = 0; o < at.length; o++) out![o] = gv![at[o]!]!;
+  })[0]!;
 }

@@ -3,6 +3,7 @@
 // stateful ops alone; results equal the unrewritten plan's within float32 rounding.
 import { freeze } from 'immer';
 import { cse } from './cse.js';
+import { fold } from './fold.js';
 import { fuse } from './fuse.js';
 import { deadCode, type Pass, type Program } from './program.js';
 import { simplify } from './simplify.js';
@@ -10,7 +11,8 @@ import { foldTransposes } from './transposes.js';
 
 export type { Node, Pass, Program } from './program.js';
 
-const PASSES: readonly Pass[] = [simplify, cse, foldTransposes, fuse, deadCode];
+// Folding first: its rules read the graph's own op inputs, which the later passes re-route.
+const PASSES: readonly Pass[] = [fold, simplify, cse, foldTransposes, fuse, deadCode];
 
 // Frozen (shallowly: nodes reference live graph objects) so that a pass that edits its input in
 // place fails loudly instead of corrupting the plan it was given.

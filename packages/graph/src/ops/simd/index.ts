@@ -1,0 +1,120 @@
+// The WebAssembly SIMD loops of kernels.wat, instantiated over tfjs-wasm's own memory so they
+// read and write tensors where they live. Callers hand in Float32Array views of that memory
+// (float32Kernel's); a view's byteOffset is the pointer the loops take.
+import { SIMD_MODULE } from './binary.js';
+
+/** A WebAssembly.Memory (the project's typings have no DOM lib, hence these few declarations). */
+export interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface Exports {
+  adam(...args: number[]): void;
+  maxPoolGrad(...args: number[]): void;
+}
+
+/** Adam's per-element constants (see kernels.wat). */
+export interface AdamScalars {
+  s1: number;
+  s2: number;
+  p: number;
+  q: number;
+  alpha: number;
+  eps: number;
+}
+
+/** NHWC pooling geometry: window, strides, pooled size and padding before the first cell. */
+export interface PoolGeometry {
+  dims: readonly [number, number, number, number];
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  oh: number;
+  ow: number;
+  padTop: number;
+  padLeft: number;
+}
+
+export interface SimdKernels {
+  /** Adam over the first 4⌊n/4⌋ elements (the caller does the rest); returns that count. */
+  adam(
+    x: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    g: Float32Array,
+    out: Float32Array[],
+    k: AdamScalars,
+  ): number;
+  /** MaxPoolGrad into a zeroed `out`; false (nothing done) unless the channels come in fours. */
+  maxPoolGrad(x: Float32Array, dy: Float32Array, out: Float32Array, geo: PoolGeometry): boolean;
+}
+
+let compiled: object | null | undefined;
+const instances = new WeakMap<WasmMemory, SimdKernels>();
+
+/** The kernels over `memory`, or null where this WebAssembly engine has no SIMD. */
+export function simdKernels(memory: WasmMemory): SimdKernels | null {
+  const known = instances.get(memory);
+  if (known) return known;
+  if (compiled === undefined) {
+    const bytes = Uint8Array.from(atob(SIMD_MODULE), (ch) => ch.charCodeAt(0));
+    compiled = wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
+  }
+  if (compiled === null) return null;
+  const wasm = new wasmApi.Instance(compiled, { env: { memory } }).exports as unknown as Exports;
+  const kernels: SimdKernels = {
+    adam(x, m, v, g, [x1, m1, v1], k) {
+      const n = x.length & ~3;
+      const at = (a: Float32Array) => a.byteOffset;
+      wasm.adam(
+        at(x),
+        at(m),
+        at(v),
+        at(g),
+        at(x1!),
+        at(m1!),
+        at(v1!),
+        n * 4,
+        k.s1,
+        k.s2,
+        k.p,
+        k.q,
+        k.alpha,
+        k.eps,
+      );
+      return n;
+    },
+    maxPoolGrad(x, dy, out, geo) {
+      const [b, h, w, c] = geo.dims;
+      if (c % 4 !== 0 || dy.length === 0) return false;
+      const { kh, kw, sh, sw, oh, ow, padTop, padLeft } = geo;
+      wasm.maxPoolGrad(
+        x.byteOffset,
+        dy.byteOffset,
+        out.byteOffset,
+        b,
+        h,
+        w,
+        c,
+        kh,
+        kw,
+        sh,
+        sw,
+        oh,
+        ow,
+        padTop,
+        padLeft,
+      );
+      return true;
+    },
+  };
+  instances.set(memory, kernels);
+  return kernels;
+}

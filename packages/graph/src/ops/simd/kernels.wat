@@ -1,0 +1,128 @@
+;; Float32 loops in WebAssembly SIMD over tfjs-wasm's own memory (imported), for kernels whose
+;; op-by-op tfjs form costs more than the arithmetic. Pointers are byte offsets into that memory
+;; (tfjs's tensor memoryOffsets); callers pass outputs freshly allocated by tfjs.
+;; Compiled by scripts/build_simd.ts (wabt) into simd_binary.ts; the test checks the two agree.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; TF's ApplyAdam (training_ops.cc), 4 lanes at a time over the first `bytes` bytes:
+  ;;   m1 = m + (g - m) * s1            s1 = 1 - beta1
+  ;;   v1 = v + (g * g - v) * s2        s2 = 1 - beta2
+  ;;   x1 = x - (g * p + m1 * q) * alpha / (sqrt(v1) + eps)
+  ;; with p = 0, q = 1 for Adam and p = 1 - beta1, q = beta1 for Nesterov.
+  (func (export "adam")
+    (param $x i32) (param $m i32) (param $v i32) (param $g i32)
+    (param $x1 i32) (param $m1 i32) (param $v1 i32) (param $bytes i32)
+    (param $s1 f32) (param $s2 f32) (param $p f32) (param $q f32) (param $alpha f32) (param $eps f32)
+    (local $j i32) (local $gi v128) (local $mi v128) (local $vi v128)
+    (local $S1 v128) (local $S2 v128) (local $P v128) (local $Q v128) (local $A v128) (local $E v128)
+    (local.set $S1 (f32x4.splat (local.get $s1)))
+    (local.set $S2 (f32x4.splat (local.get $s2)))
+    (local.set $P (f32x4.splat (local.get $p)))
+    (local.set $Q (f32x4.splat (local.get $q)))
+    (local.set $A (f32x4.splat (local.get $alpha)))
+    (local.set $E (f32x4.splat (local.get $eps)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $bytes)))
+        (local.set $gi (v128.load (i32.add (local.get $g) (local.get $j))))
+        (local.set $mi (v128.load (i32.add (local.get $m) (local.get $j))))
+        (local.set $vi (v128.load (i32.add (local.get $v) (local.get $j))))
+        (local.set $mi
+          (f32x4.add (local.get $mi) (f32x4.mul (f32x4.sub (local.get $gi) (local.get $mi)) (local.get $S1))))
+        (local.set $vi
+          (f32x4.add (local.get $vi)
+            (f32x4.mul (f32x4.sub (f32x4.mul (local.get $gi) (local.get $gi)) (local.get $vi)) (local.get $S2))))
+        (v128.store (i32.add (local.get $m1) (local.get $j)) (local.get $mi))
+        (v128.store (i32.add (local.get $v1) (local.get $j)) (local.get $vi))
+        (v128.store (i32.add (local.get $x1) (local.get $j))
+          (f32x4.sub
+            (v128.load (i32.add (local.get $x) (local.get $j)))
+            (f32x4.div
+              (f32x4.mul
+                (f32x4.add (f32x4.mul (local.get $gi) (local.get $P)) (f32x4.mul (local.get $mi) (local.get $Q)))
+                (local.get $A))
+              (f32x4.add (f32x4.sqrt (local.get $vi)) (local.get $E)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $next))))
+
+  ;; TF's MaxPoolGrad on NHWC with c a multiple of 4: for each output cell and 4 channels, the
+  ;; first maximum of its window in row-major order (padding never wins: only in-bounds cells are
+  ;; visited), and dy added to `out` there. `out` must be zeroed by the caller.
+  (func (export "maxPoolGrad")
+    (param $x i32) (param $dy i32) (param $out i32)
+    (param $b i32) (param $h i32) (param $w i32) (param $c i32)
+    (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32)
+    (param $oh i32) (param $ow i32) (param $padT i32) (param $padL i32)
+    (local $n i32) (local $r i32) (local $q i32) (local $ch i32) (local $y i32) (local $z i32)
+    (local $r0 i32) (local $r1 i32) (local $c0 i32) (local $c1 i32) (local $o i32) (local $e i32)
+    (local $best v128) (local $at v128) (local $d v128) (local $v v128) (local $gt v128) (local $idx v128)
+    (loop $batch
+      (local.set $r (i32.const 0))
+      (loop $row
+        ;; window rows [r0, r1): r * sh - padT + [0, kh) clamped to [0, h)
+        (local.set $r0 (i32.sub (i32.mul (local.get $r) (local.get $sh)) (local.get $padT)))
+        (local.set $r1 (i32.add (local.get $r0) (local.get $kh)))
+        (local.set $r0 (select (i32.const 0) (local.get $r0) (i32.lt_s (local.get $r0) (i32.const 0))))
+        (local.set $r1 (select (local.get $h) (local.get $r1) (i32.gt_s (local.get $r1) (local.get $h))))
+        (local.set $q (i32.const 0))
+        (loop $col
+          (local.set $c0 (i32.sub (i32.mul (local.get $q) (local.get $sw)) (local.get $padL)))
+          (local.set $c1 (i32.add (local.get $c0) (local.get $kw)))
+          (local.set $c0 (select (i32.const 0) (local.get $c0) (i32.lt_s (local.get $c0) (i32.const 0))))
+          (local.set $c1 (select (local.get $w) (local.get $c1) (i32.gt_s (local.get $c1) (local.get $w))))
+          (local.set $ch (i32.const 0))
+          (loop $chan
+            ;; start from the window's first cell; later cells replace lanes they beat (>)
+            (local.set $e
+              (i32.add
+                (i32.mul
+                  (i32.add
+                    (i32.mul (i32.add (i32.mul (local.get $n) (local.get $h)) (local.get $r0)) (local.get $w))
+                    (local.get $c0))
+                  (local.get $c))
+                (local.get $ch)))
+            (local.set $best (v128.load (i32.add (local.get $x) (i32.shl (local.get $e) (i32.const 2)))))
+            (local.set $at (i32x4.add (i32x4.splat (local.get $e)) (v128.const i32x4 0 1 2 3)))
+            (local.set $y (local.get $r0))
+            (loop $wy
+              (local.set $z (local.get $c0))
+              (loop $wz
+                (local.set $e
+                  (i32.add
+                    (i32.mul
+                      (i32.add
+                        (i32.mul (i32.add (i32.mul (local.get $n) (local.get $h)) (local.get $y)) (local.get $w))
+                        (local.get $z))
+                      (local.get $c))
+                    (local.get $ch)))
+                (local.set $v (v128.load (i32.add (local.get $x) (i32.shl (local.get $e) (i32.const 2)))))
+                (local.set $gt (f32x4.gt (local.get $v) (local.get $best)))
+                (local.set $best (v128.bitselect (local.get $v) (local.get $best) (local.get $gt)))
+                (local.set $idx (i32x4.add (i32x4.splat (local.get $e)) (v128.const i32x4 0 1 2 3)))
+                (local.set $at (v128.bitselect (local.get $idx) (local.get $at) (local.get $gt)))
+                (local.set $z (i32.add (local.get $z) (i32.const 1)))
+                (br_if $wz (i32.lt_s (local.get $z) (local.get $c1))))
+              (local.set $y (i32.add (local.get $y) (i32.const 1)))
+              (br_if $wy (i32.lt_s (local.get $y) (local.get $r1))))
+            ;; out[at[k]] += dy[o + ch + k] for the 4 lanes
+            (local.set $d (v128.load (i32.add (local.get $dy) (i32.shl (i32.add (local.get $o) (local.get $ch)) (i32.const 2)))))
+            (call $addAt (local.get $out) (i32x4.extract_lane 0 (local.get $at)) (f32x4.extract_lane 0 (local.get $d)))
+            (call $addAt (local.get $out) (i32x4.extract_lane 1 (local.get $at)) (f32x4.extract_lane 1 (local.get $d)))
+            (call $addAt (local.get $out) (i32x4.extract_lane 2 (local.get $at)) (f32x4.extract_lane 2 (local.get $d)))
+            (call $addAt (local.get $out) (i32x4.extract_lane 3 (local.get $at)) (f32x4.extract_lane 3 (local.get $d)))
+            (local.set $ch (i32.add (local.get $ch) (i32.const 4)))
+            (br_if $chan (i32.lt_s (local.get $ch) (local.get $c))))
+          (local.set $o (i32.add (local.get $o) (local.get $c)))
+          (local.set $q (i32.add (local.get $q) (i32.const 1)))
+          (br_if $col (i32.lt_s (local.get $q) (local.get $ow))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br_if $row (i32.lt_s (local.get $r) (local.get $oh))))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br_if $batch (i32.lt_s (local.get $n) (local.get $b)))))
+
+  ;; out[i] += d (i an element index)
+  (func $addAt (param $out i32) (param $i i32) (param $d f32)
+    (local $p i32)
+    (local.set $p (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2))))
+    (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (local.get $d)))))
