@@ -58,9 +58,11 @@ export class OnnxExecutor implements SessionExecutor {
       }
       const results = leaves.map((x) => (x instanceof Operation ? null : this.result(x, env)));
       this.store.commit();
+      this.ctx.commit();
       return results;
     } catch (e) {
       this.store.rollback();
+      this.ctx.rollback();
       throw e;
     }
   }
@@ -230,6 +232,8 @@ function blame(e: unknown, op: Operation): unknown {
 /** The kernel context of tfjs fallback ops: variables live in the host store. */
 class FallbackContext extends OpKernelContext {
   private readonly constants = new Map<Operation, tfc.Tensor>();
+  // Constants first made in this run: a failed run frees them (it leaks no tensor).
+  private readonly fresh: Operation[] = [];
   private readonly written: tfc.Tensor[] = [];
   constructor(
     backend: string,
@@ -239,8 +243,21 @@ class FallbackContext extends OpKernelContext {
   }
   cached(make: () => tfc.Tensor): tfc.Tensor {
     let t = this.constants.get(this.op);
-    if (t === undefined) this.constants.set(this.op, (t = make()));
+    if (t === undefined) {
+      this.constants.set(this.op, (t = make()));
+      this.fresh.push(this.op);
+    }
     return tfc.clone(t);
+  }
+  commit(): void {
+    this.fresh.length = 0;
+  }
+  rollback(): void {
+    for (const op of this.fresh) {
+      this.constants.get(op)?.dispose();
+      this.constants.delete(op);
+    }
+    this.fresh.length = 0;
   }
   readVariable(variableOp: Operation): tfc.Tensor | undefined {
     const v = this.store.get(variableOp);
@@ -259,5 +276,6 @@ class FallbackContext extends OpKernelContext {
   dispose(): void {
     for (const t of this.constants.values()) t.dispose();
     this.constants.clear();
+    this.fresh.length = 0;
   }
 }
