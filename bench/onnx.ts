@@ -5,11 +5,15 @@
 //
 //   npm run bench -- onnx
 //   BENCH_ONNX_CONVNET=0 npm run bench -- onnx   # MLP rows only
-// The MLP rows are also timed with 2 onnxruntime threads (onnxruntime's default on 2 cores).
+// The MLP rows are also timed with 2 onnxruntime threads (onnxruntime's default on 2 cores), and
+// against the same step hand-written as one ONNX graph (bench/onnx_engine.ts): the engine's own
+// cost, so 'onnx/hand' is what the executor adds. Figures depend on load: state the load average.
+import { loadavg } from 'node:os';
 import '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
 import { engineOptions } from '@graphmode/onnx';
 import { AdamOptimizer, createTrainOp, GradientDescentOptimizer } from '@graphmode/train';
+import { handBuiltStep } from './onnx_engine.js';
 import { type Bench, type Row, round, timeInterleaved } from './util.js';
 
 interface Step {
@@ -104,6 +108,7 @@ async function compare(
   target: number,
   reps: number,
   threads = 1,
+  handBuilt?: 'sgd' | 'adam',
 ): Promise<Row> {
   const s = make();
   engineOptions.intraOpNumThreads = threads;
@@ -113,18 +118,26 @@ async function compare(
     await g.Session.create(s.graph, { backend: 'onnxruntime' }),
   ];
   for (const sess of sessions) sess.run(s.init);
-  const [wasm, onnx] = timeInterleaved(
-    sessions.map((sess) => () => void sess.run(s.trainOp, s.feeds)),
-    reps,
-    Math.min(5, reps),
-  );
+  const fns: (() => void)[] = sessions.map((sess) => () => void sess.run(s.trainOp, s.feeds));
+  if (handBuilt) {
+    const [x, labels] = s.feeds.map(([, nd]) => nd.data);
+    fns.push(handBuiltStep(handBuilt === 'adam', x as Float32Array, labels as Int32Array, threads));
+  }
+  // CPU time over wall time of the whole measurement: > 1 means threads besides the main one.
+  const [cpu0, wall0] = [process.cpuUsage(), performance.now()];
+  const [wasm, onnx, hand] = timeInterleaved(fns, reps, Math.min(5, reps));
+  const cpu = process.cpuUsage(cpu0);
+  const wall = performance.now() - wall0;
   for (const sess of sessions) sess.close();
   return {
     case: threads === 1 ? name : `${name}, ${threads} onnxruntime threads`,
     'wasm ms': round(wasm!),
     'onnxruntime ms': round(onnx!),
     'onnx/wasm': round(onnx! / wasm!, 3),
+    ...(hand === undefined ? {} : { 'hand-built ms': round(hand), 'onnx/hand': round(onnx! / hand, 3) }),
     'target ms': target,
+    'cpu/wall': round((cpu.user + cpu.system) / 1000 / wall, 2),
+    load: loadavg()[0]!.toFixed(2),
   };
 }
 
@@ -132,11 +145,11 @@ const bench: Bench = {
   name: 'onnx',
   description: "training steps on the 'onnxruntime' backend vs wasm (medians, one process)",
   async run() {
-    const rows = [await compare('MLP 784-256-256-10 SGD, batch 64', () => mlp('sgd'), 1.0, 200)];
-    rows.push(await compare('MLP 784-256-256-10 Adam, batch 64', () => mlp('adam'), 1.5, 200));
+    const rows = [await compare('MLP 784-256-256-10 SGD, batch 64', () => mlp('sgd'), 1.0, 200, 1, 'sgd')];
+    rows.push(await compare('MLP 784-256-256-10 Adam, batch 64', () => mlp('adam'), 1.5, 200, 1, 'adam'));
     // onnxruntime's own default is a thread per core: faster on an idle machine, slower on a busy one.
-    rows.push(await compare('MLP 784-256-256-10 SGD, batch 64', () => mlp('sgd'), 1.0, 200, 2));
-    rows.push(await compare('MLP 784-256-256-10 Adam, batch 64', () => mlp('adam'), 1.5, 200, 2));
+    rows.push(await compare('MLP 784-256-256-10 SGD, batch 64', () => mlp('sgd'), 1.0, 200, 2, 'sgd'));
+    rows.push(await compare('MLP 784-256-256-10 Adam, batch 64', () => mlp('adam'), 1.5, 200, 2, 'adam'));
     if (process.env.BENCH_ONNX_CONVNET !== '0')
       rows.push(await compare('mnist_deep convnet Adam, batch 50', convnet, 130, 5));
     return rows;

@@ -6,6 +6,8 @@
 // repo's (the dependency closure of the packed packages, with the same versions, URLs and
 // integrity hashes), so npm takes every third-party tarball from its cache, where the repo's own
 // `npm ci` put it. Only registry metadata is missing offline, and a complete lock needs none.
+// Install scripts run, as for a user: onnxruntime-node's (which would fetch optional GPU files)
+// is skipped by the consumer's own .npmrc (`onnxruntime-node-install=skip`, its documented flag).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const PACKAGES = ['graph', 'autodiff', 'train'];
+const PACKAGES = ['graph', 'autodiff', 'train', 'onnx'];
 const BANNER = 'looks like you are running TensorFlow.js in Node.js';
 
 interface LockEntry {
@@ -28,12 +30,13 @@ interface LockEntry {
   [key: string]: unknown;
 }
 
-function run(cmd: string, args: string[], cwd: string): { stdout: string; stderr: string } {
-  const r = spawnSync(cmd, args, {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, npm_config_audit: 'false' },
-  });
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { stdout: string; stderr: string } {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...env, npm_config_audit: 'false' } });
   if (r.status !== 0) {
     throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   }
@@ -114,12 +117,35 @@ const wasmLoss = wasm.run(loss, feeds).item();
 console.log(JSON.stringify({ dw0, w: wv.item(), b: bv.item(), wasmLoss, site: w.op.creationSite }));
 `;
 
+// The onnxruntime backend from the installed tarball: registered on import, trains like tfjs.
+const ONNX_SCRIPT = `
+import * as g from '@graphmode/graph';
+import '@graphmode/autodiff';
+import '@graphmode/onnx';
+import { createTrainOp, GradientDescentOptimizer } from '@graphmode/train';
+
+const x = g.placeholder('float32', [null, 2], { name: 'x' });
+const y = g.placeholder('float32', [null], { name: 'y' });
+const w = g.variable(g.zeros([2, 1]), { name: 'w' });
+const pred = g.reshape(g.matMul(x, w), [-1]);
+const trainOp = createTrainOp(g.losses.meanSquaredError(y, pred), new GradientDescentOptimizer(0.1));
+const feeds = { 'x:0': [[1, 0], [0, 1], [1, 1]], 'y:0': [2, -1, 1] };
+const sess = await g.Session.create(g.getDefaultGraph(), { backend: 'onnxruntime' });
+sess.run(g.globalVariablesInitializer());
+const md = new g.RunMetadata();
+sess.run(trainOp, feeds, { runMetadata: md });
+for (let step = 0; step < 300; step++) sess.run(trainOp, feeds);
+const segments = md.stepStats.filter((s) => s.opType === 'OnnxSegment').length;
+console.log(JSON.stringify({ w: Array.from(sess.run(w).data), segments }));
+`;
+
 // Checked against the installed .d.ts files; the @ts-expect-error lines fail the check if the
 // types were missing or loose (an unused @ts-expect-error is an error).
 const TYPED = `
 import { type NDArray, placeholder, reduceSum, Session, type Tensor } from '@graphmode/graph';
 import { type Gradient, gradients } from '@graphmode/autodiff';
 import { AdamOptimizer } from '@graphmode/train';
+import { engineOptions, exportOnnx } from '@graphmode/onnx';
 
 const x: Tensor = placeholder('float32', [null, 2], { name: 'x' });
 const total = reduceSum(x, undefined, { keepDims: false });
@@ -131,7 +157,11 @@ const [a, none]: [NDArray, null] = new Session().run([total, optimizer.minimize(
 placeholder('float64', [1]);
 // @ts-expect-error run returns NDArrays, not numbers
 const wrong: number = new Session().run(total);
-export { a, grads, none, value, wrong };
+engineOptions.intraOpNumThreads = 2;
+// @ts-expect-error thread counts are numbers
+engineOptions.intraOpNumThreads = 'two';
+const saved: Promise<void> = exportOnnx(new Session(), { inputs: { x }, outputs: { total } }, 'm.onnx');
+export { a, grads, none, saved, value, wrong };
 `;
 
 describe('package manifests', () => {
@@ -182,7 +212,10 @@ describe('npm pack: the packages installed into a fresh project', () => {
     consumer = join(dir, 'consumer');
     mkdirSync(consumer);
     writeConsumer(consumer, tarballs);
-    run('npm', ['ci', '--offline', '--ignore-scripts', '--no-fund', '--no-audit'], consumer);
+    writeFileSync(join(consumer, '.npmrc'), 'onnxruntime-node-install=skip\n');
+    // Only the consumer's .npmrc may skip the download (not the repo's, through npm's env).
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/onnxruntime/i.test(k)));
+    run('npm', ['ci', '--offline', '--no-fund', '--no-audit'], consumer, env);
   }, 180_000);
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -213,6 +246,16 @@ describe('npm pack: the packages installed into a fresh project', () => {
     expect(out.wasmLoss).toBeCloseTo(9, 5); // mean(y^2): the wasm session's own, fresh variables
     expect(out.site).toMatch(/main\.mjs:\d+:\d+/); // the user's line, not a line of ours
     expect(stderr).not.toContain(BANNER);
+  });
+
+  it("runs a Session on 'onnxruntime' from the installed @graphmode/onnx (native binaries from the tarball)", () => {
+    writeFileSync(join(consumer, 'onnx.mjs'), ONNX_SCRIPT);
+    const { stdout } = run(process.execPath, ['onnx.mjs'], consumer);
+    const out = JSON.parse(stdout.trim().split('\n').pop()!) as { w: number[]; segments: number };
+    // Least squares of x w = y: w = (2, -1) exactly.
+    expect(out.w[0]).toBeCloseTo(2, 3);
+    expect(out.w[1]).toBeCloseTo(-1, 3);
+    expect(out.segments).toBeGreaterThan(0);
   });
 
   it('type-checks a TypeScript file against the installed declarations with tsc', () => {

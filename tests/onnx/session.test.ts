@@ -161,6 +161,7 @@ describe('Session on onnxruntime', () => {
     }
   });
 
+  // The first batch sizes get models specialized to their shapes, later ones a generic model.
   it('one plan fed with many batch sizes', () => {
     const graph = new g.Graph();
     const { x, y } = graph.asDefault(() => {
@@ -170,7 +171,7 @@ describe('Session on onnxruntime', () => {
       return { x, y };
     });
     const sess = new g.Session(graph, { backend: 'onnxruntime' });
-    for (let n = 1; n <= 7; n++) {
+    for (const n of [1, 2, 3, 4, 5, 6, 7, 2, 6, 1]) {
       const xs = new g.NDArray(
         'float32',
         [n, 2],

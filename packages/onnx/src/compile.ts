@@ -19,12 +19,21 @@ export interface Compiled {
   readonly units: readonly Unit[];
 }
 
-export function compilePlan(plan: Plan, leaves: readonly Leaf[], options: EngineOptions): Compiled {
+/** Static shapes the model inputs may assume (fed values' actual shapes; else the graph's). */
+export type ShapeOf = (t: Tensor) => readonly (number | null)[] | null;
+const graphShape: ShapeOf = (t) => t.shape;
+
+export function compilePlan(
+  plan: Plan,
+  leaves: readonly Leaf[],
+  options: EngineOptions,
+  shapeOf: ShapeOf = graphShape,
+): Compiled {
   const refused = new Set<Operation>();
   for (;;) {
     const made: Segment[] = [];
     try {
-      return { units: build(plan, leaves, refused, options, made) };
+      return { units: build(plan, leaves, refused, options, made, shapeOf) };
     } catch (e) {
       for (const s of made) s.model.dispose();
       const op = e instanceof Refused ? e.op : undefined;
@@ -49,6 +58,7 @@ function build(
   refused: ReadonlySet<Operation>,
   options: EngineOptions,
   made: Segment[],
+  shapeOf: ShapeOf,
 ): Unit[] {
   const groups = partition(plan, (s) => !refused.has(s.op) && loweringOf(s.op) !== undefined);
   const fetched = new Set<Leaf>(leaves);
@@ -62,19 +72,25 @@ function build(
     const inside = new Set(g.segment);
     const keep = (t: Tensor) => fetched.has(t) || (readers.get(t) ?? []).some((s) => !inside.has(s));
     const label = `onnx:${g.segment[0]!.op.name}..${g.segment[g.segment.length - 1]!.op.name} (${g.segment.length} ops)`;
-    const lowered = lowerSegment(g.segment, keep, 'graphmode');
-    const ownerOf = (e: unknown) => nodeOwner(e, lowered.owners);
-    let model: SyncModel;
+    const load = (shapes: ShapeOf) => {
+      const lowered = lowerSegment(g.segment, keep, 'graphmode', shapes);
+      const ownerOf = (e: unknown) => nodeOwner(e, lowered.owners);
+      try {
+        const fetches = lowered.outputs.map((o) => o.name).concat(lowered.checks.flatMap((c) => c.flags));
+        return { ...lowered, model: new SyncModel(lowered.bytes, fetches, options), label, ownerOf };
+      } catch (e) {
+        throw new Refused(ownerOf(e), e);
+      }
+    };
+    let segment: Segment;
     try {
-      model = new SyncModel(
-        lowered.bytes,
-        lowered.outputs.map((o) => o.name).concat(lowered.checks.flatMap((c) => c.flags)),
-        options,
-      );
+      segment = load(shapeOf);
     } catch (e) {
-      throw new Refused(ownerOf(e), e);
+      // ONNX's shape inference propagates known shapes as data and trips on some of our
+      // (well-typed) chains (Range over a Cast of Shape): the graph's own shapes load.
+      if (shapeOf === graphShape) throw e;
+      segment = load(graphShape);
     }
-    const segment: Segment = { ...lowered, model, label, ownerOf };
     made.push(segment);
     return { segment };
   });

@@ -27,7 +27,9 @@ import { HostVariables } from './state.js';
 type Env = Map<Tensor, OrtTensor>;
 
 export class OnnxExecutor implements SessionExecutor {
-  private readonly compiled = new Map<Plan, Compiled>();
+  // Per plan, one compilation per signature of fed shapes (onnxruntime then knows every shape and
+  // folds the gradients' shape arithmetic); past MAX_SPECIALIZED signatures, one generic model.
+  private readonly compiled = new Map<Plan, Map<string, Compiled>>();
   readonly store = new HostVariables();
   private readonly ctx: FallbackContext;
 
@@ -45,7 +47,7 @@ export class OnnxExecutor implements SessionExecutor {
     feeds: ReadonlyMap<Tensor, NDArray>,
     md: RunMetadata | undefined,
   ) {
-    const compiled = this.compile(plan, leaves);
+    const compiled = this.compile(plan, leaves, feeds);
     const env: Env = new Map();
     for (const [t, nd] of feeds) env.set(t, ortFromNDArray(nd));
     const start = performance.now();
@@ -56,31 +58,43 @@ export class OnnxExecutor implements SessionExecutor {
       }
       const results = leaves.map((x) => (x instanceof Operation ? null : this.result(x, env)));
       this.store.commit();
+      this.ctx.commit();
       return results;
     } catch (e) {
       this.store.rollback();
+      this.ctx.rollback();
       throw e;
     }
   }
 
   close(): void {
-    for (const c of this.compiled.values()) dispose(c);
+    for (const byShape of this.compiled.values()) for (const c of byShape.values()) dispose(c);
     this.compiled.clear();
     this.store.clear();
     this.ctx.dispose();
   }
 
-  private compile(plan: Plan, leaves: readonly Leaf[]): Compiled {
-    let c = this.compiled.get(plan);
-    if (c === undefined) {
+  private compile(plan: Plan, leaves: readonly Leaf[], feeds: ReadonlyMap<Tensor, NDArray>): Compiled {
+    let byShape = this.compiled.get(plan);
+    if (byShape === undefined) {
       // The Session replaces a plan once the graph's ops change; the old one never runs again.
-      for (const [old, oc] of this.compiled)
+      for (const [old, cs] of this.compiled)
         if (old.graphVersion !== this.graph.version) {
-          dispose(oc);
+          for (const oc of cs.values()) dispose(oc);
           this.compiled.delete(old);
         }
-      c = compilePlan(plan, leaves, this.options);
-      this.compiled.set(plan, c);
+      this.compiled.set(plan, (byShape = new Map()));
+    }
+    let key = shapeKey(feeds);
+    let c = byShape.get(key);
+    if (c === undefined) {
+      const specialize = byShape.size < MAX_SPECIALIZED;
+      if (!specialize) c = byShape.get((key = GENERIC));
+      if (c === undefined) {
+        const shapeOf = (t: Tensor) => (specialize ? feeds.get(t)?.shape : undefined) ?? t.shape;
+        c = compilePlan(plan, leaves, this.options, shapeOf);
+        byShape.set(key, c);
+      }
     }
     return c;
   }
@@ -130,6 +144,17 @@ export class OnnxExecutor implements SessionExecutor {
     if (v === undefined) throw uninitializedError(t.op);
     return tfcFromOrt(v);
   }
+}
+
+const MAX_SPECIALIZED = 4;
+const GENERIC = '*';
+
+/** The fed shapes the graph leaves open, in a canonical order. */
+function shapeKey(feeds: ReadonlyMap<Tensor, NDArray>): string {
+  const parts: string[] = [];
+  for (const [t, nd] of feeds)
+    if (t.shape === null || t.shape.includes(null)) parts.push(`${t.name}:${nd.shape.join('x')}`);
+  return parts.sort().join(';');
 }
 
 function dispose(c: Compiled): void {
@@ -207,6 +232,8 @@ function blame(e: unknown, op: Operation): unknown {
 /** The kernel context of tfjs fallback ops: variables live in the host store. */
 class FallbackContext extends OpKernelContext {
   private readonly constants = new Map<Operation, tfc.Tensor>();
+  // Constants first made in this run: a failed run frees them (it leaks no tensor).
+  private readonly fresh: Operation[] = [];
   private readonly written: tfc.Tensor[] = [];
   constructor(
     backend: string,
@@ -216,8 +243,21 @@ class FallbackContext extends OpKernelContext {
   }
   cached(make: () => tfc.Tensor): tfc.Tensor {
     let t = this.constants.get(this.op);
-    if (t === undefined) this.constants.set(this.op, (t = make()));
+    if (t === undefined) {
+      this.constants.set(this.op, (t = make()));
+      this.fresh.push(this.op);
+    }
     return tfc.clone(t);
+  }
+  commit(): void {
+    this.fresh.length = 0;
+  }
+  rollback(): void {
+    for (const op of this.fresh) {
+      this.constants.get(op)?.dispose();
+      this.constants.delete(op);
+    }
+    this.fresh.length = 0;
   }
   readVariable(variableOp: Operation): tfc.Tensor | undefined {
     const v = this.store.get(variableOp);
@@ -236,5 +276,6 @@ class FallbackContext extends OpKernelContext {
   dispose(): void {
     for (const t of this.constants.values()) t.dispose();
     this.constants.clear();
+    this.fresh.length = 0;
   }
 }

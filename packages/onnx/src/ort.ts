@@ -47,6 +47,13 @@ function loadBinding(): Binding {
 export interface EngineOptions {
   /** Threads for one operator (onnxruntime's intra-op pool); default 1, as the engine's cost is per step. */
   intraOpNumThreads?: number;
+  /**
+   * Whether idle intra-op threads spin-wait for work (onnxruntime's default). Off by default: on a
+   * shared machine the spinning threads take the cores the main thread needs — measured here
+   * (bench/onnx.ts, 2 cores at load 7), a spinning 2-thread model slowed every model in the
+   * process about fivefold, its 1-thread neighbours included.
+   */
+  allowSpinning?: boolean;
   /** The tfjs backend of ops without a lowering; default 'wasm' once initialised, else 'cpu'. */
   tfjsBackend?: 'cpu' | 'wasm';
 }
@@ -65,6 +72,8 @@ export class SyncModel {
       executionMode: 'sequential',
       // Failures surface as exceptions naming the node; onnxruntime's own log would repeat them.
       logSeverityLevel: 4,
+      // Session config entries (onnxruntime_session_options_config_keys.h), flattened by the binding.
+      extra: { session: { intra_op: { allow_spinning: opts.allowSpinning ? '1' : '0' } } },
     });
     this.fetches = Object.fromEntries(outputs.map((n) => [n, null]));
   }

@@ -31,8 +31,9 @@ export function lowerSegment(
   steps: readonly Step[],
   keep: (t: Tensor) => boolean,
   name: string,
+  shapeOf: (t: Tensor) => readonly (number | null)[] | null = (t) => t.shape,
 ): SegmentModel {
-  const b = new Builder();
+  const b = new Builder(shapeOf);
   for (const s of steps) b.lowerStep(s);
   return b.finish(steps, keep, name);
 }
@@ -48,6 +49,9 @@ export class Builder implements LowerContext {
   private readonly owners = new Map<string, Operation>();
   private readonly nodeOutputs = new Set<string>();
   private step: Step | null = null;
+
+  /** `shapeOf` gives a model input its shape: a fed value's actual shape lets onnxruntime fold shape arithmetic. */
+  constructor(private readonly shapeOf: (t: Tensor) => readonly (number | null)[] | null = (t) => t.shape) {}
 
   get op(): Operation {
     return this.step!.op;
@@ -69,7 +73,7 @@ export class Builder implements LowerContext {
   /** Called for a value made outside the lowered ops; by default it becomes a model input. */
   outside = (t: Tensor): string => {
     const v = this.g.fresh(t.name);
-    this.g.addInput(v, t.dtype, t.shape);
+    this.g.addInput(v, t.dtype, this.shapeOf(t));
     this.inputs.push({ name: v, source: { tensor: t } });
     return v;
   };
