@@ -4,4 +4,5 @@ import { BasicLSTMCell, LSTMCell } from './lstm.js';
 
 export { type CellState, type LSTMStateTuple, lstmStateTuple, type RNNCell } from './cells.js';
 export { type DynamicRnnOptions, dynamicRnn } from './dynamic_rnn.js';
+export type { LSTMCellOptions, LSTMOptions } from './lstm.js';
 export const rnnCell = { BasicRNNCell, BasicLSTMCell, LSTMCell, GRUCell } as const;
