@@ -88,10 +88,12 @@ export function dynamicRnn(
       body: ([t, ...state], [xt]) => {
         const [out, next] = cell.call(xt!, cell.stateFromFlat(state));
         const nextFlat = flatten<Tensor>(next);
-        if (seq === null) return { next: [add(t!, 1), ...nextFlat], acc: [out] };
+        // TF's _time_step returns `time + 1`: an op named 'add'.
+        const t1 = add(t!, 1, { name: 'add' });
+        if (seq === null) return { next: [t1, ...nextFlat], acc: [out] };
         const alive = less(t!, seq);
         return {
-          next: [add(t!, 1), ...nextFlat.map((n, k) => select(alive, n, state[k]!))],
+          next: [t1, ...nextFlat.map((n, k) => select(alive, n, state[k]!))],
           acc: [select(alive, out, zerosLike(out))],
         };
       },
