@@ -2,6 +2,7 @@
 // forms and central finite differences of the first-order gradient.
 import { gradients } from '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { randomArray } from '../helpers.js';
 
@@ -224,6 +225,97 @@ describe('second-order gradients through whileLoop', () => {
       const [gx, gc] = sess.run([px!, pc!], feeds).map(arr);
       expectAllClose(gx!, finiteDiff(sess, pen, x, vals.x, others(x), 1e-3));
       expectAllClose(gc!, finiteDiff(sess, pen, c, vals.c, others(c), 1e-3));
+      sess.close();
+    }));
+});
+
+describe('TF while_v2_test / control_flow_ops_py_test second-order cases', () => {
+  it('testDoubleDerivative and testTripleDerivative: 32, 48; 32, 48, 48', () =>
+    inGraph((graph) => {
+      const x = g.constant(2);
+      const [r2] = g.whileLoop(
+        (v: g.Tensor) => g.less(v, 8),
+        (v: g.Tensor) => [g.pow(v, 2)],
+        [x],
+      );
+      const [r4] = g.whileLoop(
+        (v: g.Tensor) => g.less(v, 8),
+        (v: g.Tensor) => [g.pow(v, 4)],
+        [x],
+      );
+      const d = grad(r2!, x);
+      const dd = grad(d, x);
+      const e = grad(r4!, x);
+      const ee = grad(e, x);
+      const eee = grad(ee, x);
+      const sess = new g.Session(graph);
+      expect(sess.run([d, dd, e, ee, eee]).map((t) => t.item())).toEqual([32, 48, 32, 48, 48]);
+      sess.close();
+    }));
+
+  it('testWhileGradGrad: scan of prev + x·θ, dθ = 7 and d²θ = 0 (v2 allows it)', () =>
+    inGraph((graph) => {
+      const theta = g.variable(1, { name: 'theta' });
+      const result = g.scan(
+        (prev: g.Tensor, x: g.Tensor) => g.add(prev, g.mul(x, theta.value())),
+        g.constant([1, 2, 3]),
+      ) as g.Tensor;
+      const [dTheta] = gradients(result, theta);
+      const [dd] = gradients(dense(dTheta), theta);
+      const sess = new g.Session(graph);
+      sess.run(g.globalVariablesInitializer());
+      expect(sess.run(dense(dTheta)).item()).toBe(7);
+      if (dd !== null) expect(sess.run(dense(dd)).item()).toBe(0);
+      sess.close();
+    }));
+
+  it('nested loops: a⋅x⁶ by an inner loop of three multiplies run twice; d² = 30a⋅x⁴', () =>
+    inGraph((graph) => {
+      const x = g.placeholder('float32', []);
+      const a0 = g.placeholder('float32', []);
+      const inner = (s: g.Tensor) =>
+        g.whileLoop(
+          (i: g.Tensor) => g.less(i, 3),
+          (i: g.Tensor, v: g.Tensor) => [g.add(i, 1), g.mul(v, x)],
+          [int(0), s],
+        )[1]!;
+      const [, r] = g.whileLoop(
+        (i: g.Tensor) => g.less(i, 2),
+        (i: g.Tensor, v: g.Tensor) => [g.add(i, 1), inner(v)],
+        [int(0), a0],
+      );
+      const d1 = grad(r!, x);
+      const d2 = grad(d1, x);
+      const [d2a] = gradients(d1, a0).map(dense);
+      const sess = new g.Session(graph);
+      const [X, A] = [1.3, -0.8];
+      const feeds: [g.Tensor, number][] = [
+        [x, X],
+        [a0, A],
+      ];
+      const got = sess.run([d1, d2, d2a!], feeds).map((t) => t.item() as number);
+      expect(got[0]).toBeCloseTo(6 * A * X ** 5, 3);
+      expect(got[1]).toBeCloseTo(30 * A * X ** 4, 3);
+      expect(got[2]).toBeCloseTo(6 * X ** 5, 3);
+      sess.close();
+    }));
+
+  it('second-order runs free every per-iteration tensor', () =>
+    inGraph((graph) => {
+      const x = g.placeholder('float32', [3]);
+      const [, y] = g.whileLoop(
+        (i: g.Tensor) => g.less(i, 4),
+        (i: g.Tensor, v: g.Tensor) => [g.add(i, 1), g.sin(g.mul(v, x))],
+        [int(0), x],
+      );
+      const d1 = grad(g.reduceSum(y!), x);
+      const d2 = grad(g.reduceSum(g.square(d1)), x);
+      const sess = new g.Session(graph);
+      const feed: [g.Tensor, number[]][] = [[x, [0.3, -0.5, 0.9]]];
+      sess.run(d2, feed);
+      const before = tf.memory().numTensors;
+      for (let k = 0; k < 3; k++) sess.run(d2, feed);
+      expect(tf.memory().numTensors).toBe(before);
       sess.close();
     }));
 });
