@@ -112,6 +112,11 @@ export interface WhileLoopOptions {
   parallelIterations?: number;
   backProp?: boolean;
   maximumIterations?: number | Tensor;
+  /**
+   * TF's swap_memory (swap a GPU loop's saved tensors to host memory): our backends already keep
+   * every tensor in host memory, so it is accepted and changes nothing.
+   */
+  swapMemory?: boolean;
   name?: string;
 }
 
@@ -132,8 +137,11 @@ export function whileLoop<T extends Nest>(
     parallelIterations: 'number',
     backProp: 'boolean',
     maximumIterations: 'any',
+    swapMemory: 'boolean',
     name: 'string',
   });
+  if (typeof cond !== 'function') throw new TypeError('cond must be callable.');
+  if (typeof body !== 'function') throw new TypeError('body must be callable.');
   return graph.nameScope(opts.name ?? 'while', (scope) => {
     const flat = flattenTensors(loopVars);
     if (flat.length === 0) throw new ValueError('No loop variables provided');
@@ -160,7 +168,7 @@ export function whileLoop<T extends Nest>(
     const counter = max === undefined ? [] : [toTensor(0, 'int32')];
     const maxT = max === undefined ? null : toTensor(max, 'int32');
     if (maxT?.shape && maxT.shape.length !== 0) {
-      throw new ValueError(`maximumIterations must be a scalar, got shape ${formatShape(maxT.shape)}`);
+      throw new ValueError(`maximum_iterations must be a scalar, saw shape: ${formatShape(maxT.shape)}`);
     }
     const { finals } = buildWhile({
       name: scope,

@@ -27,6 +27,8 @@ export interface DynamicRnnOptions {
   /** Inputs (and outputs) are [time, batch, depth] instead of [batch, time, depth]. */
   timeMajor?: boolean;
   parallelIterations?: number;
+  /** TF's swap_memory: accepted; tensors already live in host memory on our backends. */
+  swapMemory?: boolean;
   /** The variable scope it opens (default 'rnn'), in which the cell captures its own. */
   scope?: string | VariableScope;
 }
@@ -37,6 +39,7 @@ const DYNAMIC_RNN_SPEC: OptionSpec<DynamicRnnOptions> = {
   dtype: 'string',
   timeMajor: 'boolean',
   parallelIterations: 'number',
+  swapMemory: 'boolean',
   scope: 'any',
 };
 
