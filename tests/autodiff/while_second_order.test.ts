@@ -319,3 +319,42 @@ describe('TF while_v2_test / control_flow_ops_py_test second-order cases', () =>
       sess.close();
     }));
 });
+
+describe('second order through the loops other builders make', () => {
+  it('maximumIterations: d²/dx² of x⁴ capped at 4 iterations of an endless loop is 48 at 2', () =>
+    inGraph((graph) => {
+      const p = g.placeholder('float32', []);
+      const [r] = g.whileLoop(
+        () => g.constant(true),
+        (a: g.Tensor) => [g.mul(a, p)],
+        [g.constant(1)],
+        { maximumIterations: 4 },
+      );
+      const d1 = grad(r!, p);
+      const sess = new g.Session(graph);
+      expect(sess.run([d1, grad(d1, p)], [[p, 2]]).map((t) => t.item())).toEqual([32, 48]);
+      sess.close();
+    }));
+
+  it('dynamicRnn (GRUCell, sequence lengths) and mapFn: a gradient penalty matches finite differences', () =>
+    inGraph((graph) => {
+      const x = g.placeholder('float32', [2, 3, 2]);
+      const [out] = g.nn.dynamicRnn(new g.nn.rnnCell.GRUCell(3), x, {
+        dtype: 'float32',
+        sequenceLength: [3, 1],
+      });
+      const m = g.mapFn((e: g.Tensor) => g.reduceSum(g.sin(g.mul(e, e))), x) as g.Tensor;
+      const loss = g.add(g.reduceSum(g.square(out)), g.reduceSum(m));
+      const penalty = g.reduceSum(g.square(grad(loss, x)));
+      const dp = grad(penalty, x);
+      const sess = new g.Session(graph);
+      sess.run(g.globalVariablesInitializer());
+      const xv = randomArray([2, 3, 2], 'unit', 12);
+      const got = arr(sess.run(dp, [[x, xv]]));
+      const fd = finiteDiff(sess, penalty, x, xv, [], 1e-2);
+      expectAllClose(got, fd, 3e-2);
+      // Not trivially zero (the finite differences agree with a real second derivative).
+      expect(got.some((v) => v !== 0)).toBe(true);
+      sess.close();
+    }));
+});
