@@ -147,11 +147,19 @@ export class BasicRNNCell extends RNNCell {
 
 const MUL = { name: 'mul' };
 
+export interface GRUCellOptions extends CellOptions {
+  /** Both biases' initializer (TF's bias_initializer; default: gates 1.0, candidate 0). */
+  biasInitializer?: Initializer;
+}
+const GRU_SPEC: OptionSpec<GRUCellOptions> = { ...CELL_SPEC, biasInitializer: 'function' };
+
 /** TF's GRUCell: gates (r, u) with bias 1, candidate with bias 0; h' = u·h + (1 - u)·c. */
 export class GRUCell extends RNNCell {
-  constructor(numUnits: number, opts: CellOptions = {}) {
-    checkOptions('GRUCell', opts, CELL_SPEC);
+  private readonly biasInitializer: Initializer | undefined;
+  constructor(numUnits: number, opts: GRUCellOptions = {}) {
+    checkOptions('GRUCell', opts, GRU_SPEC);
     super(numUnits, 'gru_cell', opts);
+    this.biasInitializer = opts.biasInitializer;
   }
   get stateSize(): number {
     return this.numUnits;
@@ -160,11 +168,11 @@ export class GRUCell extends RNNCell {
     const n = this.numUnits;
     const [gatesKernel, gatesBias] = variableScope('gates', () => [
       weight('kernel', [depth + n, 2 * n], this.kernelInitializer),
-      weight('bias', [2 * n], constantInit(1)),
+      weight('bias', [2 * n], this.biasInitializer ?? constantInit(1)),
     ]);
     const [candidateKernel, candidateBias] = variableScope('candidate', () => [
       weight('kernel', [depth + n, n], this.kernelInitializer),
-      weight('bias', [n], zerosInit()),
+      weight('bias', [n], this.biasInitializer ?? zerosInit()),
     ]);
     return { gatesKernel, gatesBias, candidateKernel, candidateBias };
   }

@@ -2,6 +2,7 @@
 import { BasicRNNCell, GRUCell } from './cells.js';
 import { BasicLSTMCell, LSTMCell } from './lstm.js';
 
+export type { GRUCellOptions } from './cells.js';
 export { type CellState, type LSTMStateTuple, lstmStateTuple, type RNNCell } from './cells.js';
 export { type DynamicRnnOptions, dynamicRnn } from './dynamic_rnn.js';
 export type { LSTMCellOptions, LSTMOptions } from './lstm.js';
