@@ -211,6 +211,37 @@ describe('dynamicRnn errors', () => {
         /depth of inputs/,
       );
     }));
+  it('TF testInvalidSequenceLengthShape; a static length mismatch; a non-cell', () =>
+    inGraph(() => {
+      const cell = new nn.rnnCell.BasicRNNCell(2);
+      const x = g.placeholder('float32', [3, 4, 2]);
+      expect(() => nn.dynamicRnn(cell, x, { dtype: 'float32', sequenceLength: [[4, 4, 4]] })).toThrow(
+        'sequence_length must be a vector of length batch_size, but saw shape: (1, 3)',
+      );
+      expect(() => nn.dynamicRnn(cell, x, { dtype: 'float32', sequenceLength: [4, 4] })).toThrow(
+        /sequence_length is \[3\] \(the batch size\) but saw shape: \[2\]/,
+      );
+      expect(() => nn.dynamicRnn({} as never, x, { dtype: 'float32' })).toThrow(
+        /argument 'cell'.*not an RNNCell/,
+      );
+    }));
+
+  it('float sequence lengths are cast to int32, as TF; the lengths are found as rnn/sequence_length', () =>
+    inGraph((graph) => {
+      const x = g.placeholder('float32', [2, 3, 1]);
+      const [out] = nn.dynamicRnn(new nn.rnnCell.BasicRNNCell(1), x, {
+        dtype: 'float32',
+        sequenceLength: g.constant([1, 3]),
+      });
+      expect(graph.getOperationByName('rnn/sequence_length').type).toBe('Identity');
+      const sess = new g.Session(graph);
+      sess.run(g.globalVariablesInitializer());
+      const o = Array.from(sess.run(out, [[x, randomArray([2, 3, 1], 'positive', 2)]]).data as Float32Array);
+      expect(o.slice(1, 3)).toEqual([0, 0]); // past length 1
+      expect(o.slice(3).every((v) => v !== 0)).toBe(true);
+      sess.close();
+    }));
+
   it('accepts an unknown batch and time (fed at run time)', () =>
     inGraph((graph) => {
       const x = g.placeholder('float32', [null, null, 3]);

@@ -16,6 +16,26 @@ describe('RNN option checks', () => {
     expect(make).toThrow(new RegExp(`${builder}.*${key}`));
   });
 
+  it('GRUCell biasInitializer (TF bias_initializer) sets both biases', () => {
+    const graph = new g.Graph();
+    graph.asDefault(() => {
+      g.nn.dynamicRnn(
+        new GRUCell(2, { biasInitializer: g.initializers.constant(-0.5) }),
+        g.placeholder('float32', [1, 1, 1]),
+        {
+          dtype: 'float32',
+        },
+      );
+      const sess = new g.Session(graph);
+      sess.run(g.globalVariablesInitializer());
+      const get = (n: string) =>
+        Array.from(sess.run(graph.getTensorByName(`rnn/gru_cell/${n}/bias:0`)).data as Float32Array);
+      expect(get('gates')).toEqual([-0.5, -0.5, -0.5, -0.5]);
+      expect(get('candidate')).toEqual([-0.5, -0.5]);
+      sess.close();
+    });
+  });
+
   it('LSTMCell accepts its own and BasicLSTMCell options', () => {
     expect(() => new LSTMCell(4, { forgetBias: 0.5, cellClip: 3, numProj: 2, name: 'c' })).not.toThrow();
   });

@@ -1,6 +1,8 @@
 // Eager tfjs reference RNN steps (TF 1.15's rnn_cell_impl formulas, written independently of the
 // graph cells), unrolled over time: the oracle for dynamicRnn's values and gradients.
+import type * as g from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
+import { randomArray, toTf } from '../../helpers.js';
 
 export type Weights = Record<string, tf.Tensor>;
 type Step = (x: tf.Tensor, state: tf.Tensor[], w: Weights) => { out: tf.Tensor; state: tf.Tensor[] };
@@ -48,4 +50,44 @@ export function unroll(step: Step, x: tf.Tensor, state0: tf.Tensor[], w: Weights
     state = r.state.map((s, k) => tf.add(tf.mul(s, alive), tf.mul(state[k]!, tf.sub(1, alive))));
   }
   return { outputs: tf.stack(outs, 1), state };
+}
+
+export interface RefOptions {
+  peepholes?: boolean;
+  cellClip?: number;
+  projClip?: number;
+  forgetBias?: number;
+  act?: (x: tf.Tensor) => tf.Tensor;
+}
+
+/** TF's LSTMCell.call, eagerly: weights kernel, bias, w_f_diag, w_i_diag, w_o_diag, projection. */
+export const lstmCellStep =
+  (o: RefOptions) =>
+  (x: tf.Tensor, [c, m]: tf.Tensor[], w: Weights) => {
+    const act = o.act ?? tf.tanh;
+    const z = tf.add(tf.matMul(tf.concat([x, m!], 1), w.kernel!), w.bias!);
+    const [i, j, f, og] = tf.split(z, 4, 1) as tf.Tensor[];
+    const peep = (gate: tf.Tensor, d: string, s: tf.Tensor) =>
+      o.peepholes ? tf.add(gate, tf.mul(w[d]!, s)) : gate;
+    const fGate = tf.sigmoid(peep(tf.add(f!, o.forgetBias ?? 1), 'w_f_diag', c!));
+    let nc = tf.add(tf.mul(fGate, c!), tf.mul(tf.sigmoid(peep(i!, 'w_i_diag', c!)), act(j!)));
+    if (o.cellClip !== undefined) nc = tf.clipByValue(nc, -o.cellClip, o.cellClip);
+    let nm = tf.mul(tf.sigmoid(peep(og!, 'w_o_diag', nc)), act(nc));
+    if (w.projection) {
+      nm = tf.matMul(nm, w.projection);
+      if (o.projClip !== undefined) nm = tf.clipByValue(nm, -o.projClip, o.projClip);
+    }
+    return { out: nm, state: [nc, nm] };
+  };
+
+/** Every variable set to seeded values in [-s, s] (biases and diagonals too), read back by short name. */
+export function randomizeWeights(sess: g.Session, graph: g.Graph, scale = 1): Weights {
+  const w: Weights = {};
+  graph.getCollection<g.Variable>('variables').forEach((v, k) => {
+    const value = randomArray(v.shape as number[], [-scale, scale], 20 + k);
+    sess.run(v.assign(value));
+    const short = v.op.name.replace(/^.*lstm_cell\//, '').replace('/kernel', '');
+    w[short] = toTf(value);
+  });
+  return w;
 }

@@ -32,7 +32,6 @@ import {
   slice,
   sub,
   type Tensor,
-  UnimplementedError,
   While,
   type WhileAttrs,
   zerosLike,
@@ -90,7 +89,6 @@ function whileGrad(op: Operation, ...dys: (Tensor | null)[]): (Tensor | null)[] 
   const n = a.numLoopVars;
   const s = a.sliceReverse.length;
   const numAcc = a.body.outputs.length - n;
-  checkNoHistoryGradient(op, dys, n + numAcc);
   const capStart = n + s + a.numCondCaptures;
   const caps = ins.slice(capStart);
   const save = statefulValues(a.body);
@@ -100,6 +98,11 @@ function whileGrad(op: Operation, ...dys: (Tensor | null)[]): (Tensor | null)[] 
   const capIdx = indices(caps);
   const accs = indices(op.outputs.slice(n, n + numAcc));
   const dy = (i: number) => dys[i] ?? zerosLike(op.outputs[i]!);
+  // Second order: the history rows fed the backward loop, so they have gradients too. Row t of a
+  // loop variable's history is that variable entering step t: its gradient joins the one flowing
+  // into step t's input (saved stateful values stop gradients, as in the first order).
+  const histStart = n + numAcc + 1;
+  const dHist = indices(history).filter((k) => connected(op, dys, histStart + k));
   return op.graph.asDefault(() => {
     const { finals, stacked } = buildWhile({
       name: 'while',
@@ -108,6 +111,7 @@ function whileGrad(op: Operation, ...dys: (Tensor | null)[]): (Tensor | null)[] 
       sliced: [
         ...[...history, ...saved].map((tensor) => ({ tensor, reverse: true })),
         ...accs.map((k) => ({ tensor: dy(n + k), reverse: !a.accReverse[k] })),
+        ...dHist.map((k) => ({ tensor: dys[histStart + k]!, reverse: true })),
       ],
       cond: ([k]) => greater(k!, 0),
       body: ([k, ...carried], xs) => {
@@ -118,6 +122,7 @@ function whileGrad(op: Operation, ...dys: (Tensor | null)[]): (Tensor | null)[] 
         const outs = inlineFunc(a.body, fwdArgs, new Map(save.map((t, k) => [t, rowsSaved[k]!])));
         const dV = carried.slice(0, vars.length);
         const dCaps = carried.slice(vars.length);
+        const dAccRows = xs.slice(n + s + save.length, n + s + save.length + accs.length);
         const g = bodyGradients(
           [...vars.map((i) => outs[i]!), ...accs.map((i) => outs[n + i]!)],
           [
@@ -125,8 +130,14 @@ function whileGrad(op: Operation, ...dys: (Tensor | null)[]): (Tensor | null)[] 
             ...rows.map((j) => fwdArgs[n + j]!),
             ...capIdx.map((j) => capsInner[j]!),
           ],
-          [...dV, ...xs.slice(n + s + save.length)],
+          [...dV, ...dAccRows],
         );
+        // The history rows' own gradients, added where their rows entered step t.
+        const dHistRows = xs.slice(n + s + save.length + accs.length);
+        dHist.forEach((k, m) => {
+          const at = k < n ? vars.indexOf(k) : vars.length + rows.indexOf(k - n);
+          g[at] = add(g[at]!, dHistRows[m]!);
+        });
         const dRows = g.slice(vars.length, vars.length + rows.length);
         return {
           next: [
@@ -168,18 +179,10 @@ function padRows(d: Tensor, x: Tensor, tripCount: Tensor, atEnd: boolean): Tenso
   return concat(atEnd ? [d, zeros] : [zeros, d], 0);
 }
 
-// The history outputs feed only the backward loop; differentiating them (a second-order
-// gradient through a loop) is not supported.
-function checkNoHistoryGradient(op: Operation, dys: readonly (Tensor | null)[], from: number): void {
-  dys.slice(from).forEach((d, k) => {
-    const unconnected = d === null || (d.op.type === 'ZerosLike' && d.op.inputs[0] === op.outputs[from + k]);
-    if (!unconnected) {
-      throw new UnimplementedError(
-        `Second-order gradients through the while loop '${op.name}' are not supported (its saved history is differentiated)`,
-        op,
-      );
-    }
-  });
+// A gradient the caller built for an output, other than zeros standing for "unconnected".
+function connected(op: Operation, dys: readonly (Tensor | null)[], i: number): boolean {
+  const d = dys[i];
+  return d != null && !(d.op.type === 'ZerosLike' && d.op.inputs[0] === op.outputs[i]);
 }
 
 export function registerControlGradients(): void {

@@ -126,7 +126,11 @@ export function currentFuncGraph(): FuncGraph | null {
   return g instanceof FuncGraph ? g : null;
 }
 
-/** Traces `fn` into a new function graph with one argument per `(dtype, shape)`. */
+/**
+ * Traces `fn` into a new function graph with one argument per `(dtype, shape)`. Ops built by `fn`
+ * are named under the outer graph's current name scope (`while/Add`, `rnn/while/basic_lstm_cell/
+ * MatMul`, `cond/Mul`), the names TF 1.15 gives a loop's or branch's ops.
+ */
 export function traceFunc<R>(
   name: string,
   outer: Graph,
@@ -134,9 +138,10 @@ export function traceFunc<R>(
   fn: (fg: FuncGraph, args: Tensor[]) => R,
 ): { fg: FuncGraph; result: R } {
   const fg = new FuncGraph(name, outer);
+  const scope = outer.currentNameScope;
   const result = fg.asDefault(() => {
     const ins = args.map((a) => fg.addInput(a.dtype, a.shape));
-    return fn(fg, ins);
+    return fg.nameScope(scope ? `${scope}/` : null, () => fn(fg, ins));
   });
   return { fg, result };
 }

@@ -50,12 +50,12 @@ export function mapFn(
   opts: { dtype?: unknown; name?: string } = {},
 ): Nest {
   checkOptions('mapFn', opts, { dtype: 'any', name: 'string' });
-  return getDefaultGraph().nameScope(opts.name ?? 'map', (scope) => {
+  return getDefaultGraph().nameScope(opts.name ?? 'map', () => {
     const flat = elemsOf('mapFn', elems);
     const n = rowCount(flat[0]!);
     let outStructure: unknown = null;
     const { stacked } = buildWhile({
-      name: `${scope}while`,
+      name: 'while',
       loopVars: [toTensor(0, 'int32')],
       invariants: [[]],
       sliced: flat.map((tensor) => ({ tensor, reverse: false })),
@@ -95,8 +95,8 @@ interface ScanOptions {
  */
 export function scan(fn: (acc: never, x: never) => unknown, elems: Nest, opts: ScanOptions = {}): Nest {
   checkOptions('scan', opts, { initializer: 'any', reverse: 'boolean', name: 'string' });
-  return getDefaultGraph().nameScope(opts.name ?? 'scan', (scope) => {
-    const r = accumulate('scan', fn, elems, opts, `${scope}while`, true);
+  return getDefaultGraph().nameScope(opts.name ?? 'scan', () => {
+    const r = accumulate('scan', fn, elems, opts, 'while', true);
     if (r.first === null) return pack(r.structure, r.stacked) as Nest;
     const joined = r.stacked.map((s, k) => {
       const head = expandDims(r.first![k]!, 0);
@@ -118,8 +118,8 @@ export function foldl(
   opts: { initializer?: Nest; name?: string } = {},
 ): Nest {
   checkOptions('foldl', opts, { initializer: 'any', name: 'string' });
-  return getDefaultGraph().nameScope(opts.name ?? 'foldl', (scope) => {
-    const r = accumulate('foldl', fn, elems, opts, `${scope}while`, false);
+  return getDefaultGraph().nameScope(opts.name ?? 'foldl', () => {
+    const r = accumulate('foldl', fn, elems, opts, 'while', false);
     return pack(r.structure, r.finals) as Nest;
   });
 }

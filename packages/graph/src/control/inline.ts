@@ -2,7 +2,7 @@
 // gradient rules use it to recompute a branch or a loop step from its saved inputs; stateful ops
 // are not copied, since recomputing them would repeat their effect (an assignment, a draw).
 import { UnimplementedError } from '../errors.js';
-import { controlDependencies, getDefaultGraph, type Operation, type Tensor } from '../graph.js';
+import { controlDependencies, getDefaultGraph, type Operation, Tensor } from '../graph.js';
 import type { FuncGraph } from './func_graph.js';
 
 /**
@@ -35,6 +35,12 @@ export function inlineFunc(
     const copy = controlDependencies(controls, () =>
       graph.createOp(op.def, inputs, op.attrs, { name: op.name }),
     );
+    // Outputs a gradient appended to a nested If/While (its saved history) exist on the copy too:
+    // the copy shares the op's functions, whose kernels fill whatever outputs the op has.
+    for (let i = copy.outputs.length; i < op.outputs.length; i++) {
+      const t = op.outputs[i]!;
+      copy._outputs.push(new Tensor(copy, i, t.dtype, t.shape));
+    }
     opMap.set(op, copy);
     op.outputs.forEach((t, i) => map.set(t, copy.outputs[i]!));
   }

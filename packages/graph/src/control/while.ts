@@ -33,11 +33,16 @@ export interface WhileSpec {
 
 /** Builds a While op from flat loop variables; returns its final values and stacked outputs. */
 export function buildWhile(spec: WhileSpec): { finals: Tensor[]; stacked: Tensor[]; op: Operation } {
+  // TF's while_v2: `with name_scope(name) as scope`, the bodies traced in it, the op named `scope`.
+  return getDefaultGraph().nameScope(spec.name, (scope) => traceWhile(spec, scope));
+}
+
+function traceWhile(spec: WhileSpec, scope: string): { finals: Tensor[]; stacked: Tensor[]; op: Operation } {
   const graph = getDefaultGraph();
   const sliced = spec.sliced ?? [];
   const args = spec.loopVars.map((v, i) => ({ dtype: v.dtype, shape: spec.invariants[i] ?? null }));
   const name = (i: number) => spec.describeVar?.(i) ?? `'${spec.loopVars[i]!.name}'`;
-  const c = traceFunc(`${graph.currentNameScope}/cond`, graph, args, (fg, vars) => {
+  const c = traceFunc(`${scope}cond`, graph, args, (fg, vars) => {
     const p = toTensor(spec.cond(vars) as TensorInput);
     if (p.dtype !== 'bool' || (p.shape !== null && p.shape.length !== 0)) {
       throw new TypeError(`whileLoop: cond must return a bool scalar, got ${p}`);
@@ -49,7 +54,7 @@ export function buildWhile(spec: WhileSpec): { finals: Tensor[]; stacked: Tensor
     dtype: tensor.dtype,
     shape: tensor.shape && tensor.shape.slice(1),
   }));
-  const b = traceFunc(`${graph.currentNameScope}/body`, graph, [...args, ...rowArgs], (fg, ins) => {
+  const b = traceFunc(`${scope}body`, graph, [...args, ...rowArgs], (fg, ins) => {
     const out = spec.body(ins.slice(0, args.length), ins.slice(args.length));
     out.next.forEach((t, i) => checkInvariant(t, args[i]!, name(i)));
     accReverse = out.acc?.map((_, k) => out.accReverse?.[k] ?? false) ?? [];
@@ -73,7 +78,7 @@ export function buildWhile(spec: WhileSpec): { finals: Tensor[]; stacked: Tensor
   const stateful = [c.fg, b.fg].some(hasStatefulOp);
   const deps = [...new Set([...c.fg.controlCaptures, ...b.fg.controlCaptures])];
   const op = controlDependencies(deps, () =>
-    (stateful ? While : StatelessWhile).applyOp({ input: inputs }, attrs, { name: spec.name }),
+    (stateful ? While : StatelessWhile).applyOp({ input: inputs }, attrs, { name: scope }),
   );
   return { finals: op.outputs.slice(0, args.length), stacked: op.outputs.slice(args.length), op };
 }
@@ -107,6 +112,11 @@ export interface WhileLoopOptions {
   parallelIterations?: number;
   backProp?: boolean;
   maximumIterations?: number | Tensor;
+  /**
+   * TF's swap_memory (swap a GPU loop's saved tensors to host memory): our backends already keep
+   * every tensor in host memory, so it is accepted and changes nothing.
+   */
+  swapMemory?: boolean;
   name?: string;
 }
 
@@ -127,8 +137,11 @@ export function whileLoop<T extends Nest>(
     parallelIterations: 'number',
     backProp: 'boolean',
     maximumIterations: 'any',
+    swapMemory: 'boolean',
     name: 'string',
   });
+  if (typeof cond !== 'function') throw new TypeError('cond must be callable.');
+  if (typeof body !== 'function') throw new TypeError('body must be callable.');
   return graph.nameScope(opts.name ?? 'while', (scope) => {
     const flat = flattenTensors(loopVars);
     if (flat.length === 0) throw new ValueError('No loop variables provided');
@@ -155,7 +168,7 @@ export function whileLoop<T extends Nest>(
     const counter = max === undefined ? [] : [toTensor(0, 'int32')];
     const maxT = max === undefined ? null : toTensor(max, 'int32');
     if (maxT?.shape && maxT.shape.length !== 0) {
-      throw new ValueError(`maximumIterations must be a scalar, got shape ${formatShape(maxT.shape)}`);
+      throw new ValueError(`maximum_iterations must be a scalar, saw shape: ${formatShape(maxT.shape)}`);
     }
     const { finals } = buildWhile({
       name: scope,

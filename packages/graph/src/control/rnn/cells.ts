@@ -4,9 +4,8 @@
 // 'rnn/basic_lstm_cell'), makes its variables there with getVariable — so scope initializers,
 // `reuse` and AUTO_REUSE apply — and keeps them for later calls.
 
-import { clipByValue } from '../../clip.js';
 import { ValueError } from '../../errors.js';
-import type { Tensor } from '../../graph.js';
+import { type Graph, getDefaultGraph, type Tensor } from '../../graph.js';
 import { constant as constantInit, type Initializer, zeros as zerosInit } from '../../model/initializers.js';
 import { getVariable, type VariableScope, variableScope } from '../../model/variable_scope.js';
 import { constant } from '../../ops/const.js';
@@ -25,7 +24,7 @@ export const lstmStateTuple = (c: Tensor, h: Tensor): LSTMStateTuple =>
 /** A cell's state: one tensor, or an LSTM's (c, h) as a state tuple or a `{ c, h }` record. */
 export type CellState = Tensor | LSTMStateTuple | { readonly c: Tensor; readonly h: Tensor };
 /** An LSTM state's (c, h), from a tuple, `[c, h]` or `{ c, h }`. */
-const lstmParts = (s: CellState): [Tensor, Tensor] =>
+export const lstmParts = (s: CellState): [Tensor, Tensor] =>
   Array.isArray(s) ? [s[0], s[1]] : [(s as { c: Tensor }).c, (s as { h: Tensor }).h];
 export type Activation = (x: Tensor) => Tensor;
 
@@ -37,13 +36,13 @@ export interface CellOptions {
   kernelInitializer?: Initializer;
 }
 
-const CELL_SPEC: OptionSpec<CellOptions> = {
+export const CELL_SPEC: OptionSpec<CellOptions> = {
   activation: 'function',
   name: 'string',
   kernelInitializer: 'function',
 };
 /** A weight of the cell's scope: getVariable with `initializer` when one is given. */
-const weight = (name: string, shape: number[], initializer: Initializer | undefined): Variable =>
+export const weight = (name: string, shape: number[], initializer: Initializer | undefined): Variable =>
   getVariable(name, { shape, ...(initializer ? { initializer } : {}) });
 
 export abstract class RNNCell {
@@ -99,15 +98,29 @@ export abstract class RNNCell {
   }
   /** Makes the variables with getVariable; runs inside the cell's variable scope. */
   protected abstract makeVariables(inputDepth: number): Record<string, Variable>;
-  /** One step: `[output, newState]`. */
-  abstract call(inputs: Tensor, state: CellState): [Tensor, CellState];
+  /**
+   * One step: `[output, newState]`. Its ops are named in the cell's name scope (TF's Layer
+   * call: `rnn/while/basic_lstm_cell/MatMul` in dynamicRnn's loop), opened on the first call in
+   * a graph and re-entered by later calls there, as TF re-enters a layer's original name scope.
+   */
+  call(inputs: Tensor, state: CellState): [Tensor, CellState] {
+    const graph = getDefaultGraph();
+    const known = this.nameScopes.get(graph);
+    return graph.nameScope(known ?? this.name, (scope) => {
+      this.nameScopes.set(graph, scope);
+      return this.step(inputs, state);
+    });
+  }
+  private readonly nameScopes = new WeakMap<Graph, string>();
+  /** The step's ops, built in the cell's name scope. */
+  protected abstract step(inputs: Tensor, state: CellState): [Tensor, CellState];
   /** The state from its flat tensors (as `flatten` orders them). */
   stateFromFlat(flat: readonly Tensor[]): CellState {
     return typeof this.stateSize === 'number' ? flat[0]! : lstmStateTuple(flat[0]!, flat[1]!);
   }
 }
 
-const linear = (xs: Tensor[], kernel: Variable, bias: Variable): Tensor =>
+export const linear = (xs: Tensor[], kernel: Variable, bias: Variable): Tensor =>
   biasAdd(matMul(concat(xs, 1), kernel), bias);
 
 /** TF's BasicRNNCell: h' = act(W·[x, h] + b). */
@@ -125,111 +138,28 @@ export class BasicRNNCell extends RNNCell {
       bias: weight('bias', [this.numUnits], zerosInit()),
     };
   }
-  call(inputs: Tensor, state: CellState): [Tensor, CellState] {
+  protected step(inputs: Tensor, state: CellState): [Tensor, CellState] {
     const { kernel, bias } = this.variables(inputs);
     const h = this.activation(linear([inputs, state as Tensor], kernel!, bias!));
     return [h, h];
   }
 }
 
-export interface LSTMOptions extends CellOptions {
-  /** Added to the forget gate's pre-activation (TF default 1.0). */
-  forgetBias?: number;
+const MUL = { name: 'mul' };
+
+export interface GRUCellOptions extends CellOptions {
+  /** Both biases' initializer (TF's bias_initializer; default: gates 1.0, candidate 0). */
+  biasInitializer?: Initializer;
 }
-
-/** The LSTM step of TF's BasicLSTMCell/LSTMCell, gates i, j, f, o in the kernel's columns. */
-function lstmStep(
-  gates: Tensor,
-  c: Tensor,
-  forgetBias: number,
-  act: Activation,
-  clip?: number,
-): { c: Tensor; m: Tensor } {
-  const [i, j, f, o] = split(gates, 4, 1) as [Tensor, Tensor, Tensor, Tensor];
-  const summed = add(mul(c, sigmoid(add(f, forgetBias))), mul(sigmoid(i), act(j)));
-  const newC = clip === undefined ? summed : clipByValue(summed, -clip, clip);
-  return { c: newC, m: mul(act(newC), sigmoid(o)) };
-}
-
-/** TF's BasicLSTMCell (state_is_tuple): kernel [depth + units, 4·units], bias zeros, forget bias 1. */
-const LSTM_SPEC: OptionSpec<LSTMOptions> = { ...CELL_SPEC, forgetBias: 'number' };
-
-export class BasicLSTMCell extends RNNCell {
-  protected readonly forgetBias: number;
-  constructor(numUnits: number, opts: LSTMOptions = {}, defaultName = 'basic_lstm_cell') {
-    // LSTMCell checks its wider options itself, then passes them on.
-    if (defaultName === 'basic_lstm_cell') checkOptions('BasicLSTMCell', opts, LSTM_SPEC);
-    super(numUnits, defaultName, opts);
-    this.forgetBias = opts.forgetBias ?? 1.0;
-  }
-  get stateSize(): { c: number; h: number } {
-    return { c: this.numUnits, h: this.outputSize };
-  }
-  protected makeVariables(depth: number) {
-    return {
-      kernel: weight('kernel', [depth + this.outputSize, 4 * this.numUnits], this.kernelInitializer),
-      bias: weight('bias', [4 * this.numUnits], zerosInit()),
-    };
-  }
-  call(inputs: Tensor, state: CellState): [Tensor, CellState] {
-    const { kernel, bias } = this.variables(inputs);
-    const [c, h] = lstmParts(state);
-    const next = lstmStep(linear([inputs, h], kernel!, bias!), c, this.forgetBias, this.activation);
-    return [next.m, lstmStateTuple(next.c, next.m)];
-  }
-}
-
-export interface LSTMCellOptions extends LSTMOptions {
-  /** Clips the cell state to [-cellClip, cellClip]. */
-  cellClip?: number;
-  /** Projects the output to this many units (`projection/kernel`). */
-  numProj?: number;
-}
-
-/** TF's LSTMCell (no peepholes): BasicLSTMCell plus optional cell clipping and output projection. */
-const LSTM_CELL_SPEC: OptionSpec<LSTMCellOptions> = { ...LSTM_SPEC, cellClip: 'number', numProj: 'number' };
-
-export class LSTMCell extends BasicLSTMCell {
-  private readonly cellClip: number | undefined;
-  private readonly numProj: number | undefined;
-  constructor(numUnits: number, opts: LSTMCellOptions = {}) {
-    checkOptions('LSTMCell', opts, LSTM_CELL_SPEC);
-    super(numUnits, opts, 'lstm_cell');
-    this.cellClip = opts.cellClip;
-    this.numProj = opts.numProj;
-  }
-  override get outputSize(): number {
-    return this.numProj ?? this.numUnits;
-  }
-  protected override makeVariables(depth: number) {
-    const vars = super.makeVariables(depth);
-    const numProj = this.numProj;
-    if (numProj === undefined) return vars;
-    const proj = variableScope('projection', () =>
-      weight('kernel', [this.numUnits, numProj], this.kernelInitializer),
-    );
-    return { ...vars, projection: proj };
-  }
-  override call(inputs: Tensor, state: CellState): [Tensor, CellState] {
-    const { kernel, bias, projection } = this.variables(inputs);
-    const { c, h } = state as { c: Tensor; h: Tensor };
-    const next = lstmStep(
-      linear([inputs, h], kernel!, bias!),
-      c,
-      this.forgetBias,
-      this.activation,
-      this.cellClip,
-    );
-    const out = projection ? matMul(next.m, projection) : next.m;
-    return [out, { c: next.c, h: out }];
-  }
-}
+const GRU_SPEC: OptionSpec<GRUCellOptions> = { ...CELL_SPEC, biasInitializer: 'function' };
 
 /** TF's GRUCell: gates (r, u) with bias 1, candidate with bias 0; h' = u·h + (1 - u)·c. */
 export class GRUCell extends RNNCell {
-  constructor(numUnits: number, opts: CellOptions = {}) {
-    checkOptions('GRUCell', opts, CELL_SPEC);
+  private readonly biasInitializer: Initializer | undefined;
+  constructor(numUnits: number, opts: GRUCellOptions = {}) {
+    checkOptions('GRUCell', opts, GRU_SPEC);
     super(numUnits, 'gru_cell', opts);
+    this.biasInitializer = opts.biasInitializer;
   }
   get stateSize(): number {
     return this.numUnits;
@@ -238,23 +168,24 @@ export class GRUCell extends RNNCell {
     const n = this.numUnits;
     const [gatesKernel, gatesBias] = variableScope('gates', () => [
       weight('kernel', [depth + n, 2 * n], this.kernelInitializer),
-      weight('bias', [2 * n], constantInit(1)),
+      weight('bias', [2 * n], this.biasInitializer ?? constantInit(1)),
     ]);
     const [candidateKernel, candidateBias] = variableScope('candidate', () => [
       weight('kernel', [depth + n, n], this.kernelInitializer),
-      weight('bias', [n], zerosInit()),
+      weight('bias', [n], this.biasInitializer ?? zerosInit()),
     ]);
     return { gatesKernel, gatesBias, candidateKernel, candidateBias };
   }
-  call(inputs: Tensor, state: CellState): [Tensor, CellState] {
+  protected step(inputs: Tensor, state: CellState): [Tensor, CellState] {
     const v = this.variables(inputs);
     const h = state as Tensor;
     const [r, u] = split(sigmoid(linear([inputs, h], v.gatesKernel!, v.gatesBias!)), 2, 1) as [
       Tensor,
       Tensor,
     ];
-    const c = this.activation(linear([inputs, mul(r, h)], v.candidateKernel!, v.candidateBias!));
-    const newH = add(mul(u, h), mul(sub(1, u), c));
+    // TF writes `r * state`, `u * state + (1 - u) * c`: Python operators, so lowercase op names.
+    const c = this.activation(linear([inputs, mul(r, h, MUL)], v.candidateKernel!, v.candidateBias!));
+    const newH = add(mul(u, h, MUL), mul(sub(1, u, { name: 'sub' }), c, MUL), { name: 'add' });
     return [newH, newH];
   }
 }

@@ -4,18 +4,19 @@
 
 import { type TensorInput, toTensor } from '../../convert.js';
 import type { DType } from '../../dtype.js';
-import { ValueError } from '../../errors.js';
-import type { Tensor } from '../../graph.js';
+import { TypeError, ValueError } from '../../errors.js';
+import { Tensor } from '../../graph.js';
 import { type VariableScope, variableScope } from '../../model/variable_scope.js';
 import { shape, transpose } from '../../ops/array.js';
-import { add, less } from '../../ops/math.js';
+import { identity } from '../../ops/core.js';
+import { add, cast, less } from '../../ops/math.js';
 import { where as select } from '../../ops/select.js';
 import { gather } from '../../ops/slicing.js';
 import { zerosLike } from '../../ops/sources.js';
 import { checkOptions, type OptionSpec } from '../../options.js';
 import { flatten } from '../nest.js';
 import { buildWhile } from '../while.js';
-import type { CellState, RNNCell } from './cells.js';
+import { type CellState, RNNCell } from './cells.js';
 
 export interface DynamicRnnOptions {
   /** int32 [batch]: steps of each example; later outputs are zeros and the state is carried. */
@@ -26,6 +27,8 @@ export interface DynamicRnnOptions {
   /** Inputs (and outputs) are [time, batch, depth] instead of [batch, time, depth]. */
   timeMajor?: boolean;
   parallelIterations?: number;
+  /** TF's swap_memory: accepted; tensors already live in host memory on our backends. */
+  swapMemory?: boolean;
   /** The variable scope it opens (default 'rnn'), in which the cell captures its own. */
   scope?: string | VariableScope;
 }
@@ -36,6 +39,7 @@ const DYNAMIC_RNN_SPEC: OptionSpec<DynamicRnnOptions> = {
   dtype: 'string',
   timeMajor: 'boolean',
   parallelIterations: 'number',
+  swapMemory: 'boolean',
   scope: 'any',
 };
 
@@ -55,6 +59,9 @@ export function dynamicRnn(
   opts: DynamicRnnOptions = {},
 ): [Tensor, CellState] {
   checkOptions('dynamicRnn', opts, DYNAMIC_RNN_SPEC);
+  if (!(cell instanceof RNNCell)) {
+    throw new TypeError(`The argument 'cell' (${String(cell)}) is not an RNNCell.`);
+  }
   // TF: `with vs.variable_scope(scope or "rnn")`; the cell is built in it before the loop.
   return variableScope(opts.scope ?? 'rnn', () => {
     const raw = toTensor(inputs);
@@ -76,7 +83,7 @@ export function dynamicRnn(
     cell.build(depth);
     const state0 = opts.initialState ?? cell.zeroState(dim(x, 1));
     const flat0 = flatten<Tensor>(state0).map((t) => toTensor(t));
-    const seq = opts.sequenceLength === undefined ? null : toTensor(opts.sequenceLength, 'int32');
+    const seq = opts.sequenceLength === undefined ? null : sequenceLengths(opts.sequenceLength, x);
     const steps = dim(x, 0);
     const { finals, stacked } = buildWhile({
       name: 'while',
@@ -88,10 +95,12 @@ export function dynamicRnn(
       body: ([t, ...state], [xt]) => {
         const [out, next] = cell.call(xt!, cell.stateFromFlat(state));
         const nextFlat = flatten<Tensor>(next);
-        if (seq === null) return { next: [add(t!, 1), ...nextFlat], acc: [out] };
+        // TF's _time_step returns `time + 1`: an op named 'add'.
+        const t1 = add(t!, 1, { name: 'add' });
+        if (seq === null) return { next: [t1, ...nextFlat], acc: [out] };
         const alive = less(t!, seq);
         return {
-          next: [add(t!, 1), ...nextFlat.map((n, k) => select(alive, n, state[k]!))],
+          next: [t1, ...nextFlat.map((n, k) => select(alive, n, state[k]!))],
           acc: [select(alive, out, zerosLike(out))],
         };
       },
@@ -101,4 +110,23 @@ export function dynamicRnn(
     const outputs = opts.timeMajor ? outs : transpose(outs, [1, 0, 2]);
     return [outputs, cell.stateFromFlat(finals.slice(1))];
   });
+}
+
+// TF: cast to int32, a vector (else ValueError), an Identity named `sequence_length`; TF asserts its
+// length equals the batch at run time, we check it at build time when both are static.
+function sequenceLengths(value: TensorInput, x: Tensor): Tensor {
+  const raw = value instanceof Tensor ? value : toTensor(value, 'int32');
+  const t = raw.dtype === 'int32' ? raw : cast(raw, 'int32');
+  if (t.shape !== null && t.shape.length !== 1) {
+    throw new ValueError(
+      `sequence_length must be a vector of length batch_size, but saw shape: (${t.shape.join(', ')})`,
+    );
+  }
+  const [n, batch] = [t.shape?.[0], x.shape?.[1]];
+  if (typeof n === 'number' && typeof batch === 'number' && n !== batch) {
+    throw new ValueError(
+      `Expected shape for Tensor sequence_length is [${batch}] (the batch size) but saw shape: [${n}]`,
+    );
+  }
+  return identity(t, { name: 'sequence_length' });
 }
