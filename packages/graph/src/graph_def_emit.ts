@@ -5,7 +5,7 @@
 // FunctionDefs) registers a lowering keyed by its definition that emits several nodes and says
 // which node output stands for each of its tensors.
 import { type TfDType, tfAttrValues } from './attr_schema.js';
-import type { Shape } from './dtype.js';
+import type { DType, Shape } from './dtype.js';
 import { UnimplementedError } from './errors.js';
 import type { Graph, Operation, Tensor } from './graph.js';
 import type { ArgDef, FunctionDef, NodeDef, TfAttr } from './graph_def.js';
@@ -181,6 +181,24 @@ export class DefEmitter {
       attr,
       outputArgs: ['output:0'],
       outputShapes,
+    })[0]!;
+  }
+
+  /** A scalar 0 of `dtype` (float32, int32 or bool) as a Const node. */
+  zeroConst(base: string, dtype: DType): string {
+    const data =
+      dtype === 'float32' ? new Float32Array(1) : dtype === 'int32' ? new Int32Array(1) : new Uint8Array(1);
+    const attr = {
+      dtype: typeAttr(dtype),
+      value: { type: 'tensor' as const, value: new NDArray(dtype, [], data) },
+    };
+    return this.node({
+      name: base,
+      op: 'Const',
+      input: [],
+      attr,
+      outputArgs: ['output:0'],
+      outputShapes: [[]],
     })[0]!;
   }
 

@@ -186,15 +186,6 @@ function lowerWhile(op: Operation, e: DefEmitter): void {
   const firstList = N + (counted ? 1 : 0);
   const firstAcc = firstList + S;
 
-  const condFb = functionOf(e, a.cond, a.cond.name, (fb) => {
-    slots.forEach((s, i) => {
-      const arg = fb.addArg(s.name, s.dtype);
-      if (i < N) fb.emitter.bind(a.cond.inputs[i]!, arg);
-      else if (i >= capsAt && i < capsAt + C) fb.emitter.bind(a.cond.inputs[N + i - capsAt]!, arg);
-    });
-  });
-  outputsOf(condFb, a.cond.outputs);
-
   const args: string[] = [];
   const bodyFb = functionOf(e, a.body, a.body.name, (fb) => {
     const be = fb.emitter;
@@ -223,12 +214,32 @@ function lowerWhile(op: Operation, e: DefEmitter): void {
     if (i < firstAcc || i >= capsAt) return args[i]!;
     const k = i - firstAcc;
     if (k < A) {
-      const index = rowIndex(be, args[counter]!, args[i]!, a.accReverse[k]!);
+      const index = rowIndex(be, args[counter]!, args[firstList]!, a.accReverse[k]!);
       return listNode(be, 'TensorListSetItem', [args[i]!, index, be.ref(accs[k]!)], accs[k]!.dtype);
     }
     return listNode(be, 'TensorListPushBack', [args[i]!, be.ref(traced[k - A]!)], traced[k - A]!.dtype);
   });
+  // tfjs-converter frees every tensor a function call made except its outputs when the call
+  // ends, also one just stored into a TensorList; so each stored value that is not a loop
+  // variable already rides along as one more loop variable (initially a scalar 0, unused).
+  const loopValues = new Set([...args, ...rets.slice(0, N)]);
+  const items = [...accs, ...traced].map((t) => be.ref(t));
+  [...accs, ...traced].forEach((t, k) => {
+    if (loopValues.has(items[k]!)) return;
+    loopValues.add(items[k]!);
+    slots.push({ ref: e.zeroConst(`${scope}/zeros`, t.dtype), dtype: t.dtype, shape: null, name: 'stored' });
+    args.push(bodyFb.addArg('stored', t.dtype));
+    rets.push(items[k]!);
+  });
   slots.forEach((s, i) => bodyFb.addOutput(s.name, rets[i]!, s.dtype));
+  const condFb = functionOf(e, a.cond, a.cond.name, (fb) => {
+    slots.forEach((s, i) => {
+      const arg = fb.addArg(s.name, s.dtype);
+      if (i < N) fb.emitter.bind(a.cond.inputs[i]!, arg);
+      else if (i >= capsAt && i < capsAt + C) fb.emitter.bind(a.cond.inputs[N + i - capsAt]!, arg);
+    });
+  });
+  outputsOf(condFb, a.cond.outputs);
 
   const extra = unionOf([...condFb.captured.keys()], [...bodyFb.captured.keys()]);
   const condName = e.lib.add(condFb.build(extra));
