@@ -52,7 +52,14 @@ function condModel(): Case {
   const graph = new g.Graph();
   const [x, y] = graph.asDefault(() => {
     const x = g.placeholder('float32', [2, 3], { name: 'x' });
-    const w = g.variable(g.constant([[1, -2], [0.5, 1], [-1, 3]]), { name: 'w' });
+    const w = g.variable(
+      g.constant([
+        [1, -2],
+        [0.5, 1],
+        [-1, 3],
+      ]),
+      { name: 'w' },
+    );
     const xw = g.matMul(x, w.value());
     const y = g.cond(
       g.greater(g.reduceSum(x), 0),
