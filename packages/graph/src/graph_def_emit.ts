@@ -123,7 +123,10 @@ export class DefEmitter {
 
   emitOp(op: Operation): void {
     const lower = lowerings.get(op.def);
-    if (lower !== undefined) return lower(op, this);
+    if (lower !== undefined) {
+      lower(op, this);
+      return;
+    }
     const attr = nodeAttrs(op);
     for (const [name, a] of Object.entries(attr)) {
       if (a.type === 'func' || a.type === 'list(func)')

@@ -19,7 +19,7 @@ import type { FunctionDef, NodeDef } from '../graph_def.js';
 import { outputArgRefs } from '../graph_def_emit.js';
 import type { OpDef } from '../op_def.js';
 import { opDefOf, tfValuesOf } from './import_graph_def.js';
-import { type ImportContext, nodeImporters, TENSOR_LIST_OPS } from './node_import.js';
+import { type ImportContext, LIST_HANDLE_OPS, nodeImporters, TENSOR_LIST_OPS } from './node_import.js';
 
 const nodeOf = (ref: string): string => ref.replace(/^\^/, '').split(':')[0]!;
 
@@ -101,7 +101,7 @@ function importBody(
     const def = opDefOf(n);
     const special = nodeImporters.get(def);
     const inputs = data.map((i) =>
-      special && TENSOR_LIST_OPS.has(bodyCtx.nodes.get(nodeOf(i))?.op ?? '') ? null : tensor(i, n.name),
+      special && LIST_HANDLE_OPS.has(bodyCtx.nodes.get(nodeOf(i))?.op ?? '') ? null : tensor(i, n.name),
     );
     const op = special
       ? special(fg, n, def, inputs, `${n.name}/`, bodyCtx)

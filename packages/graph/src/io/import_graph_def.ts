@@ -10,7 +10,7 @@ import { type Graph, getDefaultGraph, type Operation, type Tensor } from '../gra
 import type { GraphDef, NodeDef } from '../graph_def.js';
 import { getOpDef, type OpDef } from '../op_def.js';
 import { decodeGraphDef } from './graph_def_codec.js';
-import { type ImportContext, nodeImporters, TENSOR_LIST_OPS } from './node_import.js';
+import { type ImportContext, LIST_HANDLE_OPS, nodeImporters, TENSOR_LIST_OPS } from './node_import.js';
 
 export interface ImportGraphDefOptions {
   /** GraphDef tensor names ('x:0', 'x') or control inputs ('^x') to existing tensors / ops. */
@@ -177,7 +177,7 @@ function importNode(
     else if (mapped) inputs.push(asTensor(mapped, raw));
     else if (alias) inputs.push(alias);
     // A TensorList input of a While: its importer reads the list's producer.
-    else if (special && TENSOR_LIST_OPS.has(ctx.nodes.get(p.op)?.op ?? '')) inputs.push(null);
+    else if (special && LIST_HANDLE_OPS.has(ctx.nodes.get(p.op)?.op ?? '')) inputs.push(null);
     else inputs.push(outputOf(lookupOp(p.op, node, created), p.index, node));
   }
   const name = prefix ? `${prefix}${node.name}/` : `${node.name}/`;

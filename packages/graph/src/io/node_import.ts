@@ -17,6 +17,15 @@ export const TENSOR_LIST_OPS = new Set([
   'TensorListPushBack',
 ]);
 
+/** The TensorList ops whose output is a list (a variant handle, a While's list loop variable). */
+export const LIST_HANDLE_OPS = new Set([
+  'TensorListFromTensor',
+  'TensorListReserve',
+  'EmptyTensorList',
+  'TensorListSetItem',
+  'TensorListPushBack',
+]);
+
 export interface ImportContext {
   /** The GraphDef's functions by name. */
   readonly functions: ReadonlyMap<string, FunctionDef>;
