@@ -26,8 +26,11 @@ export type AttrType =
   | 'list(shape)'
   | 'list(func)';
 
-/** A TF dtype as an attr value: ours, plus the int64 that TF's index and output-type attrs default to. */
-export type TfDType = DType | 'int64';
+/**
+ * A TF dtype as an attr value: ours, plus the int64 that TF's index and output-type attrs default
+ * to, and `variant` (TF's TensorList handles, written when While loops are exported).
+ */
+export type TfDType = DType | 'int64' | 'variant';
 
 /**
  * An attr value in JS: a dtype name (`type`), number, boolean, string, shape, NDArray (`tensor`),

@@ -3,9 +3,12 @@
 // from each op definition's attr schema), so a snapshot and a decoded GraphDef look alike. Later
 // graph growth never shows up in an earlier snapshot.
 import { freeze } from 'immer';
-import { type AttrType, type AttrValue, tfAttrValues } from './attr_schema.js';
+import type { AttrType, AttrValue, TfDType } from './attr_schema.js';
 import type { Shape } from './dtype.js';
-import type { Graph, Operation } from './graph.js';
+import type { Graph } from './graph.js';
+import { DefEmitter, FunctionLibrary } from './graph_def_emit.js';
+
+export { nodeAttrs } from './graph_def_emit.js';
 
 /** One TF attr: its TF type and value (a `func` attr holds the function's name). */
 export interface TfAttr {
@@ -30,50 +33,57 @@ export interface GraphDef {
   readonly node: readonly NodeDef[];
   /** TF 1.15's GraphDef versions (producer 134; min_consumer 0, which proto3 leaves out). */
   readonly versions: { readonly producer: number; readonly minConsumer?: number };
-  /**
-   * The FunctionDefLibrary message of a decoded GraphDef, kept as protobuf's plain object so it
-   * is written back unchanged; graphmode does not build function bodies from it.
-   */
-  readonly library?: Readonly<Record<string, unknown>>;
+  /** The function library: the bodies of If / While ops (TF's FunctionDefLibrary). */
+  readonly library?: FunctionDefLibrary;
 }
 
-/** TF 1.15's TF_GRAPH_DEF_VERSION, the producer version `as_graph_def` writes. */
+/** An argument of a function's signature (OpDef.ArgDef with a fixed `type`). */
+export interface ArgDef {
+  readonly name: string;
+  readonly type: TfDType;
+}
+
+/** TF's FunctionDef: a signature, the body's nodes, and which tensor each output is (`ret`). */
+export interface FunctionDef {
+  readonly signature: {
+    readonly name: string;
+    readonly inputArg: readonly ArgDef[];
+    readonly outputArg: readonly ArgDef[];
+    readonly isStateful?: boolean;
+  };
+  /** Body nodes; inputs name an argument (`x`) or a node output by TF output arg (`op:z:0`). */
+  readonly nodeDef: readonly NodeDef[];
+  /** Output arg name → the tensor it returns. */
+  readonly ret: Readonly<Record<string, string>>;
+}
+
+export interface FunctionDefLibrary {
+  readonly function: readonly FunctionDef[];
+}
+
+/**
+ * TF 1.15's TF_GRAPH_DEF_VERSION (tensorflow/core/public/version.h), the producer version
+ * `as_graph_def` writes: date-based since version 30 (2019/05/09), one per day, 134 at 1.15's
+ * branch cut.
+ */
 export const GRAPH_DEF_PRODUCER = 134;
+/** TF's TF_GRAPH_DEF_VERSION_MIN_CONSUMER: 0 in every TF release (proto3 leaves it out on the wire). */
+export const GRAPH_DEF_MIN_CONSUMER = 0;
 
-/** The name of a function held by a func attr: a name already, or a function graph's name. */
-const funcName = (f: unknown): string => (typeof f === 'string' ? f : (f as { name: string }).name);
-
-/** TF's attrs of `op` (none for an op defined without a schema), plus `_class` for colocation. */
-export function nodeAttrs(op: Operation): Record<string, TfAttr> {
-  const attr: Record<string, TfAttr> = {};
-  if (op.def.attrs !== null) {
-    for (const [name, { type, value }] of tfAttrValues(op)) {
-      if (type === 'func') attr[name] = { type, value: funcName(value) };
-      else if (type === 'list(func)') attr[name] = { type, value: (value as unknown[]).map(funcName) };
-      else attr[name] = { type, value };
-    }
-  }
-  // TF records colocation (`colocate_with`) as the `_class` attr: ['loc:@op', ...].
-  if (op.colocationGroups.length > 0) attr._class = { type: 'list(string)', value: op.colocationGroups };
-  return attr;
-}
-
-const nodeDef = (op: Operation): NodeDef => ({
-  name: op.name,
-  op: op.type,
-  input: [
-    ...op.inputs.map((t) => (t.valueIndex === 0 ? t.op.name : t.name)),
-    ...op.controlInputs.map((c) => `^${c.name}`),
-  ],
-  device: op.device,
-  attr: nodeAttrs(op),
-  outputShapes: op.outputs.map((t) => t.shape),
-});
-
-/** A deeply frozen snapshot of `graph`'s ops in creation order. */
+/**
+ * A deeply frozen snapshot of `graph`'s ops in creation order, in TF's form: control flow as
+ * TF's functional ops with their bodies in the function library (graph_def_emit.ts).
+ */
 export function snapshotGraphDef(graph: Graph): GraphDef {
+  const lib = new FunctionLibrary();
+  const e = new DefEmitter(graph, lib);
+  e.emitAll();
   return freeze(
-    { node: graph.getOperations().map(nodeDef), versions: { producer: GRAPH_DEF_PRODUCER } },
+    {
+      node: e.nodes,
+      versions: { producer: GRAPH_DEF_PRODUCER, minConsumer: GRAPH_DEF_MIN_CONSUMER },
+      ...(lib.functions.length > 0 ? { library: { function: lib.functions } } : {}),
+    },
     true,
   );
 }

@@ -12,6 +12,11 @@ export * from './errors.js';
 export * from './graph.js';
 export * from './graph_def.js';
 export * from './graph_keys.js';
+
+// Registers the GraphDef forms of If / While (their bodies as FunctionDefs).
+import './io/control_flow_export.js';
+import './io/import_functions.js';
+
 export * from './io/graph_def_codec.js';
 export * from './io/graph_util.js';
 export * from './io/import_graph_def.js';

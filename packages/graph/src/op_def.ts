@@ -53,6 +53,8 @@ interface SpecBase<N extends string, L extends string, A extends object> {
   refInputs?: readonly (N | L)[];
   /** TF's attrs of this op type by TF name (see attr_schema.ts); `{}` when TF declares none. */
   attrs?: AttrSchema<N | L, keyof A & string>;
+  /** TF's output arg names (its OpDef's `output_arg`), which function bodies use to name tensors. */
+  outputArgs?: readonly OutputArg[];
   /**
    * TF's `constant_value` for output `out`: its value from what is known of the inputs at build
    * time (read them with `partialValue` / `constantValue`), or null when it cannot be known.
@@ -71,6 +73,12 @@ export type OpSpec<N extends string, L extends string, A extends object> =
   | SingleOutputSpec<N, L, A>
   | MultiOutputSpec<N, L, A>;
 
+/**
+ * One of TF's output args: a single tensor, or a list (`{ list: 'output' }`: Unpack's `num`
+ * tensors, If's `Tout`) that takes every output the other args do not.
+ */
+export type OutputArg = string | { readonly list: string };
+
 /** The registry's view of an op type: positional inputs, untyped by name. */
 export interface OpDef<A extends object = object> {
   readonly type: string;
@@ -79,6 +87,8 @@ export interface OpDef<A extends object = object> {
   readonly stateful: boolean;
   /** TF's attr schema, or null for an op defined without one (it cannot be serialized). */
   readonly attrs: AttrSchema | null;
+  /** TF's output args (see `OpSpec.outputArgs`); absent for plan-internal ops (fused kernels). */
+  readonly outputArgs?: readonly OutputArg[];
   /** The folding rule bound to an output (see `OpSpec.fold`), or null when the op never folds. */
   readonly fold: ((out: Tensor) => PartialValue | null) | null;
   isRefInput(index: number): boolean;
@@ -141,6 +151,7 @@ export function defineOp<N extends string, A extends object = Record<never, neve
     listInput: list,
     stateful: spec.stateful ?? false,
     attrs: spec.attrs ?? null,
+    outputArgs: spec.outputArgs ?? [],
     fold: fold === undefined ? null : (out) => fold(named(out.op.inputs), out.op.attrs as A, out),
     isRefInput: (i) => refs.has(i) || (listIsRef && i >= names.length),
     named,

@@ -71,6 +71,7 @@ export const ApplyAdam = applyOp<AdamIn, NesterovAttrs>(
 const SPARSE_ADAM_INPUTS = [...ADAM_INPUTS, 'indices'] as const;
 export const SparseApplyAdam = defineOp<AdamIn | 'indices', ApplyAttrs>({
   type: 'SparseApplyAdam',
+  outputArgs: ['out'],
   inputs: SPARSE_ADAM_INPUTS,
   // graphmode's own op, with the attrs TF's SparseApply ops have.
   attrs: { T: typeOf('var'), Tindices: typeOf('indices'), use_locking: attrOf('bool', 'useLocking', false) },
@@ -100,6 +101,7 @@ export const SparseApplyAdam = defineOp<AdamIn | 'indices', ApplyAttrs>({
 /** ref[i] -= decay * ref[i] for each distinct i in `indices`: AdamW's decay for sparse gradients. */
 export const ScatterDecay = defineOp<'ref' | 'decay' | 'indices', ApplyAttrs>({
   type: 'ScatterDecay',
+  outputArgs: ['output_ref'],
   inputs: ['ref', 'decay', 'indices'],
   // graphmode's own op, with the attrs of TF's Scatter ops.
   attrs: SCATTER_ATTRS,

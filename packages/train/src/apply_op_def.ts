@@ -141,6 +141,7 @@ export function applyOp<N extends string, A extends ApplyAttrs>(
 ) {
   return defineOp<N, A>({
     type,
+    outputArgs: ['out'],
     inputs,
     attrs: applyAttrs<N, A>(attrs),
     refInputs: refs,
@@ -222,6 +223,7 @@ export function sparseApplyOp<N extends string, A extends ApplyAttrs>(
 ) {
   return defineOp<N | 'indices', A>({
     type,
+    outputArgs: ['out'],
     inputs,
     attrs: { ...applyAttrs<N | 'indices', A>(attrs), Tindices: typeOf('indices') },
     refInputs: refs,

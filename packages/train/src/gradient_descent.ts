@@ -28,6 +28,7 @@ export const ApplyGradientDescent = applyOp<'var' | 'alpha' | 'delta', ApplyAttr
 /** ref[indices[i]] -= updates[i] (duplicates accumulate). */
 export const ScatterSub = defineOp<'ref' | 'indices' | 'updates', ApplyAttrs>({
   type: 'ScatterSub',
+  outputArgs: ['output_ref'],
   inputs: ['ref', 'indices', 'updates'],
   attrs: SCATTER_ATTRS,
   refInputs: ['ref'],

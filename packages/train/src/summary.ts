@@ -38,6 +38,7 @@ const summaryTensor = (values: SummaryValueProto[]): tfc.Tensor =>
 
 export const ScalarSummary = defineOp<'tags' | 'values'>({
   type: 'ScalarSummary',
+  outputArgs: ['summary'],
   inputs: ['tags', 'values'],
   attrs: { T: typeOf('values') },
   shape: ({ tags, values }) => {
@@ -110,6 +111,7 @@ export function histogramOf(values: ArrayLike<number>): HistogramProto {
 
 export const HistogramSummary = defineOp<'tag' | 'values'>({
   type: 'HistogramSummary',
+  outputArgs: ['summary'],
   inputs: ['tag', 'values'],
   attrs: { T: typeOf('values', 'float32') },
   shape: ({ tag, values }) => {
@@ -135,6 +137,7 @@ export const HistogramSummary = defineOp<'tag' | 'values'>({
 
 export const MergeSummary = defineOp<never, Record<never, never>, 'inputs'>({
   type: 'MergeSummary',
+  outputArgs: ['summary'],
   inputs: [],
   list: 'inputs',
   attrs: { N: lengthOf('inputs') },

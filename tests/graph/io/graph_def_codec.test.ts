@@ -159,7 +159,7 @@ describe('decodeGraphDef', () => {
     expect(() => g.decodeGraphDef(new Uint8Array([0x0a, 0xff]))).toThrow(g.DataLossError);
   });
 
-  it('refuses to write If / While without their function bodies, unless asked for names only', () => {
+  it('writes If / While bodies into the library, or (functionsByName, for TensorBoard) names only', () => {
     const graph = new g.Graph();
     graph.asDefault(() => {
       const x = g.placeholder('float32', [], { name: 'x' });
@@ -169,8 +169,13 @@ describe('decodeGraphDef', () => {
         () => g.neg(x),
       );
     });
-    expect(() => g.encodeGraphDef(graph)).toThrow(/not implemented yet/);
-    expect(() => g.encodeGraphDef(graph)).toThrow(g.UnimplementedError);
-    expect(g.encodeGraphDef(graph, { functionsByName: true }).length).toBeGreaterThan(0);
+    const full = g.decodeGraphDef(g.encodeGraphDef(graph));
+    expect(full.library!.function.map((f) => f.signature.name)).toEqual([
+      'cond_true_branch',
+      'cond_false_branch',
+    ]);
+    const names = g.decodeGraphDef(g.encodeGraphDef(graph, { functionsByName: true }));
+    expect(names.library).toBeUndefined();
+    expect(names.node.find((n) => n.op === 'StatelessIf')!.attr.then_branch!.value).toBe('cond_true_branch');
   });
 });

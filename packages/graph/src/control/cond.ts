@@ -26,6 +26,7 @@ export interface IfAttrs {
 
 const ifSpec = (type: string, stateful: boolean): OpSpec<'cond', 'input', IfAttrs> => ({
   type,
+  outputArgs: [{ list: 'output' }],
   inputs: ['cond'],
   list: 'input',
   stateful,

@@ -47,6 +47,7 @@ const whileSpec = (type: string, stateful: boolean): OpSpec<never, 'input', Whil
     parallel_iterations: attrOf('int', 'parallel_iterations', 10),
   },
   type,
+  outputArgs: [{ list: 'output' }],
   inputs: [],
   list: 'input',
   stateful,

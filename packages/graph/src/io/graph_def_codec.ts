@@ -2,15 +2,22 @@
 // in ../proto. Attrs come from each op definition's TF attr schema (graph_def.ts's snapshot), so
 // every type attr and every default is written; AttrValue is a oneof, so 0 / false / '' values are
 // written, not skipped. `_output_shapes` is added as TF's `add_shapes=True` does. Constants carry
-// their values (tensor_proto.ts). Function bodies (the FuncGraphs of If / While) are not written:
-// TF's function-body input naming needs each op's output arg names, which graphmode's op
-// definitions do not declare, so encoding such a graph is an UnimplementedError (TensorBoard's
-// writer asks for `functionsByName` and gets the ops with their function names only).
+// their values (tensor_proto.ts). The bodies of If / While are FunctionDefs in the library
+// (graph_def_emit.ts and control_flow_export.ts build them; TensorBoard's writer asks for
+// `functionsByName` and gets the ops with their function names only).
 import type { AttrType, AttrValue, TfDType } from '../attr_schema.js';
 import type { Shape } from '../dtype.js';
 import { DataLossError, UnimplementedError } from '../errors.js';
 import { Graph } from '../graph.js';
-import { GRAPH_DEF_PRODUCER, type GraphDef, type NodeDef, type TfAttr } from '../graph_def.js';
+import {
+  type ArgDef,
+  type FunctionDef,
+  type FunctionDefLibrary,
+  GRAPH_DEF_PRODUCER,
+  type GraphDef,
+  type NodeDef,
+  type TfAttr,
+} from '../graph_def.js';
 import type { NDArray } from '../ndarray.js';
 import { decodeMessage, encodeMessage, type TensorMsg, type TensorShapeMsg } from '../proto/index.js';
 import { dataTypeOf, dtypeOfEnum, shapeFromMsg, shapeMsg, tensorFromMsg, tensorMsg } from './tensor_proto.js';
@@ -29,17 +36,30 @@ export interface EncodeGraphDefOptions {
 /** TF's GraphDef protobuf of a graph (or of a GraphDef snapshot / decoded GraphDef). */
 export function encodeGraphDef(graph: Graph | GraphDef, opts: EncodeGraphDefOptions = {}): Uint8Array {
   const def = graph instanceof Graph ? graph.asGraphDef() : graph;
-  const known = new Set(libraryFunctionNames(def.library));
+  const byName = opts.functionsByName ?? false;
+  const fns = byName ? [] : (def.library?.function ?? []);
+  const known = new Set(fns.map((f) => f.signature.name));
   return encodeMessage('GraphDef', {
-    node: def.node.map((node) => nodeMsg(node, known, opts.functionsByName ?? false)),
+    node: def.node.map((node) => nodeMsg(node, known, byName)),
     versions: def.versions,
-    library: def.library,
+    ...(fns.length > 0 ? { library: { function: fns.map((f) => functionMsg(f, known)) } } : {}),
   });
 }
 
-function libraryFunctionNames(lib: GraphDef['library']): string[] {
-  const fns = (lib?.function ?? []) as { signature?: { name?: string } }[];
-  return fns.map((f) => f.signature?.name ?? '');
+// TF's FunctionDef: the signature's args typed directly (`type: DT_FLOAT`), body nodes without
+// `_output_shapes`, `ret` sorted by output name (map entries are written by key).
+function functionMsg(f: FunctionDef, known: ReadonlySet<string>): object {
+  const arg = (a: ArgDef) => ({ name: a.name, type: dataTypeOf(a.type) });
+  return {
+    signature: {
+      name: f.signature.name,
+      inputArg: f.signature.inputArg.map(arg),
+      outputArg: f.signature.outputArg.map(arg),
+      isStateful: f.signature.isStateful ?? false,
+    },
+    nodeDef: f.nodeDef.map((n) => nodeMsg(n, known, false)),
+    ret: f.ret,
+  };
 }
 
 function nodeMsg(node: NodeDef, functions: ReadonlySet<string>, byName: boolean): object {
@@ -126,10 +146,22 @@ interface NodeMsg {
   device?: string;
   attr?: Record<string, AttrMsg>;
 }
+interface ArgMsg {
+  name?: string;
+  type?: number;
+  typeAttr?: string;
+  numberAttr?: string;
+  typeListAttr?: string;
+}
+interface FunctionMsg {
+  signature?: { name?: string; inputArg?: ArgMsg[]; outputArg?: ArgMsg[]; isStateful?: boolean };
+  nodeDef?: NodeMsg[];
+  ret?: Record<string, string>;
+}
 interface GraphDefMsg {
   node?: NodeMsg[];
   versions?: { producer?: number; minConsumer?: number };
-  library?: Record<string, unknown>;
+  library?: { function?: FunctionMsg[] };
 }
 
 /** Parses TF's GraphDef protobuf; malformed bytes are a DataLossError. */
@@ -141,9 +173,31 @@ export function decodeGraphDef(bytes: Uint8Array): GraphDef {
     throw new DataLossError(`decodeGraphDef: not a GraphDef protobuf (${(e as Error).message})`);
   }
   const versions = { producer: msg.versions?.producer ?? 0, minConsumer: msg.versions?.minConsumer ?? 0 };
-  const lib = msg.library;
-  const hasLib = lib !== undefined && Object.keys(lib).length > 0;
-  return { node: (msg.node ?? []).map(nodeFromMsg), versions, ...(hasLib ? { library: lib } : {}) };
+  const fns = (msg.library?.function ?? []).map(functionFromMsg);
+  const library: FunctionDefLibrary | undefined = fns.length > 0 ? { function: fns } : undefined;
+  return { node: (msg.node ?? []).map(nodeFromMsg), versions, ...(library ? { library } : {}) };
+}
+
+function functionFromMsg(m: FunctionMsg): FunctionDef {
+  const name = m.signature?.name ?? '';
+  const arg = (a: ArgMsg): ArgDef => {
+    if (a.type === undefined || a.typeAttr || a.numberAttr || a.typeListAttr) {
+      throw new UnimplementedError(
+        `decodeGraphDef: function '${name}' arg '${a.name}' is polymorphic (type attrs); only concrete functions are supported`,
+      );
+    }
+    return { name: a.name ?? '', type: dtypeOfEnum(a.type, `function '${name}' arg '${a.name}'`) };
+  };
+  return {
+    signature: {
+      name,
+      inputArg: (m.signature?.inputArg ?? []).map(arg),
+      outputArg: (m.signature?.outputArg ?? []).map(arg),
+      isStateful: m.signature?.isStateful ?? false,
+    },
+    nodeDef: (m.nodeDef ?? []).map(nodeFromMsg),
+    ret: { ...(m.ret ?? {}) },
+  };
 }
 
 function nodeFromMsg(m: NodeMsg): NodeDef {

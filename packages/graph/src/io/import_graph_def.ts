@@ -10,6 +10,7 @@ import { type Graph, getDefaultGraph, type Operation, type Tensor } from '../gra
 import type { GraphDef, NodeDef } from '../graph_def.js';
 import { getOpDef, type OpDef } from '../op_def.js';
 import { decodeGraphDef } from './graph_def_codec.js';
+import { type ImportContext, LIST_HANDLE_OPS, nodeImporters, TENSOR_LIST_OPS } from './node_import.js';
 
 export interface ImportGraphDefOptions {
   /** GraphDef tensor names ('x:0', 'x') or control inputs ('^x') to existing tensors / ops. */
@@ -50,11 +51,29 @@ export function importGraphDef(
   const inputMap = normalizedInputMap(opts.inputMap ?? {});
   const all = topologicalOrder(def.node);
   const nodes = opts.skipMappedNodes ? all.filter((n) => !fullyMapped(n.name, all, inputMap)) : all;
-  const defs = new Map(nodes.map((n) => [n.name, opDefOf(n)] as const));
+  // TensorList nodes are not ops here: the While importer maps them onto its loop (node_import.ts).
+  const defs = new Map(
+    nodes.filter((n) => !TENSOR_LIST_OPS.has(n.op)).map((n) => [n.name, opDefOf(n)] as const),
+  );
+  const functions = new Map((def.library?.function ?? []).map((f) => [f.signature.name, f] as const));
   const build = (prefix: string): Map<string, Operation> => {
     const created = new Map<string, Operation>();
-    for (const node of nodes)
-      created.set(node.name, importNode(graph, node, defs.get(node.name)!, prefix, created, inputMap));
+    const ctx: ImportContext = {
+      functions,
+      nodes: new Map(all.map((n) => [n.name, n] as const)),
+      aliases: new Map(),
+      resolve: (ref) => {
+        const p = parseInput(ref);
+        return (
+          ctx.aliases.get(`${p.op}:${p.index}`) ??
+          outputOf(lookupOp(p.op, all[0]!, created), p.index, all[0]!)
+        );
+      },
+    };
+    for (const node of nodes) {
+      const d = defs.get(node.name);
+      if (d !== undefined) created.set(node.name, importNode(graph, node, d, prefix, created, inputMap, ctx));
+    }
     return created;
   };
   const known = new Set(all.map((n) => n.name));
@@ -91,7 +110,14 @@ function normalizedInputMap(m: Record<string, Tensor | Operation>): Map<string, 
   return out;
 }
 
-function opDefOf(node: NodeDef): OpDef {
+/** A node's TF attr values by name (`_`-prefixed internal attrs left out). */
+export function tfValuesOf(node: NodeDef): Record<string, AttrValue> {
+  const tfValues: Record<string, AttrValue> = {};
+  for (const [k, a] of Object.entries(node.attr)) if (!k.startsWith('_')) tfValues[k] = a.value;
+  return tfValues;
+}
+
+export function opDefOf(node: NodeDef): OpDef {
   const def = getOpDef(node.op);
   if (def === undefined) {
     throw new NotFoundError(`Op type not registered '${node.op}' in binary (importing node '${node.name}')`);
@@ -138,28 +164,28 @@ function importNode(
   prefix: string,
   created: ReadonlyMap<string, Operation>,
   inputMap: ReadonlyMap<string, Tensor | Operation>,
+  ctx: ImportContext,
 ): Operation {
-  const inputs: Tensor[] = [];
+  const inputs: (Tensor | null)[] = [];
   const controls: Operation[] = [];
+  const special = nodeImporters.get(def);
   for (const raw of node.input) {
     const p = parseInput(raw);
     const mapped = inputMap.get(p.control ? raw : `${p.op}:${p.index}`);
+    const alias = ctx.aliases.get(`${p.op}:${p.index}`);
     if (p.control) controls.push(mapped ? asOp(mapped) : lookupOp(p.op, node, created));
-    else inputs.push(mapped ? asTensor(mapped, raw) : outputOf(lookupOp(p.op, node, created), p.index, node));
+    else if (mapped) inputs.push(asTensor(mapped, raw));
+    else if (alias) inputs.push(alias);
+    // A TensorList input of a While: its importer reads the list's producer.
+    else if (special && LIST_HANDLE_OPS.has(ctx.nodes.get(p.op)?.op ?? '')) inputs.push(null);
+    else inputs.push(outputOf(lookupOp(p.op, node, created), p.index, node));
   }
-  const tfValues: Record<string, AttrValue> = {};
-  for (const [k, a] of Object.entries(node.attr)) if (!k.startsWith('_')) tfValues[k] = a.value;
-  for (const [k, spec] of Object.entries(def.attrs!)) {
-    if ((spec.type === 'func' || spec.type === 'list(func)') && k in tfValues) {
-      throw new UnimplementedError(
-        `importGraphDef: ${node.op} node '${node.name}' calls functions; importing function bodies is not implemented`,
-      );
-    }
-  }
-  const attrs = attrsFromTf(node.op, def.attrs!, tfValues);
   const name = prefix ? `${prefix}${node.name}/` : `${node.name}/`;
   // As TF's importer, ops reading nothing imported wait for the surrounding controlDependencies.
-  const create = () => graph.createOp(def, inputs, attrs, { name });
+  const create = special
+    ? () => special(graph, node, def, inputs, name, ctx)
+    : () =>
+        graph.createOp(def, inputs as Tensor[], attrsFromTf(node.op, def.attrs!, tfValuesOf(node)), { name });
   // TF's `_class` colocation attr ('loc:@op') names GraphDef ops: colocate with their imports.
   const group = ((node.attr._class?.value ?? []) as string[])
     .map((c) => created.get(c.replace(/^loc:@/, '')))
@@ -187,7 +213,7 @@ function lookupOp(name: string, node: NodeDef, created: ReadonlyMap<string, Oper
   return op;
 }
 
-function outputOf(op: Operation, index: number, node: NodeDef): Tensor {
+export function outputOf(op: Operation, index: number, node: NodeDef): Tensor {
   const t = op.outputs[index];
   if (t === undefined) {
     throw new InvalidArgumentError(

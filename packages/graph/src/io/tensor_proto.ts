@@ -9,7 +9,11 @@ import { UnimplementedError, ValueError } from '../errors.js';
 import { NDArray, type NDArrayData } from '../ndarray.js';
 import { DATA_TYPE_OF, DataType, type TensorMsg, type TensorShapeMsg } from '../proto/index.js';
 
-const TF_DATA_TYPE: Readonly<Record<TfDType, number>> = { ...DATA_TYPE_OF, int64: DataType.DT_INT64 };
+const TF_DATA_TYPE: Readonly<Record<TfDType, number>> = {
+  ...DATA_TYPE_OF,
+  int64: DataType.DT_INT64,
+  variant: DataType.DT_VARIANT,
+};
 const DTYPE_OF_ENUM = new Map<number, TfDType>(
   Object.entries(TF_DATA_TYPE).map(([d, n]) => [n, d as TfDType]),
 );
@@ -53,6 +57,7 @@ const fromUtf8 = new TextDecoder();
 /** The NDArray a TensorProto holds; `what` (node and attr) names it in errors. */
 export function tensorFromMsg(m: TensorMsg, what: string): NDArray {
   const tfType = dtypeOfEnum(m.dtype ?? 0, what);
+  if (tfType === 'variant') throw new UnimplementedError(`${what}: variant tensors cannot be constants here`);
   const dtype: DType = tfType === 'int64' ? 'int32' : tfType;
   const shape = shapeFromMsg(m.tensorShape);
   if (shape === null || shape.some((d) => d === null))

@@ -17,6 +17,7 @@ import { named } from '../options.js';
 /** Reduced QR of a matrix [m, n] (TF's `Qr` with full_matrices=false): q [m, k], r [k, n], k = min(m, n). */
 export const Qr = defineOp<'input', { fullMatrices: boolean }>({
   type: 'Qr',
+  outputArgs: ['q', 'r'],
   inputs: ['input'],
   attrs: { T: typeOf('input'), full_matrices: attrOf('bool', 'fullMatrices', false) },
   outputs: ({ input }) => {
@@ -56,6 +57,7 @@ function inTopKRow(row: Float32Array, target: number, k: number): boolean {
 
 export const InTopKV2 = defineOp<'predictions' | 'targets' | 'k'>({
   type: 'InTopKV2',
+  outputArgs: ['precision'],
   inputs: ['predictions', 'targets', 'k'],
   attrs: { T: typeOf('targets', 'int32') },
   shape: ({ predictions, targets, k }) => {

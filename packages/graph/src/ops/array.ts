@@ -32,6 +32,7 @@ import { constant } from './const.js';
 // `ShapeOp` rather than `Shape`, which names the static-shape type.
 export const ShapeOp = defineOp<'input'>({
   type: 'Shape',
+  outputArgs: ['output'],
   inputs: ['input'],
   attrs: { T: typeOf('input'), out_type: outputType(0, 'int32') },
   fold: ({ input }) => (input.shape === null ? null : [...input.shape]),
@@ -41,6 +42,7 @@ export const ShapeOp = defineOp<'input'>({
 });
 export const Size = defineOp<'input'>({
   type: 'Size',
+  outputArgs: ['output'],
   inputs: ['input'],
   attrs: { T: typeOf('input'), out_type: outputType(0, 'int32') },
   fold: ({ input }) => (input.shape === null ? null : [numElements(input.shape)]),
@@ -50,6 +52,7 @@ export const Size = defineOp<'input'>({
 });
 export const Rank = defineOp<'input'>({
   type: 'Rank',
+  outputArgs: ['output'],
   inputs: ['input'],
   attrs: { T: typeOf('input') },
   fold: ({ input }) => (input.rank === null ? null : [input.rank]),
@@ -119,6 +122,7 @@ function reshapeShape(x: Tensor, target: Tensor): Shape | null {
 }
 export const Reshape = defineOp<'tensor' | 'shape'>({
   type: 'Reshape',
+  outputArgs: ['output'],
   inputs: ['tensor', 'shape'],
   attrs: { T: typeOf('tensor'), Tshape: typeOf('shape', 'int32') },
   fold: foldSame,
@@ -138,6 +142,7 @@ export const reshape = (x: TensorInput, shape: TensorInput, opts: NameOpt = {}):
 
 export const ExpandDims = defineOp<'input' | 'dim'>({
   type: 'ExpandDims',
+  outputArgs: ['output'],
   inputs: ['input', 'dim'],
   attrs: { T: typeOf('input'), Tdim: typeOf('dim', 'int32') },
   fold: foldSame,
@@ -161,6 +166,7 @@ export const expandDims = (x: TensorInput, axis: number | Tensor, opts: NameOpt 
 
 export const Squeeze = defineOp<'input', { squeezeDims: readonly number[] }>({
   type: 'Squeeze',
+  outputArgs: ['output'],
   inputs: ['input'],
   attrs: { T: typeOf('input'), squeeze_dims: attrOf('list(int)', 'squeezeDims', []) },
   fold: foldSame,
@@ -203,6 +209,7 @@ function checkPermutation(p: readonly number[], n: number): void {
 }
 export const Transpose = defineOp<'x' | 'perm'>({
   type: 'Transpose',
+  outputArgs: ['y'],
   inputs: ['x', 'perm'],
   attrs: { T: typeOf('x'), Tperm: typeOf('perm', 'int32') },
   shape: ({ x, perm }) => {
@@ -242,6 +249,7 @@ export function transpose(
 
 export const InvertPermutation = defineOp<'x'>({
   type: 'InvertPermutation',
+  outputArgs: ['y'],
   inputs: ['x'],
   attrs: { T: typeOf('x', 'int32') },
   fold: ({ x }) => {
@@ -274,6 +282,7 @@ export const invertPermutation = (x: TensorInput, opts: NameOpt = {}): Tensor =>
 
 export const ReverseV2 = defineOp<'tensor' | 'axis'>({
   type: 'ReverseV2',
+  outputArgs: ['output'],
   inputs: ['tensor', 'axis'],
   attrs: { Tidx: typeOf('axis', 'int32'), T: typeOf('tensor') },
   shape: ({ tensor, axis }) => {
@@ -307,6 +316,7 @@ export const reverse = (
 
 export const BroadcastTo = defineOp<'input' | 'shape'>({
   type: 'BroadcastTo',
+  outputArgs: ['output'],
   inputs: ['input', 'shape'],
   attrs: { T: typeOf('input'), Tidx: typeOf('shape', 'int32') },
   shape: ({ input, shape }) => {
@@ -351,6 +361,7 @@ export const broadcastTo = (x: TensorInput, shape: TensorInput, opts: NameOpt = 
 
 export const BroadcastGradientArgs = defineOp<'s0' | 's1'>({
   type: 'BroadcastGradientArgs',
+  outputArgs: ['r0', 'r1'],
   inputs: ['s0', 's1'],
   attrs: { T: typeOf('s0', 'int32') },
   fold: ({ s0, s1 }, _, out) => {

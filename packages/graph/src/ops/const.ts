@@ -14,6 +14,7 @@ import { named } from '../options.js';
 
 export const Const = defineOp<never, { value: NDArray }>({
   type: 'Const',
+  outputArgs: ['output'],
   inputs: [],
   attrs: { dtype: outputType(), value: attrOf('tensor', 'value') },
   fold: (_, { value }) =>

@@ -139,6 +139,7 @@ function checkConvDepth(inDepth: number | null | undefined, filter: Shape | null
 
 export const Conv2D = defineOp<'input' | 'filter', ConvAttrs>({
   type: 'Conv2D',
+  outputArgs: ['output'],
   inputs: ['input', 'filter'],
   attrs: { T: typeOf('input'), ...CONV_ATTRS },
   shape: ({ input, filter }, a) => {
@@ -194,6 +195,7 @@ function conv2dKernel(x: tfc.Tensor4D, f: tfc.Tensor4D, a: ConvAttrs): tfc.Tenso
 
 export const Conv2DBackpropInput = defineOp<'inputSizes' | 'filter' | 'outBackprop', ConvAttrs>({
   type: 'Conv2DBackpropInput',
+  outputArgs: ['output'],
   inputs: ['inputSizes', 'filter', 'outBackprop'],
   attrs: { T: typeOf('filter'), ...CONV_ATTRS },
   shape: ({ inputSizes, filter, outBackprop }, a) => {
@@ -237,6 +239,7 @@ export const Conv2DBackpropInput = defineOp<'inputSizes' | 'filter' | 'outBackpr
 
 export const Conv2DBackpropFilter = defineOp<'input' | 'filterSizes' | 'outBackprop', ConvAttrs>({
   type: 'Conv2DBackpropFilter',
+  outputArgs: ['output'],
   inputs: ['input', 'filterSizes', 'outBackprop'],
   attrs: { T: typeOf('input'), ...CONV_ATTRS },
   shape: ({ input, filterSizes, outBackprop }, a) => {

@@ -16,6 +16,7 @@ import type { Variable } from '../variable.js';
 
 export const Placeholder = defineOp<never, { dtype: DType; shape: Shape | null }>({
   type: 'Placeholder',
+  outputArgs: ['output'],
   inputs: [],
   attrs: { dtype: attrOf('type', 'dtype'), shape: attrOf('shape', 'shape', null) },
   shape: (_, a) => a.shape,
@@ -49,6 +50,7 @@ export function placeholder(dtype: DType, shape?: Shape | null | NameOpt, opts: 
 
 export const PlaceholderWithDefault = defineOp<'input', { shape: Shape | null }>({
   type: 'PlaceholderWithDefault',
+  outputArgs: ['output'],
   inputs: ['input'],
   attrs: { dtype: typeOf('input'), shape: attrOf('shape', 'shape') },
   shape: ({ input }, { shape }) => {
@@ -75,6 +77,7 @@ export function placeholderWithDefault(input: TensorInput, shape: Shape | null, 
 const identityLike = (type: string, attrs: AttrSchema<'input', never>, fold?: typeof foldSame) =>
   defineOp<'input'>({
     type,
+    outputArgs: ['output'],
     inputs: ['input'],
     attrs,
     ...(fold ? { fold } : {}),
@@ -102,6 +105,7 @@ export const stopGradient = (x: TensorInput, opts: NameOpt = {}): Tensor =>
 
 export const CheckNumerics = defineOp<'tensor', { message: string }>({
   type: 'CheckNumerics',
+  outputArgs: ['output'],
   inputs: ['tensor'],
   attrs: { T: typeOf('tensor'), message: attrOf('string', 'message') },
   shape: ({ tensor }) => tensor.shape,
@@ -133,6 +137,7 @@ export const checkNumerics = (x: TensorInput, message: string, opts: NameOpt = {
 
 export const NoOp = defineOp<never>({
   type: 'NoOp',
+  outputArgs: [],
   inputs: [],
   attrs: {},
   outputs: () => [],

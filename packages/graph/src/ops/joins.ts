@@ -66,6 +66,7 @@ const knownRank = (ts: readonly Tensor[]): number | null => ts.find((t) => t.ran
 // TF's input order: the values, then the axis; `values` holds both (the axis last).
 export const ConcatV2 = defineOp<never, Record<never, never>, 'values'>({
   type: 'ConcatV2',
+  outputArgs: ['output'],
   inputs: [],
   list: 'values',
   // TF's N counts the values only; the axis (Tidx) is the list's last tensor.
@@ -106,6 +107,7 @@ export function concat(values: readonly TensorInput[], axis: number | Tensor, op
 
 export const Pack = defineOp<never, { axis: number }, 'values'>({
   type: 'Pack',
+  outputArgs: ['output'],
   inputs: [],
   list: 'values',
   attrs: { N: lengthOf('values'), T: typeOf('values'), axis: attrOf('int', 'axis', 0) },
@@ -142,6 +144,7 @@ export const stack = (values: readonly TensorInput[], opts: NameOpt & { axis?: n
 
 export const Unpack = defineOp<'value', { num: number; axis: number }>({
   type: 'Unpack',
+  outputArgs: [{ list: 'output' }],
   inputs: ['value'],
   attrs: { num: attrOf('int', 'num'), T: typeOf('value'), axis: attrOf('int', 'axis', 0) },
   outputs: ({ value }, { num, axis }) => {
@@ -179,6 +182,7 @@ function splitOutputs(value: Tensor, axisT: Tensor, sizes: readonly (number | nu
 }
 export const Split = defineOp<'splitDim' | 'value', { numSplit: number }>({
   type: 'Split',
+  outputArgs: [{ list: 'output' }],
   inputs: ['splitDim', 'value'],
   attrs: { num_split: attrOf('int', 'numSplit'), T: typeOf('value') },
   outputs: ({ splitDim, value }, { numSplit }) => {
@@ -196,6 +200,7 @@ export const Split = defineOp<'splitDim' | 'value', { numSplit: number }>({
 });
 export const SplitV = defineOp<'value' | 'sizeSplits' | 'splitDim', { numSplit: number }>({
   type: 'SplitV',
+  outputArgs: [{ list: 'output' }],
   inputs: ['value', 'sizeSplits', 'splitDim'],
   attrs: { num_split: attrOf('int', 'numSplit'), T: typeOf('value'), Tlen: typeOf('sizeSplits', 'int64') },
   outputs: ({ value, sizeSplits, splitDim }, { numSplit }) => {
@@ -268,6 +273,7 @@ export function split(
 
 export const Tile = defineOp<'input' | 'multiples'>({
   type: 'Tile',
+  outputArgs: ['output'],
   inputs: ['input', 'multiples'],
   attrs: { T: typeOf('input'), Tmultiples: typeOf('multiples', 'int32') },
   shape: ({ input, multiples }) => {
@@ -319,6 +325,7 @@ const pairs = (p: tfc.Tensor): [number, number][] => {
 };
 export const Pad = defineOp<'input' | 'paddings'>({
   type: 'Pad',
+  outputArgs: ['output'],
   inputs: ['input', 'paddings'],
   attrs: { T: typeOf('input'), Tpaddings: typeOf('paddings', 'int32') },
   shape: ({ input, paddings }) => padShape(input, paddings),
@@ -327,6 +334,7 @@ export const Pad = defineOp<'input' | 'paddings'>({
 });
 export const PadV2 = defineOp<'input' | 'paddings' | 'constantValues'>({
   type: 'PadV2',
+  outputArgs: ['output'],
   inputs: ['input', 'paddings', 'constantValues'],
   attrs: { T: typeOf('input'), Tpaddings: typeOf('paddings', 'int32') },
   shape: ({ input, paddings }) => padShape(input, paddings),

@@ -98,6 +98,7 @@ export interface MatMulAttrs {
 }
 export const MatMul = defineOp<'a' | 'b', MatMulAttrs>({
   type: 'MatMul',
+  outputArgs: ['product'],
   inputs: ['a', 'b'],
   attrs: {
     transpose_a: attrOf('bool', 'transposeA', false),
@@ -122,6 +123,7 @@ export interface BatchMatMulAttrs {
 }
 export const BatchMatMulV2 = defineOp<'x' | 'y', BatchMatMulAttrs>({
   type: 'BatchMatMulV2',
+  outputArgs: ['output'],
   inputs: ['x', 'y'],
   attrs: { T: typeOf('x'), adj_x: attrOf('bool', 'adjX', false), adj_y: attrOf('bool', 'adjY', false) },
   shape: ({ x, y }, { adjX, adjY }) => {

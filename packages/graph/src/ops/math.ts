@@ -47,9 +47,16 @@ const typeAttrs = (allowed: readonly DType[]): AttrSchema<'x', never> =>
   allowed === BOOL ? {} : { T: typeOf('x') };
 
 /** An elementwise op of one input whose dtype is one of `allowed`. */
-export const unaryOp = (type: string, kernel: Unary, allowed: readonly DType[] = NUMERIC, fold?: Fold) =>
+export const unaryOp = (
+  type: string,
+  kernel: Unary,
+  allowed: readonly DType[] = NUMERIC,
+  fold?: Fold,
+  outputArg = 'y',
+) =>
   defineOp<'x'>({
     type,
+    outputArgs: [outputArg],
     inputs: ['x'],
     attrs: typeAttrs(allowed),
     ...(fold ? { fold } : {}),
@@ -68,6 +75,7 @@ export const binaryOp = (
 ) =>
   defineOp<'x' | 'y'>({
     type,
+    outputArgs: ['z'],
     inputs: ['x', 'y'],
     attrs: typeAttrs(allowed),
     ...(fold ? { fold } : {}),
@@ -214,6 +222,7 @@ const sumShapes = (type: string, inputs: readonly Tensor[]) => {
 const sumOp = (type: string, attrs: AttrSchema<'inputs', never>) =>
   defineOp<never, Record<never, never>, 'inputs'>({
     type,
+    outputArgs: ['sum'],
     inputs: [],
     list: 'inputs',
     attrs: { N: lengthOf('inputs'), T: typeOf('inputs'), ...attrs },
@@ -244,6 +253,7 @@ export function accumulateN(inputs: readonly TensorInput[], opts: NameOpt = {}):
 // ---- casts, comparisons, logic -------------------------------------------------------------
 export const Cast = defineOp<'x', { dtype: DType }>({
   type: 'Cast',
+  outputArgs: ['y'],
   inputs: ['x'],
   attrs: { SrcT: typeOf('x'), DstT: attrOf('type', 'dtype'), Truncate: fixedAttr('bool', false) },
   fold: ({ x }, { dtype }) => {
@@ -274,6 +284,7 @@ export const LogicalOr = binaryOp('LogicalOr', kernel2('LogicalOr'), BOOL);
 export const LogicalNot = unaryOp('LogicalNot', kernel1('LogicalNot'), BOOL);
 export const IsFinite = defineOp<'x'>({
   type: 'IsFinite',
+  outputArgs: ['y'],
   inputs: ['x'],
   attrs: { T: typeOf('x') },
   shape: ({ x }) => x.shape,
@@ -282,6 +293,7 @@ export const IsFinite = defineOp<'x'>({
 });
 export const IsNan = defineOp<'x'>({
   type: 'IsNan',
+  outputArgs: ['y'],
   inputs: ['x'],
   attrs: { T: typeOf('x') },
   shape: ({ x }) => x.shape,
@@ -309,6 +321,7 @@ export interface ScanAttrs {
 const scanOp = (type: string, kernel: (x: tfc.Tensor, axis: number, e: boolean, r: boolean) => tfc.Tensor) =>
   defineOp<'x' | 'axis', ScanAttrs>({
     type,
+    outputArgs: ['out'],
     inputs: ['x', 'axis'],
     attrs: {
       exclusive: attrOf('bool', 'exclusive', false),

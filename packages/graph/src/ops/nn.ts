@@ -21,6 +21,7 @@ const channelAxis = (rank: number, f: DataFormat): number => (f === 'NHWC' ? ran
 
 export const BiasAdd = defineOp<'value' | 'bias', { dataFormat: DataFormat }>({
   type: 'BiasAdd',
+  outputArgs: ['output'],
   inputs: ['value', 'bias'],
   attrs: { T: typeOf('value'), data_format: attrOf('string', 'dataFormat', 'NHWC') },
   shape: ({ value, bias }, { dataFormat }) => {
@@ -47,6 +48,7 @@ export const BiasAdd = defineOp<'value' | 'bias', { dataFormat: DataFormat }>({
 
 export const BiasAddGrad = defineOp<'outBackprop', { dataFormat: DataFormat }>({
   type: 'BiasAddGrad',
+  outputArgs: ['output'],
   inputs: ['outBackprop'],
   attrs: { T: typeOf('outBackprop'), data_format: attrOf('string', 'dataFormat', 'NHWC') },
   shape: ({ outBackprop }, { dataFormat }) => {
@@ -131,15 +133,22 @@ export function reluLayer(
 
 // ---- activations -----------------------------------------------------------------------------
 
-export const Relu = unaryOp('Relu', tfc.relu);
-export const Relu6 = unaryOp('Relu6', tfc.relu6);
-export const Elu = unaryOp('Elu', tfc.elu, FLOAT);
-export const Selu = unaryOp('Selu', tfc.selu, FLOAT);
-export const Softplus = unaryOp('Softplus', tfc.softplus, FLOAT);
+export const Relu = unaryOp('Relu', tfc.relu, NUMERIC, undefined, 'activations');
+export const Relu6 = unaryOp('Relu6', tfc.relu6, NUMERIC, undefined, 'activations');
+export const Elu = unaryOp('Elu', tfc.elu, FLOAT, undefined, 'activations');
+export const Selu = unaryOp('Selu', tfc.selu, FLOAT, undefined, 'activations');
+export const Softplus = unaryOp('Softplus', tfc.softplus, FLOAT, undefined, 'activations');
 // tfjs has no softsign op.
-export const Softsign = unaryOp('Softsign', (x) => tfc.tidy(() => tfc.div(x, tfc.add(tfc.abs(x), 1))), FLOAT);
+export const Softsign = unaryOp(
+  'Softsign',
+  (x) => tfc.tidy(() => tfc.div(x, tfc.add(tfc.abs(x), 1))),
+  FLOAT,
+  undefined,
+  'activations',
+);
 export const LeakyRelu = defineOp<'features', { alpha: number }>({
   type: 'LeakyRelu',
+  outputArgs: ['activations'],
   inputs: ['features'],
   attrs: { alpha: attrOf('float', 'alpha', 0.2), T: typeOf('features', 'float32') },
   shape: ({ features }) => features.shape,
@@ -178,6 +187,7 @@ const activationGrad = <A extends object = Record<never, never>>(
 ) =>
   defineOp<'gradients' | 'features', A>({
     type,
+    outputArgs: ['backprops'],
     inputs: ['gradients', 'features'],
     attrs: { T: typeOf('gradients'), ...attrs },
     shape: ({ gradients, features }) => {
@@ -284,6 +294,7 @@ export function leakyReluGrad(
 
 export const L2Loss = defineOp<'t'>({
   type: 'L2Loss',
+  outputArgs: ['output'],
   inputs: ['t'],
   attrs: { T: typeOf('t') },
   shape: () => [],

@@ -48,6 +48,7 @@ const poolArgs = (a: PoolAttrs) => ({
 
 export const MaxPool = defineOp<'input', PoolAttrs>({
   type: 'MaxPool',
+  outputArgs: ['output'],
   inputs: ['input'],
   attrs: { T: typeOf('input', 'float32'), ...POOL_ATTRS },
   shape: ({ input }, a) => poolShape(input, a),
@@ -60,6 +61,7 @@ export const MaxPool = defineOp<'input', PoolAttrs>({
 
 export const AvgPool = defineOp<'input', PoolAttrs>({
   type: 'AvgPool',
+  outputArgs: ['output'],
   inputs: ['input'],
   attrs: { T: typeOf('input'), ...POOL_ATTRS },
   shape: ({ input }, a) => poolShape(input, a),
@@ -84,6 +86,7 @@ const sameShapeAs = (what: string, t: Tensor, expected: Shape | null): void => {
 
 export const MaxPoolGrad = defineOp<'origInput' | 'origOutput' | 'grad', PoolAttrs>({
   type: 'MaxPoolGrad',
+  outputArgs: ['output'],
   inputs: ['origInput', 'origOutput', 'grad'],
   attrs: { T: typeOf('origInput', 'float32'), ...POOL_ATTRS },
   shape: ({ origInput, origOutput, grad }, a) => {
@@ -103,6 +106,7 @@ export const MaxPoolGrad = defineOp<'origInput' | 'origOutput' | 'grad', PoolAtt
 /** The gradient of MaxPoolGrad w.r.t. its `grad`: `grad` read at each window's argmax. */
 export const MaxPoolGradGrad = defineOp<'origInput' | 'origOutput' | 'grad', PoolAttrs>({
   type: 'MaxPoolGradGrad',
+  outputArgs: ['output'],
   inputs: ['origInput', 'origOutput', 'grad'],
   attrs: { T: typeOf('origInput'), ...POOL_ATTRS },
   shape: ({ origInput, origOutput, grad }, a) => {
@@ -131,6 +135,7 @@ export const MaxPoolGradGrad = defineOp<'origInput' | 'origOutput' | 'grad', Poo
 
 export const AvgPoolGrad = defineOp<'origInputShape' | 'grad', PoolAttrs>({
   type: 'AvgPoolGrad',
+  outputArgs: ['output'],
   inputs: ['origInputShape', 'grad'],
   attrs: { T: typeOf('grad'), ...POOL_ATTRS },
   shape: ({ origInputShape, grad }, a) => {

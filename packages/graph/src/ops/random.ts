@@ -78,6 +78,7 @@ type Draw = (shape: number[], seed: number | undefined) => tfc.Tensor;
 const randomOp = (type: string, draw: Draw) =>
   defineOp<'shape', RandomAttrs>({
     type,
+    outputArgs: ['output'],
     inputs: ['shape'],
     attrs: { ...SEEDS, dtype: attrOf('type', 'dtype'), T: typeOf('shape') },
     stateful: true,
@@ -99,6 +100,7 @@ export const TruncatedNormal = randomOp('TruncatedNormal', (s, seed) =>
 /** Integers uniform in [minval, maxval) (tfjs's int draw rounds, so floor a float draw instead). */
 export const RandomUniformInt = defineOp<'shape' | 'minval' | 'maxval', SeedAttrs>({
   type: 'RandomUniformInt',
+  outputArgs: ['output'],
   inputs: ['shape', 'minval', 'maxval'],
   attrs: { ...SEEDS, Tout: typeOf('minval'), T: typeOf('shape') },
   stateful: true,
@@ -122,6 +124,7 @@ export const RandomUniformInt = defineOp<'shape' | 'minval' | 'maxval', SeedAttr
 /** `value` with its first dimension permuted at random (a fresh permutation each run). */
 export const RandomShuffle = defineOp<'value', SeedAttrs>({
   type: 'RandomShuffle',
+  outputArgs: ['output'],
   inputs: ['value'],
   attrs: { ...SEEDS, T: typeOf('value') },
   stateful: true,

@@ -42,6 +42,7 @@ const BOOL: readonly DType[] = ['bool'];
 const reduction = (type: string, kernel: ReduceKernel, allowed: readonly DType[] = NUMERIC) =>
   defineOp<'input' | 'reductionIndices', { keepDims: boolean }>({
     type,
+    outputArgs: ['output'],
     inputs: ['input', 'reductionIndices'],
     attrs: {
       ...(allowed === BOOL ? {} : { T: typeOf<'input'>('input') }),
@@ -168,6 +169,7 @@ function argShape(input: Tensor, dimension: Tensor): Shape | null {
 const argReduction = (type: string, kernel: (x: tfc.Tensor, axis: number) => tfc.Tensor) =>
   defineOp<'input' | 'dimension'>({
     type,
+    outputArgs: ['output'],
     inputs: ['input', 'dimension'],
     attrs: { T: typeOf('input'), Tidx: typeOf('dimension', 'int32'), output_type: outputType(0, 'int64') },
     shape: ({ input, dimension }) => argShape(input, dimension),

@@ -23,6 +23,7 @@ import { checkOptions, NAME_SPEC } from '../options.js';
 
 export const OneHot = defineOp<'indices' | 'depth' | 'onValue' | 'offValue', { axis: number }>({
   type: 'OneHot',
+  outputArgs: ['output'],
   inputs: ['indices', 'depth', 'onValue', 'offValue'],
   attrs: { axis: attrOf('int', 'axis', -1), T: typeOf('onValue'), TI: typeOf('indices', 'int64') },
   shape: ({ indices, depth }, { axis }) => {
@@ -83,6 +84,7 @@ export function oneHot(
 
 export const Select = defineOp<'condition' | 't' | 'e'>({
   type: 'Select',
+  outputArgs: ['output'],
   inputs: ['condition', 't', 'e'],
   attrs: { T: typeOf('t') },
   shape: ({ condition, t, e }) => {

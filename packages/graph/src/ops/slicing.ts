@@ -26,6 +26,7 @@ import { type SliceMasks, type StridedSliceSpec, stridedSliceSpec } from '../str
 
 export const Slice = defineOp<'input' | 'begin' | 'size'>({
   type: 'Slice',
+  outputArgs: ['output'],
   inputs: ['input', 'begin', 'size'],
   attrs: { T: typeOf('input'), Index: typeOf('begin') },
   fold: ({ input, begin, size }) => {
@@ -135,6 +136,7 @@ function foldStridedSlice(x: Tensor, b: Tensor, e: Tensor, s: Tensor, m: SliceMa
 }
 export const StridedSlice = defineOp<StridedInputs, SliceMasks>({
   type: 'StridedSlice',
+  outputArgs: ['output'],
   inputs: ['input', 'begin', 'end', 'strides'],
   attrs: { T: typeOf('input'), Index: typeOf('begin'), ...MASK_ATTRS },
   fold: ({ input, begin, end, strides }, m) => foldStridedSlice(input, begin, end, strides, m),
@@ -186,6 +188,7 @@ export function stridedSlice(
 // because resolving the masks needs the input's run-time shape; one scatterND does the rest.
 export const StridedSliceGrad = defineOp<'shape' | 'begin' | 'end' | 'strides' | 'dy', SliceMasks>({
   type: 'StridedSliceGrad',
+  outputArgs: ['output'],
   inputs: ['shape', 'begin', 'end', 'strides', 'dy'],
   attrs: { T: typeOf('dy'), Index: typeOf('shape'), ...MASK_ATTRS },
   shape: ({ shape }) => constantShape(shape),
@@ -227,6 +230,7 @@ export const stridedSliceGrad = (
 
 export const GatherV2 = defineOp<'params' | 'indices' | 'axis'>({
   type: 'GatherV2',
+  outputArgs: ['output'],
   inputs: ['params', 'indices', 'axis'],
   attrs: {
     Tparams: typeOf('params'),
@@ -285,6 +289,7 @@ export const gather = (
 
 export const UnsortedSegmentSum = defineOp<'data' | 'segmentIds' | 'numSegments'>({
   type: 'UnsortedSegmentSum',
+  outputArgs: ['output'],
   inputs: ['data', 'segmentIds', 'numSegments'],
   attrs: { T: typeOf('data'), Tindices: typeOf('segmentIds'), Tnumsegments: typeOf('numSegments', 'int32') },
   shape: ({ data, segmentIds, numSegments }) => {

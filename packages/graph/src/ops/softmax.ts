@@ -19,9 +19,10 @@ import { concat } from './joins.js';
 import { sub } from './math.js';
 import { slice } from './slicing.js';
 
-const lastAxisOp = (type: string, kernel: (x: tfc.Tensor) => tfc.Tensor) =>
+const lastAxisOp = (type: string, outputArg: string, kernel: (x: tfc.Tensor) => tfc.Tensor) =>
   defineOp<'logits'>({
     type,
+    outputArgs: [outputArg],
     inputs: ['logits'],
     attrs: { T: typeOf('logits') },
     shape: ({ logits }) => {
@@ -32,8 +33,8 @@ const lastAxisOp = (type: string, kernel: (x: tfc.Tensor) => tfc.Tensor) =>
     dtype: ({ logits }) => requireDtype(logits, FLOAT, 'logits'),
     kernel: ({ logits }) => kernel(logits),
   });
-export const Softmax = lastAxisOp('Softmax', (x) => tfc.softmax(x));
-export const LogSoftmax = lastAxisOp('LogSoftmax', (x) => tfc.logSoftmax(x));
+export const Softmax = lastAxisOp('Softmax', 'softmax', (x) => tfc.softmax(x));
+export const LogSoftmax = lastAxisOp('LogSoftmax', 'logsoftmax', (x) => tfc.logSoftmax(x));
 
 /** `axis` as a non-negative index into a known rank, or 'last' when it names the last axis. */
 function resolveAxis(type: string, x: Tensor, axis: number): number | 'last' {
@@ -89,6 +90,7 @@ export const logSoftmax = lastAxisBuilder(LogSoftmax, 'LogSoftmax', 'logSoftmax'
 /** Outputs: loss `[batch]` and backprop `[batch, classes]` = softmax(logits) - labels. */
 export const SoftmaxCrossEntropyWithLogits = defineOp<'logits' | 'labels'>({
   type: 'SoftmaxCrossEntropyWithLogits',
+  outputArgs: ['loss', 'backprop'],
   inputs: ['logits', 'labels'],
   attrs: { T: typeOf('logits') },
   outputs: ({ logits, labels }) => {
@@ -115,6 +117,7 @@ export const SoftmaxCrossEntropyWithLogits = defineOp<'logits' | 'labels'>({
 
 export const SparseSoftmaxCrossEntropyWithLogits = defineOp<'logits' | 'labels'>({
   type: 'SparseSoftmaxCrossEntropyWithLogits',
+  outputArgs: ['loss', 'backprop'],
   inputs: ['logits', 'labels'],
   attrs: { T: typeOf('logits'), Tlabels: typeOf('labels', 'int64') },
   outputs: ({ logits, labels }) => {

@@ -17,6 +17,7 @@ import { cast } from './math.js';
 
 export const Fill = defineOp<'dims' | 'value'>({
   type: 'Fill',
+  outputArgs: ['output'],
   inputs: ['dims', 'value'],
   attrs: { T: typeOf('value'), index_type: typeOf('dims', 'int32') },
   fold: ({ dims, value }) => {
@@ -49,6 +50,7 @@ export const fill = (dims: TensorInput, value: TensorInput, opts: NameOpt = {}):
 const like = (type: string, kernel: (x: tfc.Tensor) => tfc.Tensor) =>
   defineOp<'x'>({
     type,
+    outputArgs: ['y'],
     inputs: ['x'],
     attrs: { T: typeOf('x') },
     shape: ({ x }) => x.shape,
@@ -136,6 +138,7 @@ function rangeSize(start: number, limit: number, delta: number): number {
 }
 export const Range = defineOp<'start' | 'limit' | 'delta'>({
   type: 'Range',
+  outputArgs: ['output'],
   inputs: ['start', 'limit', 'delta'],
   attrs: { Tidx: typeOf('start', 'int32') },
   fold: ({ start, limit, delta }) => {

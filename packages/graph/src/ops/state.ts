@@ -12,6 +12,7 @@ import { uninitializedError } from './core.js';
 
 export const VariableV2 = defineOp<never, { dtype: DType; shape: Shape }>({
   type: 'VariableV2',
+  outputArgs: ['ref'],
   inputs: [],
   attrs: {
     shape: attrOf('shape', 'shape'),
@@ -52,6 +53,7 @@ export function writeRef(ctx: KernelContext, value: tfc.Tensor, i = 0): tfc.Tens
 
 export const Assign = defineOp<'ref' | 'value', { validateShape: boolean }>({
   type: 'Assign',
+  outputArgs: ['output_ref'],
   inputs: ['ref', 'value'],
   attrs: {
     T: typeOf('ref'),
@@ -93,6 +95,7 @@ function checkInt32Update(type: string, old: tfc.Tensor, v: tfc.Tensor, sign: 1 
 const updateOp = (type: string, combine: (old: tfc.Tensor, v: tfc.Tensor) => tfc.Tensor, sign: 1 | -1) =>
   defineOp<'ref' | 'value'>({
     type,
+    outputArgs: ['output_ref'],
     inputs: ['ref', 'value'],
     attrs: { T: typeOf('ref'), use_locking: fixedAttr('bool', false) },
     refInputs: ['ref'],
@@ -120,6 +123,7 @@ export const AssignSub = updateOp('AssignSub', (old, v) => tfc.sub(old, v), -1);
 
 export const IsVariableInitialized = defineOp<'ref'>({
   type: 'IsVariableInitialized',
+  outputArgs: ['is_initialized'],
   inputs: ['ref'],
   attrs: { dtype: typeOf('ref') },
   refInputs: ['ref'],
@@ -135,6 +139,7 @@ export const IsVariableInitialized = defineOp<'ref'>({
 
 export const ReportUninitializedVariables = defineOp<never, Record<never, never>, 'refs'>({
   type: 'ReportUninitializedVariables',
+  outputArgs: ['output'],
   inputs: [],
   list: 'refs',
   // graphmode's own op (TF composes IsVariableInitialized and boolean_mask): no TF attrs.

@@ -12,6 +12,7 @@ export const DataType = {
   DT_STRING: 7,
   DT_INT64: 9,
   DT_BOOL: 10,
+  DT_VARIANT: 21,
 } as const;
 
 /** The DataType of each graphmode dtype. */

@@ -15,7 +15,7 @@ import {
   Graph,
   type GraphDef,
   importGraphDef,
-  NDArray,
+  type NDArray,
   type NodeDef,
   type Operation,
   type Tensor,
@@ -24,7 +24,7 @@ import {
   variable,
 } from '@graphmode/graph';
 import { decodeJson, encodeMessage } from '@graphmode/graph/proto';
-import * as tfc from '@tensorflow/tfjs-core';
+import { decodeWeights, type WeightSpec } from './weights.js';
 
 export interface LoadedGraphModel {
   graph: Graph;
@@ -38,7 +38,7 @@ interface ModelJson {
   format?: string;
   modelTopology?: object;
   signature?: { inputs?: Record<string, { name: string }>; outputs?: Record<string, { name: string }> };
-  weightsManifest?: { paths: string[]; weights: tfc.io.WeightsManifestEntry[] }[];
+  weightsManifest?: { paths: string[]; weights: WeightSpec[] }[];
 }
 
 /**
@@ -67,22 +67,24 @@ async function fromModelJson(model: ModelJson, dir: string) {
   const weights = new Map<string, NDArray>();
   for (const group of model.weightsManifest ?? []) {
     const shards = await Promise.all(group.paths.map((p) => readFile(join(dir, p))));
-    const tensors = tfc.io.decodeWeights(new Uint8Array(Buffer.concat(shards)).buffer, group.weights);
-    for (const [name, t] of Object.entries(tensors)) {
-      weights.set(
-        name,
-        new NDArray(t.dtype as NDArray['dtype'], [...t.shape], t.dataSync() as NDArray['data']),
-      );
-      t.dispose();
-    }
+    for (const [name, w] of decodeWeights(new Uint8Array(Buffer.concat(shards)), group.weights))
+      weights.set(name, w);
   }
-  const node = def.node.map((n) => {
-    const w = weights.get(n.name);
-    return n.op === 'Const' && w !== undefined
-      ? { ...n, attr: { ...n.attr, value: { type: 'tensor' as const, value: w } } }
-      : n;
-  });
-  return { def: { ...def, node }, signature: model.signature };
+  // A function body's constants are weights too (under their node names in the body).
+  const withValues = (nodes: readonly NodeDef[]) =>
+    nodes.map((n) => {
+      const w = weights.get(n.name);
+      return n.op === 'Const' && w !== undefined
+        ? { ...n, attr: { ...n.attr, value: { type: 'tensor' as const, value: w } } }
+        : n;
+    });
+  const library = def.library && {
+    function: def.library.function.map((f) => ({ ...f, nodeDef: withValues(f.nodeDef) })),
+  };
+  return {
+    def: { ...def, node: withValues(def.node), ...(library ? { library } : {}) },
+    signature: model.signature,
+  };
 }
 
 function build(def: GraphDef, signature: ModelJson['signature'], trainable: boolean): LoadedGraphModel {

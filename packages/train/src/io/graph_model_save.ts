@@ -16,8 +16,8 @@ import {
   ValueError,
 } from '@graphmode/graph';
 import { DATA_TYPE_OF, decodeMessage, encodeJson } from '@graphmode/graph/proto';
-import * as tfc from '@tensorflow/tfjs-core';
 import { replaceFile, serializeInDir } from './durable.js';
+import { encodeWeights } from './weights.js';
 
 /** The converter's shard size: 4 MB. */
 export const SHARD_BYTES = 4 * 1024 * 1024;
@@ -43,15 +43,15 @@ export async function saveGraphModel(sess: Session, dir: string, io: GraphModelI
     if (!names.has(t.op.name))
       throw new ValueError(`saveGraphModel: input '${key}' (${t.name}) does not feed the outputs`);
   }
-  const weights = constValues(frozen);
-  const { data, specs } = await encodeWeightsOf(weights);
-  const shards = splitShards(new Uint8Array(data));
+  const graphDef = withUniqueFunctionConsts(frozen);
+  const { data, specs } = encodeWeights(constValues(graphDef));
+  const shards = splitShards(data);
   const paths = shards.map((_, i) => `group1-shard${i + 1}of${shards.length}.bin`);
   const model = {
     format: 'graph-model',
     generatedBy: GENERATED_BY,
     convertedBy: CONVERTED_BY,
-    modelTopology: topologyJson(frozen),
+    modelTopology: topologyJson(graphDef),
     signature: { inputs: signatureOf(io.inputs), outputs: signatureOf(io.outputs) },
     weightsManifest: [{ paths, weights: specs }],
   };
@@ -68,17 +68,42 @@ export async function saveGraphModel(sess: Session, dir: string, io: GraphModelI
   });
 }
 
+// Every Const, in the graph and in its functions, is a weight: tfjs-converter looks a function's
+// constants up in the model's one weight map by node name, so they get names unique in the model.
 function constValues(def: GraphDef): [string, NDArray][] {
-  return def.node.filter((n) => n.op === 'Const').map((n) => [n.name, n.attr.value!.value as NDArray]);
+  const nodes = [...def.node, ...(def.library?.function ?? []).flatMap((f) => f.nodeDef)];
+  return nodes.filter((n) => n.op === 'Const').map((n) => [n.name, n.attr.value!.value as NDArray]);
 }
 
-async function encodeWeightsOf(weights: [string, NDArray][]) {
-  const tensors = weights.map(([name, v]) => ({ name, tensor: tfc.tensor(v.data, v.shape, v.dtype) }));
-  try {
-    return await tfc.io.encodeWeights(tensors);
-  } finally {
-    for (const { tensor } of tensors) tensor.dispose();
-  }
+/** Renames each function's Const nodes `<function>/<node>` (references in the body follow). */
+function withUniqueFunctionConsts(def: GraphDef): GraphDef {
+  if (def.library === undefined) return def;
+  const used = new Set(def.node.map((n) => n.name));
+  const fresh = (base: string) => {
+    let name = base;
+    for (let i = 1; used.has(name); i++) name = `${base}_${i}`;
+    used.add(name);
+    return name;
+  };
+  const functions = def.library.function.map((f) => {
+    const renamed = new Map<string, string>();
+    for (const n of f.nodeDef)
+      if (n.op === 'Const') renamed.set(n.name, fresh(`${f.signature.name}/${n.name}`));
+    const rename = (ref: string) => {
+      const control = ref.startsWith('^');
+      const [node, ...rest] = (control ? ref.slice(1) : ref).split(':');
+      const to = renamed.get(node!);
+      return to === undefined ? ref : `${control ? '^' : ''}${[to, ...rest].join(':')}`;
+    };
+    const nodeDef = f.nodeDef.map((n) => ({
+      ...n,
+      name: renamed.get(n.name) ?? n.name,
+      input: n.input.map(rename),
+    }));
+    const ret = Object.fromEntries(Object.entries(f.ret).map(([k, v]) => [k, rename(v)]));
+    return { ...f, nodeDef, ret };
+  });
+  return { ...def, library: { function: functions } };
 }
 
 function splitShards(data: Uint8Array): Uint8Array[] {
@@ -87,10 +112,13 @@ function splitShards(data: Uint8Array): Uint8Array[] {
   return shards.length > 0 ? shards : [new Uint8Array(0)];
 }
 
+type JsonNode = { op: string; attr?: Record<string, { tensor?: object }> };
+
 // The GraphDef as JSON, each Const's tensor reduced to its dtype and shape (its values are weights).
 function topologyJson(def: GraphDef): Record<string, unknown> {
   const json = encodeJson('GraphDef', decodeMessage('GraphDef', encodeGraphDef(def)));
-  for (const node of (json.node ?? []) as { op: string; attr?: Record<string, { tensor?: object }> }[]) {
+  const fns = (json.library as { function?: { nodeDef?: JsonNode[] }[] } | undefined)?.function ?? [];
+  for (const node of [...((json.node ?? []) as JsonNode[]), ...fns.flatMap((f) => f.nodeDef ?? [])]) {
     const tensor =
       node.op === 'Const' ? (node.attr?.value?.tensor as Record<string, unknown> | undefined) : undefined;
     if (tensor === undefined) continue;
