@@ -213,6 +213,46 @@ describe('AccuracyTest', () => {
   });
 });
 
+describe('remove_squeezable_dimensions', () => {
+  it('squeezes a last dim that may be 1 (unknown), and decides at run time when a rank is unknown', () => {
+    const g = new Graph();
+    const t = g.asDefault(() => {
+      const l = placeholder('int32', [null]);
+      const p = placeholder('int32', [null, null]);
+      const lu = placeholder('int32');
+      const pu = placeholder('int32');
+      return { l, p, lu, pu, a: metrics.accuracy(l, p), b: metrics.accuracy(lu, pu) };
+    });
+    expect(t.a[1].shape).toEqual([]);
+    const sess = new Session(g);
+    sess.run(g.asDefault(() => localVariablesInitializer()));
+    expect(
+      sess
+        .run(t.a[1], [
+          [t.l, [1, 2, 3]],
+          [t.p, [[1], [2], [0]]],
+        ])
+        .item(),
+    ).toBeCloseTo(2 / 3, 6);
+    expect(
+      sess
+        .run(t.b[1], [
+          [t.lu, [[1], [2], [3]]],
+          [t.pu, [1, 2, 0]],
+        ])
+        .item(),
+    ).toBeCloseTo(2 / 3, 6);
+    expect(
+      sess
+        .run(t.b[1], [
+          [t.lu, [1, 2, 3]],
+          [t.pu, [1, 5, 3]],
+        ])
+        .item(),
+    ).toBeCloseTo(4 / 6, 6);
+  });
+});
+
 describe('PrecisionTest / RecallTest', () => {
   const preds = () =>
     constant([
