@@ -191,5 +191,9 @@ describe('initializer arguments from plain JS', () => {
       'initializers.constant: value must be a number, a boolean or (nested) arrays of them',
     );
     expect(sample(initializers.constant([[1], [2]] as never), [2, 1])).toEqual([1, 2]);
+    // init_ops_test.py testConstantInitializerTooManyValues (TF1: verify_shape false)
+    expect(() => sample(initializers.constant([1, 2, 3, 4, 5, 6, 7]), [2, 3])).toThrow(
+      'Too many elements provided. Needed at most 6, but received 7',
+    );
   });
 });
