@@ -446,6 +446,19 @@ describe('in_topk_op_test.py', () => {
   });
 });
 
+describe('inTopK arguments', () => {
+  it('k must be a number or a tensor; shapes are checked when building', () =>
+    new Graph().asDefault(() => {
+      expect(() => inTopK([[0.1, 0.2]], [0], '1' as never)).toThrow(
+        "inTopK: argument 'k' must be a number or an int32 scalar Tensor, got string 1",
+      );
+      expect(() => inTopK([0.1, 0.2], [0], 1)).toThrow(/must be rank 2/);
+      expect(() => inTopK([[0.1, 0.2]], [0, 1], 1)).toThrow(
+        /First dimension of predictions \[1,2\] must match length of targets \[2\]/,
+      );
+    }));
+});
+
 describe('ZeroFractionTest', () => {
   it('testZeroFraction / testZeroFractionEmpty / testUnknownSize', () => {
     const g = new Graph();
