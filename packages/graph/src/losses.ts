@@ -349,7 +349,8 @@ export function getRegularizationLoss(opts: { scope?: string; name?: string } = 
     named('losses.getRegularizationLoss', opts, { scope: 'string', name: 'string' }) ??
     'total_regularization_loss';
   const losses = getRegularizationLosses(opts);
-  return losses.length > 0 ? sum(losses, name) : constant(0, { name });
+  // TF returns an unnamed constant_op.constant(0.0) ('Const') when there are none.
+  return losses.length > 0 ? sum(losses, name) : constant(0);
 }
 
 /**

@@ -8,9 +8,11 @@ import {
   globalVariablesInitializer,
   type Initializer,
   initializers,
+  nameScope,
   regularizers,
   Session,
   setRandomSeed,
+  type Tensor,
   ValueError,
 } from '@graphmode/graph';
 import { describe, expect, it } from 'vitest';
@@ -191,5 +193,52 @@ describe('initializer arguments from plain JS', () => {
       'initializers.constant: value must be a number, a boolean or (nested) arrays of them',
     );
     expect(sample(initializers.constant([[1], [2]] as never), [2, 1])).toEqual([1, 2]);
+    // init_ops_test.py testConstantInitializerTooManyValues (TF1: verify_shape false)
+    expect(() => sample(initializers.constant([1, 2, 3, 4, 5, 6, 7]), [2, 3])).toThrow(
+      'Too many elements provided. Needed at most 6, but received 7',
+    );
   });
+});
+
+describe('regularizers_test.py', () => {
+  const run = (t: Tensor | null) => (t === null ? null : (new Session(t.graph).run(t).item() as number));
+  it('test_l1 / test_l2: values and errors', () =>
+    new Graph().asDefault(() => {
+      const w = constant([1, -1, 4, 2]);
+      expect(run(regularizers.l1(0.5)(w))).toBeCloseTo(8 * 0.5, 6);
+      expect(run(regularizers.l2(0.42)(w))).toBeCloseTo((22 / 2) * 0.42, 5);
+      expect(() => regularizers.l1(-1)).toThrow(ValueError);
+      expect(() => regularizers.l1L2(-1, 0.5)).toThrow(ValueError);
+      expect(() => regularizers.l1L2(0.5, -1)).toThrow(ValueError);
+    }));
+
+  it('test_l1_l2 (and scale zeros): values and op names; testL1L2RegularizerWithScope', () =>
+    new Graph().asDefault(() => {
+      const t = constant(1, { shape: [5, 5, 5] });
+      const both = regularizers.l1L2(1, 1)(t)!;
+      expect(both.op.name).toBe('l1_l2_regularizer');
+      expect(run(both)).toBeCloseTo(125 + 125 / 2, 4);
+      const l2only = regularizers.l1L2(0, 1)(t)!;
+      expect(l2only.op.name).toBe('l1_l2_regularizer_1');
+      expect(run(l2only)).toBeCloseTo(125 / 2, 4);
+      expect(run(regularizers.l1L2(1, 0)(t))).toBeCloseTo(125, 4);
+      expect(regularizers.l1L2(0, 0)(t)).toBeNull();
+      const scoped = nameScope('foo', () => regularizers.l1L2(1, 1, 'l1_l2')(t)!);
+      expect(scoped.op.name).toBe('foo/l1_l2');
+      expect(run(scoped)).toBeCloseTo(125 + 125 / 2, 4);
+    }));
+
+  it('test_sum_regularizer', () =>
+    new Graph().asDefault(() => {
+      const l1f = regularizers.l1(0.1);
+      const l2f = regularizers.l2(0.2);
+      expect(regularizers.sumRegularizer([])).toBeNull();
+      expect(regularizers.sumRegularizer([null])).toBeNull();
+      const w = constant([-3]);
+      expect(regularizers.sumRegularizer([regularizers.l1(0)])!(w)).toBeNull();
+      expect(run(regularizers.sumRegularizer([l1f])!(w))).toBeCloseTo(0.3, 6);
+      expect(run(regularizers.sumRegularizer([l1f, null])!(w))).toBeCloseTo(0.3, 6);
+      expect(run(regularizers.sumRegularizer([l1f, regularizers.l2(0)])!(w))).toBeCloseTo(0.3, 6);
+      expect(run(regularizers.sumRegularizer([l1f, l2f])!(w))).toBeCloseTo(0.3 + (0.2 * 9) / 2, 6);
+    }));
 });

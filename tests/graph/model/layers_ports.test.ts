@@ -4,20 +4,25 @@
 import {
   constant,
   Graph,
+  GraphKeys,
   TypeError as GraphTypeError,
   getVariable,
   getVariableStore,
+  globalVariables,
   globalVariablesInitializer,
   initializers,
   layers,
+  mul,
   ones,
   placeholder,
   randomUniform,
+  reduceSum,
   relu,
   Session,
   type Tensor,
   trainableVariables,
   ValueError,
+  variable,
   variableScope,
 } from '@graphmode/graph';
 import { describe, expect, it } from 'vitest';
@@ -207,5 +212,56 @@ describe('layer arguments from plain JS', () => {
       expect(() => layers.maxPooling2d(images(), 2, 2, { padding: 'same', strides: 2 } as never)).toThrow(
         /layers\.maxPooling2d: unknown option 'strides'/,
       );
+    }));
+});
+
+describe('normalization_test.py', () => {
+  it('testCreateBN / testNoCenter / testNoScale: variable and update counts, 3-D axis 1', () =>
+    inGraph((g) => {
+      const training = placeholder('bool', []);
+      const count = (opts: { center?: boolean; scale?: boolean }, name: string) => {
+        const y = layers.batchNormalization(randomUniform([5, 4, 3], { seed: 1 }), {
+          axis: 1,
+          training,
+          name,
+          ...opts,
+        });
+        expect(y.shape).toEqual([5, 4, 3]);
+        const mine = (key: string) =>
+          g.getCollection<{ name: string }>(key).filter((v) => v.name.startsWith(`${name}/`));
+        return [
+          mine(GraphKeys.GLOBAL_VARIABLES).length,
+          mine(GraphKeys.TRAINABLE_VARIABLES).length,
+          mine(GraphKeys.UPDATE_OPS).length,
+        ];
+      };
+      expect(count({}, 'bn')).toEqual([4, 2, 2]);
+      expect(count({ center: false }, 'nocenter')).toEqual([3, 1, 2]);
+      expect(count({ scale: false }, 'noscale')).toEqual([3, 1, 2]);
+    }));
+
+  it('testRegularizers: a beta or gamma regularizer adds one loss', () =>
+    inGraph((g) => {
+      const reg = (x: Tensor) => mul(0.1, reduceSum(x));
+      const training = placeholder('bool', []);
+      layers.batchNormalization(randomUniform([5, 4, 3]), { axis: 1, betaRegularizer: reg, training });
+      expect(g.getCollection(GraphKeys.REGULARIZATION_LOSSES)).toHaveLength(1);
+      layers.batchNormalization(randomUniform([5, 4, 3]), { axis: 1, gammaRegularizer: reg, training });
+      expect(g.getCollection<Tensor>(GraphKeys.REGULARIZATION_LOSSES).map((t) => t.op.name)).toEqual([
+        'batch_normalization/beta/Regularizer/Mul',
+        'batch_normalization_1/gamma/Regularizer/Mul',
+      ]);
+    }));
+
+  it('testFunctionalReuseFromScope: reusing the scope adds no variables', () =>
+    inGraph(() => {
+      const inputs = variable(randomUniform([5, 4, 3, 6]), { name: 'inputs' });
+      const training = placeholder('bool', []);
+      const bn = () =>
+        layers.batchNormalization(inputs, { axis: -1, momentum: 0.9, epsilon: 1e-3, training });
+      variableScope('scope', bn);
+      expect(globalVariables()).toHaveLength(5);
+      variableScope('scope', bn, { reuse: true });
+      expect(globalVariables()).toHaveLength(5);
     }));
 });

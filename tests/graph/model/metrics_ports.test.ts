@@ -213,6 +213,46 @@ describe('AccuracyTest', () => {
   });
 });
 
+describe('remove_squeezable_dimensions', () => {
+  it('squeezes a last dim that may be 1 (unknown), and decides at run time when a rank is unknown', () => {
+    const g = new Graph();
+    const t = g.asDefault(() => {
+      const l = placeholder('int32', [null]);
+      const p = placeholder('int32', [null, null]);
+      const lu = placeholder('int32');
+      const pu = placeholder('int32');
+      return { l, p, lu, pu, a: metrics.accuracy(l, p), b: metrics.accuracy(lu, pu) };
+    });
+    expect(t.a[1].shape).toEqual([]);
+    const sess = new Session(g);
+    sess.run(g.asDefault(() => localVariablesInitializer()));
+    expect(
+      sess
+        .run(t.a[1], [
+          [t.l, [1, 2, 3]],
+          [t.p, [[1], [2], [0]]],
+        ])
+        .item(),
+    ).toBeCloseTo(2 / 3, 6);
+    expect(
+      sess
+        .run(t.b[1], [
+          [t.lu, [[1], [2], [3]]],
+          [t.pu, [1, 2, 0]],
+        ])
+        .item(),
+    ).toBeCloseTo(2 / 3, 6);
+    expect(
+      sess
+        .run(t.b[1], [
+          [t.lu, [1, 2, 3]],
+          [t.pu, [1, 5, 3]],
+        ])
+        .item(),
+    ).toBeCloseTo(4 / 6, 6);
+  });
+});
+
 describe('PrecisionTest / RecallTest', () => {
   const preds = () =>
     constant([
@@ -404,6 +444,19 @@ describe('in_topk_op_test.py', () => {
     expect(t.dtype).toBe('bool');
     expect(new Session(g).run(t).toArray()).toEqual(expected);
   });
+});
+
+describe('inTopK arguments', () => {
+  it('k must be a number or a tensor; shapes are checked when building', () =>
+    new Graph().asDefault(() => {
+      expect(() => inTopK([[0.1, 0.2]], [0], '1' as never)).toThrow(
+        "inTopK: argument 'k' must be a number or an int32 scalar Tensor, got string 1",
+      );
+      expect(() => inTopK([0.1, 0.2], [0], 1)).toThrow(/must be rank 2/);
+      expect(() => inTopK([[0.1, 0.2]], [0, 1], 1)).toThrow(
+        /First dimension of predictions \[1,2\] must match length of targets \[2\]/,
+      );
+    }));
 });
 
 describe('ZeroFractionTest', () => {

@@ -206,6 +206,8 @@ describe('layers.batchNormalization', () => {
     ['test4DInputAxis3', [5, 4, 3, 6], 3],
     ['test4DInputAxis1', [5, 4, 3, 6], 1],
     ['test2DInput (axis -1)', [40, 6], 1],
+    ['test3DInputAxis1', [5, 4, 3], 1],
+    ['test3DInputAxis2', [5, 4, 3], 2],
   ] as const)('%s (100 steps, momentum 0.9)', (_, shape, axis) => {
     const g = new Graph();
     const m = g.asDefault(() => {

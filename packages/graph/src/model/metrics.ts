@@ -3,12 +3,12 @@
 // `[value, updateOp]`: `value` reads the state, `updateOp` folds in a batch and evaluates to the
 // updated metric.
 
+import { cond } from '../control/cond.js';
 import { type TensorInput, toTensor, toTensorPair } from '../convert.js';
-import { formatShape, shapesCompatible } from '../dtype.js';
+import { formatShape, type Shape, shapesCompatible } from '../dtype.js';
 import { TypeError, ValueError } from '../errors.js';
 import { controlDependencies, getDefaultGraph, type Tensor } from '../graph.js';
 import { GraphKeys } from '../graph_keys.js';
-import { cond } from '../control/cond.js';
 import { expandDims, rank, size, squeeze } from '../ops/array.js';
 import { identity } from '../ops/core.js';
 import {
@@ -85,10 +85,24 @@ function aligned(labels: Tensor, predictions: Tensor): [Tensor, Tensor] {
 }
 function squeezed(labels: Tensor, predictions: Tensor): [Tensor, Tensor] {
   const [l, p] = [labels.shape, predictions.shape];
-  if (l === null || p === null) return [labels, predictions];
-  if (p.length - l.length === 1 && p[p.length - 1] === 1) return [labels, squeeze(predictions, { axis: -1 })];
-  if (l.length - p.length === 1 && l[l.length - 1] === 1) return [squeeze(labels, { axis: -1 }), predictions];
-  return [labels, predictions];
+  // A last dim that may be 1 (1 or unknown), as TF's is_compatible_with(1).
+  const lastMayBe1 = (s: Shape | null) => s === null || s[s.length - 1] === 1 || s[s.length - 1] === null;
+  if (l !== null && p !== null) {
+    if (p.length - l.length === 1 && lastMayBe1(p)) return [labels, squeeze(predictions, { axis: -1 })];
+    if (l.length - p.length === 1 && lastMayBe1(l)) return [squeeze(labels, { axis: -1 }), predictions];
+    return [labels, predictions];
+  }
+  // A rank known only at run time: TF's conds on rank(predictions) - rank(labels).
+  const diff = sub(rank(predictions), rank(labels));
+  const squeezeIf = (t: Tensor, d: number) =>
+    lastMayBe1(t.shape)
+      ? cond(
+          equal(diff, d),
+          () => squeeze(t, { axis: -1 }),
+          () => identity(t),
+        )
+      : t;
+  return [squeezeIf(labels, -1), squeezeIf(predictions, 1)];
 }
 // TF's _remove_squeezable_dimensions for weights: weights whose rank differs from the values' by
 // one lose or gain their last axis (a scalar stays a scalar).
@@ -106,8 +120,14 @@ function alignWeightsAtRunTime(values: Tensor, w: Tensor): Tensor {
   const diff = sub(rank(w), rank(values));
   const last = w.shape?.[w.shape.length - 1];
   const squeezable = last === undefined || last === null || last === 1;
-  const expand = () => cond(equal(diff, -1), () => expandDims(w, -1), () => identity(w));
-  const adjust = () => cond(equal(diff, 1), () => (squeezable ? squeeze(w, { axis: -1 }) : identity(w)), expand);
+  const expand = () =>
+    cond(
+      equal(diff, -1),
+      () => expandDims(w, -1),
+      () => identity(w),
+    );
+  const adjust = () =>
+    cond(equal(diff, 1), () => (squeezable ? squeeze(w, { axis: -1 }) : identity(w)), expand);
   return cond(equal(rank(w), 0), () => identity(w), adjust);
 }
 // TF's broadcast_weights: weights of rank 0, or of the values' rank with each dim 1 or the

@@ -4,8 +4,8 @@ import * as tfc from '@tensorflow/tfjs-core';
 import { attrOf, typeOf } from '../attr_schema.js';
 import { type NameOpt, opScope, type TensorInput, toTensor } from '../convert.js';
 import { formatShape } from '../dtype.js';
-import { ValueError } from '../errors.js';
-import { nameScope, type Tensor } from '../graph.js';
+import { TypeError, ValueError } from '../errors.js';
+import { nameScope, Tensor } from '../graph.js';
 import { defineOp, FLOAT, INT, requireDtype, requireRank } from '../op_def.js';
 import { size } from '../ops/array.js';
 import { identity } from '../ops/core.js';
@@ -99,6 +99,10 @@ export function inTopK(
   k: number | Tensor,
   opts: NameOpt = {},
 ): Tensor {
+  if (typeof k !== 'number' && !(k instanceof Tensor))
+    throw new TypeError(
+      `inTopK: argument 'k' must be a number or an int32 scalar Tensor, got ${typeof k} ${String(k)}`,
+    );
   // TF passes `name` both to the scope and to the op: 'in_top_k/InTopKV2', or 'foo/foo'.
   return opScope(named('inTopK', opts), 'in_top_k', [predictions, targets, k], () =>
     InTopKV2.apply(

@@ -49,12 +49,16 @@ export function l1L2(scaleL1 = 1, scaleL2 = 1, scope?: string): Regularizer {
   const s = scope ?? 'l1_l2_regularizer';
   if (scaleL1 === 0) return l2(scaleL2, s);
   if (scaleL2 === 0) return l1(scaleL1, s);
-  return sumRegularizer([l1(scaleL1), l2(scaleL2)], s);
+  return sumRegularizer([l1(scaleL1), l2(scaleL2)], s)!;
 }
 
-/** The sum of several regularizers' losses (TF's `sum_regularizer`); null when none gives a loss. */
-export function sumRegularizer(list: readonly (Regularizer | null)[], scope?: string): Regularizer {
-  const regs = list.filter((r): r is Regularizer => r !== null);
+/**
+ * The sum of several regularizers' losses (TF's `sum_regularizer`): null for an empty list (nulls
+ * dropped), else a regularizer returning null when none of them gives a loss.
+ */
+export function sumRegularizer(list: readonly (Regularizer | null)[], scope?: string): Regularizer | null {
+  const regs = list.filter((r): r is Regularizer => r !== null && r !== undefined);
+  if (regs.length === 0) return null;
   return (w) =>
     opScope(scope, 'sum_regularizer', [w], (name) => {
       const losses = regs.map((r) => r(w)).filter((t): t is Tensor => t !== null);

@@ -46,7 +46,7 @@ export function constant(
     else if (n === 0) nd = new NDArray(nd.dtype, [...opts.shape], nd.data.slice(0, 0));
     else {
       throw new ValueError(
-        `constant: ${nd.size} values cannot fill shape ${formatShape(opts.shape)} (need at most ${n} values)`,
+        `constant: Too many elements provided. Needed at most ${n}, but received ${nd.size} (shape ${formatShape(opts.shape)}; TF's make_tensor_proto text)`,
       );
     }
   }
