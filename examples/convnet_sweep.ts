@@ -106,8 +106,9 @@ async function main(): Promise<void> {
     try {
       const row = await runOne(seed, logdir, positionals);
       rows.push(row);
+      const averaged = row.averaged === undefined ? '' : ` (weight averages ${row.averaged.toFixed(2)}%)`;
       console.log(
-        `seed ${seed}: ${row.accuracy.toFixed(2)}% in ${row.cpuSeconds} s CPU, ${row.wallSeconds} s wall`,
+        `seed ${seed}: ${row.accuracy.toFixed(2)}%${averaged} in ${row.cpuSeconds} s CPU, ${row.wallSeconds} s wall`,
       );
     } finally {
       await rm(logdir, { recursive: true, force: true });

@@ -169,7 +169,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       backend: { type: 'string', default: 'wasm' },
-      steps: { type: 'string', default: '700' },
+      steps: { type: 'string', default: '850' },
       'batch-size': { type: 'string', default: '64' },
       logdir: { type: 'string', default: 'runs/mnist' },
       'eval-size': { type: 'string' },

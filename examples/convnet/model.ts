@@ -48,16 +48,19 @@ export interface ConvnetOptions {
   /** Adam's initial (peak) learning rate; default 3e-3. */
   learningRate?: number;
   /**
-   * 'exponential': times `decayRate` every `decaySteps` steps (smoothly); 'cosine': a linear
-   * warmup over `warmupSteps`, then a cosine decay to 0 at `totalSteps` (see schedule.ts).
+   * 'cosine' (default): a linear warmup over `warmupSteps` (default 20, at most a tenth of the run), then a cosine decay to 0
+   * at `totalSteps` (see schedule.ts); 'exponential': times `decayRate` every `decaySteps` steps.
    */
   schedule?: 'exponential' | 'cosine';
   decaySteps?: number;
   decayRate?: number;
   warmupSteps?: number;
-  /** The step the cosine schedule reaches 0 at (the run's length); default 700. */
+  /** The step the cosine schedule reaches 0 at (the run's length); default 850. */
   totalSteps?: number;
-  /** Batch norm after max pooling (conv → pool → BN → relu): a quarter of the BN work; default false. */
+  /**
+   * Batch norm after max pooling (conv → pool → BN → relu, default) rather than before
+   * (conv → BN → relu → pool): it normalizes a quarter of the values, ~25% less CPU per step.
+   */
   normalizeAfterPool?: boolean;
   /** TF's label smoothing of the one-hot targets (0: none). */
   labelSmoothing?: number;
@@ -66,7 +69,7 @@ export interface ConvnetOptions {
    * global step), updated after each step; evaluation can restore it (variablesToRestore).
    */
   emaDecay?: number;
-  /** The graph seed, which makes initial weights and dropout masks reproducible; default 11. */
+  /** The graph seed, which makes initial weights and dropout masks reproducible; default 1. */
   seed?: number;
 }
 
@@ -92,7 +95,7 @@ export interface Convnet {
 export function buildConvnet(opts: ConvnetOptions = {}): Convnet {
   const graph = new Graph();
   return graph.asDefault(() => {
-    setRandomSeed(opts.seed ?? 11);
+    setRandomSeed(opts.seed ?? 1);
     const images = placeholder('float32', [null, 28 * 28], { name: 'images' });
     const labels = placeholder('int32', [null], { name: 'labels' });
     const training = placeholder('bool', [], { name: 'training' });
@@ -105,7 +108,7 @@ export function buildConvnet(opts: ConvnetOptions = {}): Convnet {
       layers.batchNormalization(x, { training, momentum: opts.batchNormMomentum ?? 0.9 });
     const block = (x: Tensor, filters: number, padding: 'valid' | 'same'): Tensor => {
       const conv = layers.conv2d(x, filters, 5, { padding, useBias: false });
-      if (opts.normalizeAfterPool) return relu(bn(layers.maxPooling2d(conv, 2, 2)));
+      if (opts.normalizeAfterPool ?? true) return relu(bn(layers.maxPooling2d(conv, 2, 2)));
       return layers.maxPooling2d(relu(bn(conv)), 2, 2);
     };
     let h = block(block(reshape(images, [-1, 28, 28, 1]), f1, 'same'), f2, opts.conv2Padding ?? 'valid');
@@ -123,12 +126,12 @@ export function buildConvnet(opts: ConvnetOptions = {}): Convnet {
     });
     const globalStep = getOrCreateGlobalStep();
     const learningRate =
-      opts.schedule === 'cosine'
+      (opts.schedule ?? 'cosine') === 'cosine'
         ? warmupCosineDecay(
             opts.learningRate ?? 3e-3,
             globalStep.value(),
-            opts.warmupSteps ?? 0,
-            opts.totalSteps ?? 700,
+            opts.warmupSteps ?? Math.min(20, Math.floor((opts.totalSteps ?? 850) / 10)),
+            opts.totalSteps ?? 850,
           )
         : exponentialDecay(
             opts.learningRate ?? 3e-3,

@@ -3,7 +3,7 @@
 // Loshchilov & Hutter 2017, built from TF's `cosine_decay`). Ending near 0 lets the last steps
 // settle into a minimum instead of bouncing at a finite rate, which is what makes the held-out
 // accuracy steady across seeds.
-import { cast, div, less, mul, sub, type Tensor, ValueError, where } from '@graphmode/graph';
+import { cast, div, less, mul, nameScope, sub, type Tensor, ValueError, where } from '@graphmode/graph';
 import { cosineDecay } from '@graphmode/train';
 
 /** The closed form: lr × s/w while s < w, then lr × ((1 − α)·½(1 + cos(π·(s − w)/(T − w))) + α). */
@@ -31,9 +31,11 @@ export function warmupCosineDecay(
     throw new ValueError(
       `warmupCosineDecay: warmupSteps must be an integer in [0, totalSteps = ${totalSteps}), got ${warmupSteps}`,
     );
-  const step = cast(globalStep, 'float32');
-  const decayed = cosineDecay(learningRate, sub(step, warmupSteps), totalSteps - warmupSteps, { alpha });
-  if (warmupSteps === 0) return decayed;
-  const ramp = mul(learningRate, div(step, warmupSteps));
-  return where(less(step, warmupSteps), ramp, decayed, { name: 'learning_rate' });
+  return nameScope('WarmupCosineDecay', () => {
+    const step = cast(globalStep, 'float32');
+    const decayed = cosineDecay(learningRate, sub(step, warmupSteps), totalSteps - warmupSteps, { alpha });
+    if (warmupSteps === 0) return decayed;
+    const ramp = mul(learningRate, div(step, warmupSteps));
+    return where(less(step, warmupSteps), ramp, decayed);
+  });
 }
