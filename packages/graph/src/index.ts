@@ -85,7 +85,7 @@ export {
 } from './ops/softmax.js';
 export * from './ops/sources.js';
 export * from './ops/state.js';
-export { type Float32Fill, float32Kernel } from './ops/typed_kernel.js';
+export { type Float32Fill, float32Kernel, shareTensor } from './ops/typed_kernel.js';
 export { checked, checkOptions, NAME_SPEC, named, type OptionKind, type OptionSpec } from './options.js';
 export * from './session/backends.js';
 export { feedEntries, lookupTensor } from './session/fetch_feed.js';

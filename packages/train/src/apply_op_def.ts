@@ -19,6 +19,7 @@ import {
   requireRef,
   type Shape,
   shapesCompatible,
+  shareTensor,
   type Tensor,
   typeOf,
   ValueError,
@@ -127,7 +128,7 @@ export function updateRefs<N extends string>(
     const t = next[r];
     if (t !== undefined) ctx.writeVariable(refOp(ctx, names.indexOf(r)), t);
   }
-  return tfc.clone(next['var' as N]!);
+  return shareTensor(next['var' as N]!);
 }
 
 /** Defines a dense Apply op. `inputs` follow TF's order; `refs` are the variable and its slots. */

@@ -20,35 +20,39 @@ interface AdamValues {
   epsilon: tfc.Tensor;
 }
 
-const scalar = (t: tfc.Tensor): number => (t.dataSync() as Float32Array)[0]!;
-
 /** TF's ApplyAdam (training_ops.cc) element by element; the scalars are read once. */
 export function fusedAdam(
   t: AdamValues,
   useNesterov: boolean,
 ): { var: tfc.Tensor; m: tfc.Tensor; v: tfc.Tensor } {
-  const [b1, b2, eps] = [scalar(t.beta1), scalar(t.beta2), scalar(t.epsilon)];
-  const alpha = Math.fround(
-    (scalar(t.lr) * Math.sqrt(1 - scalar(t.beta2Power))) / (1 - scalar(t.beta1Power)),
-  );
   const shape = t.var.shape;
-  const k = { s1: 1 - b1, s2: 1 - b2, p: useNesterov ? 1 - b1 : 0, q: useNesterov ? b1 : 1, alpha, eps };
+  // The scalars are inputs too: read from the backend's memory like the rest, not copied out.
+  const scalars = [t.beta1, t.beta2, t.epsilon, t.lr, t.beta1Power, t.beta2Power];
   const [x1, m1, v1] = float32Kernel(
-    [t.var, t.m, t.v, t.grad],
+    [t.var, t.m, t.v, t.grad, ...scalars],
     [shape, shape, shape],
-    ([x, m, v, g], outs, simd) => {
+    ([x, m, v, g, ...s], outs, simd) => {
+      const [b1, b2, eps, lr, b1Power, b2Power] = s.map((a) => a[0]!) as number[];
+      const alpha = Math.fround((lr! * Math.sqrt(1 - b2Power!)) / (1 - b1Power!));
       const [x1, m1, v1] = outs as [Float32Array, Float32Array, Float32Array];
       const n = x!.length;
       // On wasm the SIMD loop does all but the last n mod 4 elements.
+      const k = {
+        s1: 1 - b1!,
+        s2: 1 - b2!,
+        p: useNesterov ? 1 - b1! : 0,
+        q: useNesterov ? b1! : 1,
+        alpha,
+        eps: eps!,
+      };
       const done = simd?.adam(x!, m!, v!, g!, outs, k) ?? 0;
       for (let i = done; i < n; i++) {
         const gi = g![i]!;
-        const mi = m![i]! + (gi - m![i]!) * (1 - b1);
-        const vi = v![i]! + (gi * gi - v![i]!) * (1 - b2);
-        const num = useNesterov ? gi * (1 - b1) + mi * b1 : mi;
+        const mi = m![i]! + (gi - m![i]!) * k.s1;
+        const vi = v![i]! + (gi * gi - v![i]!) * k.s2;
         m1[i] = mi;
         v1[i] = vi;
-        x1[i] = x![i]! - (num * alpha) / (Math.sqrt(vi) + eps);
+        x1[i] = x![i]! - ((gi * k.p + mi * k.q) * alpha) / (Math.sqrt(vi) + k.eps);
       }
     },
   );

@@ -1,7 +1,7 @@
 // float32Kernel: a JS loop over the backend's own memory (wasm heap views, cpu arrays). Values
 // against the same loop over plain copies, inputs untouched, outputs valid across heap growth,
 // nothing leaked when the loop throws.
-import { float32Kernel } from '@graphmode/graph';
+import { float32Kernel, shareTensor } from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,5 +60,18 @@ describe.each(['cpu', 'wasm'])('float32Kernel on %s', (backend) => {
     ).toThrow('boom');
     expect(tf.memory().numTensors).toBe(before);
     a.dispose();
+  });
+
+  it('shareTensor hands out a second handle on the same data, freed with the last handle', () => {
+    const before = tf.memory();
+    const a = tf.tensor([1, 2, 3]);
+    const b = shareTensor(a);
+    expect(tf.memory().numTensors).toBe(before.numTensors + 2);
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers + 1); // no copy
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3]);
+    b.dispose();
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
   });
 });

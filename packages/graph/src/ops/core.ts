@@ -11,6 +11,7 @@ import { asOperation, buildGraphFor, getDefaultGraph, Operation, Tensor } from '
 import { defineOp, FLOAT, requireDtype } from '../op_def.js';
 import { named } from '../options.js';
 import type { Variable } from '../variable.js';
+import { shareTensor } from './typed_kernel.js';
 
 // ---- sources ------------------------------------------------------------------------------
 
@@ -62,7 +63,7 @@ export const PlaceholderWithDefault = defineOp<'input', { shape: Shape | null }>
     return shape;
   },
   dtype: ({ input }) => input.dtype,
-  kernel: ({ input }) => tfc.clone(input),
+  kernel: ({ input }) => shareTensor(input),
 });
 
 /** A placeholder that yields `input` when not fed. */
@@ -83,7 +84,7 @@ const identityLike = (type: string, attrs: AttrSchema<'input', never>, fold?: ty
     ...(fold ? { fold } : {}),
     shape: ({ input }) => input.shape,
     dtype: ({ input }) => input.dtype,
-    kernel: ({ input }) => tfc.clone(input),
+    kernel: ({ input }) => shareTensor(input),
   });
 export const Identity = identityLike('Identity', { T: typeOf('input') }, foldSame);
 export const StopGradient = identityLike('StopGradient', { T: typeOf('input') }, foldSame);

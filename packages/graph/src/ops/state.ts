@@ -9,6 +9,7 @@ import { OutOfRangeError, TypeError, ValueError } from '../errors.js';
 import type { Operation, Tensor } from '../graph.js';
 import { defineOp, type KernelContext, sameDtype } from '../op_def.js';
 import { uninitializedError } from './core.js';
+import { shareTensor } from './typed_kernel.js';
 
 export const VariableV2 = defineOp<never, { dtype: DType; shape: Shape }>({
   type: 'VariableV2',
@@ -48,7 +49,7 @@ export function readRef(ctx: KernelContext, i = 0): tfc.Tensor {
 /** Stores `value` into reference input `i` and returns the op's output (a handle the caller owns). */
 export function writeRef(ctx: KernelContext, value: tfc.Tensor, i = 0): tfc.Tensor {
   ctx.writeVariable(refOp(ctx, i), value);
-  return tfc.clone(value);
+  return shareTensor(value);
 }
 
 export const Assign = defineOp<'ref' | 'value', { validateShape: boolean }>({

@@ -12,10 +12,11 @@ interface WasmBackend {
   wasm: { HEAPU8: Uint8Array; asm?: { memory?: WasmMemory } };
   dataIdMap: { get(dataId: object): { memoryOffset: number | null } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): tfc.TensorInfo;
+  incRef(dataId: object): void;
 }
 
 const asWasm = (backend: tfc.KernelBackend): WasmBackend | null =>
-  'makeOutput' in backend && 'dataIdMap' in backend && 'wasm' in backend
+  'makeOutput' in backend && 'dataIdMap' in backend && 'wasm' in backend && 'incRef' in backend
     ? (backend as unknown as WasmBackend)
     : null;
 
@@ -70,4 +71,17 @@ export function float32Kernel(
     null,
   );
   return outs.map((o, i) => tfc.tensor(o, shapes[i], 'float32'));
+}
+
+/**
+ * `tfc.clone(t)` without the copy on wasm: tfjs-wasm's Identity kernel copies the whole buffer
+ * (cpu's shares it), and the session hands out a new handle at every variable read, constant and
+ * Identity — for an MLP's Adam step, copies of every variable and slot. Sharing is safe because
+ * no kernel writes a tensor's data in place; the backend's reference count frees it once.
+ */
+export function shareTensor<T extends tfc.Tensor>(t: T): T {
+  const wasm = asWasm(tfc.backend());
+  if (wasm === null || wasm.dataIdMap.get(t.dataId) === undefined) return tfc.clone(t);
+  wasm.incRef(t.dataId);
+  return tfc.engine().makeTensorFromDataId(t.dataId, t.shape, t.dtype, tfc.backend()) as T;
 }

@@ -1,8 +1,9 @@
 // A session's state and the kernel context that exposes it: variable values (journaled, so a
 // failed run can restore them), per-op cached constants and per-op execution counts.
-import * as tfc from '@tensorflow/tfjs-core';
+import type * as tfc from '@tensorflow/tfjs-core';
 import type { Operation } from '../graph.js';
 import type { KernelContext } from '../op_def.js';
+import { shareTensor } from '../ops/typed_kernel.js';
 
 /** Variable values of one session, with a journal so a failed run can restore them. */
 export class VariableStore {
@@ -11,7 +12,7 @@ export class VariableStore {
   /** A handle the caller owns, or undefined when the variable was never initialized. */
   read(op: Operation): tfc.Tensor | undefined {
     const v = this.values.get(op);
-    return v && tfc.clone(v);
+    return v && shareTensor(v);
   }
   has(op: Operation): boolean {
     return this.values.has(op);
@@ -108,7 +109,7 @@ export class SessionKernelContext extends OpKernelContext {
     super(backend);
   }
   cached(make: () => tfc.Tensor): tfc.Tensor {
-    return tfc.clone(this.constants.get(this.op, make));
+    return shareTensor(this.constants.get(this.op, make));
   }
   readVariable(variableOp: Operation): tfc.Tensor | undefined {
     return this.store.read(variableOp);
