@@ -5,10 +5,10 @@
 //
 //   npm run bench -- onnx
 //   BENCH_ONNX_CONVNET=0 npm run bench -- onnx   # MLP rows only
-// The MLP rows are also timed with 2 onnxruntime threads (onnxruntime's default on 2 cores), and
-// against the same step hand-written as one ONNX graph (bench/onnx_engine.ts): the engine's own
+// Each case runs with the default threads (one per core, as onnxruntime) and with 1 thread; the
+// MLP rows also run against the same step hand-written as one ONNX graph (bench/onnx_engine.ts): the engine's own
 // cost, so 'onnx/hand' is what the executor adds. Figures depend on load: state the load average.
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
 import { engineOptions } from '@graphmode/onnx';
@@ -107,11 +107,12 @@ async function compare(
   make: () => Step,
   target: number,
   reps: number,
-  threads = 1,
+  threads: number,
   handBuilt?: 'sgd' | 'adam',
 ): Promise<Row> {
   const s = make();
   engineOptions.intraOpNumThreads = threads;
+  if (threads === THREADS) delete engineOptions.intraOpNumThreads; // the default
   // One after the other: both initialise tfjs-wasm.
   const sessions = [
     await g.Session.create(s.graph, { backend: 'wasm' }),
@@ -130,7 +131,7 @@ async function compare(
   const wall = performance.now() - wall0;
   for (const sess of sessions) sess.close();
   return {
-    case: threads === 1 ? name : `${name}, ${threads} onnxruntime threads`,
+    case: `${name}, ${threads} thread${threads > 1 ? 's' : ''}${threads === THREADS ? ' (default)' : ''}`,
     'wasm ms': round(wasm!),
     'onnxruntime ms': round(onnx!),
     'onnx/wasm': round(onnx! / wasm!, 3),
@@ -141,17 +142,25 @@ async function compare(
   };
 }
 
+/** onnxruntime's (and the backend's) default thread count. */
+const THREADS = availableParallelism();
+
 const bench: Bench = {
   name: 'onnx',
   description: "training steps on the 'onnxruntime' backend vs wasm (medians, one process)",
   async run() {
-    const rows = [await compare('MLP 784-256-256-10 SGD, batch 64', () => mlp('sgd'), 1.0, 200, 1, 'sgd')];
-    rows.push(await compare('MLP 784-256-256-10 Adam, batch 64', () => mlp('adam'), 1.5, 200, 1, 'adam'));
-    // onnxruntime's own default is a thread per core: faster on an idle machine, slower on a busy one.
-    rows.push(await compare('MLP 784-256-256-10 SGD, batch 64', () => mlp('sgd'), 1.0, 200, 2, 'sgd'));
-    rows.push(await compare('MLP 784-256-256-10 Adam, batch 64', () => mlp('adam'), 1.5, 200, 2, 'adam'));
-    if (process.env.BENCH_ONNX_CONVNET !== '0')
-      rows.push(await compare('mnist_deep convnet Adam, batch 50', convnet, 130, 5));
+    const rows: Row[] = [];
+    for (const threads of new Set([THREADS, 1])) {
+      rows.push(
+        await compare('MLP 784-256-256-10 SGD, batch 64', () => mlp('sgd'), 1.0, 200, threads, 'sgd'),
+      );
+      rows.push(
+        await compare('MLP 784-256-256-10 Adam, batch 64', () => mlp('adam'), 1.5, 200, threads, 'adam'),
+      );
+      if (process.env.BENCH_ONNX_CONVNET !== '0')
+        rows.push(await compare('mnist_deep convnet Adam, batch 50', convnet, 130, 5, threads));
+    }
+    delete engineOptions.intraOpNumThreads;
     return rows;
   },
 };
