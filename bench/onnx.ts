@@ -14,7 +14,7 @@ import * as g from '@graphmode/graph';
 import { engineOptions } from '@graphmode/onnx';
 import { AdamOptimizer, createTrainOp, GradientDescentOptimizer } from '@graphmode/train';
 import { handBuiltStep } from './onnx_engine.js';
-import { type Bench, type Row, round, timeInterleaved } from './util.js';
+import { type Bench, type Row, round } from './util.js';
 
 interface Step {
   graph: g.Graph;
@@ -124,11 +124,8 @@ async function compare(
     const [x, labels] = s.feeds.map(([, nd]) => nd.data);
     fns.push(handBuiltStep(handBuilt === 'adam', x as Float32Array, labels as Int32Array, threads));
   }
-  // CPU time over wall time of the whole measurement: > 1 means threads besides the main one.
-  const [cpu0, wall0] = [process.cpuUsage(), performance.now()];
-  const [wasm, onnx, hand] = timeInterleaved(fns, reps, Math.min(5, reps));
-  const cpu = process.cpuUsage(cpu0);
-  const wall = performance.now() - wall0;
+  const { wall, cpu } = timeWithCpu(fns, reps, Math.min(5, reps));
+  const [wasm, onnx, hand] = wall;
   for (const sess of sessions) sess.close();
   return {
     case: `${name}, ${threads} thread${threads > 1 ? 's' : ''}${threads === THREADS ? ' (default)' : ''}`,
@@ -137,9 +134,29 @@ async function compare(
     'onnx/wasm': round(onnx! / wasm!, 3),
     ...(hand === undefined ? {} : { 'hand-built ms': round(hand), 'onnx/hand': round(onnx! / hand, 3) }),
     'target ms': target,
-    'cpu/wall': round((cpu.user + cpu.system) / 1000 / wall, 2),
+    // CPU time per step (all threads): steadier than wall time on a shared machine.
+    'wasm cpu ms': round(cpu[0]!),
+    'onnx cpu ms': round(cpu[1]!),
+    ...(hand === undefined ? {} : { 'hand cpu ms': round(cpu[2]!) }),
     load: loadavg()[0]!.toFixed(2),
   };
+}
+
+/** Round-robin medians of wall time and of CPU time (process-wide, so pool threads count) per call. */
+function timeWithCpu(fns: readonly (() => void)[], reps: number, warmup: number) {
+  for (let i = 0; i < warmup; i++) for (const fn of fns) fn();
+  const wall = fns.map((): number[] => []);
+  const cpu = fns.map((): number[] => []);
+  for (let i = 0; i < reps; i++)
+    fns.forEach((fn, k) => {
+      const [c0, t0] = [process.cpuUsage(), performance.now()];
+      fn();
+      wall[k]!.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpu[k]!.push((c.user + c.system) / 1000);
+    });
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!;
+  return { wall: wall.map(median), cpu: cpu.map(median) };
 }
 
 /** onnxruntime's (and the backend's) default thread count. */
