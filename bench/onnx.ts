@@ -5,16 +5,16 @@
 //
 //   npm run bench -- onnx
 //   BENCH_ONNX_CONVNET=0 npm run bench -- onnx   # MLP rows only
-// The MLP rows are also timed with 2 onnxruntime threads (onnxruntime's default on 2 cores), and
-// against the same step hand-written as one ONNX graph (bench/onnx_engine.ts): the engine's own
+// Each case runs with the default threads (one per core, as onnxruntime) and with 1 thread; the
+// MLP rows also run against the same step hand-written as one ONNX graph (bench/onnx_engine.ts): the engine's own
 // cost, so 'onnx/hand' is what the executor adds. Figures depend on load: state the load average.
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
 import { engineOptions } from '@graphmode/onnx';
 import { AdamOptimizer, createTrainOp, GradientDescentOptimizer } from '@graphmode/train';
 import { handBuiltStep } from './onnx_engine.js';
-import { type Bench, type Row, round, timeInterleaved } from './util.js';
+import { type Bench, type Row, round } from './util.js';
 
 interface Step {
   graph: g.Graph;
@@ -107,11 +107,12 @@ async function compare(
   make: () => Step,
   target: number,
   reps: number,
-  threads = 1,
+  threads: number,
   handBuilt?: 'sgd' | 'adam',
 ): Promise<Row> {
   const s = make();
   engineOptions.intraOpNumThreads = threads;
+  if (threads === THREADS) delete engineOptions.intraOpNumThreads; // the default
   // One after the other: both initialise tfjs-wasm.
   const sessions = [
     await g.Session.create(s.graph, { backend: 'wasm' }),
@@ -123,35 +124,60 @@ async function compare(
     const [x, labels] = s.feeds.map(([, nd]) => nd.data);
     fns.push(handBuiltStep(handBuilt === 'adam', x as Float32Array, labels as Int32Array, threads));
   }
-  // CPU time over wall time of the whole measurement: > 1 means threads besides the main one.
-  const [cpu0, wall0] = [process.cpuUsage(), performance.now()];
-  const [wasm, onnx, hand] = timeInterleaved(fns, reps, Math.min(5, reps));
-  const cpu = process.cpuUsage(cpu0);
-  const wall = performance.now() - wall0;
+  const { wall, cpu } = timeWithCpu(fns, reps, Math.min(5, reps));
+  const [wasm, onnx, hand] = wall;
   for (const sess of sessions) sess.close();
   return {
-    case: threads === 1 ? name : `${name}, ${threads} onnxruntime threads`,
+    case: `${name}, ${threads} thread${threads > 1 ? 's' : ''}${threads === THREADS ? ' (default)' : ''}`,
     'wasm ms': round(wasm!),
     'onnxruntime ms': round(onnx!),
     'onnx/wasm': round(onnx! / wasm!, 3),
     ...(hand === undefined ? {} : { 'hand-built ms': round(hand), 'onnx/hand': round(onnx! / hand, 3) }),
     'target ms': target,
-    'cpu/wall': round((cpu.user + cpu.system) / 1000 / wall, 2),
+    // CPU time per step (all threads): steadier than wall time on a shared machine.
+    'wasm cpu ms': round(cpu[0]!),
+    'onnx cpu ms': round(cpu[1]!),
+    ...(hand === undefined ? {} : { 'hand cpu ms': round(cpu[2]!) }),
     load: loadavg()[0]!.toFixed(2),
   };
 }
+
+/** Round-robin medians of wall time and of CPU time (process-wide, so pool threads count) per call. */
+function timeWithCpu(fns: readonly (() => void)[], reps: number, warmup: number) {
+  for (let i = 0; i < warmup; i++) for (const fn of fns) fn();
+  const wall = fns.map((): number[] => []);
+  const cpu = fns.map((): number[] => []);
+  for (let i = 0; i < reps; i++)
+    fns.forEach((fn, k) => {
+      const [c0, t0] = [process.cpuUsage(), performance.now()];
+      fn();
+      wall[k]!.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpu[k]!.push((c.user + c.system) / 1000);
+    });
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!;
+  return { wall: wall.map(median), cpu: cpu.map(median) };
+}
+
+/** onnxruntime's (and the backend's) default thread count. */
+const THREADS = availableParallelism();
 
 const bench: Bench = {
   name: 'onnx',
   description: "training steps on the 'onnxruntime' backend vs wasm (medians, one process)",
   async run() {
-    const rows = [await compare('MLP 784-256-256-10 SGD, batch 64', () => mlp('sgd'), 1.0, 200, 1, 'sgd')];
-    rows.push(await compare('MLP 784-256-256-10 Adam, batch 64', () => mlp('adam'), 1.5, 200, 1, 'adam'));
-    // onnxruntime's own default is a thread per core: faster on an idle machine, slower on a busy one.
-    rows.push(await compare('MLP 784-256-256-10 SGD, batch 64', () => mlp('sgd'), 1.0, 200, 2, 'sgd'));
-    rows.push(await compare('MLP 784-256-256-10 Adam, batch 64', () => mlp('adam'), 1.5, 200, 2, 'adam'));
-    if (process.env.BENCH_ONNX_CONVNET !== '0')
-      rows.push(await compare('mnist_deep convnet Adam, batch 50', convnet, 130, 5));
+    const rows: Row[] = [];
+    for (const threads of new Set([THREADS, 1])) {
+      rows.push(
+        await compare('MLP 784-256-256-10 SGD, batch 64', () => mlp('sgd'), 1.0, 200, threads, 'sgd'),
+      );
+      rows.push(
+        await compare('MLP 784-256-256-10 Adam, batch 64', () => mlp('adam'), 1.5, 200, threads, 'adam'),
+      );
+      if (process.env.BENCH_ONNX_CONVNET !== '0')
+        rows.push(await compare('mnist_deep convnet Adam, batch 50', convnet, 130, 5, threads));
+    }
+    delete engineOptions.intraOpNumThreads;
     return rows;
   },
 };

@@ -4,6 +4,7 @@
 //   npm start                         # wasm backend; resumes from runs/mnist/ if it holds a checkpoint
 //   npm start -- --fresh              # start over
 //   npm start -- --backend cpu        # tfjs's cpu kernels (slower)
+//   npm start -- --backend onnxruntime   # each step compiled to ONNX models (@graphmode/onnx)
 //   npm start -- --steps 300 --logdir /tmp/run
 //
 // It writes TensorBoard event files (loss, accuracy, learning rate, weight histograms, the graph)
@@ -27,7 +28,7 @@ export interface MainJobOptions {
   /** Train until the global step reaches this. */
   steps: number;
   batchSize: number;
-  backend: 'cpu' | 'wasm';
+  backend: 'cpu' | 'wasm' | 'onnxruntime';
   /** Delete `logdir` first instead of resuming from its checkpoint. */
   fresh: boolean;
   /** Evaluate on this many held-out digits (default: all 2,000). */
@@ -182,8 +183,9 @@ async function main(): Promise<void> {
     },
   });
   const backend = values.backend;
-  if (backend !== 'cpu' && backend !== 'wasm')
-    throw new Error(`--backend must be cpu or wasm, got ${backend}`);
+  if (backend !== 'cpu' && backend !== 'wasm' && backend !== 'onnxruntime')
+    throw new Error(`--backend must be cpu, wasm or onnxruntime, got ${backend}`);
+  if (backend === 'onnxruntime') await import('@graphmode/onnx');
   const int = (name: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);

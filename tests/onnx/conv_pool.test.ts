@@ -67,6 +67,7 @@ const rows: GradCase[] = [
   pool('maxPool 2x2 stride 2 SAME, unknown batch', 'max', [2, 7, 7, 3], 2, 2, 'SAME', true),
   pool('maxPool 2x2 stride 2 SAME (odd size)', 'max', [2, 7, 7, 3], 2, 2, 'SAME'),
   pool('maxPool 3x3 stride 2 VALID', 'max', [1, 8, 9, 2], 3, 2, 'VALID'),
+  pool('maxPool 2x2 stride 3 SAME (windows with gaps)', 'max', [2, 8, 7, 2], 2, 3, 'SAME'),
   pool('avgPool 2x2 stride 2 SAME (odd size)', 'avg', [2, 7, 7, 3], 2, 2, 'SAME'),
   pool('avgPool 3x3 stride 1 SAME', 'avg', [1, 6, 5, 2], 3, 1, 'SAME'),
   pool('avgPool 3x3 stride 2 VALID', 'avg', [1, 8, 9, 2], 3, 2, 'VALID'),

@@ -161,6 +161,19 @@ describe('Session on onnxruntime', () => {
     }
   });
 
+  it('a plan of NoOps only (an empty initializer, a group of groups) runs: no empty ONNX model', () => {
+    const graph = new g.Graph();
+    const { empty, nested } = graph.asDefault(() => ({
+      empty: g.localVariablesInitializer(),
+      nested: g.group(g.noOp(), g.group(g.noOp())),
+    }));
+    const sess = new g.Session(graph, { backend: 'onnxruntime' });
+    const md = new g.RunMetadata();
+    expect(sess.run([empty, nested], undefined, { runMetadata: md })).toEqual([null, null]);
+    expect(md.stepStats.filter((s) => s.opType === 'OnnxSegment')).toEqual([]);
+    sess.close();
+  });
+
   // The first batch sizes get models specialized to their shapes, later ones a generic model.
   it('one plan fed with many batch sizes', () => {
     const graph = new g.Graph();

@@ -67,13 +67,14 @@ function build(
     s.op.inputs.forEach((t, k) => {
       if (s.kinds[k] === VALUE) readers.set(t, [...(readers.get(t) ?? []), s]);
     });
-  return groups.map((g): Unit => {
-    if ('step' in g) return g;
+  return groups.flatMap((g): Unit[] => {
+    if ('step' in g) return [g];
     const inside = new Set(g.segment);
     const keep = (t: Tensor) => fetched.has(t) || (readers.get(t) ?? []).some((s) => !inside.has(s));
     const label = `onnx:${g.segment[0]!.op.name}..${g.segment[g.segment.length - 1]!.op.name} (${g.segment.length} ops)`;
     const load = (shapes: ShapeOf) => {
       const lowered = lowerSegment(g.segment, keep, 'graphmode', shapes);
+      if (lowered.outputs.length === 0 && lowered.checks.length === 0) return null;
       const ownerOf = (e: unknown) => nodeOwner(e, lowered.owners);
       try {
         const fetches = lowered.outputs.map((o) => o.name).concat(lowered.checks.flatMap((c) => c.flags));
@@ -82,7 +83,7 @@ function build(
         throw new Refused(ownerOf(e), e);
       }
     };
-    let segment: Segment;
+    let segment: Segment | null;
     try {
       segment = load(shapeOf);
     } catch (e) {
@@ -91,8 +92,10 @@ function build(
       if (shapeOf === graphShape) throw e;
       segment = load(graphShape);
     }
+    // Nothing to compute or write (NoOps grouping control edges): onnxruntime refuses an empty model.
+    if (segment === null) return [];
     made.push(segment);
-    return { segment };
+    return [{ segment }];
   });
 }
 

@@ -22,16 +22,30 @@ defineLowering(AvgPool, (cx, a) =>
 );
 
 // Each window's gradient goes to its max (the first one in scan order on ties, as TF): MaxPool's
-// flat NCHW argmax indices scatter-add the gradient into zeros shaped like the input.
+// flat NCHW argmax indices place it in zeros shaped like the input — MaxUnpool (with TF's pads,
+// so its size is the input's) when windows do not overlap (each input pixel gets at most one
+// gradient) and H, W are static, else a scatter-add.
 defineLowering(MaxPoolGrad, (cx, a) => {
   const x = toNchw(cx, cx.input(0), true);
   const [, indices] = cx.node('MaxPool', [x], { ...window(a), storage_order: 0 }, 2) as [string, string];
+  const dy = toNchw(cx, cx.input(2), true);
+  const shape = cx.op.inputs[0]!.shape;
+  const disjoint = a.strides[1]! >= a.ksize[1]! && a.strides[2]! >= a.ksize[2]!;
+  if (disjoint && knownDims(shape, [1, 2])) {
+    const { kernel_shape, strides } = window(a);
+    const g = [0, 1].map((i) =>
+      geometry(shape![i + 1]!, kernel_shape[i]!, strides[i]!, 1, a.padding === 'SAME'),
+    );
+    const pads = [g[0]!.before, g[1]!.before, g[0]!.after, g[1]!.after];
+    const dx = cx.n1('MaxUnpool', [dy, indices, cx.n1('Shape', [x])], { kernel_shape, strides, pads });
+    return fromNchw(cx, dx, true);
+  }
   const flat = (v: string) => cx.n1('Reshape', [v, cx.int64s([-1])]);
   const zeros = cx.n1('Expand', [
     cx.scalar(0, 'float32'),
     cx.n1('Reshape', [cx.n1('Size', [x]), cx.int64s([1])]),
   ]);
-  const dx = cx.n1('ScatterElements', [zeros, flat(indices), flat(toNchw(cx, cx.input(2), true))], {
+  const dx = cx.n1('ScatterElements', [zeros, flat(indices), flat(dy)], {
     axis: 0,
     reduction: 'add',
   });

@@ -114,7 +114,7 @@ export interface MonitoredSessionOptions {
   /** Restore from this directory's latest checkpoint when it has one. */
   checkpointDir?: string | null;
   hooks?: readonly SessionRunHook[];
-  backend?: 'cpu' | 'wasm';
+  backend?: 'cpu' | 'wasm' | 'onnxruntime';
 }
 
 /** A Session whose runs go through hooks; see `train()` for the usual way to drive one. */

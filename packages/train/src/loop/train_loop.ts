@@ -27,7 +27,7 @@ export interface MonitoredTrainingSessionOptions {
   saveSummariesSecs?: number | null;
   /** How often StepCounterHook logs global steps per second (null: never). */
   logStepCountSteps?: number | null;
-  backend?: 'cpu' | 'wasm';
+  backend?: 'cpu' | 'wasm' | 'onnxruntime';
 }
 
 const SESSION_SPEC: OptionSpec<MonitoredTrainingSessionOptions> = {
