@@ -48,6 +48,12 @@ describe('LSTMCell options vs an eager reference', () => {
       { usePeepholes: true, cellClip: 0.5, numProj: 3, projClip: 0.1, forgetBias: 0.25, activation: g.relu },
       { peepholes: true, cellClip: 0.5, projClip: 0.1, forgetBias: 0.25, act: tf.relu },
     ));
+  it("activation by Keras name, as TF's activations.get ('relu'); unknown names refused", () => {
+    compare({ activation: 'relu', usePeepholes: true }, { peepholes: true, act: tf.relu });
+    expect(() => new nn.rnnCell.LSTMCell(2, { activation: 'swishy' as never })).toThrow(
+      /Unknown activation function: swishy/,
+    );
+  });
   it('stateIsTuple false: one [c, h] state, the same values', () => {
     compare({ numProj: 2, usePeepholes: true }, { peepholes: true }, false);
     compare({}, {}, false);
