@@ -200,7 +200,7 @@ describe('second-order gradients through whileLoop', () => {
       sess.close();
     }));
 
-  it('scan and foldl (sliced inputs, accumulated outputs): second order matches finite differences', () =>
+  it('scan, reversed scan and foldl (sliced inputs, accumulated outputs): second order matches finite differences', () =>
     inGraph((graph) => {
       const x = g.placeholder('float32', [5]);
       const c = g.placeholder('float32', []);
@@ -208,7 +208,12 @@ describe('second-order gradients through whileLoop', () => {
         initializer: g.constant(0.5),
       }) as g.Tensor;
       const f = g.foldl((acc: g.Tensor, e: g.Tensor) => g.add(acc, g.mul(g.square(e), c)), x) as g.Tensor;
-      const loss = g.add(g.reduceSum(g.square(s)), f);
+      // Reversed, without an initializer: rows read from the end, the last row the first acc.
+      const rs = g.scan((acc: g.Tensor, e: g.Tensor) => g.mul(g.tanh(acc), g.add(e, c)), x, {
+        reverse: true,
+      }) as g.Tensor;
+      const w = g.constant([0.3, -1, 0.7, 2, -0.4]);
+      const loss = g.add(g.add(g.reduceSum(g.square(s)), f), g.reduceSum(g.mul(g.square(rs), w)));
       const [dx, dc] = gradients(loss, [x, c]).map(dense);
       const pen = g.add(g.reduceSum(g.square(dx!)), g.mul(dc!, dc!));
       const [px, pc] = gradients(pen, [x, c]).map(dense);

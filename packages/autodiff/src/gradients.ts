@@ -5,6 +5,7 @@ import {
   checkOptions,
   colocateWith,
   constant,
+  FuncGraph,
   fill,
   formatShape,
   type Graph,
@@ -100,14 +101,32 @@ export function gradients(
   }
   if (yList.length === 0) return xList.map(() => null);
   const graph = yList[0]!.graph;
+  const xsHere = xList.map((x) => capturedIn(graph, x));
   active.push(opts);
   try {
     return withSharedCreationSite(gradients, () =>
-      graph.nameScope(opts.name ?? 'gradients', () => new Backprop(graph, yList, xList, method, opts).run()),
+      graph.nameScope(opts.name ?? 'gradients', () => new Backprop(graph, yList, xsHere, method, opts).run()),
     );
   } finally {
     active.pop();
   }
+}
+
+/**
+ * Inside a function body (a cond branch, a loop body), an outer tensor `x` reaches the body's ops
+ * through the placeholder that captured it: differentiate with respect to that (TF's
+ * _MaybeCaptured). A tensor the body never captured stays as is (unconnected).
+ */
+function capturedIn(graph: Graph, x: Tensor): Tensor {
+  const chain: FuncGraph[] = [];
+  for (let g = graph; g instanceof FuncGraph && g !== x.graph; g = g.outer) chain.push(g);
+  let t = x;
+  for (const fg of chain.reverse()) {
+    const inner = fg.captures.get(t);
+    if (inner === undefined) return x;
+    t = inner;
+  }
+  return t;
 }
 
 class Backprop {

@@ -48,6 +48,12 @@ describe('LSTMCell options vs an eager reference', () => {
       { usePeepholes: true, cellClip: 0.5, numProj: 3, projClip: 0.1, forgetBias: 0.25, activation: g.relu },
       { peepholes: true, cellClip: 0.5, projClip: 0.1, forgetBias: 0.25, act: tf.relu },
     ));
+  it("activation by Keras name, as TF's activations.get ('relu'); unknown names refused", () => {
+    compare({ activation: 'relu', usePeepholes: true }, { peepholes: true, act: tf.relu });
+    expect(() => new nn.rnnCell.LSTMCell(2, { activation: 'swishy' as never })).toThrow(
+      /Unknown activation function: swishy/,
+    );
+  });
   it('stateIsTuple false: one [c, h] state, the same values', () => {
     compare({ numProj: 2, usePeepholes: true }, { peepholes: true }, false);
     compare({}, {}, false);
@@ -153,4 +159,72 @@ describe('LSTMCell variables', () => {
       /LSTMCell.*use_peepholes/,
     );
   });
+});
+
+describe('TF 1.15 rnn_cell_test LSTM cases', () => {
+  it('testBasicLSTMCell: two stacked cells, state_is_tuple false, 0.5 init: 0.240 and the memory', () =>
+    inGraph((graph) => {
+      const x = g.placeholder('float32', [1, 2]);
+      const m = g.placeholder('float32', [1, 8]);
+      // MultiRNNCell([BasicLSTMCell(2, state_is_tuple=False)] * 2): cell_i reads m's i-th 4 columns.
+      const [out, mem] = g.variableScope(
+        'root',
+        () => {
+          const cell = (i: number) =>
+            new nn.rnnCell.BasicLSTMCell(2, { stateIsTuple: false, name: `cell_${i}` });
+          const [h0, s0] = cell(0).call(x, g.slice(m, [0, 0], [-1, 4]));
+          const [h1, s1] = cell(1).call(h0, g.slice(m, [0, 4], [-1, 4]));
+          return [h1, g.concat([s0 as g.Tensor, s1 as g.Tensor], 1)];
+        },
+        { initializer: g.initializers.constant(0.5) },
+      );
+      const sess = new g.Session(graph);
+      sess.run(g.globalVariablesInitializer());
+      const [o, s] = sess.run(
+        [out, mem],
+        [
+          [x, [[1, 1]]],
+          [m, [[0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]]],
+        ],
+      );
+      const want = [0.689, 0.689, 0.448, 0.448, 0.398, 0.398, 0.24, 0.24];
+      Array.from(o!.data as Float32Array).forEach((v) => expect(Math.abs(v - 0.24)).toBeLessThan(1e-2));
+      Array.from(s!.data as Float32Array).forEach((v, i) =>
+        expect(Math.abs(v - want[i]!)).toBeLessThan(1e-2),
+      );
+      expect(graph.getCollection<g.Variable>('variables').map((v) => v.name)).toEqual([
+        'root/cell_0/kernel:0',
+        'root/cell_0/bias:0',
+        'root/cell_1/kernel:0',
+        'root/cell_1/bias:0',
+      ]);
+      sess.close();
+    }));
+
+  it('testLSTMCellVariables: root/lstm_cell/kernel, bias, projection/kernel', () =>
+    inGraph((graph) => {
+      const x = g.zeros([3, 2]);
+      const m = g.zeros([3, 14]);
+      g.variableScope(
+        'root',
+        () => new nn.rnnCell.LSTMCell(8, { numProj: 6, stateIsTuple: false }).call(x, m),
+        {
+          initializer: g.initializers.constant(0.5),
+        },
+      );
+      expect(graph.getCollection<g.Variable>('variables').map((v) => v.op.name)).toEqual([
+        'root/lstm_cell/kernel',
+        'root/lstm_cell/bias',
+        'root/lstm_cell/projection/kernel',
+      ]);
+    }));
+
+  it('testBasicLSTMCellStateSizeError: a concatenated state of 3·units is a ValueError', () =>
+    inGraph(() => {
+      const x = g.zeros([3, 4]);
+      const m = g.zeros([3, 6]);
+      expect(() =>
+        g.variableScope('root', () => new nn.rnnCell.BasicLSTMCell(2, { stateIsTuple: false }).call(x, m)),
+      ).toThrow(g.ValueError);
+    }));
 });

@@ -103,8 +103,8 @@ export function cond<T extends Nest>(
   const graph = getDefaultGraph();
   return graph.nameScope(named('cond', opts) ?? 'cond', (scope) => {
     const p = checkPred(toTensor(pred as TensorInput));
-    const t = traceBranch(`${scope}true_branch`, trueFn);
-    const f = traceBranch(`${scope}false_branch`, falseFn);
+    const t = traceBranch(`${scope}true_branch`, trueFn, scope);
+    const f = traceBranch(`${scope}false_branch`, falseFn, scope);
     checkBranchOutputs(t.result, f.result, t.fg.outputs, f.fg.outputs);
     const inputs = unifyCaptures([t.fg, f.fg]);
     const stateful = [t.fg, f.fg].some((g) => g.getOperations().some((op) => op.def.stateful));
@@ -134,12 +134,13 @@ function checkPred(p: Tensor): Tensor {
 }
 
 /** Traces a function with no arguments; its outputs become the graph's outputs. */
-function traceBranch(name: string, fn: () => unknown): { fg: FuncGraph; result: unknown } {
-  return traceFunc(name, getDefaultGraph(), [], (fg) => {
+function traceBranch(name: string, fn: () => unknown, scope: string): { fg: FuncGraph; result: unknown } {
+  const traced = (fg: FuncGraph) => {
     const result = fn();
     fg.outputs = funcOutputs(fg, result);
     return result;
-  });
+  };
+  return traceFunc(name, getDefaultGraph(), [], traced, { nameScope: scope });
 }
 
 /** A function's flat outputs: leaves that are not computed here (captures, variables) pass an Identity. */

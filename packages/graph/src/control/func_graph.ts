@@ -127,21 +127,23 @@ export function currentFuncGraph(): FuncGraph | null {
 }
 
 /**
- * Traces `fn` into a new function graph with one argument per `(dtype, shape)`. Ops built by `fn`
- * are named under the outer graph's current name scope (`while/Add`, `rnn/while/basic_lstm_cell/
- * MatMul`, `cond/Mul`), the names TF 1.15 gives a loop's or branch's ops.
+ * Traces `fn` into a new function graph with one argument per `(dtype, shape)`. With `nameScope`
+ * (cond and whileLoop pass the If/While op's scope), ops built by `fn` are named under it —
+ * `while/Add`, `rnn/while/basic_lstm_cell/MatMul`, `cond/Mul`, the names TF 1.15 gives a loop's
+ * or branch's ops; without, names start at the function's root.
  */
 export function traceFunc<R>(
   name: string,
   outer: Graph,
   args: readonly { dtype: DType; shape: Shape | null }[],
   fn: (fg: FuncGraph, args: Tensor[]) => R,
+  opts: { nameScope?: string } = {},
 ): { fg: FuncGraph; result: R } {
   const fg = new FuncGraph(name, outer);
-  const scope = outer.currentNameScope;
+  const scope = opts.nameScope ?? '';
   const result = fg.asDefault(() => {
     const ins = args.map((a) => fg.addInput(a.dtype, a.shape));
-    return fg.nameScope(scope ? `${scope}/` : null, () => fn(fg, ins));
+    return fg.nameScope(scope ? `${scope.replace(/\/$/, '')}/` : null, () => fn(fg, ins));
   });
   return { fg, result };
 }

@@ -42,24 +42,36 @@ function traceWhile(spec: WhileSpec, scope: string): { finals: Tensor[]; stacked
   const sliced = spec.sliced ?? [];
   const args = spec.loopVars.map((v, i) => ({ dtype: v.dtype, shape: spec.invariants[i] ?? null }));
   const name = (i: number) => spec.describeVar?.(i) ?? `'${spec.loopVars[i]!.name}'`;
-  const c = traceFunc(`${scope}cond`, graph, args, (fg, vars) => {
-    const p = toTensor(spec.cond(vars) as TensorInput);
-    if (p.dtype !== 'bool' || (p.shape !== null && p.shape.length !== 0)) {
-      throw new TypeError(`whileLoop: cond must return a bool scalar, got ${p}`);
-    }
-    fg.outputs = funcOutputs(fg, p);
-  });
+  const c = traceFunc(
+    `${scope}cond`,
+    graph,
+    args,
+    (fg, vars) => {
+      const p = toTensor(spec.cond(vars) as TensorInput);
+      if (p.dtype !== 'bool' || (p.shape !== null && p.shape.length !== 0)) {
+        throw new TypeError(`whileLoop: cond must return a bool scalar, got ${p}`);
+      }
+      fg.outputs = funcOutputs(fg, p);
+    },
+    { nameScope: scope },
+  );
   let accReverse: boolean[] = [];
   const rowArgs = sliced.map(({ tensor }) => ({
     dtype: tensor.dtype,
     shape: tensor.shape && tensor.shape.slice(1),
   }));
-  const b = traceFunc(`${scope}body`, graph, [...args, ...rowArgs], (fg, ins) => {
-    const out = spec.body(ins.slice(0, args.length), ins.slice(args.length));
-    out.next.forEach((t, i) => checkInvariant(t, args[i]!, name(i)));
-    accReverse = out.acc?.map((_, k) => out.accReverse?.[k] ?? false) ?? [];
-    fg.outputs = funcOutputs(fg, [...out.next, ...(out.acc ?? [])]);
-  });
+  const b = traceFunc(
+    `${scope}body`,
+    graph,
+    [...args, ...rowArgs],
+    (fg, ins) => {
+      const out = spec.body(ins.slice(0, args.length), ins.slice(args.length));
+      out.next.forEach((t, i) => checkInvariant(t, args[i]!, name(i)));
+      accReverse = out.acc?.map((_, k) => out.accReverse?.[k] ?? false) ?? [];
+      fg.outputs = funcOutputs(fg, [...out.next, ...(out.acc ?? [])]);
+    },
+    { nameScope: scope },
+  );
   const condCaps = c.fg.capturedOuter();
   const bodyCaps = b.fg.capturedOuter();
   const inputs = [...spec.loopVars, ...sliced.map((x) => x.tensor), ...condCaps, ...bodyCaps];

@@ -12,7 +12,7 @@ import { constant } from '../../ops/const.js';
 import { concat, split, stack } from '../../ops/joins.js';
 import { matMul } from '../../ops/linalg.js';
 import { add, mul, sigmoid, sub, tanh } from '../../ops/math.js';
-import { biasAdd } from '../../ops/nn.js';
+import { biasAdd, elu, relu, relu6, selu, softplus, softsign } from '../../ops/nn.js';
 import { fill } from '../../ops/sources.js';
 import { checkOptions, type OptionSpec } from '../../options.js';
 import type { Variable } from '../../variable.js';
@@ -28,8 +28,21 @@ export const lstmParts = (s: CellState): [Tensor, Tensor] =>
   Array.isArray(s) ? [s[0], s[1]] : [(s as { c: Tensor }).c, (s as { h: Tensor }).h];
 export type Activation = (x: Tensor) => Tensor;
 
+// The names TF's activations.get resolves (keras.activations), for the ops we have.
+const ACTIVATIONS = { tanh, sigmoid, relu, relu6, elu, selu, softplus, softsign, linear: (x: Tensor) => x };
+export type ActivationName = keyof typeof ACTIVATIONS;
+function activationOf(cell: string, a: Activation | ActivationName | undefined): Activation {
+  if (a === undefined) return tanh;
+  if (typeof a === 'function') return a;
+  if (typeof a === 'string' && Object.hasOwn(ACTIVATIONS, a)) return ACTIVATIONS[a];
+  throw new ValueError(
+    `${cell}: Unknown activation function: ${String(a)} (a function, or one of ${Object.keys(ACTIVATIONS).join(', ')})`,
+  );
+}
+
 export interface CellOptions {
-  activation?: Activation;
+  /** The inner activation (default tanh), or a Keras activation name as TF accepts ('relu', …). */
+  activation?: Activation | ActivationName;
   /** Variable scope name of the cell (TF's default: the class's snake_case name). */
   name?: string;
   /** Kernels' initializer (default: the variable scope's, else getVariable's glorotUniform). */
@@ -37,7 +50,7 @@ export interface CellOptions {
 }
 
 export const CELL_SPEC: OptionSpec<CellOptions> = {
-  activation: 'function',
+  activation: 'any',
   name: 'string',
   kernelInitializer: 'function',
 };
@@ -59,7 +72,7 @@ export abstract class RNNCell {
     if (!Number.isInteger(numUnits) || numUnits <= 0)
       throw new ValueError(`${defaultName}: numUnits must be a positive integer, got ${numUnits}`);
     this.name = opts.name ?? defaultName;
-    this.activation = opts.activation ?? tanh;
+    this.activation = activationOf(defaultName, opts.activation);
     this.kernelInitializer = opts.kernelInitializer;
   }
   abstract get stateSize(): number | { c: number; h: number };
