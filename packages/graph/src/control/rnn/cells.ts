@@ -64,6 +64,8 @@ export abstract class RNNCell {
   protected readonly kernelInitializer: Initializer | undefined;
   private built: Record<string, Variable> | null = null;
   private scope: VariableScope | null = null;
+  /** Per graph, the name scope the cell's first call there opened. */
+  private readonly nameScopes = new WeakMap<Graph, string>();
   constructor(
     readonly numUnits: number,
     defaultName: string,
@@ -124,7 +126,6 @@ export abstract class RNNCell {
       return this.step(inputs, state);
     });
   }
-  private readonly nameScopes = new WeakMap<Graph, string>();
   /** The step's ops, built in the cell's name scope. */
   protected abstract step(inputs: Tensor, state: CellState): [Tensor, CellState];
   /** The state from its flat tensors (as `flatten` orders them). */
