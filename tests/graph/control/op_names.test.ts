@@ -51,6 +51,16 @@ describe('op names in dynamicRnn bodies (TF 1.15: the cell under rnn/while/)', (
     expect(names).toContain('rnn/while/add');
   });
 
+  it('zero states under <Cell>ZeroState, as TF’s RNNCell.zero_state', () =>
+    inGraph((graph) => {
+      nn.dynamicRnn(new nn.rnnCell.BasicLSTMCell(3), g.placeholder('float32', [2, 4, 3]), {
+        dtype: 'float32',
+      });
+      const outer = graph.getOperations().map((op) => op.name);
+      expect(outer).toContain('rnn/BasicLSTMCellZeroState/zeros');
+      expect(outer).toContain('rnn/BasicLSTMCellZeroState/zeros_1');
+    }));
+
   it('LSTMCell with peepholes, clipping and a projection (Python operators: lowercase names)', () => {
     const names = rnnBody(new nn.rnnCell.LSTMCell(3, { usePeepholes: true, cellClip: 1, numProj: 2 }));
     for (const n of [

@@ -87,9 +87,13 @@ export abstract class RNNCell {
       fill(
         typeof batchSize === 'number' ? [batchSize, n] : stack([batchSize, constant(n, { dtype: 'int32' })]),
         0,
+        { name: 'zeros' },
       );
     const s = this.stateSize;
-    return typeof s === 'number' ? zeros(s) : lstmStateTuple(zeros(s.c), zeros(s.h));
+    // TF: `with name_scope(type(self).__name__ + "ZeroState")`, array_ops.zeros per state part.
+    return getDefaultGraph().nameScope(`${this.constructor.name}ZeroState`, () =>
+      typeof s === 'number' ? zeros(s) : lstmStateTuple(zeros(s.c), zeros(s.h)),
+    );
   }
   /**
    * Makes (once) the cell's variables for inputs of `inputDepth` features, in the variable scope
