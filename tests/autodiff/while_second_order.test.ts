@@ -1,6 +1,6 @@
 // Second-order gradients through whileLoop (the backward loop differentiated again): closed
 // forms and central finite differences of the first-order gradient.
-import { gradients } from '@graphmode/autodiff';
+import { AggregationMethod, gradients } from '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -360,6 +360,31 @@ describe('second order through the loops other builders make', () => {
       expectAllClose(got, fd, 3e-2);
       // Not trivially zero (the finite differences agree with a real second derivative).
       expect(got.some((v) => v !== 0)).toBe(true);
+      sess.close();
+    }));
+});
+
+describe('gradients() options through second-order loop gradients', () => {
+  it('gateGradients, colocation and every aggregation method give the same second derivative', () =>
+    inGraph((graph) => {
+      const x = g.placeholder('float32', []);
+      // a ← a·x + a² (x used twice per step: the aggregation method sums two contributions)
+      const [r] = g.whileLoop(
+        (a: g.Tensor) => g.less(a, 50),
+        (a: g.Tensor) => [g.add(g.mul(a, x), g.mul(a, a))],
+        [g.constant(1.5)],
+      );
+      const sess = new g.Session(graph);
+      const d1 = grad(r!, x);
+      const base = sess.run(grad(d1, x), [[x, 1.1]]).item() as number;
+      const xv = new g.NDArray('float32', [], new Float32Array([1.1]));
+      expectAllClose([base], finiteDiff(sess, d1, x, xv, [], 1e-3));
+      for (const aggregationMethod of Object.values(AggregationMethod)) {
+        const opts = { gateGradients: true, aggregationMethod, colocateGradientsWithOps: true };
+        const d1 = dense(gradients(r!, x, opts)[0]);
+        const d2 = dense(gradients(d1, x, opts)[0]);
+        expect(sess.run(d2, [[x, 1.1]]).item()).toBeCloseTo(base, 3);
+      }
       sess.close();
     }));
 });

@@ -20,6 +20,7 @@ function bodyNames(graph: g.Graph): string[] {
     .body.getOperations()
     .map((op) => op.name);
 }
+const cond0 = (a: g.Tensor) => g.less(a, 10);
 const rnnBody = (cell: g.nn.RNNCell) =>
   inGraph((graph) => {
     nn.dynamicRnn(cell, g.placeholder('float32', [2, 4, 3]), { dtype: 'float32' });
@@ -49,6 +50,16 @@ describe('op names in dynamicRnn bodies (TF 1.15: the cell under rnn/while/)', (
     expect(names.filter((n) => cell.includes(n))).toEqual(cell);
     expect(names).toContain('rnn/while/add');
   });
+
+  it('zero states under <Cell>ZeroState, as TF’s RNNCell.zero_state', () =>
+    inGraph((graph) => {
+      nn.dynamicRnn(new nn.rnnCell.BasicLSTMCell(3), g.placeholder('float32', [2, 4, 3]), {
+        dtype: 'float32',
+      });
+      const outer = graph.getOperations().map((op) => op.name);
+      expect(outer).toContain('rnn/BasicLSTMCellZeroState/zeros');
+      expect(outer).toContain('rnn/BasicLSTMCellZeroState/zeros_1');
+    }));
 
   it('LSTMCell with peepholes, clipping and a projection (Python operators: lowercase names)', () => {
     const names = rnnBody(new nn.rnnCell.LSTMCell(3, { usePeepholes: true, cellClip: 1, numProj: 2 }));
@@ -183,6 +194,27 @@ describe('op names in whileLoop and cond bodies', () => {
           .then_branch.getOperations()
           .map((op) => op.name),
       ).toContain('while/cond/Add');
+    }));
+
+  it('function names are TF’s unique_fn_name: while_cond_N, while_body_N, rnn_while_body_N, cond_true_N', () =>
+    inGraph((graph) => {
+      const x = g.placeholder('float32', []);
+      g.whileLoop(cond0, (a: g.Tensor) => [g.mul(a, x)], [x]);
+      const y = g.cond(
+        g.less(x, 0),
+        () => g.mul(x, 2),
+        () => g.sin(x),
+      );
+      nn.dynamicRnn(new nn.rnnCell.BasicRNNCell(2), g.placeholder('float32', [1, 2, 1]), {
+        dtype: 'float32',
+      });
+      const [w, r] = graph.getOperations().filter(isWhile);
+      expect(attrs(w!).cond.name).toMatch(/^while_cond_\d+$/);
+      expect(attrs(w!).body.name).toMatch(/^while_body_\d+$/);
+      expect(attrs(r!).body.name).toMatch(/^rnn_while_body_\d+$/);
+      expect(attrs(y.op).then_branch.name).toMatch(/^cond_true_\d+$/);
+      expect(attrs(y.op).else_branch.name).toMatch(/^cond_false_\d+$/);
+      expect(attrs(w!).body.name).not.toBe(attrs(r!).body.name);
     }));
 
   it('mapFn, scan, foldl: the loop is <fn>/while, its body ops under it', () =>

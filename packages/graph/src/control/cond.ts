@@ -12,7 +12,7 @@ import { defineOp, type KernelContext, type OpSpec } from '../op_def.js';
 import { identity } from '../ops/core.js';
 import { named } from '../options.js';
 import { runFunc } from './exec.js';
-import { type FuncGraph, traceFunc } from './func_graph.js';
+import { type FuncGraph, traceFunc, uniqueFnName } from './func_graph.js';
 import { describeNest, flattenTensors, type Nest, pack, sameStructure } from './nest.js';
 
 export interface IfAttrs {
@@ -103,8 +103,8 @@ export function cond<T extends Nest>(
   const graph = getDefaultGraph();
   return graph.nameScope(named('cond', opts) ?? 'cond', (scope) => {
     const p = checkPred(toTensor(pred as TensorInput));
-    const t = traceBranch(`${scope}true_branch`, trueFn, scope);
-    const f = traceBranch(`${scope}false_branch`, falseFn, scope);
+    const t = traceBranch(uniqueFnName(scope, 'true'), trueFn, scope);
+    const f = traceBranch(uniqueFnName(scope, 'false'), falseFn, scope);
     checkBranchOutputs(t.result, f.result, t.fg.outputs, f.fg.outputs);
     const inputs = unifyCaptures([t.fg, f.fg]);
     const stateful = [t.fg, f.fg].some((g) => g.getOperations().some((op) => op.def.stateful));

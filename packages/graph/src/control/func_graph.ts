@@ -117,6 +117,14 @@ export class FuncGraph extends Graph {
   }
 }
 
+let fnUid = 0;
+/**
+ * TF's util.unique_fn_name: `<scope><name>_<uid>` with '/' made '_' (`while_body_3`,
+ * `rnn_while_cond_5`, `cond_true_7`), the name while_v2/cond_v2 give a body's function.
+ */
+export const uniqueFnName = (scope: string, name: string): string =>
+  `${scope}${name}_${++fnUid}`.replaceAll('/', '_');
+
 /** The graph variables go to (TF's init_scope): the outermost graph around any function graphs. */
 export const liftedGraph = (g: Graph): Graph => (g instanceof FuncGraph ? liftedGraph(g.outer) : g);
 

@@ -10,7 +10,7 @@ import { controlDependencies, getDefaultGraph, type Operation, type Tensor } fro
 import { add, less, logicalAnd } from '../ops/math.js';
 import { checkOptions } from '../options.js';
 import { funcOutputs } from './cond.js';
-import { type FuncGraph, traceFunc } from './func_graph.js';
+import { type FuncGraph, traceFunc, uniqueFnName } from './func_graph.js';
 import { describeNest, flattenTensors, type Nest, pack, sameStructure } from './nest.js';
 import { StatelessWhile, While, type WhileAttrs } from './while_op.js';
 
@@ -43,7 +43,7 @@ function traceWhile(spec: WhileSpec, scope: string): { finals: Tensor[]; stacked
   const args = spec.loopVars.map((v, i) => ({ dtype: v.dtype, shape: spec.invariants[i] ?? null }));
   const name = (i: number) => spec.describeVar?.(i) ?? `'${spec.loopVars[i]!.name}'`;
   const c = traceFunc(
-    `${scope}cond`,
+    uniqueFnName(scope, 'cond'),
     graph,
     args,
     (fg, vars) => {
@@ -61,7 +61,7 @@ function traceWhile(spec: WhileSpec, scope: string): { finals: Tensor[]; stacked
     shape: tensor.shape && tensor.shape.slice(1),
   }));
   const b = traceFunc(
-    `${scope}body`,
+    uniqueFnName(scope, 'body'),
     graph,
     [...args, ...rowArgs],
     (fg, ins) => {

@@ -64,6 +64,8 @@ export abstract class RNNCell {
   protected readonly kernelInitializer: Initializer | undefined;
   private built: Record<string, Variable> | null = null;
   private scope: VariableScope | null = null;
+  /** Per graph, the name scope the cell's first call there opened. */
+  private readonly nameScopes = new WeakMap<Graph, string>();
   constructor(
     readonly numUnits: number,
     defaultName: string,
@@ -85,9 +87,13 @@ export abstract class RNNCell {
       fill(
         typeof batchSize === 'number' ? [batchSize, n] : stack([batchSize, constant(n, { dtype: 'int32' })]),
         0,
+        { name: 'zeros' },
       );
     const s = this.stateSize;
-    return typeof s === 'number' ? zeros(s) : lstmStateTuple(zeros(s.c), zeros(s.h));
+    // TF: `with name_scope(type(self).__name__ + "ZeroState")`, array_ops.zeros per state part.
+    return getDefaultGraph().nameScope(`${this.constructor.name}ZeroState`, () =>
+      typeof s === 'number' ? zeros(s) : lstmStateTuple(zeros(s.c), zeros(s.h)),
+    );
   }
   /**
    * Makes (once) the cell's variables for inputs of `inputDepth` features, in the variable scope
@@ -124,7 +130,6 @@ export abstract class RNNCell {
       return this.step(inputs, state);
     });
   }
-  private readonly nameScopes = new WeakMap<Graph, string>();
   /** The step's ops, built in the cell's name scope. */
   protected abstract step(inputs: Tensor, state: CellState): [Tensor, CellState];
   /** The state from its flat tensors (as `flatten` orders them). */
