@@ -79,6 +79,8 @@ export class DefEmitter {
     readonly graph: Graph,
     readonly lib: FunctionLibrary,
     readonly fn: FunctionBuilder | null = null,
+    /** Write function-calling ops as they are, func attrs as names (TensorBoard's graph view). */
+    readonly namesOnly = false,
   ) {
     this.used = new Set(graph.getOperations().map((o) => o.name));
   }
@@ -122,14 +124,14 @@ export class DefEmitter {
   }
 
   emitOp(op: Operation): void {
-    const lower = lowerings.get(op.def);
+    const lower = this.namesOnly ? undefined : lowerings.get(op.def);
     if (lower !== undefined) {
       lower(op, this);
       return;
     }
     const attr = nodeAttrs(op);
     for (const [name, a] of Object.entries(attr)) {
-      if (a.type === 'func' || a.type === 'list(func)')
+      if (!this.namesOnly && (a.type === 'func' || a.type === 'list(func)'))
         throw new UnimplementedError(
           `${op.type} op '${op.name}': func attr '${name}' has no GraphDef lowering`,
           op,

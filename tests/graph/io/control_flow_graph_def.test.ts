@@ -280,5 +280,8 @@ describe('GraphDef export of bodies using variables', () => {
     });
     expect(() => g.encodeGraphDef(bad)).toThrow(g.UnimplementedError);
     expect(() => g.encodeGraphDef(bad)).toThrow(/ref variable/);
+    // TensorBoard's view (function names only) still writes it.
+    const names = g.decodeGraphDef(g.encodeGraphDef(bad, { functionsByName: true }));
+    expect(names.node.find((n) => n.op === 'If')!.attr.then_branch!.value).toBe('cond/true_branch');
   });
 });
