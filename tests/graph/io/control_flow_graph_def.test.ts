@@ -7,6 +7,8 @@ import '@graphmode/autodiff';
 import { gradients as grads } from '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
 import { describe, expect, it } from 'vitest';
+import { TF115_OP_ATTRS } from '../../fixtures/tf115_op_attrs.js';
+import { TF115_OP_OUTPUTS } from '../../fixtures/tf115_op_outputs.js';
 
 /** Dense gradients (these graphs have no sparse ones). */
 const gradients = (y: g.Tensor, x: g.Tensor): g.Tensor[] => grads(y, x) as g.Tensor[];
@@ -37,6 +39,25 @@ function roundTrip(build: Build) {
   sess.close();
   copySess.close();
   return { def, want, got, copy };
+}
+
+/**
+ * Every TensorList node has exactly TF's attrs, and every body input `node:arg:index` names one of
+ * TF's output args of that node's op (the registry facts in the fixtures).
+ */
+function checkTfNaming(def: g.GraphDef): void {
+  const all = [...def.node, ...def.library!.function.flatMap((f) => f.nodeDef)];
+  for (const n of all.filter((x) => x.op.startsWith('TensorList') || x.op === 'EmptyTensorList'))
+    expect(Object.keys(n.attr).sort(), n.op).toEqual(Object.keys(TF115_OP_ATTRS[n.op]!).sort());
+  for (const f of def.library!.function) {
+    const ops = new Map(f.nodeDef.map((n) => [n.name, n.op]));
+    const refs = [...f.nodeDef.flatMap((n) => n.input), ...Object.values(f.ret)];
+    for (const ref of refs.filter((r) => !r.startsWith('^') && r.includes(':'))) {
+      const [node, arg] = ref.split(':');
+      const args = TF115_OP_OUTPUTS[ops.get(node!)!]!.map((a) => (typeof a === 'string' ? a : a.list));
+      expect(args, `${f.signature.name}: ${ref}`).toContain(arg);
+    }
+  }
 }
 
 const values = (a: g.NDArray) => Array.from(a.data as Float32Array);
@@ -184,6 +205,7 @@ describe('GraphDef export of whileLoop', () => {
       };
     });
     expect(got.map(values)).toEqual(want.map(values));
+    checkTfNaming(def);
     // acc: +x, ·½, +x, ·½, +x → x·(¼ + ½ + 1) = 1.75x; d/dx sum = 1.75
     values(got[0]!).forEach((v, i) => expect(v).toBeCloseTo(1.75 * [1, -2, 4][i]!, 6));
     expect(values(got[1]!)).toEqual([1.75, 1.75, 1.75]);
@@ -216,6 +238,7 @@ describe("GraphDef export of mapFn / scan (While's sliced and stacked slots as T
     const stack = def.node.find((n) => n.op === 'TensorListStack')!;
     expect(stack.attr.element_dtype!.value).toBe('float32');
     expect(stack.attr.num_elements!.value).toBe(4);
+    checkTfNaming(def);
     const body = def.library!.function.find((f) => f.nodeDef.some((n) => n.op === 'TensorListSetItem'))!;
     const get = body.nodeDef.find((n) => n.op === 'TensorListGetItem')!;
     expect(get.attr.element_dtype!.value).toBe('float32');
