@@ -245,6 +245,23 @@ describe("GraphDef export of mapFn / scan (While's sliced and stacked slots as T
     expect(body.signature.inputArg.some((a) => a.type === 'variant')).toBe(true);
   });
 
+  it('round-trips a mapFn inside a cond branch (TensorLists inside a function)', () => {
+    const { want, got } = roundTrip(() => {
+      const x = g.placeholder('float32', [3, 2], { name: 'x' });
+      const y = g.cond(
+        g.greater(g.reduceSum(x), 0),
+        () => g.mapFn((r: g.Tensor) => g.reduceSum(g.mul(r, r)), x) as g.Tensor,
+        () => g.reduceSum(x, 1),
+      );
+      return {
+        feeds: [['x:0', new g.NDArray('float32', [3, 2], Float32Array.of(1, 2, 3, 4, 5, 6))]],
+        fetches: [y],
+      };
+    });
+    expect(got.map(values)).toEqual(want.map(values));
+    expect(values(got[0]!)).toEqual([5, 25, 61]);
+  });
+
   it('round-trips a dynamicRnn LSTM frozen for inference', () => {
     const graph = new g.Graph();
     const [x, out] = graph.asDefault(() => {

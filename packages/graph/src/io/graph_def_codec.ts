@@ -15,8 +15,8 @@ import {
   type FunctionDefLibrary,
   GRAPH_DEF_PRODUCER,
   type GraphDef,
-  snapshotGraphDef,
   type NodeDef,
+  snapshotGraphDef,
   type TfAttr,
 } from '../graph_def.js';
 import type { NDArray } from '../ndarray.js';
