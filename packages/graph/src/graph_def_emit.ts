@@ -189,13 +189,19 @@ export class DefEmitter {
     })[0]!;
   }
 
-  /** A scalar 0 of `dtype` (float32, int32 or bool) as a Const node. */
-  zeroConst(base: string, dtype: DType): string {
+  /** Zeros of `dtype` (float32, int32 or bool) and `shape` (an unknown dim: 0) as a Const node. */
+  zeroConst(base: string, dtype: DType, shape: Shape | null = []): string {
+    const dims = (shape ?? []).map((d) => d ?? 0);
+    const size = dims.reduce((a, b) => a * b, 1);
     const data =
-      dtype === 'float32' ? new Float32Array(1) : dtype === 'int32' ? new Int32Array(1) : new Uint8Array(1);
+      dtype === 'float32'
+        ? new Float32Array(size)
+        : dtype === 'int32'
+          ? new Int32Array(size)
+          : new Uint8Array(size);
     const attr = {
       dtype: typeAttr(dtype),
-      value: { type: 'tensor' as const, value: new NDArray(dtype, [], data) },
+      value: { type: 'tensor' as const, value: new NDArray(dtype, dims, data) },
     };
     return this.node({
       name: base,
@@ -203,7 +209,7 @@ export class DefEmitter {
       input: [],
       attr,
       outputArgs: ['output:0'],
-      outputShapes: [[]],
+      outputShapes: [dims],
     })[0]!;
   }
 

@@ -139,6 +139,54 @@ describe('GraphDef export of cond', () => {
   });
 });
 
+describe('GraphDef export of a stateful cond with gradients', () => {
+  it('writes the dropout mask the gradient saves as more If outputs, and the import keeps gradient = y/x', () => {
+    const graph = new g.Graph();
+    graph.asDefault(() => {
+      const x = g.placeholder('float32', [6], { name: 'x' });
+      const training = g.placeholder('bool', [], { name: 'training' });
+      const y = g.identity(
+        g.cond(
+          training,
+          () => g.dropout(x, { rate: 0.5, seed: 3 }),
+          () => x,
+        ),
+        { name: 'y' },
+      );
+      g.identity(gradients(g.reduceSum(y), x)[0]!, { name: 'dx' });
+    });
+    const def = g.decodeGraphDef(g.encodeGraphDef(graph));
+    const node = def.node.find((n) => n.op === 'If')!;
+    expect((node.attr.Tout!.value as string[]).length).toBeGreaterThan(1);
+    const copy = new g.Graph();
+    copy.asDefault(() => g.importGraphDef(def, { name: '' }));
+    const sess = new g.Session(copy);
+    const x = new g.NDArray('float32', [6], Float32Array.of(1, 2, 3, 4, 5, 6));
+    const on = new g.NDArray('bool', [], Uint8Array.of(1));
+    const t = (n: string) => copy.getTensorByName(n);
+    const [y, dx] = sess.run(
+      [t('y:0'), t('dx:0')],
+      [
+        [t('x:0'), x],
+        [t('training:0'), on],
+      ],
+    );
+    // Each kept element is x/(1-rate), each dropped one 0; the gradient is the same mask / (1-rate).
+    values(y!).forEach((v, i) => expect([0, 2 * (i + 1)]).toContain(v));
+    expect(values(dx!)).toEqual(values(y!).map((v, i) => v / (i + 1)));
+    const off = new g.NDArray('bool', [], Uint8Array.of(0));
+    expect(
+      values(
+        sess.run(t('dx:0'), [
+          [t('x:0'), x],
+          [t('training:0'), off],
+        ]),
+      ),
+    ).toEqual([1, 1, 1, 1, 1, 1]);
+    sess.close();
+  });
+});
+
 describe('GraphDef export of whileLoop', () => {
   const power: Build = () => {
     const x = g.placeholder('float32', [], { name: 'x' });
