@@ -231,6 +231,37 @@ describe('GraphDef export of whileLoop', () => {
     expect(def.node.some((n) => n.op === 'EmptyTensorList')).toBe(true);
   });
 
+  it('round-trips a loop drawing dropout masks, with the saved masks as TensorLists (gradient = y/x)', () => {
+    const graph = new g.Graph();
+    graph.asDefault(() => {
+      const x = g.placeholder('float32', [8], { name: 'x' });
+      const [, y] = g.whileLoop(
+        (i: g.Tensor) => g.less(i, 2),
+        (i: g.Tensor, acc: g.Tensor) => [g.add(i, 1), g.dropout(acc, { rate: 0.25, seed: 5 })],
+        [g.constant(0, { dtype: 'int32' }), x],
+      ) as g.Tensor[];
+      g.identity(y!, { name: 'y' });
+      g.identity(gradients(g.reduceSum(y!), x)[0]!, { name: 'dx' });
+    });
+    const def = g.decodeGraphDef(g.encodeGraphDef(graph));
+    expect(
+      def.node.filter((n) => n.op === 'TensorListPushBack' || n.op === 'EmptyTensorList').length,
+    ).toBeGreaterThan(0);
+    const copy = new g.Graph();
+    copy.asDefault(() => g.importGraphDef(def, { name: '' }));
+    const sess = new g.Session(copy);
+    const t = (n: string) => copy.getTensorByName(n);
+    const x = new g.NDArray(
+      'float32',
+      [8],
+      Float32Array.from({ length: 8 }, (_, i) => i + 1),
+    );
+    const [y, dx] = sess.run([t('y:0'), t('dx:0')], [[t('x:0'), x]]);
+    expect(values(y!).some((v) => v !== 0)).toBe(true);
+    values(dx!).forEach((d, i) => expect(d).toBeCloseTo(values(y!)[i]! / (i + 1), 5));
+    sess.close();
+  });
+
   it('round-trips a cond nested in a whileLoop body', () => {
     const { want, got, def } = roundTrip(() => {
       const x = g.placeholder('float32', [3], { name: 'x' });
