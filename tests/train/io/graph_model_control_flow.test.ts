@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as g from '@graphmode/graph';
-import { loadGraphModel, saveGraphModel } from '@graphmode/train';
+import { GradientDescentOptimizer, loadGraphModel, saveGraphModel } from '@graphmode/train';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 
@@ -128,13 +128,17 @@ function nestedModel(): Case {
   return { graph, x, y, feeds: [a], ops: ['StatelessWhile'] };
 }
 
-/** An LSTM over 3 steps (dynamicRnn), frozen weights. */
+/**
+ * An LSTM over 3 steps (dynamicRnn) with a training step built: the forward loop also keeps the
+ * per-step history its gradient reads (TensorList accumulators in the export).
+ */
 function lstmModel(): Case {
   const graph = new g.Graph();
   const [x, y] = graph.asDefault(() => {
     const x = g.placeholder('float32', [2, 3, 4], { name: 'x' });
     const cell = new g.nn.rnnCell.BasicLSTMCell(5);
     const [out] = g.nn.dynamicRnn(cell, x, { dtype: 'float32' });
+    new GradientDescentOptimizer(0.1).minimize(g.reduceSum(g.square(out as g.Tensor)));
     return [x, g.identity(out as g.Tensor, { name: 'y' })] as const;
   });
   const a = new g.NDArray(
@@ -142,7 +146,7 @@ function lstmModel(): Case {
     [2, 3, 4],
     Float32Array.from({ length: 24 }, (_, i) => Math.sin(i)),
   );
-  return { graph, x, y, feeds: [a], ops: ['StatelessWhile', 'TensorListFromTensor'] };
+  return { graph, x, y, feeds: [a], ops: ['StatelessWhile', 'TensorListFromTensor', 'EmptyTensorList'] };
 }
 
 describe('saveGraphModel with control flow', () => {
