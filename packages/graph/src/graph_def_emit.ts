@@ -104,6 +104,14 @@ export class DefEmitter {
     this.refs.set(t, ref);
   }
 
+  isUsed(name: string): boolean {
+    return this.used.has(name);
+  }
+
+  reserve(name: string): void {
+    this.used.add(name);
+  }
+
   /** A node name not used in this scope, from `base`. */
   uniqueName(base: string): string {
     let name = base;
@@ -235,6 +243,8 @@ export class FunctionBuilder {
   /** Tensors of enclosing graphs read in the body (variables), each an extra argument. */
   readonly captured = new Map<Tensor, string>();
   private stateful = false;
+  /** The body's placeholders: they become args, never nodes. */
+  private readonly argOps: Set<string>;
 
   constructor(
     readonly name: string,
@@ -242,6 +252,12 @@ export class FunctionBuilder {
     lib: FunctionLibrary,
   ) {
     this.emitter = new DefEmitter(graph, lib, this);
+    this.argOps = new Set(
+      graph
+        .getOperations()
+        .filter((o) => o.type === 'Placeholder')
+        .map((o) => o.name),
+    );
   }
 
   /** A new argument (TF arg names: lowercase letters, digits and '_'). */
@@ -301,9 +317,13 @@ export class FunctionBuilder {
       .toLowerCase()
       .replace(/[^a-z0-9_]/g, '_')
       .replace(/^[^a-z]/, 'a$&');
+    // TF indexes a function's args and body nodes by one namespace: an arg may not share a
+    // node's name (the body's placeholders are not nodes, so their names are free).
+    const taken = (n: string) => this.argNames.has(n) || (this.emitter.isUsed(n) && !this.argOps.has(n));
     let name = clean;
-    for (let i = 1; this.argNames.has(name); i++) name = `${clean}_${i}`;
+    for (let i = 1; taken(name); i++) name = `${clean}_${i}`;
     this.argNames.add(name);
+    this.emitter.reserve(name);
     return name;
   }
 }

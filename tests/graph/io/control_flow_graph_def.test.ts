@@ -51,6 +51,9 @@ function checkTfNaming(def: g.GraphDef): void {
     expect(Object.keys(n.attr).sort(), n.op).toEqual(Object.keys(TF115_OP_ATTRS[n.op]!).sort());
   for (const f of def.library!.function) {
     const ops = new Map(f.nodeDef.map((n) => [n.name, n.op]));
+    // One namespace for args and body nodes (TF's function instantiation).
+    for (const a of f.signature.inputArg)
+      expect(ops.has(a.name), `${f.signature.name}: ${a.name}`).toBe(false);
     const refs = [...f.nodeDef.flatMap((n) => n.input), ...Object.values(f.ret)];
     for (const ref of refs.filter((r) => !r.startsWith('^') && r.includes(':'))) {
       const [node, arg] = ref.split(':');
@@ -373,12 +376,12 @@ describe('GraphDef export of bodies using variables', () => {
   it('passes a variable read in a body as an extra argument; an assignment in a body is an UnimplementedError', () => {
     const graph = new g.Graph();
     graph.asDefault(() => {
-      const v = g.variable(g.constant(2), { name: 'v' });
+      const v = g.variable(g.constant(2), { name: 'mul' });
       const x = g.placeholder('float32', [], { name: 'x' });
       g.identity(
         g.cond(
           g.less(x, 0),
-          () => g.mul(x, v.read()),
+          () => g.mul(x, v.read(), { name: 'mul' }),
           () => x,
         ),
         { name: 'y' },
@@ -386,7 +389,11 @@ describe('GraphDef export of bodies using variables', () => {
     });
     const def = g.decodeGraphDef(g.encodeGraphDef(graph));
     const node = def.node.find((n) => n.op === 'StatelessIf' || n.op === 'If')!;
-    expect(node.input).toContain('v');
+    expect(node.input).toContain('mul');
+    // The variable's argument is not named like the body's node 'mul'.
+    checkTfNaming(def);
+    const branch = def.library!.function.find((f) => f.nodeDef.some((n) => n.name === 'mul'))!;
+    expect(branch.signature.inputArg.map((a) => a.name)).toContain('mul_1');
     const bad = new g.Graph();
     bad.asDefault(() => {
       const v = g.variable(g.constant(2), { name: 'v' });
