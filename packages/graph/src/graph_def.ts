@@ -73,10 +73,12 @@ export const GRAPH_DEF_MIN_CONSUMER = 0;
 /**
  * A deeply frozen snapshot of `graph`'s ops in creation order, in TF's form: control flow as
  * TF's functional ops with their bodies in the function library (graph_def_emit.ts).
+ * `functionsByName`: If / While as graphmode holds them, func attrs naming their function graphs,
+ * no library (for TensorBoard, which only displays them).
  */
-export function snapshotGraphDef(graph: Graph): GraphDef {
+export function snapshotGraphDef(graph: Graph, functionsByName = false): GraphDef {
   const lib = new FunctionLibrary();
-  const e = new DefEmitter(graph, lib);
+  const e = new DefEmitter(graph, lib, null, functionsByName);
   e.emitAll();
   return freeze(
     {

@@ -79,6 +79,8 @@ export class DefEmitter {
     readonly graph: Graph,
     readonly lib: FunctionLibrary,
     readonly fn: FunctionBuilder | null = null,
+    /** Write function-calling ops as they are, func attrs as names (TensorBoard's graph view). */
+    readonly namesOnly = false,
   ) {
     this.used = new Set(graph.getOperations().map((o) => o.name));
   }
@@ -102,6 +104,14 @@ export class DefEmitter {
     this.refs.set(t, ref);
   }
 
+  isUsed(name: string): boolean {
+    return this.used.has(name);
+  }
+
+  reserve(name: string): void {
+    this.used.add(name);
+  }
+
   /** A node name not used in this scope, from `base`. */
   uniqueName(base: string): string {
     let name = base;
@@ -122,14 +132,14 @@ export class DefEmitter {
   }
 
   emitOp(op: Operation): void {
-    const lower = lowerings.get(op.def);
+    const lower = this.namesOnly ? undefined : lowerings.get(op.def);
     if (lower !== undefined) {
       lower(op, this);
       return;
     }
     const attr = nodeAttrs(op);
     for (const [name, a] of Object.entries(attr)) {
-      if (a.type === 'func' || a.type === 'list(func)')
+      if (!this.namesOnly && (a.type === 'func' || a.type === 'list(func)'))
         throw new UnimplementedError(
           `${op.type} op '${op.name}': func attr '${name}' has no GraphDef lowering`,
           op,
@@ -187,13 +197,19 @@ export class DefEmitter {
     })[0]!;
   }
 
-  /** A scalar 0 of `dtype` (float32, int32 or bool) as a Const node. */
-  zeroConst(base: string, dtype: DType): string {
+  /** Zeros of `dtype` (float32, int32 or bool) and `shape` (an unknown dim: 0) as a Const node. */
+  zeroConst(base: string, dtype: DType, shape: Shape | null = []): string {
+    const dims = (shape ?? []).map((d) => d ?? 0);
+    const size = dims.reduce((a, b) => a * b, 1);
     const data =
-      dtype === 'float32' ? new Float32Array(1) : dtype === 'int32' ? new Int32Array(1) : new Uint8Array(1);
+      dtype === 'float32'
+        ? new Float32Array(size)
+        : dtype === 'int32'
+          ? new Int32Array(size)
+          : new Uint8Array(size);
     const attr = {
       dtype: typeAttr(dtype),
-      value: { type: 'tensor' as const, value: new NDArray(dtype, [], data) },
+      value: { type: 'tensor' as const, value: new NDArray(dtype, dims, data) },
     };
     return this.node({
       name: base,
@@ -201,7 +217,7 @@ export class DefEmitter {
       input: [],
       attr,
       outputArgs: ['output:0'],
-      outputShapes: [[]],
+      outputShapes: [dims],
     })[0]!;
   }
 
@@ -227,6 +243,8 @@ export class FunctionBuilder {
   /** Tensors of enclosing graphs read in the body (variables), each an extra argument. */
   readonly captured = new Map<Tensor, string>();
   private stateful = false;
+  /** The body's placeholders: they become args, never nodes. */
+  private readonly argOps: Set<string>;
 
   constructor(
     readonly name: string,
@@ -234,6 +252,12 @@ export class FunctionBuilder {
     lib: FunctionLibrary,
   ) {
     this.emitter = new DefEmitter(graph, lib, this);
+    this.argOps = new Set(
+      graph
+        .getOperations()
+        .filter((o) => o.type === 'Placeholder')
+        .map((o) => o.name),
+    );
   }
 
   /** A new argument (TF arg names: lowercase letters, digits and '_'). */
@@ -293,9 +317,13 @@ export class FunctionBuilder {
       .toLowerCase()
       .replace(/[^a-z0-9_]/g, '_')
       .replace(/^[^a-z]/, 'a$&');
+    // TF indexes a function's args and body nodes by one namespace: an arg may not share a
+    // node's name (the body's placeholders are not nodes, so their names are free).
+    const taken = (n: string) => this.argNames.has(n) || (this.emitter.isUsed(n) && !this.argOps.has(n));
     let name = clean;
-    for (let i = 1; this.argNames.has(name); i++) name = `${clean}_${i}`;
+    for (let i = 1; taken(name); i++) name = `${clean}_${i}`;
     this.argNames.add(name);
+    this.emitter.reserve(name);
     return name;
   }
 }

@@ -7,6 +7,8 @@ import '@graphmode/autodiff';
 import { gradients as grads } from '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
 import { describe, expect, it } from 'vitest';
+import { TF115_OP_ATTRS } from '../../fixtures/tf115_op_attrs.js';
+import { TF115_OP_OUTPUTS } from '../../fixtures/tf115_op_outputs.js';
 
 /** Dense gradients (these graphs have no sparse ones). */
 const gradients = (y: g.Tensor, x: g.Tensor): g.Tensor[] => grads(y, x) as g.Tensor[];
@@ -37,6 +39,28 @@ function roundTrip(build: Build) {
   sess.close();
   copySess.close();
   return { def, want, got, copy };
+}
+
+/**
+ * Every TensorList node has exactly TF's attrs, and every body input `node:arg:index` names one of
+ * TF's output args of that node's op (the registry facts in the fixtures).
+ */
+function checkTfNaming(def: g.GraphDef): void {
+  const all = [...def.node, ...def.library!.function.flatMap((f) => f.nodeDef)];
+  for (const n of all.filter((x) => x.op.startsWith('TensorList') || x.op === 'EmptyTensorList'))
+    expect(Object.keys(n.attr).sort(), n.op).toEqual(Object.keys(TF115_OP_ATTRS[n.op]!).sort());
+  for (const f of def.library!.function) {
+    const ops = new Map(f.nodeDef.map((n) => [n.name, n.op]));
+    // One namespace for args and body nodes (TF's function instantiation).
+    for (const a of f.signature.inputArg)
+      expect(ops.has(a.name), `${f.signature.name}: ${a.name}`).toBe(false);
+    const refs = [...f.nodeDef.flatMap((n) => n.input), ...Object.values(f.ret)];
+    for (const ref of refs.filter((r) => !r.startsWith('^') && r.includes(':'))) {
+      const [node, arg] = ref.split(':');
+      const args = TF115_OP_OUTPUTS[ops.get(node!)!]!.map((a) => (typeof a === 'string' ? a : a.list));
+      expect(args, `${f.signature.name}: ${ref}`).toContain(arg);
+    }
+  }
 }
 
 const values = (a: g.NDArray) => Array.from(a.data as Float32Array);
@@ -118,6 +142,54 @@ describe('GraphDef export of cond', () => {
   });
 });
 
+describe('GraphDef export of a stateful cond with gradients', () => {
+  it('writes the dropout mask the gradient saves as more If outputs, and the import keeps gradient = y/x', () => {
+    const graph = new g.Graph();
+    graph.asDefault(() => {
+      const x = g.placeholder('float32', [6], { name: 'x' });
+      const training = g.placeholder('bool', [], { name: 'training' });
+      const y = g.identity(
+        g.cond(
+          training,
+          () => g.dropout(x, { rate: 0.5, seed: 3 }),
+          () => x,
+        ),
+        { name: 'y' },
+      );
+      g.identity(gradients(g.reduceSum(y), x)[0]!, { name: 'dx' });
+    });
+    const def = g.decodeGraphDef(g.encodeGraphDef(graph));
+    const node = def.node.find((n) => n.op === 'If')!;
+    expect((node.attr.Tout!.value as string[]).length).toBeGreaterThan(1);
+    const copy = new g.Graph();
+    copy.asDefault(() => g.importGraphDef(def, { name: '' }));
+    const sess = new g.Session(copy);
+    const x = new g.NDArray('float32', [6], Float32Array.of(1, 2, 3, 4, 5, 6));
+    const on = new g.NDArray('bool', [], Uint8Array.of(1));
+    const t = (n: string) => copy.getTensorByName(n);
+    const [y, dx] = sess.run(
+      [t('y:0'), t('dx:0')],
+      [
+        [t('x:0'), x],
+        [t('training:0'), on],
+      ],
+    );
+    // Each kept element is x/(1-rate), each dropped one 0; the gradient is the same mask / (1-rate).
+    values(y!).forEach((v, i) => expect([0, 2 * (i + 1)]).toContain(v));
+    expect(values(dx!)).toEqual(values(y!).map((v, i) => v / (i + 1)));
+    const off = new g.NDArray('bool', [], Uint8Array.of(0));
+    expect(
+      values(
+        sess.run(t('dx:0'), [
+          [t('x:0'), x],
+          [t('training:0'), off],
+        ]),
+      ),
+    ).toEqual([1, 1, 1, 1, 1, 1]);
+    sess.close();
+  });
+});
+
 describe('GraphDef export of whileLoop', () => {
   const power: Build = () => {
     const x = g.placeholder('float32', [], { name: 'x' });
@@ -162,6 +234,37 @@ describe('GraphDef export of whileLoop', () => {
     expect(def.node.some((n) => n.op === 'EmptyTensorList')).toBe(true);
   });
 
+  it('round-trips a loop drawing dropout masks, with the saved masks as TensorLists (gradient = y/x)', () => {
+    const graph = new g.Graph();
+    graph.asDefault(() => {
+      const x = g.placeholder('float32', [8], { name: 'x' });
+      const [, y] = g.whileLoop(
+        (i: g.Tensor) => g.less(i, 2),
+        (i: g.Tensor, acc: g.Tensor) => [g.add(i, 1), g.dropout(acc, { rate: 0.25, seed: 5 })],
+        [g.constant(0, { dtype: 'int32' }), x],
+      ) as g.Tensor[];
+      g.identity(y!, { name: 'y' });
+      g.identity(gradients(g.reduceSum(y!), x)[0]!, { name: 'dx' });
+    });
+    const def = g.decodeGraphDef(g.encodeGraphDef(graph));
+    expect(
+      def.node.filter((n) => n.op === 'TensorListPushBack' || n.op === 'EmptyTensorList').length,
+    ).toBeGreaterThan(0);
+    const copy = new g.Graph();
+    copy.asDefault(() => g.importGraphDef(def, { name: '' }));
+    const sess = new g.Session(copy);
+    const t = (n: string) => copy.getTensorByName(n);
+    const x = new g.NDArray(
+      'float32',
+      [8],
+      Float32Array.from({ length: 8 }, (_, i) => i + 1),
+    );
+    const [y, dx] = sess.run([t('y:0'), t('dx:0')], [[t('x:0'), x]]);
+    expect(values(y!).some((v) => v !== 0)).toBe(true);
+    values(dx!).forEach((d, i) => expect(d).toBeCloseTo(values(y!)[i]! / (i + 1), 5));
+    sess.close();
+  });
+
   it('round-trips a cond nested in a whileLoop body', () => {
     const { want, got, def } = roundTrip(() => {
       const x = g.placeholder('float32', [3], { name: 'x' });
@@ -184,6 +287,7 @@ describe('GraphDef export of whileLoop', () => {
       };
     });
     expect(got.map(values)).toEqual(want.map(values));
+    checkTfNaming(def);
     // acc: +x, ·½, +x, ·½, +x → x·(¼ + ½ + 1) = 1.75x; d/dx sum = 1.75
     values(got[0]!).forEach((v, i) => expect(v).toBeCloseTo(1.75 * [1, -2, 4][i]!, 6));
     expect(values(got[1]!)).toEqual([1.75, 1.75, 1.75]);
@@ -216,10 +320,28 @@ describe("GraphDef export of mapFn / scan (While's sliced and stacked slots as T
     const stack = def.node.find((n) => n.op === 'TensorListStack')!;
     expect(stack.attr.element_dtype!.value).toBe('float32');
     expect(stack.attr.num_elements!.value).toBe(4);
+    checkTfNaming(def);
     const body = def.library!.function.find((f) => f.nodeDef.some((n) => n.op === 'TensorListSetItem'))!;
     const get = body.nodeDef.find((n) => n.op === 'TensorListGetItem')!;
     expect(get.attr.element_dtype!.value).toBe('float32');
     expect(body.signature.inputArg.some((a) => a.type === 'variant')).toBe(true);
+  });
+
+  it('round-trips a mapFn inside a cond branch (TensorLists inside a function)', () => {
+    const { want, got } = roundTrip(() => {
+      const x = g.placeholder('float32', [3, 2], { name: 'x' });
+      const y = g.cond(
+        g.greater(g.reduceSum(x), 0),
+        () => g.mapFn((r: g.Tensor) => g.reduceSum(g.mul(r, r)), x) as g.Tensor,
+        () => g.reduceSum(x, 1),
+      );
+      return {
+        feeds: [['x:0', new g.NDArray('float32', [3, 2], Float32Array.of(1, 2, 3, 4, 5, 6))]],
+        fetches: [y],
+      };
+    });
+    expect(got.map(values)).toEqual(want.map(values));
+    expect(values(got[0]!)).toEqual([5, 25, 61]);
   });
 
   it('round-trips a dynamicRnn LSTM frozen for inference', () => {
@@ -254,12 +376,12 @@ describe('GraphDef export of bodies using variables', () => {
   it('passes a variable read in a body as an extra argument; an assignment in a body is an UnimplementedError', () => {
     const graph = new g.Graph();
     graph.asDefault(() => {
-      const v = g.variable(g.constant(2), { name: 'v' });
+      const v = g.variable(g.constant(2), { name: 'mul' });
       const x = g.placeholder('float32', [], { name: 'x' });
       g.identity(
         g.cond(
           g.less(x, 0),
-          () => g.mul(x, v.read()),
+          () => g.mul(x, v.read(), { name: 'mul' }),
           () => x,
         ),
         { name: 'y' },
@@ -267,7 +389,11 @@ describe('GraphDef export of bodies using variables', () => {
     });
     const def = g.decodeGraphDef(g.encodeGraphDef(graph));
     const node = def.node.find((n) => n.op === 'StatelessIf' || n.op === 'If')!;
-    expect(node.input).toContain('v');
+    expect(node.input).toContain('mul');
+    // The variable's argument is not named like the body's node 'mul'.
+    checkTfNaming(def);
+    const branch = def.library!.function.find((f) => f.nodeDef.some((n) => n.name === 'mul'))!;
+    expect(branch.signature.inputArg.map((a) => a.name)).toContain('mul_1');
     const bad = new g.Graph();
     bad.asDefault(() => {
       const v = g.variable(g.constant(2), { name: 'v' });
@@ -280,5 +406,8 @@ describe('GraphDef export of bodies using variables', () => {
     });
     expect(() => g.encodeGraphDef(bad)).toThrow(g.UnimplementedError);
     expect(() => g.encodeGraphDef(bad)).toThrow(/ref variable/);
+    // TensorBoard's view (function names only) still writes it.
+    const names = g.decodeGraphDef(g.encodeGraphDef(bad, { functionsByName: true }));
+    expect(names.node.find((n) => n.op === 'If')!.attr.then_branch!.value).toBe('cond/true_branch');
   });
 });

@@ -5,7 +5,7 @@ import * as g from '@graphmode/graph';
 import { encodeMessage } from '@graphmode/graph/proto';
 import { describe, expect, it } from 'vitest';
 
-import { smallGraph } from '../../fixtures/graph_def/small_graph.js';
+import { controlFlowGraph, smallGraph } from '../../fixtures/graph_def/small_graph.js';
 import { decodeFields, fieldFloat, fieldInts, fieldString, type ProtoField } from '../../wire.js';
 
 type Attr = ProtoField[];
@@ -121,6 +121,30 @@ describe('encodeGraphDef', () => {
     expect(text).toMatch(/bool_val: true\s+bool_val: false/);
     expect(text).toMatch(/versions \{\s+producer: 134\s+\}/);
   });
+
+  it("writes the FunctionDef layout protoc reads with TF's field numbers (control_flow.pb)", () => {
+    const dir = 'tests/fixtures/graph_def';
+    expect(
+      Buffer.from(g.encodeGraphDef(controlFlowGraph())).equals(readFileSync(`${dir}/control_flow.pb`)),
+    ).toBe(true);
+    // protoc --decode_raw, no schema: GraphDef.library = 2 → FunctionDefLibrary.function = 1 →
+    // FunctionDef.signature = 1 (OpDef: name 1, input_arg 2 / output_arg 3 as ArgDef name 1,
+    // type 3), node_def = 3 (NodeDef), ret = 4 (map entries: key 1, value 2); versions = 4 last.
+    const raw = readFileSync(`${dir}/control_flow_raw.txt`, 'utf8');
+    expect(raw).toMatch(
+      /\n2 \{\n {2}1 \{\n {4}1 \{\n {6}1: "branch_true_branch"\n {6}2 \{\n {8}1: "capture"\n {8}3: 1\n {6}\}\n {6}3 \{\n {8}1: "mul"\n {8}3: 1\n {6}\}\n {4}\}\n {4}3 \{/,
+    );
+    expect(raw).toMatch(/ {4}4 \{\n {6}1: "mul"\n {6}2: "Mul:z:0"\n {4}\}/);
+    expect(raw).toMatch(/\n4 \{\n {2}1: 134\n\}\n$/);
+    // protoc with the schema (graph.proto): the If's func attrs, the While body's TensorLists.
+    const text = readFileSync(`${dir}/control_flow.txt`, 'utf8');
+    expect(text).toMatch(/key: "then_branch"\s+value \{\s+func \{\s+name: "branch_true_branch"/);
+    expect(text).toMatch(/key: "body"\s+value \{\s+func \{\s+name: "squares_body"/);
+    expect(text).toMatch(/input_arg \{\s+name: "tensor_list"\s+type: DT_VARIANT/);
+    expect(text).toMatch(/op: "TensorListGetItem"\s+input: "tensor_list"\s+input: "loop_counter"/);
+    expect(text).toContain('input: "TensorListGetItem:item:0"');
+    expect(text).toMatch(/ret \{\s+key: "neg"\s+value: "Neg:y:0"/);
+  });
 });
 
 describe('decodeGraphDef', () => {
@@ -176,6 +200,6 @@ describe('decodeGraphDef', () => {
     ]);
     const names = g.decodeGraphDef(g.encodeGraphDef(graph, { functionsByName: true }));
     expect(names.library).toBeUndefined();
-    expect(names.node.find((n) => n.op === 'StatelessIf')!.attr.then_branch!.value).toBe('cond_true_branch');
+    expect(names.node.find((n) => n.op === 'StatelessIf')!.attr.then_branch!.value).toBe('cond/true_branch');
   });
 });

@@ -118,7 +118,7 @@ describe('importGraphDef', () => {
     });
   });
 
-  it('is an UnimplementedError for a node that calls functions (If / While bodies)', () => {
+  it("is a NotFoundError for a node calling a function the GraphDef's library lacks", () => {
     const node = { name: 'if', op: 'StatelessIf', input: [], device: '', outputShapes: [] };
     const attr = {
       then_branch: { type: 'func', value: 'f' },
@@ -126,9 +126,9 @@ describe('importGraphDef', () => {
     } as const;
     const target = new g.Graph();
     target.asDefault(() => {
-      expect(() => g.importGraphDef({ node: [{ ...node, attr }], versions: { producer: 134 } })).toThrow(
-        g.UnimplementedError,
-      );
+      const def = { node: [{ ...node, attr }], versions: { producer: 134 } };
+      expect(() => g.importGraphDef(def)).toThrow(g.NotFoundError);
+      expect(() => g.importGraphDef(def)).toThrow(/calls function 'f', which the GraphDef's library lacks/);
     });
   });
 

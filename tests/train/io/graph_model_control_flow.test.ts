@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as g from '@graphmode/graph';
-import { loadGraphModel, saveGraphModel } from '@graphmode/train';
+import { GradientDescentOptimizer, loadGraphModel, saveGraphModel } from '@graphmode/train';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 
@@ -105,11 +105,57 @@ function mapScanModel(): Case {
   return { graph, x, y, feeds: [a], ops: ['StatelessWhile', 'TensorListFromTensor', 'TensorListStack'] };
 }
 
+/** A cond nested in a whileLoop body (a function calling functions). */
+function nestedModel(): Case {
+  const graph = new g.Graph();
+  const [x, y] = graph.asDefault(() => {
+    const x = g.placeholder('float32', [3], { name: 'x' });
+    const [, s] = g.whileLoop(
+      (i: g.Tensor) => g.less(i, 5),
+      (i: g.Tensor, acc: g.Tensor) => [
+        g.add(i, 1),
+        g.cond(
+          g.equal(g.mod(i, 2), 0),
+          () => g.add(acc, x),
+          () => g.mul(acc, 0.5),
+        ),
+      ],
+      [g.constant(0, { dtype: 'int32' }), g.zeros([3])],
+    ) as g.Tensor[];
+    return [x, g.identity(s!, { name: 'y' })] as const;
+  });
+  const a = new g.NDArray('float32', [3], Float32Array.from([1, -2, 4]));
+  return { graph, x, y, feeds: [a], ops: ['StatelessWhile'] };
+}
+
+/**
+ * An LSTM over 3 steps (dynamicRnn) with a training step built: the forward loop also keeps the
+ * per-step history its gradient reads (TensorList accumulators in the export).
+ */
+function lstmModel(): Case {
+  const graph = new g.Graph();
+  const [x, y] = graph.asDefault(() => {
+    const x = g.placeholder('float32', [2, 3, 4], { name: 'x' });
+    const cell = new g.nn.rnnCell.BasicLSTMCell(5);
+    const [out] = g.nn.dynamicRnn(cell, x, { dtype: 'float32' });
+    new GradientDescentOptimizer(0.1).minimize(g.reduceSum(g.square(out as g.Tensor)));
+    return [x, g.identity(out as g.Tensor, { name: 'y' })] as const;
+  });
+  const a = new g.NDArray(
+    'float32',
+    [2, 3, 4],
+    Float32Array.from({ length: 24 }, (_, i) => Math.sin(i)),
+  );
+  return { graph, x, y, feeds: [a], ops: ['StatelessWhile', 'TensorListFromTensor', 'EmptyTensorList'] };
+}
+
 describe('saveGraphModel with control flow', () => {
   for (const [name, make] of [
     ['a cond', condModel],
     ['a whileLoop', whileModel],
     ['mapFn and scan', mapScanModel],
+    ['a cond nested in a whileLoop', nestedModel],
+    ['a dynamicRnn LSTM', lstmModel],
   ] as const) {
     it(`writes ${name} that tfjs-converter's loadGraphModel executes to Session.run's values`, async () => {
       const c = make();

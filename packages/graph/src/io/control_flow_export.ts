@@ -60,11 +60,24 @@ function lowerIf(op: Operation, e: DefEmitter): void {
       for (const t of fg.inputs) fb.bindArg(t);
     }),
   );
-  fbs.forEach((fb, i) => outputsOf(fb, [a.then_branch, a.else_branch][i]!.outputs));
+  const branches = [a.then_branch, a.else_branch];
+  fbs.forEach((fb, i) => outputsOf(fb, branches[i]!.outputs));
+  // Values a gradient asked the If for (stateful ops' outputs, such as a dropout mask) are more
+  // outputs: the taken branch's, and zeros for the other's (as the kernel gives them).
+  const n = a.Tout.length;
+  const saved = op.outputs.length > n ? branches.flatMap((fg) => fg.saved) : [];
+  fbs.forEach((fb, i) => {
+    for (const t of saved) {
+      const own = branches[i]!.saved.includes(t);
+      const ref = own ? fb.emitter.ref(t) : fb.emitter.zeroConst('zeros', t.dtype, t.shape);
+      fb.addOutput(own ? t.op.name : 'zeros', ref, t.dtype);
+    }
+  });
   const extra = unionOf(...fbs.map((fb) => [...fb.captured.keys()]));
   const [thenName, elseName] = fbs.map((fb) => e.lib.add(fb.build(extra)));
   const inputs = [...op.inputs, ...extra];
-  const n = a.Tout.length;
+  const tout = [...a.Tout, ...saved.map((t) => t.dtype)];
+  const m = tout.length;
   const outs = e.node({
     name: op.name,
     exact: true,
@@ -73,15 +86,15 @@ function lowerIf(op: Operation, e: DefEmitter): void {
     attr: {
       Tcond: typeAttr(a.Tcond),
       Tin: types(inputs.slice(1).map((t) => t.dtype)),
-      Tout: types(a.Tout),
+      Tout: types(tout),
       then_branch: func(thenName!),
       else_branch: func(elseName!),
-      output_shapes: shapes(a.output_shapes),
+      output_shapes: shapes([...a.output_shapes, ...saved.map((t) => t.shape)]),
     },
-    outputArgs: a.Tout.map((_, i) => `output:${i}`),
-    outputShapes: op.outputs.slice(0, n).map((t) => t.shape),
+    outputArgs: tout.map((_, i) => `output:${i}`),
+    outputShapes: op.outputs.slice(0, m).map((t) => t.shape),
   });
-  op.outputs.slice(0, n).forEach((t, i) => e.bind(t, outs[i]!));
+  op.outputs.slice(0, m).forEach((t, i) => e.bind(t, outs[i]!));
 }
 
 lowerings.set(If, lowerIf);

@@ -16,6 +16,7 @@ import {
   GRAPH_DEF_PRODUCER,
   type GraphDef,
   type NodeDef,
+  snapshotGraphDef,
   type TfAttr,
 } from '../graph_def.js';
 import type { NDArray } from '../ndarray.js';
@@ -35,8 +36,8 @@ export interface EncodeGraphDefOptions {
 
 /** TF's GraphDef protobuf of a graph (or of a GraphDef snapshot / decoded GraphDef). */
 export function encodeGraphDef(graph: Graph | GraphDef, opts: EncodeGraphDefOptions = {}): Uint8Array {
-  const def = graph instanceof Graph ? graph.asGraphDef() : graph;
   const byName = opts.functionsByName ?? false;
+  const def = graph instanceof Graph ? snapshotGraphDef(graph, byName) : graph;
   const fns = byName ? [] : (def.library?.function ?? []);
   const known = new Set(fns.map((f) => f.signature.name));
   return encodeMessage('GraphDef', {

@@ -56,7 +56,7 @@ function bodyOrder(f: FunctionDef): NodeDef[] {
 
 /**
  * Imports `f`'s body into `fg`: `bound` gives the tensors of arguments (and of node outputs
- * standing for something else); nodes `skip` accepts are left out, with whatever reads them only.
+ * standing for something else); TensorList nodes are left out, with whatever reads only them.
  * Returns a resolver of `f`'s tensor refs.
  */
 function importBody(
@@ -64,7 +64,6 @@ function importBody(
   f: FunctionDef,
   bound: Map<string, Tensor>,
   ctx: ImportContext,
-  skip: (n: NodeDef) => boolean = () => false,
 ): (ref: string) => Tensor {
   const created = new Map<string, Operation>();
   const skipped = new Set<string>();
@@ -94,15 +93,15 @@ function importBody(
   };
   for (const n of bodyOrder(f)) {
     const data = n.input.filter((i) => !i.startsWith('^'));
-    if (skip(n) || data.some((i) => skipped.has(nodeOf(i)) && !bound.has(i))) {
+    // TensorList nodes belong to a While's slots: its importer binds what stands for them.
+    const def = TENSOR_LIST_OPS.has(n.op) ? null : opDefOf(n);
+    const special = def && nodeImporters.get(def);
+    const isList = (i: string) => special && LIST_HANDLE_OPS.has(bodyCtx.nodes.get(nodeOf(i))?.op ?? '');
+    if (def === null || data.some((i) => skipped.has(nodeOf(i)) && !bound.has(i) && !isList(i))) {
       skipped.add(n.name);
       continue;
     }
-    const def = opDefOf(n);
-    const special = nodeImporters.get(def);
-    const inputs = data.map((i) =>
-      special && LIST_HANDLE_OPS.has(bodyCtx.nodes.get(nodeOf(i))?.op ?? '') ? null : tensor(i, n.name),
-    );
+    const inputs = data.map((i) => (isList(i) ? null : tensor(i, n.name)));
     const op = special
       ? special(fg, n, def, inputs, `${n.name}/`, bodyCtx)
       : fg.createOp(def, inputs as Tensor[], attrsFromTf(n.op, def.attrs!, tfValuesOf(n)), {
@@ -121,7 +120,7 @@ function importFunction(
   f: FunctionDef,
   args: readonly ({ dtype: DType; shape: Shape | null } | null)[],
   ctx: ImportContext,
-  extra: (fg: FuncGraph, bound: Map<string, Tensor>) => (n: NodeDef) => boolean = () => () => false,
+  rebind: (bound: Map<string, Tensor>) => void = () => {},
 ): { fg: FuncGraph; ret: (ref: string) => Tensor } {
   const fg = new FuncGraph(f.signature.name, outer);
   const bound = new Map<string, Tensor>();
@@ -129,8 +128,8 @@ function importFunction(
     const spec = args[i];
     if (spec) bound.set(a.name, fg.addInput(spec.dtype, spec.shape, a.name));
   });
-  const skip = extra(fg, bound);
-  const ret = importBody(fg, f, bound, ctx, skip);
+  rebind(bound);
+  const ret = importBody(fg, f, bound, ctx);
   return { fg, ret };
 }
 
@@ -242,14 +241,13 @@ function importWhile(
   const cond = importFunction(graph, condF, argsFor(false), ctx);
   cond.fg.outputs = outputsOf(condF, cond.ret);
   const rowTensors: Tensor[] = [];
-  const body = importFunction(graph, bodyF, argsFor(true), ctx, (_, bound) => {
+  const body = importFunction(graph, bodyF, argsFor(true), ctx, (bound) => {
     reads.forEach((r) => {
       const row = bound.get(r.arg)!;
       bound.delete(r.arg);
       rowTensors.push(row);
       if (r.getItem) bound.set(`${r.getItem.name}:item:0`, row);
     });
-    return (n) => TENSOR_LIST_OPS.has(n.op);
   });
   // Our body's inputs: loop variables, then rows (placeholders were made in slot order).
   const varIns = body.fg.inputs.filter((t) => !rowTensors.includes(t));

@@ -64,10 +64,13 @@ export function importGraphDef(
       aliases: new Map(),
       resolve: (ref) => {
         const p = parseInput(ref);
-        return (
-          ctx.aliases.get(`${p.op}:${p.index}`) ??
-          outputOf(lookupOp(p.op, all[0]!, created), p.index, all[0]!)
-        );
+        const key = `${p.op}:${p.index}`;
+        const mapped = inputMap.get(key);
+        const t = mapped
+          ? asTensor(mapped, ref)
+          : (ctx.aliases.get(key) ?? created.get(p.op)?.outputs[p.index]);
+        if (t === undefined) throw new ValueError(`importGraphDef: '${ref}' is not a tensor of the GraphDef`);
+        return t;
       },
     };
     for (const node of nodes) {

@@ -233,8 +233,9 @@ export class Saver {
 }
 
 // TF's Saver writes `<prefix>.meta` with every save (write_meta_graph=True). A graph that cannot
-// be written as a MetaGraphDef (control flow's function bodies are not written yet) keeps its
-// checkpoints without it: the variables' values matter more than the graph's description.
+// be written as a MetaGraphDef (an assignment inside a cond / while body: TF's function bodies
+// cannot take ref variables) keeps its checkpoints without it: the variables' values matter more
+// than the graph's description.
 function metaGraphOrWarn(graph: Graph): Uint8Array | null {
   try {
     return encodeMetaGraph(graph);
