@@ -117,13 +117,19 @@ export class FuncGraph extends Graph {
   }
 }
 
-let fnUid = 0;
+const fnUids = new WeakMap<Graph, number>();
 /**
  * TF's util.unique_fn_name: `<scope><name>_<uid>` with '/' made '_' (`while_body_3`,
- * `rnn_while_cond_5`, `cond_true_7`), the name while_v2/cond_v2 give a body's function.
+ * `rnn_while_cond_5`, `cond_true_7`), the name while_v2/cond_v2 give a body's function. The uid
+ * counts per outermost graph (TF's is process-wide) so a graph exports the same bytes whatever
+ * else the process built.
  */
-export const uniqueFnName = (scope: string, name: string): string =>
-  `${scope}${name}_${++fnUid}`.replaceAll('/', '_');
+export function uniqueFnName(scope: string, name: string): string {
+  const outer = liftedGraph(getDefaultGraph());
+  const uid = (fnUids.get(outer) ?? 0) + 1;
+  fnUids.set(outer, uid);
+  return `${scope}${name}_${uid}`.replaceAll('/', '_');
+}
 
 /** The graph variables go to (TF's init_scope): the outermost graph around any function graphs. */
 export const liftedGraph = (g: Graph): Graph => (g instanceof FuncGraph ? liftedGraph(g.outer) : g);
