@@ -13,18 +13,10 @@ export interface Segment extends SegmentModel {
   readonly label: string;
   /** The op whose node an onnxruntime error message names. */
   ownerOf(e: unknown): Operation | undefined;
-  /** The same segment lowered with other input shapes (null: nothing to compute). */
-  reload(shapes: ShapeOf): Segment | null;
-  /** A model for the input shapes a run saw (see refine.ts), used while inputs keep them. */
-  refined?: { readonly model: SyncModel; readonly dims: readonly (readonly number[] | undefined)[] };
 }
 export type Unit = { readonly segment: Segment } | { readonly step: Step };
 export interface Compiled {
   readonly units: readonly Unit[];
-  /** The input shapes the models assume. */
-  readonly shapeOf: ShapeOf;
-  /** Whether refine.ts has looked at it (set at once for a generic compilation). */
-  refined: boolean;
 }
 
 /** Static shapes the model inputs may assume (fed values' actual shapes; else the graph's). */
@@ -41,7 +33,7 @@ export function compilePlan(
   for (;;) {
     const made: Segment[] = [];
     try {
-      return { units: build(plan, leaves, refused, options, made, shapeOf), shapeOf, refined: false };
+      return { units: build(plan, leaves, refused, options, made, shapeOf) };
     } catch (e) {
       for (const s of made) s.model.dispose();
       const op = e instanceof Refused ? e.op : undefined;
@@ -80,14 +72,13 @@ function build(
     const inside = new Set(g.segment);
     const keep = (t: Tensor) => fetched.has(t) || (readers.get(t) ?? []).some((s) => !inside.has(s));
     const label = `onnx:${g.segment[0]!.op.name}..${g.segment[g.segment.length - 1]!.op.name} (${g.segment.length} ops)`;
-    const load = (shapes: ShapeOf): Segment | null => {
+    const load = (shapes: ShapeOf) => {
       const lowered = lowerSegment(g.segment, keep, 'graphmode', shapes);
       if (lowered.outputs.length === 0 && lowered.checks.length === 0) return null;
       const ownerOf = (e: unknown) => nodeOwner(e, lowered.owners);
       try {
         const fetches = lowered.outputs.map((o) => o.name).concat(lowered.checks.flatMap((c) => c.flags));
-        const model = new SyncModel(lowered.bytes, fetches, options);
-        return { ...lowered, model, label, ownerOf, reload: load };
+        return { ...lowered, model: new SyncModel(lowered.bytes, fetches, options), label, ownerOf };
       } catch (e) {
         throw new Refused(ownerOf(e), e);
       }

@@ -22,7 +22,6 @@ import * as tfc from '@tensorflow/tfjs-core';
 import { type Compiled, compilePlan, type Segment } from './compile.js';
 import { ndArrayFromOrt, ortFromNDArray, ortFromTfc, tfcFromOrt } from './convert.js';
 import type { EngineOptions, OrtTensor } from './ort.js';
-import { modelFor, refine } from './refine.js';
 import { HostVariables } from './state.js';
 
 type Env = Map<Tensor, OrtTensor>;
@@ -60,7 +59,6 @@ export class OnnxExecutor implements SessionExecutor {
       const results = leaves.map((x) => (x instanceof Operation ? null : this.result(x, env)));
       this.store.commit();
       this.ctx.commit();
-      if (!compiled.refined) refine(compiled, env);
       return results;
     } catch (e) {
       this.store.rollback();
@@ -95,7 +93,6 @@ export class OnnxExecutor implements SessionExecutor {
       if (c === undefined) {
         const shapeOf = (t: Tensor) => (specialize ? feeds.get(t)?.shape : undefined) ?? t.shape;
         c = compilePlan(plan, leaves, this.options, shapeOf);
-        c.refined = !specialize;
         byShape.set(key, c);
       }
     }
@@ -161,11 +158,7 @@ function shapeKey(feeds: ReadonlyMap<Tensor, NDArray>): string {
 }
 
 function dispose(c: Compiled): void {
-  for (const u of c.units)
-    if ('segment' in u) {
-      u.segment.model.dispose();
-      u.segment.refined?.model.dispose();
-    }
+  for (const u of c.units) if ('segment' in u) u.segment.model.dispose();
 }
 
 function runSegment(
@@ -187,7 +180,7 @@ function runSegment(
   const t0 = performance.now();
   let out: Record<string, OrtTensor>;
   try {
-    out = modelFor(seg, feeds).run(feeds);
+    out = seg.model.run(feeds);
   } catch (e) {
     throw blame(e, seg.ownerOf(e) ?? seg.steps[0]!.op);
   }
