@@ -4,7 +4,7 @@
 // steps; the rows report the medians and the ratio onnx/wasm.
 //
 //   npm run bench -- onnx
-//   BENCH_ONNX_CONVNET=0 npm run bench -- onnx   # MLP rows only
+//   BENCH_ONNX_CONVNET=0 npm run bench -- onnx   # MLP rows only (BENCH_ONNX_MLP=0: convnet only)
 // Each case runs with the default threads (one per core, as onnxruntime) and with 1 thread; the
 // MLP rows also run against the same step hand-written as one ONNX graph (bench/onnx_engine.ts): the engine's own
 // cost, so 'onnx/hand' is what the executor adds. Figures depend on load: state the load average.
@@ -168,12 +168,14 @@ const bench: Bench = {
   async run() {
     const rows: Row[] = [];
     for (const threads of new Set([THREADS, 1])) {
-      rows.push(
-        await compare('MLP 784-256-256-10 SGD, batch 64', () => mlp('sgd'), 1.0, 200, threads, 'sgd'),
-      );
-      rows.push(
-        await compare('MLP 784-256-256-10 Adam, batch 64', () => mlp('adam'), 1.5, 200, threads, 'adam'),
-      );
+      if (process.env.BENCH_ONNX_MLP !== '0') {
+        rows.push(
+          await compare('MLP 784-256-256-10 SGD, batch 64', () => mlp('sgd'), 1.0, 200, threads, 'sgd'),
+        );
+        rows.push(
+          await compare('MLP 784-256-256-10 Adam, batch 64', () => mlp('adam'), 1.5, 200, threads, 'adam'),
+        );
+      }
       if (process.env.BENCH_ONNX_CONVNET !== '0')
         rows.push(await compare('mnist_deep convnet Adam, batch 50', convnet, 130, 5, threads));
     }

@@ -174,6 +174,40 @@ describe('Session on onnxruntime', () => {
     sess.close();
   });
 
+  it('a segment fed by a tfjs op whose output shape changes between runs under the same fed shapes', () => {
+    const graph = new g.Graph();
+    const { x, dims, y, noise } = graph.asDefault(() => {
+      const x = g.placeholder('float32', [null, 3], { name: 'x' });
+      const dims = g.placeholder('int32', [2], { name: 'dims' });
+      // Random ops run on tfjs: the segment after them sees their shape only at run time.
+      const noise = g.randomUniform(dims, { seed: 3 });
+      const size = g.reduceSum(g.cast(g.shape(noise), 'float32'));
+      const y = g.add(g.reduceSum(g.mul(noise, 0)), g.mul(g.reduceSum(x, 1), size));
+      return { x, dims, y, noise };
+    });
+    const sess = new g.Session(graph, { backend: 'onnxruntime' });
+    const xs = new g.NDArray('float32', [2, 3], Float32Array.of(1, 2, 3, 4, 5, 6));
+    // Same fed shapes each run, so one compilation; the noise's shape changes on the 4th run.
+    for (const [r, c] of [
+      [2, 5],
+      [2, 5],
+      [2, 5],
+      [3, 1],
+      [2, 5],
+    ] as const) {
+      const [out, n] = sess.run(
+        [y, noise],
+        [
+          [x, xs],
+          [dims, [r, c]],
+        ],
+      );
+      expect(n.shape).toEqual([r, c]);
+      expect(nums(out)).toEqual([6 * (r + c), 15 * (r + c)]);
+    }
+    sess.close();
+  });
+
   // The first batch sizes get models specialized to their shapes, later ones a generic model.
   it('one plan fed with many batch sizes', () => {
     const graph = new g.Graph();
