@@ -3,6 +3,8 @@
 // *variable* scope (`foo/v` however often `foo` is opened). Each graph keeps its own store of
 // variables made by getVariable; the current variable scope lives in the graph's async flow
 // context with the name scope, so a scope entered around an async callback holds after `await`.
+
+import { liftedGraph } from '../control/func_graph.js';
 import { type TensorInput, toTensor } from '../convert.js';
 import type { DType, Shape } from '../dtype.js';
 import { checkDType, checkShape, formatShape, isFullyDefined, shapesCompatible } from '../dtype.js';
@@ -63,7 +65,7 @@ export class VariableScope {
     this.dtype = dtype;
   }
   private collection(key: string): Variable[] {
-    return getDefaultGraph().getCollection<Variable>(key, this.name ? `${escape(this.name)}/` : undefined);
+    return homeGraph().getCollection<Variable>(key, this.name ? `${escape(this.name)}/` : undefined);
   }
   globalVariables(): Variable[] {
     return this.collection(GraphKeys.GLOBAL_VARIABLES);
@@ -95,14 +97,18 @@ function scopesOf(graph: Graph): GraphScopes {
 
 /** The innermost variable scope of the default graph (the root scope '' outside any). */
 export function getVariableScope(): VariableScope {
-  return currentScope(getDefaultGraph());
+  return currentScope(homeGraph());
 }
+// Variable scopes, the store and the variables live in the outermost graph: a cond branch or loop
+// body (a FuncGraph) builds its ops in its own graph but sees the enclosing variable scope, and
+// its getVariable calls make (or find) the variables outside, as TF's init_scope does.
+const homeGraph = (): Graph => liftedGraph(getDefaultGraph());
 const currentScope = (graph: Graph): VariableScope =>
   (graph.currentVariableScope as VariableScope | undefined) ?? scopesOf(graph).root;
 
 /** The variables getVariable made in the default graph, by full name (TF's variable store). */
 export function getVariableStore(): ReadonlyMap<string, Variable> {
-  return scopesOf(getDefaultGraph()).vars;
+  return scopesOf(homeGraph()).vars;
 }
 
 export interface VariableScopeOptions extends ScopeDefaults {
@@ -159,6 +165,7 @@ export function variableScope<T>(
   // reuse=false means "inherit" (TF: "We don't allow non-inheriting scopes, False = None here").
   const reuse = opts.reuse === false ? undefined : opts.reuse;
   const graph = getDefaultGraph();
+  const home = liftedGraph(graph);
   const aux = opts.auxiliaryNameScope ?? true;
   const current = graph.currentNameScope;
   const inNameScope = <R>(name: string, body: (ns: string) => R): R =>
@@ -167,13 +174,13 @@ export function variableScope<T>(
   if (nameOrScope === null) {
     if (reuse) throw new ValueError('reuse=True cannot be used without a name_or_scope');
     return inNameScope(opts.defaultName!, (ns) =>
-      enter(graph, uniqueScopeName(graph, opts.defaultName!), { ...defaults, reuse, nameScope: ns }, fn),
+      enter(home, uniqueScopeName(home, opts.defaultName!), { ...defaults, reuse, nameScope: ns }, fn),
     );
   }
   const nsName = typeof nameOrScope === 'string' ? nameOrScope : nameOrScope.name.split('/').pop()!;
   const run = (ns: string | undefined): T => {
     const nameScope = typeof nameOrScope === 'string' ? ns : nameOrScope.originalNameScope;
-    return enter(graph, nameOrScope, { ...defaults, reuse, nameScope }, fn);
+    return enter(home, nameOrScope, { ...defaults, reuse, nameScope }, fn);
   };
   // Only re-entering the root scope ('') opens no name scope at all.
   return nsName || !aux ? inNameScope(nsName, run) : run(undefined);
@@ -279,7 +286,7 @@ const GET_OPTIONS: OptionSpec<GetVariableOptions> = {
  */
 export function getVariable(name: string, opts: GetVariableOptions = {}): Variable {
   checkGetVariableArgs(name, opts);
-  const graph = getDefaultGraph();
+  const graph = homeGraph();
   const st = scopesOf(graph);
   const scope = currentScope(graph);
   const fullName = scope.name ? `${scope.name}/${name}` : name;
@@ -322,21 +329,23 @@ export function getVariable(name: string, opts: GetVariableOptions = {}): Variab
   const initial = fromValue
     ? (init as TensorLike | Tensor)
     : initializerCall(init as Initializer | undefined, fullName, dtype, shape);
-  const v = graph.nameScope(null, () =>
-    graph.controlDependencies(null, () =>
-      variable(initial, {
-        name: fullName,
-        dtype,
-        trainable: opts.trainable ?? true,
-        ...(opts.collections ? { collections: opts.collections } : {}),
-        ...(opts.validateShape === undefined ? {} : { validateShape: opts.validateShape }),
-      }),
-    ),
-  );
-  st.vars.set(fullName, v);
-  const regularizer = opts.regularizer ?? scope.regularizer;
-  if (regularizer) addRegularization(graph, v, fullName, regularizer);
-  return v;
+  return graph.asDefault(() => {
+    const v = graph.nameScope(null, () =>
+      graph.controlDependencies(null, () =>
+        variable(initial, {
+          name: fullName,
+          dtype,
+          trainable: opts.trainable ?? true,
+          ...(opts.collections ? { collections: opts.collections } : {}),
+          ...(opts.validateShape === undefined ? {} : { validateShape: opts.validateShape }),
+        }),
+      ),
+    );
+    st.vars.set(fullName, v);
+    const regularizer = opts.regularizer ?? scope.regularizer;
+    if (regularizer) addRegularization(graph, v, fullName, regularizer);
+    return v;
+  });
 }
 
 // TF 1.15's _get_single_variable: with a fully defined shape the initializer is called with it;
