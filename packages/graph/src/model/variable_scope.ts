@@ -36,7 +36,8 @@ interface ScopeDefaults {
 
 /** A variable scope: its name, reuse flag and the defaults its getVariable calls use. */
 export class VariableScope {
-  initializer: InitializerArg | undefined;
+  /** A value given as the scope's initializer is kept as a function tagged with the value. */
+  initializer: Initializer | undefined;
   regularizer: Regularizer | undefined;
   dtype: DType;
   /** @internal use variableScope() */
@@ -47,7 +48,7 @@ export class VariableScope {
     /** The name scope opened when this scope was first entered ('foo/'), re-entered by layers. */
     readonly originalNameScope = '',
   ) {
-    this.initializer = defaults.initializer;
+    this.initializer = scopeInitializer(defaults.initializer);
     this.regularizer = defaults.regularizer;
     this.dtype = defaults.dtype ?? 'float32';
   }
@@ -56,7 +57,7 @@ export class VariableScope {
     this.reuse = true;
   }
   setInitializer(initializer: InitializerArg | undefined): void {
-    this.initializer = initializer;
+    this.initializer = scopeInitializer(initializer);
   }
   setRegularizer(regularizer: Regularizer | undefined): void {
     this.regularizer = regularizer;
@@ -76,6 +77,15 @@ export class VariableScope {
   localVariables(): Variable[] {
     return this.collection(GraphKeys.LOCAL_VARIABLES);
   }
+}
+// TF lets a scope's initializer be a value (then its variables take no shape). The scope keeps
+// API.md's `Initializer` type: a function filling the shape, tagged with the value for getVariable.
+const VALUE = Symbol('initializer value');
+type TaggedInitializer = Initializer & { [VALUE]?: TensorLike | Tensor };
+function scopeInitializer(init: InitializerArg | undefined): Initializer | undefined {
+  if (init === undefined || typeof init === 'function') return init;
+  const fill: Initializer = (_shape, dtype) => toTensor(init, dtype);
+  return Object.assign(fill, { [VALUE]: init });
 }
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -290,7 +300,8 @@ export function getVariable(name: string, opts: GetVariableOptions = {}): Variab
   const st = scopesOf(graph);
   const scope = currentScope(graph);
   const fullName = scope.name ? `${scope.name}/${name}` : name;
-  const init = opts.initializer ?? scope.initializer;
+  const given = opts.initializer ?? scope.initializer;
+  const init = typeof given === 'function' && VALUE in given ? (given as TaggedInitializer)[VALUE] : given;
   const fromValue = init !== undefined && typeof init !== 'function';
   // TF checks this before looking the variable up, so it holds on reuse too.
   if (fromValue && opts.shape !== undefined)
