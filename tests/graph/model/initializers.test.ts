@@ -242,3 +242,17 @@ describe('regularizers_test.py', () => {
       expect(run(regularizers.sumRegularizer([l1f, l2f])!(w))).toBeCloseTo(0.3 + (0.2 * 9) / 2, 6);
     }));
 });
+
+describe('regularizer arguments from plain JS', () => {
+  it('names the regularizer and the scale', () => {
+    expect(() => regularizers.l1('0.1' as never)).toThrow(
+      'regularizers.l1: scale must be a number, got string 0.1',
+    );
+    expect(() => regularizers.l2(Number.NaN)).toThrow(
+      'regularizers.l2: scale must be a number, got number NaN',
+    );
+    expect(() => regularizers.l1L2(0.1, null as never)).toThrow(
+      'regularizers.l1L2: scale_l2 must be a number',
+    );
+  });
+});
