@@ -139,6 +139,14 @@ describe('initializers', () => {
       }
   });
 
+  it('orthogonal testGain / testInitializerIdentical: the same seed scaled by gain', () => {
+    const a = sample(initializers.orthogonal({ seed: 1 }), [10, 10]);
+    expect(sample(initializers.orthogonal({ seed: 1 }), [10, 10])).toEqual(a);
+    const b = sample(initializers.orthogonal({ gain: 3.14, seed: 1 }), [10, 10]);
+    b.forEach((v, i) => expect(v).toBeCloseTo(3.14 * a[i]!, 5));
+    expect(sample(initializers.orthogonal({ seed: 2 }), [10, 10])).not.toEqual(a);
+  });
+
   it('orthogonal needs rank >= 2', () => {
     expect(() => sample(initializers.orthogonal(), [4])).toThrow(
       'The tensor to initialize must be at least two-dimensional',
