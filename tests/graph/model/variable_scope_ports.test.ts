@@ -40,7 +40,9 @@ describe('variable_scope_test.py: values and initializers', () => {
       const b = variableScope('foo', () => getVariable('v'), { initializer: init });
       expect(b.name).toBe('foo/v:0');
       // The scope keeps API.md's Initializer type: a function (tagged with the value).
-      variableScope('bar', (scope) => expect(typeof scope.initializer).toBe('function'), { initializer: init });
+      variableScope('bar', (scope) => expect(typeof scope.initializer).toBe('function'), {
+        initializer: init,
+      });
       const t = getVariable('t', { initializer: constant(1, { dtype: 'int32' }) });
       expect(t.dtype).toBe('int32');
       expect(() =>
