@@ -66,10 +66,15 @@ export function batchNormalization(
   return opScope(opts.name, 'batchnorm', [x, mean, variance, offset, scale], () => {
     const t = toTensor(x, undefined, 'x');
     const m = toTensor(mean, t.dtype);
-    let inv = rsqrt(add(toTensor(variance, t.dtype), varianceEpsilon));
-    if (scale !== null) inv = mul(inv, toTensor(scale, t.dtype));
-    const shift = offset !== null ? sub(toTensor(offset, t.dtype), mul(m, inv)) : mul(neg(m), inv);
-    return add(mul(t, inv), shift);
+    // TF's op names and order (Python operators: add, mul, mul_1, ...).
+    let inv = rsqrt(add(toTensor(variance, t.dtype), varianceEpsilon, { name: 'add' }), { name: 'Rsqrt' });
+    if (scale !== null) inv = mul(inv, toTensor(scale, t.dtype), { name: 'mul' });
+    const scaled = mul(t, inv, { name: 'mul_1' });
+    const shift =
+      offset !== null
+        ? sub(toTensor(offset, t.dtype), mul(m, inv, { name: 'mul_2' }), { name: 'sub' })
+        : mul(neg(m), inv, { name: 'mul_2' });
+    return add(scaled, shift, { name: 'add_1' });
   });
 }
 

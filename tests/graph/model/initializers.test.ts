@@ -139,6 +139,14 @@ describe('initializers', () => {
       }
   });
 
+  it('orthogonal testGain / testInitializerIdentical: the same seed scaled by gain', () => {
+    const a = sample(initializers.orthogonal({ seed: 1 }), [10, 10]);
+    expect(sample(initializers.orthogonal({ seed: 1 }), [10, 10])).toEqual(a);
+    const b = sample(initializers.orthogonal({ gain: 3.14, seed: 1 }), [10, 10]);
+    b.forEach((v, i) => expect(v).toBeCloseTo(3.14 * a[i]!, 5));
+    expect(sample(initializers.orthogonal({ seed: 2 }), [10, 10])).not.toEqual(a);
+  });
+
   it('orthogonal needs rank >= 2', () => {
     expect(() => sample(initializers.orthogonal(), [4])).toThrow(
       'The tensor to initialize must be at least two-dimensional',
@@ -241,4 +249,18 @@ describe('regularizers_test.py', () => {
       expect(run(regularizers.sumRegularizer([l1f, regularizers.l2(0)])!(w))).toBeCloseTo(0.3, 6);
       expect(run(regularizers.sumRegularizer([l1f, l2f])!(w))).toBeCloseTo(0.3 + (0.2 * 9) / 2, 6);
     }));
+});
+
+describe('regularizer arguments from plain JS', () => {
+  it('names the regularizer and the scale', () => {
+    expect(() => regularizers.l1('0.1' as never)).toThrow(
+      'regularizers.l1: scale must be a number, got string 0.1',
+    );
+    expect(() => regularizers.l2(Number.NaN)).toThrow(
+      'regularizers.l2: scale must be a number, got number NaN',
+    );
+    expect(() => regularizers.l1L2(0.1, null as never)).toThrow(
+      'regularizers.l1L2: scale_l2 must be a number',
+    );
+  });
 });

@@ -4,6 +4,7 @@
 // reuse, auxiliary_name_scope, and the errors plain-JS callers get for bad arguments.
 import {
   add,
+  cond,
   constant,
   controlDependencies,
   FailedPreconditionError,
@@ -12,9 +13,11 @@ import {
   getVariable,
   getVariableScope,
   initializers,
+  less,
   nameScope,
   Session,
   ValueError,
+  type Variable,
   type VariableScope,
   variableScope,
   variablesInitializer,
@@ -36,6 +39,10 @@ describe('variable_scope_test.py: values and initializers', () => {
       expect(() => getVariable('u', { shape: [1], initializer: init })).toThrow(/shape/);
       const b = variableScope('foo', () => getVariable('v'), { initializer: init });
       expect(b.name).toBe('foo/v:0');
+      // The scope keeps API.md's Initializer type: a function (tagged with the value).
+      variableScope('bar', (scope) => expect(typeof scope.initializer).toBe('function'), {
+        initializer: init,
+      });
       const t = getVariable('t', { initializer: constant(1, { dtype: 'int32' }) });
       expect(t.dtype).toBe('int32');
       expect(() =>
@@ -86,6 +93,31 @@ describe('variable_scope_test.py: values and initializers', () => {
       expect(() => sess.run(v0)).toThrow(FailedPreconditionError);
       sess.run(v1.initializer);
       expect(sess.run(v1).toArray()).toEqual([1]);
+      expect(() => sess.run(v0)).toThrow(/uninitialized/);
+      expect(() => sess.run(sum)).toThrow(/uninitialized/);
+      sess.run(v0.initializer);
+      expect(sess.run(sum).toArray()).toEqual([1]);
+    }));
+
+  it('testControlFlow: getVariable in cond branches makes outer variables in the enclosing scope', () =>
+    inGraph((g) => {
+      const v0 = getVariable('v0', { shape: [], initializer: initializers.constant(0) });
+      const made: Record<string, Variable> = {};
+      const sum = variableScope('outer', () =>
+        cond(
+          less(v0, 10),
+          () => add((made.v1 = getVariable('v1', { shape: [1], initializer: initializers.constant(1) })), v0),
+          () => add((made.v2 = getVariable('v2', { shape: [1], initializer: initializers.constant(2) })), v0),
+        ),
+      );
+      expect([made.v1!.name, made.v2!.name]).toEqual(['outer/v1:0', 'outer/v2:0']);
+      expect(made.v1!.graph).toBe(g);
+      expect(variableScope('outer', () => getVariable('v1', { shape: [1] }), { reuse: true })).toBe(made.v1);
+      const sess = new Session();
+      sess.run(made.v1!.initializer);
+      expect(sess.run(made.v1!).toArray()).toEqual([1]);
+      sess.run(made.v2!.initializer);
+      expect(sess.run(made.v2!).toArray()).toEqual([2]);
       expect(() => sess.run(v0)).toThrow(/uninitialized/);
       expect(() => sess.run(sum)).toThrow(/uninitialized/);
       sess.run(v0.initializer);

@@ -10,9 +10,9 @@ import { l2Loss } from '../ops/nn.js';
 import { reduceSum } from '../ops/reduce.js';
 import type { Regularizer } from './variable_scope.js';
 
-function checkScale(scale: number, what = 'scale'): boolean {
+function checkScale(scale: number, what = 'scale', fn = 'regularizers'): boolean {
   if (typeof scale !== 'number' || Number.isNaN(scale))
-    throw new ValueError(`${what} must be a number: ${scale}`);
+    throw new ValueError(`${fn}: ${what} must be a number, got ${typeof scale} ${String(scale)}`);
   if (scale < 0) throw new ValueError(`Setting a scale less than 0 on a regularizer: ${scale}`);
   return scale !== 0;
 }
@@ -23,7 +23,7 @@ const none: Regularizer = () => null;
  * @example getVariable('w', { shape: [3, 3], regularizer: regularizers.l1(0.01) })
  */
 export function l1(scale: number, scope?: string): Regularizer {
-  if (!checkScale(scale)) return none;
+  if (!checkScale(scale, 'scale', 'regularizers.l1')) return none;
   return (w) =>
     opScope(scope, 'l1_regularizer', [w], (name) =>
       mul(toTensor(scale, w.dtype, 'scale'), reduceSum(abs(w)), { name }),
@@ -35,7 +35,7 @@ export function l1(scale: number, scope?: string): Regularizer {
  * @example layers.dense(x, 10, { kernelRegularizer: regularizers.l2(1e-4) })
  */
 export function l2(scale: number, scope?: string): Regularizer {
-  if (!checkScale(scale)) return none;
+  if (!checkScale(scale, 'scale', 'regularizers.l2')) return none;
   return (w) =>
     opScope(scope, 'l2_regularizer', [w], (name) =>
       mul(toTensor(scale, w.dtype, 'scale'), l2Loss(w), { name }),
@@ -44,8 +44,8 @@ export function l2(scale: number, scope?: string): Regularizer {
 
 /** l1(scaleL1) + l2(scaleL2) under 'l1_l2_regularizer' (TF's `l1_l2_regularizer`; defaults 1, 1). */
 export function l1L2(scaleL1 = 1, scaleL2 = 1, scope?: string): Regularizer {
-  checkScale(scaleL1, 'scale_l1');
-  checkScale(scaleL2, 'scale_l2');
+  checkScale(scaleL1, 'scale_l1', 'regularizers.l1L2');
+  checkScale(scaleL2, 'scale_l2', 'regularizers.l1L2');
   const s = scope ?? 'l1_l2_regularizer';
   if (scaleL1 === 0) return l2(scaleL2, s);
   if (scaleL2 === 0) return l1(scaleL1, s);

@@ -3,6 +3,8 @@
 // *variable* scope (`foo/v` however often `foo` is opened). Each graph keeps its own store of
 // variables made by getVariable; the current variable scope lives in the graph's async flow
 // context with the name scope, so a scope entered around an async callback holds after `await`.
+
+import { liftedGraph } from '../control/func_graph.js';
 import { type TensorInput, toTensor } from '../convert.js';
 import type { DType, Shape } from '../dtype.js';
 import { checkDType, checkShape, formatShape, isFullyDefined, shapesCompatible } from '../dtype.js';
@@ -34,7 +36,8 @@ interface ScopeDefaults {
 
 /** A variable scope: its name, reuse flag and the defaults its getVariable calls use. */
 export class VariableScope {
-  initializer: InitializerArg | undefined;
+  /** A value given as the scope's initializer is kept as a function tagged with the value. */
+  initializer: Initializer | undefined;
   regularizer: Regularizer | undefined;
   dtype: DType;
   /** @internal use variableScope() */
@@ -45,7 +48,7 @@ export class VariableScope {
     /** The name scope opened when this scope was first entered ('foo/'), re-entered by layers. */
     readonly originalNameScope = '',
   ) {
-    this.initializer = defaults.initializer;
+    this.initializer = scopeInitializer(defaults.initializer);
     this.regularizer = defaults.regularizer;
     this.dtype = defaults.dtype ?? 'float32';
   }
@@ -54,7 +57,7 @@ export class VariableScope {
     this.reuse = true;
   }
   setInitializer(initializer: InitializerArg | undefined): void {
-    this.initializer = initializer;
+    this.initializer = scopeInitializer(initializer);
   }
   setRegularizer(regularizer: Regularizer | undefined): void {
     this.regularizer = regularizer;
@@ -63,7 +66,7 @@ export class VariableScope {
     this.dtype = dtype;
   }
   private collection(key: string): Variable[] {
-    return getDefaultGraph().getCollection<Variable>(key, this.name ? `${escape(this.name)}/` : undefined);
+    return homeGraph().getCollection<Variable>(key, this.name ? `${escape(this.name)}/` : undefined);
   }
   globalVariables(): Variable[] {
     return this.collection(GraphKeys.GLOBAL_VARIABLES);
@@ -74,6 +77,15 @@ export class VariableScope {
   localVariables(): Variable[] {
     return this.collection(GraphKeys.LOCAL_VARIABLES);
   }
+}
+// TF lets a scope's initializer be a value (then its variables take no shape). The scope keeps
+// API.md's `Initializer` type: a function filling the shape, tagged with the value for getVariable.
+const VALUE = Symbol('initializer value');
+type TaggedInitializer = Initializer & { [VALUE]?: TensorLike | Tensor };
+function scopeInitializer(init: InitializerArg | undefined): Initializer | undefined {
+  if (init === undefined || typeof init === 'function') return init;
+  const fill: Initializer = (_shape, dtype) => toTensor(init, dtype);
+  return Object.assign(fill, { [VALUE]: init });
 }
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -95,14 +107,18 @@ function scopesOf(graph: Graph): GraphScopes {
 
 /** The innermost variable scope of the default graph (the root scope '' outside any). */
 export function getVariableScope(): VariableScope {
-  return currentScope(getDefaultGraph());
+  return currentScope(homeGraph());
 }
+// Variable scopes, the store and the variables live in the outermost graph: a cond branch or loop
+// body (a FuncGraph) builds its ops in its own graph but sees the enclosing variable scope, and
+// its getVariable calls make (or find) the variables outside, as TF's init_scope does.
+const homeGraph = (): Graph => liftedGraph(getDefaultGraph());
 const currentScope = (graph: Graph): VariableScope =>
   (graph.currentVariableScope as VariableScope | undefined) ?? scopesOf(graph).root;
 
 /** The variables getVariable made in the default graph, by full name (TF's variable store). */
 export function getVariableStore(): ReadonlyMap<string, Variable> {
-  return scopesOf(getDefaultGraph()).vars;
+  return scopesOf(homeGraph()).vars;
 }
 
 export interface VariableScopeOptions extends ScopeDefaults {
@@ -159,6 +175,7 @@ export function variableScope<T>(
   // reuse=false means "inherit" (TF: "We don't allow non-inheriting scopes, False = None here").
   const reuse = opts.reuse === false ? undefined : opts.reuse;
   const graph = getDefaultGraph();
+  const home = liftedGraph(graph);
   const aux = opts.auxiliaryNameScope ?? true;
   const current = graph.currentNameScope;
   const inNameScope = <R>(name: string, body: (ns: string) => R): R =>
@@ -167,13 +184,13 @@ export function variableScope<T>(
   if (nameOrScope === null) {
     if (reuse) throw new ValueError('reuse=True cannot be used without a name_or_scope');
     return inNameScope(opts.defaultName!, (ns) =>
-      enter(graph, uniqueScopeName(graph, opts.defaultName!), { ...defaults, reuse, nameScope: ns }, fn),
+      enter(home, uniqueScopeName(home, opts.defaultName!), { ...defaults, reuse, nameScope: ns }, fn),
     );
   }
   const nsName = typeof nameOrScope === 'string' ? nameOrScope : nameOrScope.name.split('/').pop()!;
   const run = (ns: string | undefined): T => {
     const nameScope = typeof nameOrScope === 'string' ? ns : nameOrScope.originalNameScope;
-    return enter(graph, nameOrScope, { ...defaults, reuse, nameScope }, fn);
+    return enter(home, nameOrScope, { ...defaults, reuse, nameScope }, fn);
   };
   // Only re-entering the root scope ('') opens no name scope at all.
   return nsName || !aux ? inNameScope(nsName, run) : run(undefined);
@@ -279,11 +296,12 @@ const GET_OPTIONS: OptionSpec<GetVariableOptions> = {
  */
 export function getVariable(name: string, opts: GetVariableOptions = {}): Variable {
   checkGetVariableArgs(name, opts);
-  const graph = getDefaultGraph();
+  const graph = homeGraph();
   const st = scopesOf(graph);
   const scope = currentScope(graph);
   const fullName = scope.name ? `${scope.name}/${name}` : name;
-  const init = opts.initializer ?? scope.initializer;
+  const given = opts.initializer ?? scope.initializer;
+  const init = typeof given === 'function' && VALUE in given ? (given as TaggedInitializer)[VALUE] : given;
   const fromValue = init !== undefined && typeof init !== 'function';
   // TF checks this before looking the variable up, so it holds on reuse too.
   if (fromValue && opts.shape !== undefined)
@@ -322,21 +340,23 @@ export function getVariable(name: string, opts: GetVariableOptions = {}): Variab
   const initial = fromValue
     ? (init as TensorLike | Tensor)
     : initializerCall(init as Initializer | undefined, fullName, dtype, shape);
-  const v = graph.nameScope(null, () =>
-    graph.controlDependencies(null, () =>
-      variable(initial, {
-        name: fullName,
-        dtype,
-        trainable: opts.trainable ?? true,
-        ...(opts.collections ? { collections: opts.collections } : {}),
-        ...(opts.validateShape === undefined ? {} : { validateShape: opts.validateShape }),
-      }),
-    ),
-  );
-  st.vars.set(fullName, v);
-  const regularizer = opts.regularizer ?? scope.regularizer;
-  if (regularizer) addRegularization(graph, v, fullName, regularizer);
-  return v;
+  return graph.asDefault(() => {
+    const v = graph.nameScope(null, () =>
+      graph.controlDependencies(null, () =>
+        variable(initial, {
+          name: fullName,
+          dtype,
+          trainable: opts.trainable ?? true,
+          ...(opts.collections ? { collections: opts.collections } : {}),
+          ...(opts.validateShape === undefined ? {} : { validateShape: opts.validateShape }),
+        }),
+      ),
+    );
+    st.vars.set(fullName, v);
+    const regularizer = opts.regularizer ?? scope.regularizer;
+    if (regularizer) addRegularization(graph, v, fullName, regularizer);
+    return v;
+  });
 }
 
 // TF 1.15's _get_single_variable: with a fully defined shape the initializer is called with it;
