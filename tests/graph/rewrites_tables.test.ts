@@ -78,9 +78,9 @@ const layers: Row[] = ACTS.flatMap(([name, act]): Row[] => [
     build: (x, w, b) => act(g.biasAdd(g.matMul(x, w), b)),
   },
   {
-    // Weights much larger than the batch: on wasm the fused kernel computes (Wᵀ·xᵀ + b)ᵀ.
+    // Weights much larger than the batch: on wasm the fused kernel computes (Wᵀ·xᵀ)ᵀ + b.
     name: `dense, wide weights + ${name}`,
-    inputs: [{ shape: [3, 40] }, { shape: [40, 24] }, { shape: [24] }],
+    inputs: [{ shape: [3, 512] }, { shape: [512, 256] }, { shape: [256] }],
     build: (x, w, b) => act(g.biasAdd(g.matMul(x, w), b)),
   },
   {

@@ -49,12 +49,13 @@ const explicitT = (t: tfc.Tensor, transposed: boolean, ctx: KernelContext): [tfc
   transposed && ctx.backend === 'wasm' ? [tfc.transpose(t), false] : [t, transposed];
 
 // XNNPACK (tfjs-wasm's matMul) repacks the right operand whenever it is a new tensor, which in
-// training is every step: ~6 ns per element against ~1 ns to transpose one. When the weights
-// are much larger than the batch's activations (x·W of [64,784]·[784,256]: 200K vs 50K
-// elements), y = (Wᵀ·xᵀ)ᵀ packs the small xᵀ instead (2.2–2.6 vs 2.7–2.8 ms there).
-// In elements: 6·|W| > |W| + |x| + |y| + 6·|x|.
+// training is every step, at several ns per element. When the weights dwarf the batch's
+// activations, y = (Wᵀ·xᵀ)ᵀ packs the small xᵀ instead, for three transposes and a separate bias
+// and activation: mnist_deep's fc1 ([50,3136]·[3136,1024]) 55 → 24–28 ms CPU, an MLP's
+// [64,784]·[784,256] about even; below ~128K weights (a [64,256]·[256,256]) the extra ops cost
+// more than the packing saves (0.8 → 1.2 ms).
 const swapCheaper = (a: tfc.Tensor, b: tfc.Tensor): boolean =>
-  a.rank === 2 && b.rank === 2 && 5 * b.size > 7 * a.size + a.shape[0]! * b.shape[1]!;
+  a.rank === 2 && b.rank === 2 && b.size >= 128 * 1024 && 5 * b.size > 7 * a.size + a.shape[0]! * b.shape[1]!;
 
 // The fused kernel's activations as separate ops, for the swapped form.
 const ACTIVATE: Record<Activation, (y: tfc.Tensor, alpha: number) => tfc.Tensor> = {
