@@ -78,6 +78,12 @@ const layers: Row[] = ACTS.flatMap(([name, act]): Row[] => [
     build: (x, w, b) => act(g.biasAdd(g.matMul(x, w), b)),
   },
   {
+    // Weights much larger than the batch: on wasm the fused kernel computes (Wᵀ·xᵀ)ᵀ + b.
+    name: `dense, wide weights + ${name}`,
+    inputs: [{ shape: [3, 512] }, { shape: [512, 256] }, { shape: [256] }],
+    build: (x, w, b) => act(g.biasAdd(g.matMul(x, w), b)),
+  },
+  {
     name: `dense (transposed) + ${name}`,
     inputs: [{ shape: [6, 4] }, { shape: [5, 6] }, { shape: [5] }],
     build: (x, w, b) => act(g.biasAdd(g.matMul(x, w, { transposeA: true, transposeB: true }), b)),
