@@ -6,6 +6,8 @@
 //   npm start -- --backend cpu        # tfjs's cpu kernels (slower)
 //   npm start -- --backend onnxruntime   # each step compiled to ONNX models (@graphmode/onnx)
 //   npm start -- --steps 300 --logdir /tmp/run
+//   npm start -- --fresh --seed 3     # another training seed (weights, dropout, batch order, shifts)
+//   npx tsx --conditions=source examples/convnet_sweep.ts --seeds 1,2,3,4,5   # a seed sweep
 //
 // It writes TensorBoard event files (loss, accuracy, learning rate, weight histograms, the graph)
 // and checkpoints to the log directory, then evaluates the held-out digits from the last

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { shiftImages } from '../../examples/convnet/augment.js';
 import { type MainJobOptions, runMainJob } from '../../examples/mnist_convnet.js';
+import { listVariables, loadVariable } from '../../packages/train/src/io/reader.js';
 import { decodeRecords } from '../../packages/train/src/io/tfrecord.js';
 import { decodeFields } from '../wire.js';
 
@@ -96,6 +97,34 @@ describe('mnist convnet main job (smoke)', () => {
     expect(fresh).toMatchObject({ step: 5, stepsRun: 5, checkpoint: join(logdir, 'model.ckpt-5') });
     expect(await readdir(logdir)).not.toContain('model.ckpt-30.index');
   }, 180_000);
+
+  it("keeps the weights' moving averages with emaDecay and evaluates them, batch norm recalibrated", async () => {
+    const logdir = await mkdtemp(join(tmpdir(), 'graphmode-mainjob-ema-'));
+    dirs.push(logdir);
+    const r = await runMainJob({
+      logdir,
+      steps: 6,
+      batchSize: 32,
+      backend: 'wasm',
+      fresh: true,
+      evalSize: 100,
+      logEvery: 10,
+      seed: 2,
+      model: { emaDecay: 0.9 },
+      log: () => {},
+    });
+    for (const acc of [r.heldOutAccuracy, r.averagedAccuracy, r.recalibratedAccuracy]) {
+      expect(acc).toBeGreaterThanOrEqual(0);
+      expect(acc).toBeLessThanOrEqual(1);
+    }
+    const names = (await listVariables(r.checkpoint)).map(([n]) => n);
+    expect(names).toEqual(expect.arrayContaining(['dense/kernel', 'dense/kernel/ExponentialMovingAverage']));
+    // Six steps in, the average (decay min(0.9, (1 + n)/(10 + n))) trails the weights.
+    const raw = (await loadVariable(r.checkpoint, 'dense/kernel')).data as Float32Array;
+    const avg = (await loadVariable(r.checkpoint, 'dense/kernel/ExponentialMovingAverage'))
+      .data as Float32Array;
+    expect(avg.some((v, i) => Math.abs(v - raw[i]!) > 1e-6)).toBe(true);
+  }, 120_000);
 });
 
 describe('shiftImages', () => {
