@@ -17,6 +17,7 @@ const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 interface Exports {
   adam(...args: number[]): void;
   maxPoolGrad(...args: number[]): void;
+  patchesT(...args: number[]): void;
 }
 
 /** Adam's per-element constants (see kernels.wat). */
@@ -42,6 +43,24 @@ export interface PoolGeometry {
   padLeft: number;
 }
 
+/**
+ * Windows over a one-channel NHWC image padded by padT rows and padL cols of zeros: taps kh×kw
+ * dilated by d, strides s, oh×ow windows per image.
+ */
+export interface PatchGeometry {
+  dims: readonly [number, number, number, number];
+  padTop: number;
+  padLeft: number;
+  kh: number;
+  kw: number;
+  dh: number;
+  dw: number;
+  sh: number;
+  sw: number;
+  oh: number;
+  ow: number;
+}
+
 export interface SimdKernels {
   /** Adam over the first 4⌊n/4⌋ elements (the caller does the rest); returns that count. */
   adam(
@@ -54,6 +73,8 @@ export interface SimdKernels {
   ): number;
   /** MaxPoolGrad into a zeroed `out`; false (nothing done) unless the channels come in fours. */
   maxPoolGrad(x: Float32Array, dy: Float32Array, out: Float32Array, geo: PoolGeometry): boolean;
+  /** im2col transposed of a one-channel image (see kernels.wat and conv_im2col.ts). */
+  patchesT(x: Float32Array, out: Float32Array, geo: PatchGeometry): void;
 }
 
 let compiled: object | null | undefined;
@@ -113,6 +134,11 @@ export function simdKernels(memory: WasmMemory): SimdKernels | null {
         padLeft,
       );
       return true;
+    },
+    patchesT(x, out, g) {
+      const [n, h, w] = g.dims;
+      const { kh, kw, dh, dw, sh, sw, oh, ow, padTop, padLeft } = g;
+      wasm.patchesT(x.byteOffset, out.byteOffset, n, h, w, kh, kw, dh, dw, sh, sw, oh, ow, padTop, padLeft);
     },
   };
   instances.set(memory, kernels);

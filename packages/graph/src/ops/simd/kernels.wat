@@ -121,6 +121,103 @@
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
       (br_if $batch (i32.lt_s (local.get $n) (local.get $b)))))
 
+;; im2col, transposed, for one input channel: out[(r * kw + q) * n * oh * ow + j] holds the
+  ;; tap (r, q) of window j = (image, y, x) of the NHWC image x ([n, h, w, 1]) padded by padT
+  ;; rows and padL cols of zeros:  x[image, y * sh + r * dh - padT, x * sw + q * dw - padL]
+  ;; so that the filter gradient is out · dy, one matMul. Rows of adjacent cells (sw = 1) are
+  ;; copied 4 at a time.
+  (func (export "patchesT")
+    (param $x i32) (param $out i32) (param $n i32) (param $h i32) (param $w i32)
+    (param $kh i32) (param $kw i32) (param $dh i32) (param $dw i32) (param $sh i32) (param $sw i32)
+    (param $oh i32) (param $ow i32) (param $padT i32) (param $padL i32)
+    (local $r i32) (local $q i32) (local $b i32) (local $y i32) (local $row i32) (local $col0 i32)
+    (loop $tapRow
+      (local.set $q (i32.const 0))
+      (loop $tapCol
+        ;; the column of window 0's tap q
+        (local.set $col0 (i32.sub (i32.mul (local.get $q) (local.get $dw)) (local.get $padL)))
+        (local.set $b (i32.const 0))
+        (loop $image
+          (local.set $y (i32.const 0))
+          (loop $rows
+            (local.set $row
+              (i32.sub (i32.add (i32.mul (local.get $y) (local.get $sh)) (i32.mul (local.get $r) (local.get $dh)))
+                (local.get $padT)))
+            (local.set $out
+              (if (result i32) (i32.and (i32.ge_s (local.get $row) (i32.const 0)) (i32.lt_s (local.get $row) (local.get $h)))
+                (then
+                  (call $rowCells (local.get $out)
+                    (i32.add (local.get $x)
+                      (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $row)) (local.get $w))
+                        (i32.const 2)))
+                    (local.get $w) (local.get $col0) (local.get $sw) (local.get $ow)))
+                (else (call $zeros (local.get $out) (local.get $ow)))))
+            (local.set $y (i32.add (local.get $y) (i32.const 1)))
+            (br_if $rows (i32.lt_s (local.get $y) (local.get $oh))))
+          (local.set $b (i32.add (local.get $b) (i32.const 1)))
+          (br_if $image (i32.lt_s (local.get $b) (local.get $n))))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br_if $tapCol (i32.lt_s (local.get $q) (local.get $kw))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br_if $tapRow (i32.lt_s (local.get $r) (local.get $kh)))))
+
+  ;; Writes the ow cells src[col0 + z * sw] (z < ow; zero outside [0, w)) of one image row at
+  ;; out; returns the address after them.
+  (func $rowCells (param $out i32) (param $src i32) (param $w i32) (param $col0 i32) (param $sw i32)
+    (param $ow i32) (result i32)
+    (local $z i32) (local $col i32) (local $end i32) (local $fours i32)
+    (if (i32.eq (local.get $sw) (i32.const 1))
+      (then
+        ;; z in [lo, hi) reads inside the row: lo = max(0, -col0), hi = min(ow, w - col0)
+        (local.set $z (select (i32.sub (i32.const 0) (local.get $col0)) (i32.const 0) (i32.lt_s (local.get $col0) (i32.const 0))))
+        (local.set $end (i32.sub (local.get $w) (local.get $col0)))
+        (local.set $end (select (local.get $ow) (local.get $end) (i32.gt_s (local.get $end) (local.get $ow))))
+        (local.set $out (call $zeros (local.get $out) (select (local.get $z) (local.get $ow) (i32.lt_s (local.get $z) (local.get $ow)))))
+        (if (i32.lt_s (local.get $z) (local.get $end))
+          (then
+            (local.set $src (i32.add (local.get $src) (i32.shl (i32.add (local.get $col0) (local.get $z)) (i32.const 2))))
+            (local.set $fours (i32.add (local.get $z) (i32.and (i32.sub (local.get $end) (local.get $z)) (i32.const -4))))
+            (block $vecDone
+              (loop $vec
+                (br_if $vecDone (i32.ge_s (local.get $z) (local.get $fours)))
+                (v128.store (local.get $out) (v128.load (local.get $src)))
+                (local.set $out (i32.add (local.get $out) (i32.const 16)))
+                (local.set $src (i32.add (local.get $src) (i32.const 16)))
+                (local.set $z (i32.add (local.get $z) (i32.const 4)))
+                (br $vec)))
+            (block $tailDone
+              (loop $tail
+                (br_if $tailDone (i32.ge_s (local.get $z) (local.get $end)))
+                (f32.store (local.get $out) (f32.load (local.get $src)))
+                (local.set $out (i32.add (local.get $out) (i32.const 4)))
+                (local.set $src (i32.add (local.get $src) (i32.const 4)))
+                (local.set $z (i32.add (local.get $z) (i32.const 1)))
+                (br $tail)))))
+        (return (call $zeros (local.get $out) (i32.sub (local.get $ow) (select (local.get $z) (local.get $ow) (i32.lt_s (local.get $z) (local.get $ow))))))))
+    (block $done
+      (loop $cell
+        (br_if $done (i32.ge_s (local.get $z) (local.get $ow)))
+        (local.set $col (i32.add (local.get $col0) (i32.mul (local.get $z) (local.get $sw))))
+        (f32.store (local.get $out)
+          (if (result f32) (i32.and (i32.ge_s (local.get $col) (i32.const 0)) (i32.lt_s (local.get $col) (local.get $w)))
+            (then (f32.load (i32.add (local.get $src) (i32.shl (local.get $col) (i32.const 2)))))
+            (else (f32.const 0))))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $z (i32.add (local.get $z) (i32.const 1)))
+        (br $cell)))
+    (local.get $out))
+
+  ;; Writes k zeros (k <= 0: none) at out; returns the address after them.
+  (func $zeros (param $out i32) (param $k i32) (result i32)
+    (block $done
+      (loop $zero
+        (br_if $done (i32.le_s (local.get $k) (i32.const 0)))
+        (f32.store (local.get $out) (f32.const 0))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+        (br $zero)))
+    (local.get $out))
+
   ;; out[i] += d (i an element index)
   (func $addAt (param $out i32) (param $i i32) (param $d f32)
     (local $p i32)
