@@ -4,7 +4,7 @@
 // NHWC in and out; callers transpose NCHW around them.
 import * as tfc from '@tensorflow/tfjs-core';
 import type { Padding } from './conv.js';
-import { patchesT } from './conv_im2col.js';
+import { filterGradOneChannel } from './conv_im2col.js';
 
 type Pair = [number, number];
 type Pad2 = [number, number];
@@ -115,10 +115,10 @@ export function filterGradByIm2col(
   [dh, dw]: Pair,
   padding: Padding,
 ): tfc.Tensor4D {
-  const [n, oh, ow, co] = dy.shape;
+  const [, oh, ow] = dy.shape;
   const [, h, w] = x.shape;
   const padTop = padBefore(h, (k[0] - 1) * dh + 1, sh, oh, padding);
   const padLeft = padBefore(w, (k[1] - 1) * dw + 1, sw, ow, padding);
-  const p = patchesT(x, { kh: k[0], kw: k[1], dh, dw, sh, sw, oh, ow, padTop, padLeft });
-  return tfc.reshape(tfc.matMul(p, tfc.reshape(dy, [n * oh * ow, co])), [...k]);
+  const dF = filterGradOneChannel(x, dy, { kh: k[0], kw: k[1], dh, dw, sh, sw, oh, ow, padTop, padLeft });
+  return tfc.reshape(dF, [...k]);
 }

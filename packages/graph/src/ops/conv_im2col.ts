@@ -1,37 +1,82 @@
-// The filter gradient of a one-input-channel convolution (a convnet's first layer) as one matMul:
-// dF[r, q, 0, o] = Σ_j patchesᵀ[(r, q), j] · dy[j, o] over the windows j = (image, y, x). The
-// batch/channel-swapped conv (conv_backprop.ts) runs there at ~4 GFLOP/s on wasm, because
-// XNNPACK then sees a conv with kh·kw output pixels and a filter the size of a whole image;
-// the patches (kh·kw × one image-sized plane) are built by a SIMD copy loop and the matMul runs
-// at XNNPACK's gemm speed. patchesᵀ·dy, not patches with a transpose flag: tfjs-wasm's
-// transposed matMul forms are several times slower.
-import type * as tfc from '@tensorflow/tfjs-core';
+// The filter gradient of a one-input-channel convolution (a convnet's first layer) as one product:
+// dF[(r, q), o] = Σ_j patchesᵀ[(r, q), j] · dy[j, o] over the windows j = (image, y, x). The
+// batch/channel-swapped conv (conv_backprop.ts) runs there at ~4 GFLOP/s on wasm: XNNPACK sees a
+// conv with kh·kw output pixels and packs a filter the size of dy. tfjs-wasm's matMul also
+// repacks its second operand at every call, which for this long inner dimension costs twice the
+// arithmetic, and its transposed forms are slower still. So both steps are SIMD loops over the
+// backend's memory (simd/kernels.wat): the patches copy, then a register-tiled product.
+import * as tfc from '@tensorflow/tfjs-core';
 import type { PatchGeometry } from './simd/index.js';
 import { float32Kernel } from './typed_kernel.js';
 
-/** patchesᵀ [kh·kw, n·oh·ow] of the one-channel image `x` [n, h, w, 1], zero-padded per `g`. */
-export function patchesT(x: tfc.Tensor4D, g: Omit<PatchGeometry, 'dims'>): tfc.Tensor2D {
-  const [n, h, w] = x.shape;
+type Geometry = Omit<PatchGeometry, 'dims'>;
+
+/** patchesᵀ [kh·kw, n·oh·ow] of the one-channel image `v` ([n, h, w, 1]), zero-padded per `g`. */
+function patchesInto(v: Float32Array, dims: readonly number[], out: Float32Array, g: Geometry): void {
+  const [n, h, w] = dims as [number, number, number];
   const { kh, kw, dh, dw, sh, sw, oh, ow, padTop, padLeft } = g;
-  return float32Kernel([x], [[kh * kw, n * oh * ow]], ([v], [out], simd) => {
-    if (simd) return simd.patchesT(v!, out!, { ...g, dims: x.shape });
-    let k = 0;
-    for (let r = 0; r < kh; r++)
-      for (let q = 0; q < kw; q++)
-        for (let b = 0; b < n; b++)
-          for (let y = 0; y < oh; y++) {
-            const row = y * sh + r * dh - padTop;
-            for (let z = 0; z < ow; z++) {
-              const col = z * sw + q * dw - padLeft;
-              const inside = row >= 0 && row < h && col >= 0 && col < w;
-              out![k++] = inside ? v![(b * h + row) * w + col]! : 0;
-            }
+  let k = 0;
+  for (let r = 0; r < kh; r++)
+    for (let q = 0; q < kw; q++)
+      for (let b = 0; b < n; b++)
+        for (let y = 0; y < oh; y++) {
+          const row = y * sh + r * dh - padTop;
+          for (let z = 0; z < ow; z++) {
+            const col = z * sw + q * dw - padLeft;
+            const inside = row >= 0 && row < h && col >= 0 && col < w;
+            out[k++] = inside ? v[(b * h + row) * w + col]! : 0;
           }
-  })[0] as tfc.Tensor2D;
+        }
 }
 
-/** Whether the im2col form is worth it: one input channel, patches no larger than dy or 16 MB. */
+/** acc[rows, n] = a[rows, k] · b[k, n], plainly. */
+function gemmInto(a: Float32Array, b: Float32Array, acc: Float32Array, rows: number, k: number, n: number) {
+  acc.fill(0);
+  for (let t = 0; t < rows; t++)
+    for (let j = 0; j < k; j++) {
+      const s = a[t * k + j]!;
+      for (let o = 0; o < n; o++) acc[t * n + o]! += s * b[j * n + o]!;
+    }
+}
+
+/**
+ * dF [kh·kw, co] of a one-channel `x` [n, h, w, 1] from `dy` [n, oh, ow, co]. The patches get
+ * zero rows up to a multiple of 4 (the product's tile), which are cut off the result.
+ */
+export function filterGradOneChannel(x: tfc.Tensor4D, dy: tfc.Tensor4D, g: Geometry): tfc.Tensor2D {
+  const [n, oh, ow, co] = dy.shape;
+  const [taps, windows] = [g.kh * g.kw, n * oh * ow];
+  const rows = Math.ceil(taps / 4) * 4;
+  const [patches, acc] = float32Kernel(
+    [x, dy],
+    [
+      [rows, windows],
+      [rows, co],
+    ],
+    ([v, d], [p, out], simd) => {
+      if (simd) simd.patchesT(v!, p!, { ...g, dims: x.shape });
+      else patchesInto(v!, x.shape, p!, g);
+      p!.fill(0, taps * windows);
+      if (simd && co % 8 === 0) {
+        out!.fill(0);
+        simd.gemmAcc(p!, d!, out!, rows, windows, co);
+      } else gemmInto(p!, d!, out!, rows, windows, co);
+    },
+  ) as [tfc.Tensor2D, tfc.Tensor2D];
+  patches.dispose();
+  if (rows === taps) return acc;
+  const dF = tfc.slice(acc, 0, [taps, co]);
+  acc.dispose();
+  return dF;
+}
+
+/**
+ * Whether the one-channel form is worth it (on wasm): one input channel, output channels in
+ * eights (the product's tile), and patches no larger than dy or 16 MB.
+ */
 export function im2colFits(k: readonly number[], dySize: number, windows: number): boolean {
   const taps = k[0]! * k[1]!;
-  return k[2] === 1 && taps > 0 && windows > 0 && taps * windows <= Math.max(dySize, 2 ** 22);
+  return (
+    k[2] === 1 && k[3]! % 8 === 0 && taps > 0 && windows > 0 && taps * windows <= Math.max(dySize, 2 ** 22)
+  );
 }

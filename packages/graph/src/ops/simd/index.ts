@@ -18,6 +18,7 @@ interface Exports {
   adam(...args: number[]): void;
   maxPoolGrad(...args: number[]): void;
   patchesT(...args: number[]): void;
+  gemmAcc(...args: number[]): void;
 }
 
 /** Adam's per-element constants (see kernels.wat). */
@@ -75,6 +76,8 @@ export interface SimdKernels {
   maxPoolGrad(x: Float32Array, dy: Float32Array, out: Float32Array, geo: PoolGeometry): boolean;
   /** im2col transposed of a one-channel image (see kernels.wat and conv_im2col.ts). */
   patchesT(x: Float32Array, out: Float32Array, geo: PatchGeometry): void;
+  /** acc[rows, n] += a[rows, k] · b[k, n] for rows % 4 = 0, n % 8 = 0, k > 0 (see kernels.wat). */
+  gemmAcc(a: Float32Array, b: Float32Array, acc: Float32Array, rows: number, k: number, n: number): void;
 }
 
 let compiled: object | null | undefined;
@@ -139,6 +142,9 @@ export function simdKernels(memory: WasmMemory): SimdKernels | null {
       const [n, h, w] = g.dims;
       const { kh, kw, dh, dw, sh, sw, oh, ow, padTop, padLeft } = g;
       wasm.patchesT(x.byteOffset, out.byteOffset, n, h, w, kh, kw, dh, dw, sh, sw, oh, ow, padTop, padLeft);
+    },
+    gemmAcc(a, b, acc, rows, k, n) {
+      wasm.gemmAcc(a.byteOffset, b.byteOffset, acc.byteOffset, rows, k, n);
     },
   };
   instances.set(memory, kernels);
