@@ -41,12 +41,12 @@ function gemmInto(a: Float32Array, b: Float32Array, acc: Float32Array, rows: num
 
 /**
  * dF [kh·kw, co] of a one-channel `x` [n, h, w, 1] from `dy` [n, oh, ow, co]. The patches get
- * zero rows up to a multiple of 4 (the product's tile), which are cut off the result.
+ * zero rows up to a multiple of 5 (the product's tile), which are cut off the result.
  */
 export function filterGradOneChannel(x: tfc.Tensor4D, dy: tfc.Tensor4D, g: Geometry): tfc.Tensor2D {
   const [n, oh, ow, co] = dy.shape;
   const [taps, windows] = [g.kh * g.kw, n * oh * ow];
-  const rows = Math.ceil(taps / 4) * 4;
+  const rows = Math.ceil(taps / 5) * 5;
   const [patches, acc] = float32Kernel(
     [x, dy],
     [

@@ -76,7 +76,7 @@ export interface SimdKernels {
   maxPoolGrad(x: Float32Array, dy: Float32Array, out: Float32Array, geo: PoolGeometry): boolean;
   /** im2col transposed of a one-channel image (see kernels.wat and conv_im2col.ts). */
   patchesT(x: Float32Array, out: Float32Array, geo: PatchGeometry): void;
-  /** acc[rows, n] += a[rows, k] · b[k, n] for rows % 4 = 0, n % 8 = 0, k > 0 (see kernels.wat). */
+  /** acc[rows, n] += a[rows, k] · b[k, n] for rows % 5 = 0, n % 8 = 0, k > 0 (see kernels.wat). */
   gemmAcc(a: Float32Array, b: Float32Array, acc: Float32Array, rows: number, k: number, n: number): void;
 }
 

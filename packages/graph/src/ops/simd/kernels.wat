@@ -161,15 +161,17 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br_if $tapRow (i32.lt_s (local.get $r) (local.get $kh)))))
 
-;; acc[rows, n] += a[rows, k] · b[k, n] (row-major; rows % 4 = 0, n % 8 = 0, k > 0): tiles of
-  ;; 4 rows × 8 columns held in registers, over 256-column slices of a (and rows of b) that stay
-  ;; in cache while every tile passes over them. tfjs-wasm's matMul repacks its second operand at
-  ;; each call, which for the filter gradient's long k costs twice the arithmetic.
+;; acc[rows, n] += a[rows, k] · b[k, n] (row-major; rows % 5 = 0, n % 8 = 0, k > 0): tiles of
+  ;; 5 rows × 8 columns held in registers (5: a 5×5 filter's 25 taps), over 256-column slices of a
+  ;; (and rows of b) that stay in cache while every tile passes over them. tfjs-wasm's matMul
+  ;; repacks its second operand at each call, which for the filter gradient's long k costs twice
+  ;; the arithmetic.
   (func (export "gemmAcc")
     (param $a i32) (param $b i32) (param $acc i32) (param $rows i32) (param $k i32) (param $n i32)
     (local $j0 i32) (local $j1 i32) (local $t i32) (local $o i32) (local $pa i32) (local $pb i32)
     (local $pc i32) (local $end i32) (local $rowBytes i32) (local $nBytes i32)
-    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128) (local $b0 v128) (local $b1 v128) (local $s v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128) (local $c40 v128) (local $c41 v128)
+    (local $b0 v128) (local $b1 v128) (local $s v128)
     (local.set $rowBytes (i32.shl (local.get $k) (i32.const 2)))
     (local.set $nBytes (i32.shl (local.get $n) (i32.const 2)))
     (loop $slice
@@ -181,14 +183,16 @@
         (loop $tileCols
         (local.set $pc (i32.add (local.get $acc)
           (i32.shl (i32.add (i32.mul (local.get $t) (local.get $n)) (local.get $o)) (i32.const 2))))
-        (local.set $c00 (v128.load offset=0 (i32.add (local.get $pc) (i32.mul (i32.const 0) (local.get $nBytes)))))
-        (local.set $c01 (v128.load offset=16 (i32.add (local.get $pc) (i32.mul (i32.const 0) (local.get $nBytes)))))
+        (local.set $c00 (v128.load offset=0 (local.get $pc)))
+        (local.set $c01 (v128.load offset=16 (local.get $pc)))
         (local.set $c10 (v128.load offset=0 (i32.add (local.get $pc) (i32.mul (i32.const 1) (local.get $nBytes)))))
         (local.set $c11 (v128.load offset=16 (i32.add (local.get $pc) (i32.mul (i32.const 1) (local.get $nBytes)))))
         (local.set $c20 (v128.load offset=0 (i32.add (local.get $pc) (i32.mul (i32.const 2) (local.get $nBytes)))))
         (local.set $c21 (v128.load offset=16 (i32.add (local.get $pc) (i32.mul (i32.const 2) (local.get $nBytes)))))
         (local.set $c30 (v128.load offset=0 (i32.add (local.get $pc) (i32.mul (i32.const 3) (local.get $nBytes)))))
         (local.set $c31 (v128.load offset=16 (i32.add (local.get $pc) (i32.mul (i32.const 3) (local.get $nBytes)))))
+        (local.set $c40 (v128.load offset=0 (i32.add (local.get $pc) (i32.mul (i32.const 4) (local.get $nBytes)))))
+        (local.set $c41 (v128.load offset=16 (i32.add (local.get $pc) (i32.mul (i32.const 4) (local.get $nBytes)))))
         (local.set $pa (i32.add (local.get $a)
           (i32.shl (i32.add (i32.mul (local.get $t) (local.get $k)) (local.get $j0)) (i32.const 2))))
         (local.set $end (i32.add (local.get $pa) (i32.shl (i32.sub (local.get $j1) (local.get $j0)) (i32.const 2))))
@@ -197,7 +201,7 @@
         (loop $dot
           (local.set $b0 (v128.load (local.get $pb)))
           (local.set $b1 (v128.load offset=16 (local.get $pb)))
-          (local.set $s (v128.load32_splat (i32.add (local.get $pa) (i32.mul (i32.const 0) (local.get $rowBytes)))))
+          (local.set $s (v128.load32_splat (local.get $pa)))
           (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $s) (local.get $b0))))
           (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $s) (local.get $b1))))
           (local.set $s (v128.load32_splat (i32.add (local.get $pa) (i32.mul (i32.const 1) (local.get $rowBytes)))))
@@ -209,20 +213,25 @@
           (local.set $s (v128.load32_splat (i32.add (local.get $pa) (i32.mul (i32.const 3) (local.get $rowBytes)))))
           (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $s) (local.get $b0))))
           (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $s) (local.get $b1))))
+          (local.set $s (v128.load32_splat (i32.add (local.get $pa) (i32.mul (i32.const 4) (local.get $rowBytes)))))
+          (local.set $c40 (f32x4.add (local.get $c40) (f32x4.mul (local.get $s) (local.get $b0))))
+          (local.set $c41 (f32x4.add (local.get $c41) (f32x4.mul (local.get $s) (local.get $b1))))
           (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
           (local.set $pb (i32.add (local.get $pb) (local.get $nBytes)))
           (br_if $dot (i32.lt_u (local.get $pa) (local.get $end))))
-        (v128.store offset=0 (i32.add (local.get $pc) (i32.mul (i32.const 0) (local.get $nBytes))) (local.get $c00))
-        (v128.store offset=16 (i32.add (local.get $pc) (i32.mul (i32.const 0) (local.get $nBytes))) (local.get $c01))
+        (v128.store offset=0 (local.get $pc) (local.get $c00))
+        (v128.store offset=16 (local.get $pc) (local.get $c01))
         (v128.store offset=0 (i32.add (local.get $pc) (i32.mul (i32.const 1) (local.get $nBytes))) (local.get $c10))
         (v128.store offset=16 (i32.add (local.get $pc) (i32.mul (i32.const 1) (local.get $nBytes))) (local.get $c11))
         (v128.store offset=0 (i32.add (local.get $pc) (i32.mul (i32.const 2) (local.get $nBytes))) (local.get $c20))
         (v128.store offset=16 (i32.add (local.get $pc) (i32.mul (i32.const 2) (local.get $nBytes))) (local.get $c21))
         (v128.store offset=0 (i32.add (local.get $pc) (i32.mul (i32.const 3) (local.get $nBytes))) (local.get $c30))
         (v128.store offset=16 (i32.add (local.get $pc) (i32.mul (i32.const 3) (local.get $nBytes))) (local.get $c31))
+        (v128.store offset=0 (i32.add (local.get $pc) (i32.mul (i32.const 4) (local.get $nBytes))) (local.get $c40))
+        (v128.store offset=16 (i32.add (local.get $pc) (i32.mul (i32.const 4) (local.get $nBytes))) (local.get $c41))
         (local.set $o (i32.add (local.get $o) (i32.const 8)))
         (br_if $tileCols (i32.lt_s (local.get $o) (local.get $n))))
-        (local.set $t (i32.add (local.get $t) (i32.const 4)))
+        (local.set $t (i32.add (local.get $t) (i32.const 5)))
         (br_if $tileRows (i32.lt_s (local.get $t) (local.get $rows))))
       (local.set $j0 (local.get $j1))
       (br_if $slice (i32.lt_s (local.get $j0) (local.get $k)))))
