@@ -61,8 +61,8 @@ describe.each(['cpu', 'wasm'])('one-channel filter gradient on %s', (backend) =>
     await tfc.setBackend(backend);
     const [oh, ow] = [0, 1].map((i) => outSize(xs[i + 1]!, (k[i]! - 1) * d[i]! + 1, s[i]!, p));
     const ds = [xs[0]!, oh!, ow!, k[3]!];
-    const x = Float32Array.from(randomArray(xs, 'normal', 1).toArray().flat(3) as number[]);
-    const dy = Float32Array.from(randomArray(ds, 'normal', 2).toArray().flat(3) as number[]);
+    const x = Float32Array.from(randomArray(xs, 'normal', 1).data as Float32Array);
+    const dy = Float32Array.from(randomArray(ds, 'normal', 2).data as Float32Array);
     const got = tfc.tidy(() =>
       filterGradByIm2col(
         tfc.tensor4d(x, xs as [number, number, number, number]),
