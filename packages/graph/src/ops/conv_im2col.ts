@@ -29,9 +29,8 @@ function patchesInto(v: Float32Array, dims: readonly number[], out: Float32Array
         }
 }
 
-/** acc[rows, n] = a[rows, k] · b[k, n], plainly. */
+/** acc[rows, n] += a[rows, k] · b[k, n], plainly. */
 function gemmInto(a: Float32Array, b: Float32Array, acc: Float32Array, rows: number, k: number, n: number) {
-  acc.fill(0);
   for (let t = 0; t < rows; t++)
     for (let j = 0; j < k; j++) {
       const s = a[t * k + j]!;
@@ -40,12 +39,14 @@ function gemmInto(a: Float32Array, b: Float32Array, acc: Float32Array, rows: num
 }
 
 /**
- * dF [kh·kw, co] of a one-channel `x` [n, h, w, 1] from `dy` [n, oh, ow, co]. The patches get
- * zero rows up to a multiple of 5 (the product's tile), which are cut off the result.
+ * dF [kh·kw, co] of a one-channel `x` [n, h, w, 1] from `dy` [n, oh, ow, co], one image at a
+ * time: that image's patches (kh·kw × oh·ow, reused) stay in cache while the product reads them.
+ * The patches get zero rows up to a multiple of 5 (the product's tile), cut off the result.
  */
 export function filterGradOneChannel(x: tfc.Tensor4D, dy: tfc.Tensor4D, g: Geometry): tfc.Tensor2D {
-  const [n, oh, ow, co] = dy.shape;
-  const [taps, windows] = [g.kh * g.kw, n * oh * ow];
+  const [n, h, w] = x.shape;
+  const [, oh, ow, co] = dy.shape;
+  const [taps, windows] = [g.kh * g.kw, oh * ow];
   const rows = Math.ceil(taps / 5) * 5;
   const [patches, acc] = float32Kernel(
     [x, dy],
@@ -54,13 +55,17 @@ export function filterGradOneChannel(x: tfc.Tensor4D, dy: tfc.Tensor4D, g: Geome
       [rows, co],
     ],
     ([v, d], [p, out], simd) => {
-      if (simd) simd.patchesT(v!, p!, { ...g, dims: x.shape });
-      else patchesInto(v!, x.shape, p!, g);
       p!.fill(0, taps * windows);
-      if (simd && co % 8 === 0) {
-        out!.fill(0);
-        simd.gemmAcc(p!, d!, out!, rows, windows, co);
-      } else gemmInto(p!, d!, out!, rows, windows, co);
+      out!.fill(0);
+      const fast = simd && co % 8 === 0 ? simd : null;
+      for (let b = 0; b < n; b++) {
+        const image = v!.subarray(b * h * w, (b + 1) * h * w);
+        const grad = d!.subarray(b * windows * co, (b + 1) * windows * co);
+        if (simd) simd.patchesT(image, p!, { ...g, dims: [1, h, w, 1] });
+        else patchesInto(image, [1, h, w], p!, g);
+        if (fast) fast.gemmAcc(p!, grad, out!, rows, windows, co);
+        else gemmInto(p!, grad, out!, rows, windows, co);
+      }
     },
   ) as [tfc.Tensor2D, tfc.Tensor2D];
   patches.dispose();
