@@ -264,8 +264,7 @@ export const Conv2DBackpropFilter = defineOp<'input' | 'filterSizes' | 'outBackp
       const [x, dy] = [input, outBackprop].map((t) =>
         a.dataFormat === 'NCHW' ? tfc.transpose(t, TO_NHWC) : t,
       ) as [tfc.Tensor4D, tfc.Tensor4D];
-      const windows = dy.shape[0] * dy.shape[1] * dy.shape[2];
-      if (ctx.backend === 'wasm' && im2colFits([kh, kw, ci, co], dy.size, windows)) {
+      if (ctx.backend === 'wasm' && im2colFits([kh, kw, ci, co], dy.shape)) {
         return filterGradByIm2col(
           x,
           dy,

@@ -76,12 +76,11 @@ export function filterGradOneChannel(x: tfc.Tensor4D, dy: tfc.Tensor4D, g: Geome
 }
 
 /**
- * Whether the one-channel form is worth it (on wasm): one input channel, output channels in
- * eights (the product's tile), and patches no larger than dy or 16 MB.
+ * Whether the one-channel form applies (on wasm): one input channel, output channels in eights
+ * (the product's tile), some windows, and one image's patches within 16 MB.
  */
-export function im2colFits(k: readonly number[], dySize: number, windows: number): boolean {
+export function im2colFits(k: readonly number[], dyShape: readonly number[]): boolean {
+  const [n, oh, ow] = dyShape as [number, number, number];
   const taps = k[0]! * k[1]!;
-  return (
-    k[2] === 1 && k[3]! % 8 === 0 && taps > 0 && windows > 0 && taps * windows <= Math.max(dySize, 2 ** 22)
-  );
+  return k[2] === 1 && k[3]! % 8 === 0 && taps > 0 && n * oh * ow > 0 && taps * oh * ow <= 2 ** 22;
 }
