@@ -82,11 +82,11 @@ describe.each(['cpu', 'wasm'])('one-channel filter gradient on %s', (backend) =>
 });
 
 describe('im2colFits', () => {
-  it('takes one input channel, output channels in eights, one image's patches within 16 MB', () => {
+  it('takes one input channel, output channels in eights, patches of one image within 16 MB', () => {
     expect(im2colFits([5, 5, 1, 32], [50, 28, 28, 32])).toBe(true);
     expect(im2colFits([5, 5, 2, 32], [50, 28, 28, 32])).toBe(false);
     expect(im2colFits([5, 5, 1, 12], [50, 28, 28, 12])).toBe(false);
     expect(im2colFits([9, 9, 1, 8], [1, 256, 256, 8])).toBe(false);
     expect(im2colFits([5, 5, 1, 8], [0, 28, 28, 8])).toBe(false);
-});
+  });
 });
