@@ -3,30 +3,32 @@
 // batch/channel-swapped conv (conv_backprop.ts) runs there at ~4 GFLOP/s on wasm: XNNPACK sees a
 // conv with kh·kw output pixels and packs a filter the size of dy. tfjs-wasm's matMul also
 // repacks its second operand at every call, which for this long inner dimension costs twice the
-// arithmetic, and its transposed forms are slower still. So both steps are SIMD loops over the
-// backend's memory (simd/kernels.wat): the patches copy, then a register-tiled product.
+// arithmetic, and its transposed forms are slower still. So on wasm it is one SIMD loop
+// (simd/kernels.wat) per image over the backend's memory, reading the taps straight from a
+// zero-padded copy of the image; elsewhere the same sums in JS through explicit patches.
 import * as tfc from '@tensorflow/tfjs-core';
-import type { PatchGeometry } from './simd/index.js';
+import type { WindowGeometry } from './simd/index.js';
 import { float32Kernel } from './typed_kernel.js';
 
-type Geometry = Omit<PatchGeometry, 'dims'>;
+/** The windows, and TF's padding before the first one. */
+export interface Geometry extends WindowGeometry {
+  padTop: number;
+  padLeft: number;
+}
 
-/** patchesᵀ [kh·kw, n·oh·ow] of the one-channel image `v` ([n, h, w, 1]), zero-padded per `g`. */
-function patchesInto(v: Float32Array, dims: readonly number[], out: Float32Array, g: Geometry): void {
-  const [n, h, w] = dims as [number, number, number];
+/** patchesᵀ [kh·kw, oh·ow] of one image `v` [h, w], zero-padded per `g`. */
+function patchesInto(v: Float32Array, h: number, w: number, out: Float32Array, g: Geometry): void {
   const { kh, kw, dh, dw, sh, sw, oh, ow, padTop, padLeft } = g;
   let k = 0;
   for (let r = 0; r < kh; r++)
     for (let q = 0; q < kw; q++)
-      for (let b = 0; b < n; b++)
-        for (let y = 0; y < oh; y++) {
-          const row = y * sh + r * dh - padTop;
-          for (let z = 0; z < ow; z++) {
-            const col = z * sw + q * dw - padLeft;
-            const inside = row >= 0 && row < h && col >= 0 && col < w;
-            out[k++] = inside ? v[(b * h + row) * w + col]! : 0;
-          }
+      for (let y = 0; y < oh; y++) {
+        const row = y * sh + r * dh - padTop;
+        for (let z = 0; z < ow; z++) {
+          const col = z * sw + q * dw - padLeft;
+          out[k++] = row >= 0 && row < h && col >= 0 && col < w ? v[row * w + col]! : 0;
         }
+      }
 }
 
 /** acc[rows, n] += a[rows, k] · b[k, n], plainly. */
@@ -38,37 +40,50 @@ function gemmInto(a: Float32Array, b: Float32Array, acc: Float32Array, rows: num
     }
 }
 
+/** One image `v` [h, w] into `xp` [hp, wp] at (padTop, padLeft), zeros around, cut past the end. */
+function padInto(v: Float32Array, h: number, w: number, xp: Float32Array, wp: number, g: Geometry) {
+  xp.fill(0);
+  const hp = xp.length / wp;
+  const [c0, c1] = [Math.max(0, -g.padLeft), Math.min(w, wp - g.padLeft)];
+  if (c1 <= c0) return;
+  for (let r = Math.max(0, -g.padTop); r < Math.min(h, hp - g.padTop); r++)
+    xp.set(v.subarray(r * w + c0, r * w + c1), (r + g.padTop) * wp + c0 + g.padLeft);
+}
+
 /**
  * dF [kh·kw, co] of a one-channel `x` [n, h, w, 1] from `dy` [n, oh, ow, co], one image at a
- * time: that image's patches (kh·kw × oh·ow, reused) stay in cache while the product reads them.
- * The patches get zero rows up to a multiple of 5 (the product's tile), cut off the result.
+ * time. The SIMD loop works in tiles of 5 taps; rows past kh·kw are cut off the result.
  */
 export function filterGradOneChannel(x: tfc.Tensor4D, dy: tfc.Tensor4D, g: Geometry): tfc.Tensor2D {
   const [n, h, w] = x.shape;
   const [, oh, ow, co] = dy.shape;
   const [taps, windows] = [g.kh * g.kw, oh * ow];
   const rows = Math.ceil(taps / 5) * 5;
-  const [patches, acc] = float32Kernel(
+  // The rows and cols the windows cover.
+  const [hp, wp] = [(oh - 1) * g.sh + (g.kh - 1) * g.dh + 1, (ow - 1) * g.sw + (g.kw - 1) * g.dw + 1];
+  const [padded, acc] = float32Kernel(
     [x, dy],
     [
-      [rows, windows],
+      [hp, wp],
       [rows, co],
     ],
-    ([v, d], [p, out], simd) => {
-      p!.fill(0, taps * windows);
+    ([v, d], [xp, out], simd) => {
       out!.fill(0);
-      const fast = simd && co % 8 === 0 ? simd : null;
+      const patches = simd && co % 8 === 0 ? null : new Float32Array(taps * windows);
       for (let b = 0; b < n; b++) {
         const image = v!.subarray(b * h * w, (b + 1) * h * w);
         const grad = d!.subarray(b * windows * co, (b + 1) * windows * co);
-        if (simd) simd.patchesT(image, p!, { ...g, dims: [1, h, w, 1] });
-        else patchesInto(image, [1, h, w], p!, g);
-        if (fast) fast.gemmAcc(p!, grad, out!, rows, windows, co);
-        else gemmInto(p!, grad, out!, rows, windows, co);
+        if (patches === null) {
+          padInto(image, h, w, xp!, wp, g);
+          simd!.filterGradImage(xp!, wp, grad, out!, rows, co, g);
+        } else {
+          patchesInto(image, h, w, patches, g);
+          gemmInto(patches, grad, out!, taps, windows, co);
+        }
       }
     },
   ) as [tfc.Tensor2D, tfc.Tensor2D];
-  patches.dispose();
+  padded.dispose();
   if (rows === taps) return acc;
   const dF = tfc.slice(acc, 0, [taps, co]);
   acc.dispose();
@@ -77,10 +92,9 @@ export function filterGradOneChannel(x: tfc.Tensor4D, dy: tfc.Tensor4D, g: Geome
 
 /**
  * Whether the one-channel form applies (on wasm): one input channel, output channels in eights
- * (the product's tile), some windows, and one image's patches within 16 MB.
+ * (the SIMD tile), and some windows.
  */
 export function im2colFits(k: readonly number[], dyShape: readonly number[]): boolean {
   const [n, oh, ow] = dyShape as [number, number, number];
-  const taps = k[0]! * k[1]!;
-  return k[2] === 1 && k[3]! % 8 === 0 && taps > 0 && n * oh * ow > 0 && taps * oh * ow <= 2 ** 22;
+  return k[2] === 1 && k[3]! % 8 === 0 && k[0]! * k[1]! > 0 && n * oh * ow > 0;
 }

@@ -17,8 +17,7 @@ const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 interface Exports {
   adam(...args: number[]): void;
   maxPoolGrad(...args: number[]): void;
-  patchesT(...args: number[]): void;
-  gemmAcc(...args: number[]): void;
+  filterGradImage(...args: number[]): void;
 }
 
 /** Adam's per-element constants (see kernels.wat). */
@@ -44,14 +43,8 @@ export interface PoolGeometry {
   padLeft: number;
 }
 
-/**
- * Windows over a one-channel NHWC image padded by padT rows and padL cols of zeros: taps kh×kw
- * dilated by d, strides s, oh×ow windows per image.
- */
-export interface PatchGeometry {
-  dims: readonly [number, number, number, number];
-  padTop: number;
-  padLeft: number;
+/** Convolution windows: taps kh×kw dilated by d, strides s, oh×ow windows per image. */
+export interface WindowGeometry {
   kh: number;
   kw: number;
   dh: number;
@@ -74,10 +67,19 @@ export interface SimdKernels {
   ): number;
   /** MaxPoolGrad into a zeroed `out`; false (nothing done) unless the channels come in fours. */
   maxPoolGrad(x: Float32Array, dy: Float32Array, out: Float32Array, geo: PoolGeometry): boolean;
-  /** im2col transposed of a one-channel image (see kernels.wat and conv_im2col.ts). */
-  patchesT(x: Float32Array, out: Float32Array, geo: PatchGeometry): void;
-  /** acc[rows, n] += a[rows, k] · b[k, n] for rows % 5 = 0, n % 8 = 0, k > 0 (see kernels.wat). */
-  gemmAcc(a: Float32Array, b: Float32Array, acc: Float32Array, rows: number, k: number, n: number): void;
+  /**
+   * Adds one image's filter gradient (one input channel, co % 8 = 0 output channels) from its
+   * padded copy `xp` (rows of `wp`) and its `dy` to `acc` [rows, co] (see kernels.wat).
+   */
+  filterGradImage(
+    xp: Float32Array,
+    wp: number,
+    dy: Float32Array,
+    acc: Float32Array,
+    rows: number,
+    co: number,
+    g: WindowGeometry,
+  ): void;
 }
 
 let compiled: object | null | undefined;
@@ -138,13 +140,10 @@ export function simdKernels(memory: WasmMemory): SimdKernels | null {
       );
       return true;
     },
-    patchesT(x, out, g) {
-      const [n, h, w] = g.dims;
-      const { kh, kw, dh, dw, sh, sw, oh, ow, padTop, padLeft } = g;
-      wasm.patchesT(x.byteOffset, out.byteOffset, n, h, w, kh, kw, dh, dw, sh, sw, oh, ow, padTop, padLeft);
-    },
-    gemmAcc(a, b, acc, rows, k, n) {
-      wasm.gemmAcc(a.byteOffset, b.byteOffset, acc.byteOffset, rows, k, n);
+    filterGradImage(xp, wp, dy, acc, rows, co, g) {
+      const at = (a: Float32Array) => a.byteOffset;
+      const { kh, kw, dh, dw, sh, sw, oh, ow } = g;
+      wasm.filterGradImage(at(xp), at(dy), at(acc), rows, kh * kw, kw, dh, dw, sh, sw, oh, ow, wp, co);
     },
   };
   instances.set(memory, kernels);

@@ -121,66 +121,60 @@
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
       (br_if $batch (i32.lt_s (local.get $n) (local.get $b)))))
 
-;; im2col, transposed, for one input channel: out[(r * kw + q) * n * oh * ow + j] holds the
-  ;; tap (r, q) of window j = (image, y, x) of the NHWC image x ([n, h, w, 1]) padded by padT
-  ;; rows and padL cols of zeros:  x[image, y * sh + r * dh - padT, x * sw + q * dw - padL]
-  ;; so that the filter gradient is out · dy, one matMul. Rows of adjacent cells (sw = 1) are
-  ;; copied 4 at a time.
-  (func (export "patchesT")
-    (param $x i32) (param $out i32) (param $n i32) (param $h i32) (param $w i32)
-    (param $kh i32) (param $kw i32) (param $dh i32) (param $dw i32) (param $sh i32) (param $sw i32)
-    (param $oh i32) (param $ow i32) (param $padT i32) (param $padL i32)
-    (local $r i32) (local $q i32) (local $b i32) (local $y i32) (local $row i32) (local $col0 i32)
-    (loop $tapRow
-      (local.set $q (i32.const 0))
-      (loop $tapCol
-        ;; the column of window 0's tap q
-        (local.set $col0 (i32.sub (i32.mul (local.get $q) (local.get $dw)) (local.get $padL)))
-        (local.set $b (i32.const 0))
-        (loop $image
-          (local.set $y (i32.const 0))
-          (loop $rows
-            (local.set $row
-              (i32.sub (i32.add (i32.mul (local.get $y) (local.get $sh)) (i32.mul (local.get $r) (local.get $dh)))
-                (local.get $padT)))
-            (local.set $out
-              (if (result i32) (i32.and (i32.ge_s (local.get $row) (i32.const 0)) (i32.lt_s (local.get $row) (local.get $h)))
-                (then
-                  (call $rowCells (local.get $out)
-                    (i32.add (local.get $x)
-                      (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $row)) (local.get $w))
-                        (i32.const 2)))
-                    (local.get $w) (local.get $col0) (local.get $sw) (local.get $ow)))
-                (else (call $zeros (local.get $out) (local.get $ow)))))
-            (local.set $y (i32.add (local.get $y) (i32.const 1)))
-            (br_if $rows (i32.lt_s (local.get $y) (local.get $oh))))
-          (local.set $b (i32.add (local.get $b) (i32.const 1)))
-          (br_if $image (i32.lt_s (local.get $b) (local.get $n))))
-        (local.set $q (i32.add (local.get $q) (i32.const 1)))
-        (br_if $tapCol (i32.lt_s (local.get $q) (local.get $kw))))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br_if $tapRow (i32.lt_s (local.get $r) (local.get $kh)))))
-
-;; acc[rows, n] += a[rows, k] · b[k, n] (row-major; rows % 5 = 0, n % 8 = 0, k > 0): tiles of
-  ;; 5 rows × 8 columns held in registers (5: a 5×5 filter's 25 taps), over 256-column slices of a
-  ;; (and rows of b) that stay in cache while every tile passes over them. tfjs-wasm's matMul
-  ;; repacks its second operand at each call, which for the filter gradient's long k costs twice
-  ;; the arithmetic.
-  (func (export "gemmAcc")
-    (param $a i32) (param $b i32) (param $acc i32) (param $rows i32) (param $k i32) (param $n i32)
-    (local $j0 i32) (local $j1 i32) (local $t i32) (local $o i32) (local $pa i32) (local $pb i32)
-    (local $pc i32) (local $end i32) (local $rowBytes i32) (local $nBytes i32)
+  ;; One image's one-input-channel filter gradient, straight from its padded copy xp [hp, wp]:
+  ;;   acc[tap, o] += Σ over windows (y, z) of xp[y·sh + r·dh, z·sw + q·dw] · dy[y, z, o]
+  ;; for tap = r·kw + q < taps (acc rows from taps up to rows, a multiple of 5, get tap 0's sums:
+  ;; the caller cuts them off). Tiles of 5 taps × 8 of the n output channels (n % 8 = 0) live
+  ;; in registers over all the image's oh × ow windows (oh, ow > 0).
+  (func (export "filterGradImage")
+    (param $xp i32) (param $dy i32) (param $acc i32) (param $rows i32) (param $taps i32)
+    (param $kw i32) (param $dh i32) (param $dw i32) (param $sh i32) (param $sw i32)
+    (param $oh i32) (param $ow i32) (param $wp i32) (param $n i32)
+    (local $t i32) (local $tap i32) (local $o i32) (local $y i32) (local $pc i32) (local $pb i32)
+    (local $base i32) (local $end i32) (local $nBytes i32) (local $step i32)
+    (local $off0 i32) (local $off1 i32) (local $off2 i32) (local $off3 i32) (local $off4 i32)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128) (local $c40 v128) (local $c41 v128)
     (local $b0 v128) (local $b1 v128) (local $s v128)
-    (local.set $rowBytes (i32.shl (local.get $k) (i32.const 2)))
     (local.set $nBytes (i32.shl (local.get $n) (i32.const 2)))
-    (loop $slice
-      (local.set $j1 (i32.add (local.get $j0) (i32.const 256)))
-      (local.set $j1 (select (local.get $k) (local.get $j1) (i32.gt_s (local.get $j1) (local.get $k))))
-      (local.set $t (i32.const 0))
-      (loop $tileRows
-        (local.set $o (i32.const 0))
-        (loop $tileCols
+    (local.set $step (i32.shl (local.get $sw) (i32.const 2)))
+    (loop $tileRows
+      (local.set $tap (i32.add (local.get $t) (i32.const 0)))
+      (local.set $tap (select (local.get $tap) (i32.const 0) (i32.lt_s (local.get $tap) (local.get $taps))))
+      (local.set $off0 (i32.shl
+        (i32.add
+          (i32.mul (i32.mul (i32.div_u (local.get $tap) (local.get $kw)) (local.get $dh)) (local.get $wp))
+          (i32.mul (i32.rem_u (local.get $tap) (local.get $kw)) (local.get $dw)))
+        (i32.const 2)))
+      (local.set $tap (i32.add (local.get $t) (i32.const 1)))
+      (local.set $tap (select (local.get $tap) (i32.const 0) (i32.lt_s (local.get $tap) (local.get $taps))))
+      (local.set $off1 (i32.shl
+        (i32.add
+          (i32.mul (i32.mul (i32.div_u (local.get $tap) (local.get $kw)) (local.get $dh)) (local.get $wp))
+          (i32.mul (i32.rem_u (local.get $tap) (local.get $kw)) (local.get $dw)))
+        (i32.const 2)))
+      (local.set $tap (i32.add (local.get $t) (i32.const 2)))
+      (local.set $tap (select (local.get $tap) (i32.const 0) (i32.lt_s (local.get $tap) (local.get $taps))))
+      (local.set $off2 (i32.shl
+        (i32.add
+          (i32.mul (i32.mul (i32.div_u (local.get $tap) (local.get $kw)) (local.get $dh)) (local.get $wp))
+          (i32.mul (i32.rem_u (local.get $tap) (local.get $kw)) (local.get $dw)))
+        (i32.const 2)))
+      (local.set $tap (i32.add (local.get $t) (i32.const 3)))
+      (local.set $tap (select (local.get $tap) (i32.const 0) (i32.lt_s (local.get $tap) (local.get $taps))))
+      (local.set $off3 (i32.shl
+        (i32.add
+          (i32.mul (i32.mul (i32.div_u (local.get $tap) (local.get $kw)) (local.get $dh)) (local.get $wp))
+          (i32.mul (i32.rem_u (local.get $tap) (local.get $kw)) (local.get $dw)))
+        (i32.const 2)))
+      (local.set $tap (i32.add (local.get $t) (i32.const 4)))
+      (local.set $tap (select (local.get $tap) (i32.const 0) (i32.lt_s (local.get $tap) (local.get $taps))))
+      (local.set $off4 (i32.shl
+        (i32.add
+          (i32.mul (i32.mul (i32.div_u (local.get $tap) (local.get $kw)) (local.get $dh)) (local.get $wp))
+          (i32.mul (i32.rem_u (local.get $tap) (local.get $kw)) (local.get $dw)))
+        (i32.const 2)))
+      (local.set $o (i32.const 0))
+      (loop $tileCols
         (local.set $pc (i32.add (local.get $acc)
           (i32.shl (i32.add (i32.mul (local.get $t) (local.get $n)) (local.get $o)) (i32.const 2))))
         (local.set $c00 (v128.load offset=0 (local.get $pc)))
@@ -193,32 +187,35 @@
         (local.set $c31 (v128.load offset=16 (i32.add (local.get $pc) (i32.mul (i32.const 3) (local.get $nBytes)))))
         (local.set $c40 (v128.load offset=0 (i32.add (local.get $pc) (i32.mul (i32.const 4) (local.get $nBytes)))))
         (local.set $c41 (v128.load offset=16 (i32.add (local.get $pc) (i32.mul (i32.const 4) (local.get $nBytes)))))
-        (local.set $pa (i32.add (local.get $a)
-          (i32.shl (i32.add (i32.mul (local.get $t) (local.get $k)) (local.get $j0)) (i32.const 2))))
-        (local.set $end (i32.add (local.get $pa) (i32.shl (i32.sub (local.get $j1) (local.get $j0)) (i32.const 2))))
-        (local.set $pb (i32.add (local.get $b)
-          (i32.shl (i32.add (i32.mul (local.get $j0) (local.get $n)) (local.get $o)) (i32.const 2))))
-        (loop $dot
-          (local.set $b0 (v128.load (local.get $pb)))
-          (local.set $b1 (v128.load offset=16 (local.get $pb)))
-          (local.set $s (v128.load32_splat (local.get $pa)))
-          (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $s) (local.get $b0))))
-          (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $s) (local.get $b1))))
-          (local.set $s (v128.load32_splat (i32.add (local.get $pa) (i32.mul (i32.const 1) (local.get $rowBytes)))))
-          (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $s) (local.get $b0))))
-          (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $s) (local.get $b1))))
-          (local.set $s (v128.load32_splat (i32.add (local.get $pa) (i32.mul (i32.const 2) (local.get $rowBytes)))))
-          (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $s) (local.get $b0))))
-          (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $s) (local.get $b1))))
-          (local.set $s (v128.load32_splat (i32.add (local.get $pa) (i32.mul (i32.const 3) (local.get $rowBytes)))))
-          (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $s) (local.get $b0))))
-          (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $s) (local.get $b1))))
-          (local.set $s (v128.load32_splat (i32.add (local.get $pa) (i32.mul (i32.const 4) (local.get $rowBytes)))))
-          (local.set $c40 (f32x4.add (local.get $c40) (f32x4.mul (local.get $s) (local.get $b0))))
-          (local.set $c41 (f32x4.add (local.get $c41) (f32x4.mul (local.get $s) (local.get $b1))))
-          (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
-          (local.set $pb (i32.add (local.get $pb) (local.get $nBytes)))
-          (br_if $dot (i32.lt_u (local.get $pa) (local.get $end))))
+        (local.set $pb (i32.add (local.get $dy) (i32.shl (local.get $o) (i32.const 2))))
+        (local.set $y (i32.const 0))
+        (loop $windowRows
+          (local.set $base (i32.add (local.get $xp)
+            (i32.shl (i32.mul (i32.mul (local.get $y) (local.get $sh)) (local.get $wp)) (i32.const 2))))
+          (local.set $end (i32.add (local.get $base) (i32.mul (local.get $ow) (local.get $step))))
+          (loop $windows
+            (local.set $b0 (v128.load (local.get $pb)))
+            (local.set $b1 (v128.load offset=16 (local.get $pb)))
+            (local.set $s (v128.load32_splat (i32.add (local.get $base) (local.get $off0))))
+            (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $s) (local.get $b0))))
+            (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $s) (local.get $b1))))
+            (local.set $s (v128.load32_splat (i32.add (local.get $base) (local.get $off1))))
+            (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $s) (local.get $b0))))
+            (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $s) (local.get $b1))))
+            (local.set $s (v128.load32_splat (i32.add (local.get $base) (local.get $off2))))
+            (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $s) (local.get $b0))))
+            (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $s) (local.get $b1))))
+            (local.set $s (v128.load32_splat (i32.add (local.get $base) (local.get $off3))))
+            (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $s) (local.get $b0))))
+            (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $s) (local.get $b1))))
+            (local.set $s (v128.load32_splat (i32.add (local.get $base) (local.get $off4))))
+            (local.set $c40 (f32x4.add (local.get $c40) (f32x4.mul (local.get $s) (local.get $b0))))
+            (local.set $c41 (f32x4.add (local.get $c41) (f32x4.mul (local.get $s) (local.get $b1))))
+            (local.set $pb (i32.add (local.get $pb) (local.get $nBytes)))
+            (local.set $base (i32.add (local.get $base) (local.get $step)))
+            (br_if $windows (i32.lt_u (local.get $base) (local.get $end))))
+          (local.set $y (i32.add (local.get $y) (i32.const 1)))
+          (br_if $windowRows (i32.lt_s (local.get $y) (local.get $oh))))
         (v128.store offset=0 (local.get $pc) (local.get $c00))
         (v128.store offset=16 (local.get $pc) (local.get $c01))
         (v128.store offset=0 (i32.add (local.get $pc) (i32.mul (i32.const 1) (local.get $nBytes))) (local.get $c10))
@@ -231,67 +228,8 @@
         (v128.store offset=16 (i32.add (local.get $pc) (i32.mul (i32.const 4) (local.get $nBytes))) (local.get $c41))
         (local.set $o (i32.add (local.get $o) (i32.const 8)))
         (br_if $tileCols (i32.lt_s (local.get $o) (local.get $n))))
-        (local.set $t (i32.add (local.get $t) (i32.const 5)))
-        (br_if $tileRows (i32.lt_s (local.get $t) (local.get $rows))))
-      (local.set $j0 (local.get $j1))
-      (br_if $slice (i32.lt_s (local.get $j0) (local.get $k)))))
-
-  ;; Writes the ow cells src[col0 + z * sw] (z < ow; zero outside [0, w)) of one image row at
-  ;; out; returns the address after them.
-  (func $rowCells (param $out i32) (param $src i32) (param $w i32) (param $col0 i32) (param $sw i32)
-    (param $ow i32) (result i32)
-    (local $z i32) (local $col i32) (local $end i32) (local $fours i32)
-    (if (i32.eq (local.get $sw) (i32.const 1))
-      (then
-        ;; z in [lo, hi) reads inside the row: lo = max(0, -col0), hi = min(ow, w - col0)
-        (local.set $z (select (i32.sub (i32.const 0) (local.get $col0)) (i32.const 0) (i32.lt_s (local.get $col0) (i32.const 0))))
-        (local.set $end (i32.sub (local.get $w) (local.get $col0)))
-        (local.set $end (select (local.get $ow) (local.get $end) (i32.gt_s (local.get $end) (local.get $ow))))
-        (local.set $out (call $zeros (local.get $out) (select (local.get $z) (local.get $ow) (i32.lt_s (local.get $z) (local.get $ow)))))
-        (if (i32.lt_s (local.get $z) (local.get $end))
-          (then
-            (local.set $src (i32.add (local.get $src) (i32.shl (i32.add (local.get $col0) (local.get $z)) (i32.const 2))))
-            (local.set $fours (i32.add (local.get $z) (i32.and (i32.sub (local.get $end) (local.get $z)) (i32.const -4))))
-            (block $vecDone
-              (loop $vec
-                (br_if $vecDone (i32.ge_s (local.get $z) (local.get $fours)))
-                (v128.store (local.get $out) (v128.load (local.get $src)))
-                (local.set $out (i32.add (local.get $out) (i32.const 16)))
-                (local.set $src (i32.add (local.get $src) (i32.const 16)))
-                (local.set $z (i32.add (local.get $z) (i32.const 4)))
-                (br $vec)))
-            (block $tailDone
-              (loop $tail
-                (br_if $tailDone (i32.ge_s (local.get $z) (local.get $end)))
-                (f32.store (local.get $out) (f32.load (local.get $src)))
-                (local.set $out (i32.add (local.get $out) (i32.const 4)))
-                (local.set $src (i32.add (local.get $src) (i32.const 4)))
-                (local.set $z (i32.add (local.get $z) (i32.const 1)))
-                (br $tail)))))
-        (return (call $zeros (local.get $out) (i32.sub (local.get $ow) (select (local.get $z) (local.get $ow) (i32.lt_s (local.get $z) (local.get $ow))))))))
-    (block $done
-      (loop $cell
-        (br_if $done (i32.ge_s (local.get $z) (local.get $ow)))
-        (local.set $col (i32.add (local.get $col0) (i32.mul (local.get $z) (local.get $sw))))
-        (f32.store (local.get $out)
-          (if (result f32) (i32.and (i32.ge_s (local.get $col) (i32.const 0)) (i32.lt_s (local.get $col) (local.get $w)))
-            (then (f32.load (i32.add (local.get $src) (i32.shl (local.get $col) (i32.const 2)))))
-            (else (f32.const 0))))
-        (local.set $out (i32.add (local.get $out) (i32.const 4)))
-        (local.set $z (i32.add (local.get $z) (i32.const 1)))
-        (br $cell)))
-    (local.get $out))
-
-  ;; Writes k zeros (k <= 0: none) at out; returns the address after them.
-  (func $zeros (param $out i32) (param $k i32) (result i32)
-    (block $done
-      (loop $zero
-        (br_if $done (i32.le_s (local.get $k) (i32.const 0)))
-        (f32.store (local.get $out) (f32.const 0))
-        (local.set $out (i32.add (local.get $out) (i32.const 4)))
-        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
-        (br $zero)))
-    (local.get $out))
+      (local.set $t (i32.add (local.get $t) (i32.const 5)))
+      (br_if $tileRows (i32.lt_s (local.get $t) (local.get $rows)))))
 
   ;; out[i] += d (i an element index)
   (func $addAt (param $out i32) (param $i i32) (param $d f32)
