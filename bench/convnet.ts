@@ -250,7 +250,10 @@ function convFlops(op: Operation): number {
   return 2 * b! * oh! * ow! * co! * kh! * kw! * ci!;
 }
 
-/** Traced steps: time per op type (each node's fastest of `TRACES` runs), GFLOP/s of matMul/conv ops. */
+/**
+ * Traced steps: time per op type (each node's fastest of `TRACES` runs), GFLOP/s of matMul/conv
+ * ops; then each conv gradient node.
+ */
 const TRACES = 3;
 function perOp(sess: Session, trainOp: Tensor, feeds: [Tensor, NDArray][]): Row[] {
   const best = new Map<string, { type: string; ms: number }>();
@@ -269,15 +272,27 @@ function perOp(sess: Session, trainOp: Tensor, feeds: [Tensor, NDArray][]): Row[
     const r = rows.get(type) ?? { ms: 0, n: 0, flops: 0 };
     rows.set(type, { ms: r.ms + ms, n: r.n + 1, flops: r.flops + (op ? convFlops(op) : 0) });
   }
-  return [...rows.entries()]
-    .sort((a, b) => b[1].ms - a[1].ms)
-    .slice(0, 14)
-    .map(([type, r]) => ({
-      'op type': type,
-      ops: r.n,
-      ms: round(r.ms, 2),
-      'GFLOP/s': r.flops ? round(r.flops / r.ms / 1e6, 1) : '',
-    }));
+  const row = (type: string, r: { ms: number; n: number; flops: number }): Row => ({
+    'op type': type,
+    ops: r.n,
+    ms: round(r.ms, 2),
+    'GFLOP/s': r.flops ? round(r.flops / r.ms / 1e6, 1) : '',
+  });
+  // The target is per kernel: each conv gradient node on its own row too, named by its filter.
+  const convGrads = [...best]
+    .filter(([, { type }]) => type.startsWith('Conv2DBackprop'))
+    .map(([name, { type, ms }]) => {
+      const op = ops.get(name.split('+')[0]!)!;
+      const f = (type === 'Conv2DBackpropFilter' ? op.outputs[0]! : op.inputs[1]!).shape ?? [];
+      return row(`  ${type} ${f.join('×')}`, { ms, n: 1, flops: convFlops(op) });
+    });
+  return [
+    ...[...rows.entries()]
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .slice(0, 14)
+      .map(([type, r]) => row(type, r)),
+    ...convGrads,
+  ];
 }
 
 let lastPerOp: Row[] = [];
@@ -316,7 +331,7 @@ const bench: Bench = {
     await tfc.setBackend(previous);
     const floor = { wall: stepFlops() / gflops.wall / 1e6, cpu: stepFlops() / gflops.cpu / 1e6 };
     const maxPoolGrad = lastPerOp.find((r) => r['op type'] === 'MaxPoolGrad')?.ms ?? 0;
-    const convGrads = lastPerOp.filter((r) => String(r['op type']).startsWith('Conv2DBackprop'));
+    const convGrads = lastPerOp.filter((r) => String(r['op type']).startsWith('  Conv2DBackprop'));
     // Per-op times are wall times (the fastest of a few traced steps): on a busy machine they
     // still include waiting for a core.
     return [

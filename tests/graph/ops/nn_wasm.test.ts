@@ -126,6 +126,25 @@ const rows: Row[] = [
         build: (xx, dy) => g.conv2dBackpropFilter(xx, f, dy, conv(s, p, d)),
         tol: 1e-4,
       },
+      // One input channel: on wasm the SIMD patches and product (conv_im2col.ts); 8 and 16
+      // output channels take its tiled product, 3 the plain loop.
+      ...[8, 16, 3].map((co): Row => {
+        const [x1, f1] = [
+          [3, 9, 7, 1],
+          [3, 2, 1, co],
+        ];
+        const probe1 = new g.Graph().asDefault(
+          () =>
+            g.conv2d(g.placeholder('float32', x1), g.placeholder('float32', f1), conv(s, p, d))
+              .shape as number[],
+        );
+        return {
+          name: `Conv2DBackpropFilter one input channel, ${co} out, ${tag}`,
+          inputs: [{ shape: x1 }, { shape: probe1 }],
+          build: (xx, dy) => g.conv2dBackpropFilter(xx, f1, dy, conv(s, p, d)),
+          tol: 1e-4,
+        };
+      }),
     ];
   }),
   {
@@ -140,6 +159,12 @@ const rows: Row[] = [
     name: 'Conv2DBackpropInput NCHW',
     inputs: [{ shape: [3, 3, 3, 4] }, { shape: [2, 4, 4, 3] }],
     build: (f, dy) => g.conv2dBackpropInput([2, 3, 7, 5], f, dy, conv(2, 'SAME', 1, 'NCHW')),
+    tol: 1e-4,
+  },
+  {
+    name: 'Conv2DBackpropFilter NCHW, one input channel',
+    inputs: [{ shape: [2, 1, 7, 5] }, { shape: [2, 8, 4, 3] }],
+    build: (x, dy) => g.conv2dBackpropFilter(x, [3, 3, 1, 8], dy, conv(2, 'SAME', 1, 'NCHW')),
     tol: 1e-4,
   },
   {

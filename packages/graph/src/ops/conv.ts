@@ -10,7 +10,8 @@ import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, requireDtype, requireRank, sameDtype } from '../op_def.js';
 import { checkOptions, type OptionSpec } from '../options.js';
-import { backpropInputByConv, filterGradByConv } from './conv_backprop.js';
+import { backpropInputByConv, filterGradByConv, filterGradByIm2col } from './conv_backprop.js';
+import { im2colFits } from './conv_im2col.js';
 
 export type Padding = 'SAME' | 'VALID';
 export type DataFormat = 'NHWC' | 'NCHW';
@@ -263,6 +264,16 @@ export const Conv2DBackpropFilter = defineOp<'input' | 'filterSizes' | 'outBackp
       const [x, dy] = [input, outBackprop].map((t) =>
         a.dataFormat === 'NCHW' ? tfc.transpose(t, TO_NHWC) : t,
       ) as [tfc.Tensor4D, tfc.Tensor4D];
+      if (ctx.backend === 'wasm' && im2colFits([kh, kw, ci, co], dy.shape)) {
+        return filterGradByIm2col(
+          x,
+          dy,
+          [kh, kw, ci, co],
+          pair(a.strides, a.dataFormat),
+          [dh, dw],
+          a.padding,
+        );
+      }
       const spread = filterGradByConv(x, dy, k, pair(a.strides, a.dataFormat), a.padding);
       return dh === 1 && dw === 1
         ? spread

@@ -4,6 +4,7 @@
 // NHWC in and out; callers transpose NCHW around them.
 import * as tfc from '@tensorflow/tfjs-core';
 import type { Padding } from './conv.js';
+import { filterGradOneChannel } from './conv_im2col.js';
 
 type Pair = [number, number];
 type Pad2 = [number, number];
@@ -66,6 +67,17 @@ export function backpropInputByConv(
   return tfc.conv2d(full, rotated, 1, 'valid');
 }
 
+/** `x` padded (cropped) to exactly the rows and cols the windows of the (spread) filter `k` cover. */
+function windowed(x: tfc.Tensor4D, oh: number, ow: number, k: readonly number[], s: Pair, p: Padding) {
+  const [, h, w] = x.shape;
+  // From TF's padding before the first window.
+  const span = (n: number, kk: number, st: number, o: number): Pad2 => {
+    const before = padBefore(n, kk, st, o, p);
+    return [before, (o - 1) * st + kk - n - before];
+  };
+  return padOrCrop(x, span(h, k[0]!, s[0], oh), span(w, k[1]!, s[1], ow));
+}
+
 /**
  * dF[r, c, i, o] = sum over b, y, x of xPadded[b, r + y * sh, c + x * sw, i] * dy[b, y, x, o]: a
  * VALID conv2d of x with batch and channels swapped ([I, H, W, B]) by dy as the filter
@@ -78,22 +90,35 @@ export function filterGradByConv(
   strides: Pair,
   padding: Padding,
 ): tfc.Tensor4D {
-  const [sh, sw] = strides;
-  const [, h, w] = x.shape;
   const [, oh, ow] = dy.shape;
-  // The rows (cols) the windows cover, from TF's padding before the first one.
-  const span = (n: number, kk: number, s: number, o: number): Pad2 => {
-    const before = padBefore(n, kk, s, o, padding);
-    return [before, (o - 1) * s + kk - n - before];
-  };
-  const xp = padOrCrop(x, span(h, k[0], sh, oh), span(w, k[1], sw, ow));
+  const xp = windowed(x, oh, ow, k, strides, padding);
   const g = tfc.conv2d(
     tfc.transpose(xp, [3, 1, 2, 0]) as tfc.Tensor4D,
     tfc.transpose(dy, [1, 2, 0, 3]) as tfc.Tensor4D,
     1,
     'valid',
     'NHWC',
-    [sh, sw],
+    strides,
   );
   return tfc.transpose(g, [1, 2, 0, 3]);
+}
+
+/**
+ * The same dF for one input channel as patchesᵀ · dy (conv_im2col.ts); `k` is the filter shape
+ * before dilation, which the patches apply (no spread taps are computed).
+ */
+export function filterGradByIm2col(
+  x: tfc.Tensor4D,
+  dy: tfc.Tensor4D,
+  k: readonly [number, number, number, number],
+  [sh, sw]: Pair,
+  [dh, dw]: Pair,
+  padding: Padding,
+): tfc.Tensor4D {
+  const [, oh, ow] = dy.shape;
+  const [, h, w] = x.shape;
+  const padTop = padBefore(h, (k[0] - 1) * dh + 1, sh, oh, padding);
+  const padLeft = padBefore(w, (k[1] - 1) * dw + 1, sw, ow, padding);
+  const dF = filterGradOneChannel(x, dy, { kh: k[0], kw: k[1], dh, dw, sh, sw, oh, ow, padTop, padLeft });
+  return tfc.reshape(dF, [...k]);
 }

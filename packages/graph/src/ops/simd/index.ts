@@ -17,6 +17,7 @@ const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 interface Exports {
   adam(...args: number[]): void;
   maxPoolGrad(...args: number[]): void;
+  filterGradImage(...args: number[]): void;
 }
 
 /** Adam's per-element constants (see kernels.wat). */
@@ -42,6 +43,18 @@ export interface PoolGeometry {
   padLeft: number;
 }
 
+/** Convolution windows: taps kh×kw dilated by d, strides s, oh×ow windows per image. */
+export interface WindowGeometry {
+  kh: number;
+  kw: number;
+  dh: number;
+  dw: number;
+  sh: number;
+  sw: number;
+  oh: number;
+  ow: number;
+}
+
 export interface SimdKernels {
   /** Adam over the first 4⌊n/4⌋ elements (the caller does the rest); returns that count. */
   adam(
@@ -54,6 +67,19 @@ export interface SimdKernels {
   ): number;
   /** MaxPoolGrad into a zeroed `out`; false (nothing done) unless the channels come in fours. */
   maxPoolGrad(x: Float32Array, dy: Float32Array, out: Float32Array, geo: PoolGeometry): boolean;
+  /**
+   * Adds one image's filter gradient (one input channel, co % 8 = 0 output channels) from its
+   * padded copy `xp` (rows of `wp`) and its `dy` to `acc` [rows, co] (see kernels.wat).
+   */
+  filterGradImage(
+    xp: Float32Array,
+    wp: number,
+    dy: Float32Array,
+    acc: Float32Array,
+    rows: number,
+    co: number,
+    g: WindowGeometry,
+  ): void;
 }
 
 let compiled: object | null | undefined;
@@ -113,6 +139,11 @@ export function simdKernels(memory: WasmMemory): SimdKernels | null {
         padLeft,
       );
       return true;
+    },
+    filterGradImage(xp, wp, dy, acc, rows, co, g) {
+      const at = (a: Float32Array) => a.byteOffset;
+      const { kh, kw, dh, dw, sh, sw, oh, ow } = g;
+      wasm.filterGradImage(at(xp), at(dy), at(acc), rows, kh * kw, kw, dh, dw, sh, sw, oh, ow, wp, co);
     },
   };
   instances.set(memory, kernels);
