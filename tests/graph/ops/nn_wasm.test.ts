@@ -126,7 +126,7 @@ const rows: Row[] = [
         build: (xx, dy) => g.conv2dBackpropFilter(xx, f, dy, conv(s, p, d)),
         tol: 1e-4,
       },
-      // One input channel: on wasm the SIMD patches and product (conv_im2col.ts); 8 and 16
+      // One input channel: on wasm the SIMD patches and product (conv_filter_one_channel.ts); 8 and 16
       // output channels take its tiled product, 3 the plain loop.
       ...[8, 16, 3].map((co): Row => {
         const [x1, f1] = [

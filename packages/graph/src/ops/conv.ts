@@ -10,8 +10,8 @@ import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, requireDtype, requireRank, sameDtype } from '../op_def.js';
 import { checkOptions, type OptionSpec } from '../options.js';
-import { backpropInputByConv, filterGradByConv, filterGradByIm2col } from './conv_backprop.js';
-import { im2colFits } from './conv_im2col.js';
+import { backpropInputByConv, filterGradByConv, filterGradOneChannelWasm } from './conv_backprop.js';
+import { oneChannelFilterGradFits } from './conv_filter_one_channel.js';
 
 export type Padding = 'SAME' | 'VALID';
 export type DataFormat = 'NHWC' | 'NCHW';
@@ -264,8 +264,8 @@ export const Conv2DBackpropFilter = defineOp<'input' | 'filterSizes' | 'outBackp
       const [x, dy] = [input, outBackprop].map((t) =>
         a.dataFormat === 'NCHW' ? tfc.transpose(t, TO_NHWC) : t,
       ) as [tfc.Tensor4D, tfc.Tensor4D];
-      if (ctx.backend === 'wasm' && im2colFits([kh, kw, ci, co], dy.shape)) {
-        return filterGradByIm2col(
+      if (ctx.backend === 'wasm' && oneChannelFilterGradFits([kh, kw, ci, co], dy.shape)) {
+        return filterGradOneChannelWasm(
           x,
           dy,
           [kh, kw, ci, co],

@@ -4,7 +4,7 @@
 // NHWC in and out; callers transpose NCHW around them.
 import * as tfc from '@tensorflow/tfjs-core';
 import type { Padding } from './conv.js';
-import { filterGradOneChannel } from './conv_im2col.js';
+import { filterGradOneChannel } from './conv_filter_one_channel.js';
 
 type Pair = [number, number];
 type Pad2 = [number, number];
@@ -104,10 +104,10 @@ export function filterGradByConv(
 }
 
 /**
- * The same dF for one input channel as patchesᵀ · dy (conv_im2col.ts); `k` is the filter shape
+ * The same dF for one input channel as patchesᵀ · dy (conv_filter_one_channel.ts); `k` is the filter shape
  * before dilation, which the patches apply (no spread taps are computed).
  */
-export function filterGradByIm2col(
+export function filterGradOneChannelWasm(
   x: tfc.Tensor4D,
   dy: tfc.Tensor4D,
   k: readonly [number, number, number, number],

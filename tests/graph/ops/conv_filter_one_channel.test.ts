@@ -1,12 +1,12 @@
-// The one-input-channel filter gradient (conv_im2col.ts) against TF's definition summed plainly:
+// The one-input-channel filter gradient (conv_filter_one_channel.ts) against TF's definition summed plainly:
 // dF[r, q, 0, o] = Σ x[b, y·sh + r·dh - padTop, z·sw + q·dw - padLeft] · dy[b, y, z, o] (zero
 // outside x), with TF's SAME/VALID windows. On cpu it runs its plain loops, on wasm its SIMD one
 // (its plain loops too for 3 output channels).
 import '@tensorflow/tfjs-backend-wasm';
 import * as tfc from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { filterGradByIm2col } from '../../../packages/graph/src/ops/conv_backprop.js';
-import { im2colFits } from '../../../packages/graph/src/ops/conv_im2col.js';
+import { filterGradOneChannelWasm } from '../../../packages/graph/src/ops/conv_backprop.js';
+import { oneChannelFilterGradFits } from '../../../packages/graph/src/ops/conv_filter_one_channel.js';
 import { randomArray } from '../../helpers.js';
 
 type Pad = 'SAME' | 'VALID';
@@ -65,7 +65,7 @@ describe.each(['cpu', 'wasm'])('one-channel filter gradient on %s', (backend) =>
     const x = Float32Array.from(randomArray(xs, 'normal', 1).data as Float32Array);
     const dy = Float32Array.from(randomArray(ds, 'normal', 2).data as Float32Array);
     const got = tfc.tidy(() =>
-      filterGradByIm2col(
+      filterGradOneChannelWasm(
         tfc.tensor4d(x, xs as [number, number, number, number]),
         tfc.tensor4d(dy, ds as [number, number, number, number]),
         k as [number, number, number, number],
@@ -82,12 +82,12 @@ describe.each(['cpu', 'wasm'])('one-channel filter gradient on %s', (backend) =>
   });
 });
 
-describe('im2colFits', () => {
+describe('oneChannelFilterGradFits', () => {
   it('takes one input channel, output channels in eights, some windows', () => {
-    expect(im2colFits([5, 5, 1, 32], [50, 28, 28, 32])).toBe(true);
-    expect(im2colFits([5, 5, 2, 32], [50, 28, 28, 32])).toBe(false);
-    expect(im2colFits([5, 5, 1, 12], [50, 28, 28, 12])).toBe(false);
-    expect(im2colFits([9, 9, 1, 8], [1, 256, 256, 8])).toBe(true);
-    expect(im2colFits([5, 5, 1, 8], [0, 28, 28, 8])).toBe(false);
+    expect(oneChannelFilterGradFits([5, 5, 1, 32], [50, 28, 28, 32])).toBe(true);
+    expect(oneChannelFilterGradFits([5, 5, 2, 32], [50, 28, 28, 32])).toBe(false);
+    expect(oneChannelFilterGradFits([5, 5, 1, 12], [50, 28, 28, 12])).toBe(false);
+    expect(oneChannelFilterGradFits([9, 9, 1, 8], [1, 256, 256, 8])).toBe(true);
+    expect(oneChannelFilterGradFits([5, 5, 1, 8], [0, 28, 28, 8])).toBe(false);
   });
 });

@@ -94,7 +94,7 @@ export function filterGradOneChannel(x: tfc.Tensor4D, dy: tfc.Tensor4D, g: Geome
  * Whether the one-channel form applies (on wasm): one input channel, output channels in eights
  * (the SIMD tile), and some windows.
  */
-export function im2colFits(k: readonly number[], dyShape: readonly number[]): boolean {
+export function oneChannelFilterGradFits(k: readonly number[], dyShape: readonly number[]): boolean {
   const [n, oh, ow] = dyShape as [number, number, number];
   return k[2] === 1 && k[3]! % 8 === 0 && k[0]! * k[1]! > 0 && n * oh * ow > 0;
 }
