@@ -7,16 +7,11 @@ import '@graphmode/onnx';
 import { GradientDescentOptimizer } from '@graphmode/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { inGraph, int, num } from '../control_helpers.js';
 import { fallbackOps, ready } from './harness.js';
 
 beforeAll(ready);
 
-const inGraph = <T>(fn: (graph: g.Graph) => T): T => {
-  const graph = new g.Graph();
-  return graph.asDefault(() => fn(graph));
-};
-const num = (a: g.NDArray): number => a.item() as number;
-const int = (v: number) => g.constant(v, { dtype: 'int32' });
 const onnx = (graph: g.Graph) => new g.Session(graph, { backend: 'onnxruntime' });
 
 describe('control flow on onnxruntime', () => {

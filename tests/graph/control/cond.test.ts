@@ -2,12 +2,7 @@
 import * as g from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-
-const inGraph = <T>(fn: (graph: g.Graph) => T): T => {
-  const graph = new g.Graph();
-  return graph.asDefault(() => fn(graph));
-};
-const num = (a: g.NDArray): number => a.item() as number;
+import { inGraph, num } from '../../control_helpers.js';
 
 describe('cond', () => {
   it('runs the branch pred selects, reading outer tensors', () =>

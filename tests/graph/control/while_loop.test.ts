@@ -2,13 +2,7 @@
 import * as g from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-
-const inGraph = <T>(fn: (graph: g.Graph) => T): T => {
-  const graph = new g.Graph();
-  return graph.asDefault(() => fn(graph));
-};
-const num = (a: g.NDArray): number => a.item() as number;
-const int = (v: number) => g.constant(v, { dtype: 'int32' });
+import { inGraph, int, num } from '../../control_helpers.js';
 
 describe('whileLoop', () => {
   it('computes xⁿ by repeated multiplication, reading the outer x in the body', () =>

@@ -1,0 +1,50 @@
+// Shared helpers of the control-flow tests (cond / whileLoop values and their gradients).
+import { gradients } from '@graphmode/autodiff';
+import * as g from '@graphmode/graph';
+import { expect } from 'vitest';
+
+/** Runs `fn` with a fresh graph as the default graph. */
+export const inGraph = <T>(fn: (graph: g.Graph) => T): T => {
+  const graph = new g.Graph();
+  return graph.asDefault(() => fn(graph));
+};
+
+/** The gradient as a dense tensor; fails on null or IndexedSlices. */
+export const dense = (x: unknown): g.Tensor => {
+  if (!(x instanceof g.Tensor)) throw new Error(`expected a dense gradient, got ${x}`);
+  return x;
+};
+
+/** d`y`/d`x` as a dense tensor. */
+export const grad = (y: g.Tensor, x: g.Tensor, opts: Parameters<typeof gradients>[2] = {}): g.Tensor =>
+  dense(gradients(y, x, opts)[0]);
+
+export const int = (v: number): g.Tensor => g.constant(v, { dtype: 'int32' });
+export const num = (a: g.NDArray): number => a.item() as number;
+export const arr = (a: g.NDArray): number[] => Array.from(a.data as Float32Array);
+
+/** Central differences of scalar `y` with respect to the value fed to `x`. */
+export function finiteDiff(
+  sess: g.Session,
+  y: g.Tensor,
+  x: g.Tensor,
+  value: g.NDArray,
+  feeds: [g.Tensor, g.TensorLike][] = [],
+  h = 1e-2,
+): number[] {
+  const base = value.data as Float32Array;
+  return Array.from(base, (_, i) => {
+    const at = (d: number) => {
+      const v = base.slice();
+      v[i] = v[i]! + d;
+      return sess.run(y, [...feeds, [x, new g.NDArray('float32', value.shape, v)]]).item() as number;
+    };
+    return (at(h) - at(-h)) / (2 * h);
+  });
+}
+
+/** Elementwise |a − b| ≤ tol·(1 + |b|). */
+export const expectAllClose = (a: readonly number[], b: readonly number[], tol = 2e-2): void => {
+  expect(a.length).toBe(b.length);
+  a.forEach((x, i) => expect(Math.abs(x - b[i]!)).toBeLessThanOrEqual(tol * (1 + Math.abs(b[i]!))));
+};
