@@ -7,6 +7,7 @@ import '@graphmode/autodiff';
 import { gradients as grads } from '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
 import { describe, expect, it } from 'vitest';
+import { condInWhile } from '../../fixtures/models.js';
 import { TF115_OP_ATTRS } from '../../fixtures/tf115_op_attrs.js';
 import { TF115_OP_OUTPUTS } from '../../fixtures/tf115_op_outputs.js';
 
@@ -268,22 +269,11 @@ describe('GraphDef export of whileLoop', () => {
   it('round-trips a cond nested in a whileLoop body', () => {
     const { want, got, def } = roundTrip(() => {
       const x = g.placeholder('float32', [3], { name: 'x' });
-      const [, s] = g.whileLoop(
-        (i: g.Tensor) => g.less(i, 5),
-        (i: g.Tensor, acc: g.Tensor) => [
-          g.add(i, 1),
-          g.cond(
-            g.equal(g.mod(i, 2), 0),
-            () => g.add(acc, x),
-            () => g.mul(acc, 0.5),
-          ),
-        ],
-        [g.constant(0, { dtype: 'int32' }), g.zeros([3])],
-      ) as g.Tensor[];
-      const [dx] = gradients(g.reduceSum(s!), x);
+      const s = condInWhile(x);
+      const [dx] = gradients(g.reduceSum(s), x);
       return {
         feeds: [['x:0', new g.NDArray('float32', [3], Float32Array.of(1, -2, 4))]],
-        fetches: [s!, dx!],
+        fetches: [s, dx!],
       };
     });
     expect(got.map(values)).toEqual(want.map(values));
