@@ -48,3 +48,13 @@ export const expectAllClose = (a: readonly number[], b: readonly number[], tol =
   expect(a.length).toBe(b.length);
   a.forEach((x, i) => expect(Math.abs(x - b[i]!)).toBeLessThanOrEqual(tol * (1 + Math.abs(b[i]!))));
 };
+
+/** xⁿ by repeated multiplication: (i, acc) ← (i + 1, acc·x) from (0, 1) while i < n. */
+export function powerLoop(x: g.Tensor, n: g.Tensor): g.Tensor {
+  const [, p] = g.whileLoop(
+    (i: g.Tensor) => g.less(i, n),
+    (i: g.Tensor, acc: g.Tensor) => [g.add(i, 1), g.mul(acc, x)],
+    [int(0), g.constant(1)],
+  );
+  return p!;
+}

@@ -7,7 +7,7 @@ import '@graphmode/onnx';
 import { GradientDescentOptimizer } from '@graphmode/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { inGraph, int, num } from '../control_helpers.js';
+import { inGraph, int, num, powerLoop } from '../control_helpers.js';
 import { fallbackOps, ready } from './harness.js';
 
 beforeAll(ready);
@@ -60,15 +60,11 @@ describe('control flow on onnxruntime', () => {
     inGraph((graph) => {
       const x = g.placeholder('float32', []);
       const n = g.placeholder('int32', []);
-      const [, p] = g.whileLoop(
-        (i: g.Tensor) => g.less(i, n),
-        (i: g.Tensor, acc: g.Tensor) => [g.add(i, 1), g.mul(acc, x)],
-        [int(0), g.constant(1)],
-      );
-      const [dx] = gradients(p!, x);
+      const p = powerLoop(x, n);
+      const [dx] = gradients(p, x);
       const sess = onnx(graph);
       const [value, grad] = sess.run(
-        [p!, dx as g.Tensor],
+        [p, dx as g.Tensor],
         [
           [x, 1.5],
           [n, 5],

@@ -2,22 +2,18 @@
 import * as g from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { inGraph, int, num } from '../../control_helpers.js';
+import { inGraph, int, num, powerLoop } from '../../control_helpers.js';
 
 describe('whileLoop', () => {
   it('computes xⁿ by repeated multiplication, reading the outer x in the body', () =>
     inGraph((graph) => {
       const x = g.placeholder('float32', []);
       const n = g.placeholder('int32', []);
-      const [, p] = g.whileLoop(
-        (i: g.Tensor) => g.less(i, n),
-        (i: g.Tensor, acc: g.Tensor) => [g.add(i, 1), g.mul(acc, x)],
-        [int(0), g.constant(1)],
-      );
+      const p = powerLoop(x, n);
       const sess = new g.Session(graph);
       expect(
         num(
-          sess.run(p!, [
+          sess.run(p, [
             [x, 1.5],
             [n, 5],
           ]),

@@ -7,6 +7,7 @@ import '@graphmode/autodiff';
 import { gradients as grads } from '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
 import { describe, expect, it } from 'vitest';
+import { powerLoop } from '../../control_helpers.js';
 import { condInWhile } from '../../fixtures/models.js';
 import { TF115_OP_ATTRS } from '../../fixtures/tf115_op_attrs.js';
 import { TF115_OP_OUTPUTS } from '../../fixtures/tf115_op_outputs.js';
@@ -195,18 +196,14 @@ describe('GraphDef export of whileLoop', () => {
   const power: Build = () => {
     const x = g.placeholder('float32', [], { name: 'x' });
     const n = g.placeholder('int32', [], { name: 'n' });
-    const [, p] = g.whileLoop(
-      (i: g.Tensor) => g.less(i, n),
-      (i: g.Tensor, acc: g.Tensor) => [g.add(i, 1), g.mul(acc, x)],
-      [g.constant(0, { dtype: 'int32' }), g.constant(1)],
-    ) as g.Tensor[];
-    const [dx] = gradients(p!, x);
+    const p = powerLoop(x, n);
+    const [dx] = gradients(p, x);
     return {
       feeds: [
         ['x:0', scalar(1.5)],
         ['n:0', new g.NDArray('int32', [], Int32Array.of(4))],
       ],
-      fetches: [p!, dx!],
+      fetches: [p, dx!],
     };
   };
 
