@@ -58,3 +58,28 @@ export function powerLoop(x: g.Tensor, n: g.Tensor): g.Tensor {
   );
   return p!;
 }
+
+/** Counts i to 5, adding 1 to `v` per iteration; the iteration where i = `stop` fails (NaN check). */
+export function countingLoop(v: g.Variable, stop: g.Tensor): g.Tensor {
+  const [i] = g.whileLoop(
+    (i: g.Tensor) => g.less(i, 5),
+    (i: g.Tensor) => {
+      const bump = v.assignAdd(1);
+      const check = g.checkNumerics(
+        g.div(g.constant(1), g.cast(g.sub(i, stop), 'float32')),
+        'iteration failed',
+      );
+      return [g.withDependencies([bump, check], g.add(i, 1))];
+    },
+    [int(0)],
+  );
+  return i!;
+}
+
+/** cond(p): the true branch assigns 7 to `v` and then fails ('boom'); the false branch reads `v`. */
+export const failingCond = (v: g.Variable, p: g.Tensor): g.Tensor =>
+  g.cond(
+    p,
+    () => g.checkNumerics(g.div(v.assign(7), 0), 'boom'),
+    () => g.identity(v.value()),
+  ) as g.Tensor;
