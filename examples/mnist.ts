@@ -94,16 +94,7 @@ export function buildClassifier(opts: ClassifierOptions = {}): Classifier {
 
 /** Accuracy on every row of `split`, in chunks so no single matMul gets too large. */
 export function evaluate(sess: Session, model: Classifier, split: Split, chunk = 1000): number {
-  return chunkedAccuracy(split, chunk, (batch) =>
-    Number(
-      sess
-        .run(model.accuracy, [
-          [model.images, batch.images],
-          [model.labels, batch.labels],
-        ])
-        .item(),
-    ),
-  );
+  return chunkedAccuracy(sess, model, split, chunk);
 }
 
 export interface TrainOptions {

@@ -2,7 +2,7 @@
 // split into train and test sets with a seeded shuffle, so every run sees the same split (the
 // package's own `set()` shuffles with Math.random) — plus seeded minibatches.
 import { createRequire } from 'node:module';
-import { NDArray } from '@graphmode/graph';
+import { NDArray, type Session, type Tensor, type TensorLike } from '@graphmode/graph';
 
 export const IMAGE_SIZE = 28 * 28;
 export const NUM_CLASSES = 10;
@@ -129,19 +129,34 @@ export function* batches(split: Split, batchSize: number, seed = 42): Generator<
   }
 }
 
+/** What chunkedAccuracy runs: a batch-mean accuracy tensor and the inputs it reads. */
+export interface AccuracyModel {
+  accuracy: Tensor;
+  images: Tensor;
+  labels: Tensor;
+}
+
 /**
- * Accuracy over every row of `split`, `chunk` rows at a time (so no single matMul gets too large);
- * `batchAccuracy` runs the model on one chunk and returns its mean accuracy.
+ * Accuracy of `model` over every row of `split`, `chunk` rows at a time (so no single matMul gets
+ * too large); `extraFeeds` go with every chunk (an inference-mode flag).
  */
 export function chunkedAccuracy(
+  sess: Session,
+  model: AccuracyModel,
   split: Split,
   chunk: number,
-  batchAccuracy: (batch: Batch) => number,
+  extraFeeds: readonly (readonly [Tensor, TensorLike])[] = [],
 ): number {
   let correct = 0;
   for (let at = 0; at < split.size; at += chunk) {
     const rows = Array.from({ length: Math.min(chunk, split.size - at) }, (_, i) => at + i);
-    correct += batchAccuracy(takeRows(split, rows)) * rows.length;
+    const batch = takeRows(split, rows);
+    const feeds: (readonly [Tensor, TensorLike])[] = [
+      [model.images, batch.images],
+      [model.labels, batch.labels],
+      ...extraFeeds,
+    ];
+    correct += Number(sess.run(model.accuracy, feeds).item()) * rows.length;
   }
   return correct / split.size;
 }

@@ -10,17 +10,7 @@ import type { Convnet } from './model.js';
 
 /** Accuracy over `split` in inference mode (moving statistics, no dropout), in chunks. */
 export function evaluate(sess: Session, model: Convnet, split: Split, chunk = 500): number {
-  return chunkedAccuracy(split, chunk, (batch) =>
-    Number(
-      sess
-        .run(model.accuracy, [
-          [model.images, batch.images],
-          [model.labels, batch.labels],
-          [model.training, false],
-        ])
-        .item(),
-    ),
-  );
+  return chunkedAccuracy(sess, model, split, chunk, [[model.training, false]]);
 }
 
 /**

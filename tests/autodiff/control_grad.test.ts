@@ -4,43 +4,8 @@ import { AggregationMethod, gradients } from '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { arr, dense, expectAllClose, finiteDiff, grad, inGraph, int, powerLoop } from '../control_helpers.js';
 import { randomArray } from '../helpers.js';
-
-const inGraph = <T>(fn: (graph: g.Graph) => T): T => {
-  const graph = new g.Graph();
-  return graph.asDefault(() => fn(graph));
-};
-const dense = (x: unknown): g.Tensor => {
-  if (!(x instanceof g.Tensor)) throw new Error(`expected a dense gradient, got ${x}`);
-  return x;
-};
-const grad = (y: g.Tensor, x: g.Tensor, opts = {}): g.Tensor => dense(gradients(y, x, opts)[0]);
-const int = (v: number) => g.constant(v, { dtype: 'int32' });
-const arr = (a: g.NDArray): number[] => Array.from(a.data as Float32Array);
-
-/** Central differences of scalar `loss` with respect to the value fed to `x`. */
-function finiteDiff(
-  sess: g.Session,
-  loss: g.Tensor,
-  x: g.Tensor,
-  value: g.NDArray,
-  feeds: [g.Tensor, g.TensorLike][] = [],
-  h = 1e-2,
-): number[] {
-  const base = value.data as Float32Array;
-  return Array.from(base, (_, i) => {
-    const at = (d: number) => {
-      const v = base.slice();
-      v[i] = v[i]! + d;
-      return sess.run(loss, [...feeds, [x, new g.NDArray('float32', value.shape, v)]]).item() as number;
-    };
-    return (at(h) - at(-h)) / (2 * h);
-  });
-}
-const expectAllClose = (a: readonly number[], b: readonly number[], tol = 2e-2) => {
-  expect(a.length).toBe(b.length);
-  a.forEach((x, i) => expect(Math.abs(x - b[i]!)).toBeLessThanOrEqual(tol * (1 + Math.abs(b[i]!))));
-};
 
 describe('cond gradients', () => {
   it('flow through the taken branch only; second order too', () =>
@@ -143,12 +108,8 @@ describe('whileLoop gradients', () => {
     inGraph((graph) => {
       const x = g.placeholder('float32', []);
       const n = g.placeholder('int32', []);
-      const [, p] = g.whileLoop(
-        (i: g.Tensor) => g.less(i, n),
-        (i: g.Tensor, acc: g.Tensor) => [g.add(i, 1), g.mul(acc, x)],
-        [int(0), g.constant(1)],
-      );
-      const dp = grad(p!, x);
+      const p = powerLoop(x, n);
+      const dp = grad(p, x);
       const sess = new g.Session(graph);
       for (const [xv, nv] of [
         [1.5, 5],

@@ -3,15 +3,7 @@
 import { gradients } from '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
 import { describe, expect, it } from 'vitest';
-
-const inGraph = <T>(fn: (graph: g.Graph) => T): T => {
-  const graph = new g.Graph();
-  return graph.asDefault(() => fn(graph));
-};
-const dense = (x: unknown): g.Tensor => {
-  if (!(x instanceof g.Tensor)) throw new Error(`expected a dense gradient, got ${x}`);
-  return x;
-};
+import { dense, inGraph } from '../control_helpers.js';
 
 describe('TF control_flow_ops_py_test while gradients', () => {
   it('testWhileGrad_Mul: 216 and 81; second order 216, 108 and 0', () =>

@@ -4,55 +4,16 @@ import { AggregationMethod, gradients } from '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { arr, dense, expectAllClose, finiteDiff, grad, inGraph, int, powerLoop } from '../control_helpers.js';
 import { randomArray } from '../helpers.js';
-
-const inGraph = <T>(fn: (graph: g.Graph) => T): T => {
-  const graph = new g.Graph();
-  return graph.asDefault(() => fn(graph));
-};
-const dense = (x: unknown): g.Tensor => {
-  if (!(x instanceof g.Tensor)) throw new Error(`expected a dense gradient, got ${x}`);
-  return x;
-};
-const grad = (y: g.Tensor, x: g.Tensor): g.Tensor => dense(gradients(y, x)[0]);
-const int = (v: number) => g.constant(v, { dtype: 'int32' });
-const arr = (a: g.NDArray): number[] => Array.from(a.data as Float32Array);
-
-/** Central differences of scalar `y` with respect to the value fed to `x`. */
-function finiteDiff(
-  sess: g.Session,
-  y: g.Tensor,
-  x: g.Tensor,
-  value: g.NDArray,
-  feeds: [g.Tensor, g.TensorLike][] = [],
-  h = 1e-2,
-): number[] {
-  const base = value.data as Float32Array;
-  return Array.from(base, (_, i) => {
-    const at = (d: number) => {
-      const v = base.slice();
-      v[i] = v[i]! + d;
-      return sess.run(y, [...feeds, [x, new g.NDArray('float32', value.shape, v)]]).item() as number;
-    };
-    return (at(h) - at(-h)) / (2 * h);
-  });
-}
-const expectAllClose = (a: readonly number[], b: readonly number[], tol = 2e-2) => {
-  expect(a.length).toBe(b.length);
-  a.forEach((x, i) => expect(Math.abs(x - b[i]!)).toBeLessThanOrEqual(tol * (1 + Math.abs(b[i]!))));
-};
 
 describe('second-order gradients through whileLoop', () => {
   it('xⁿ by repeated multiplication: d²/dx² = n(n−1)xⁿ⁻² for a fed trip count', () =>
     inGraph((graph) => {
       const x = g.placeholder('float32', []);
       const n = g.placeholder('int32', []);
-      const [, p] = g.whileLoop(
-        (i: g.Tensor) => g.less(i, n),
-        (i: g.Tensor, acc: g.Tensor) => [g.add(i, 1), g.mul(acc, x)],
-        [int(0), g.constant(1)],
-      );
-      const d1 = grad(p!, x);
+      const p = powerLoop(x, n);
+      const d1 = grad(p, x);
       const d2 = grad(d1, x);
       const sess = new g.Session(graph);
       for (const [xv, nv] of [

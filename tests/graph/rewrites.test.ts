@@ -4,21 +4,12 @@ import * as g from '@graphmode/graph';
 import { describe, expect, it } from 'vitest';
 import { cse } from '../../packages/graph/src/session/rewrites/cse.js';
 import { fuse } from '../../packages/graph/src/session/rewrites/fuse.js';
-import { deadCode, nodeOf, type Program } from '../../packages/graph/src/session/rewrites/program.js';
+import { deadCode, type Program } from '../../packages/graph/src/session/rewrites/program.js';
 import { simplify } from '../../packages/graph/src/session/rewrites/simplify.js';
 import { foldTransposes } from '../../packages/graph/src/session/rewrites/transposes.js';
 import { expectClose, randomArray } from '../helpers.js';
+import { program } from './rewrite_program.js';
 
-/** The program of everything `graph` holds (variables excluded, as in a plan), fetching `fetches`. */
-function program(graph: g.Graph, fetches: g.Tensor[], fed: g.Tensor[] = []): Program {
-  const ops = graph.getOperations().filter((o) => o.type !== 'VariableV2');
-  return {
-    nodes: ops.map(nodeOf),
-    pinned: new Set([...fetches, ...fed]),
-    fetchedOps: new Set(),
-    backend: 'cpu',
-  };
-}
 const types = (p: Program) => p.nodes.map((n) => n.type);
 const x23 = () => g.placeholder('float32', [2, 3], { name: 'x' });
 

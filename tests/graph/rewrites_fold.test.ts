@@ -6,17 +6,9 @@ import * as tfc from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { fold, MAX_FOLDED_BYTES } from '../../packages/graph/src/session/rewrites/fold.js';
 import { rewrite } from '../../packages/graph/src/session/rewrites/index.js';
-import { deadCode, nodeOf, type Program } from '../../packages/graph/src/session/rewrites/program.js';
+import { deadCode, type Program } from '../../packages/graph/src/session/rewrites/program.js';
+import { program } from './rewrite_program.js';
 
-function program(graph: g.Graph, fetches: g.Tensor[], fed: g.Tensor[] = []): Program {
-  const ops = graph.getOperations().filter((o) => o.type !== 'VariableV2');
-  return {
-    nodes: ops.map(nodeOf),
-    pinned: new Set([...fetches, ...fed]),
-    fetchedOps: new Set(),
-    backend: 'cpu',
-  };
-}
 /** Node name → type after the pass, for the named ops. */
 const typesOf = (p: Program, names: string[]) =>
   Object.fromEntries(p.nodes.filter((n) => names.includes(n.name)).map((n) => [n.name, n.type]));

@@ -7,16 +7,11 @@ import '@graphmode/onnx';
 import { GradientDescentOptimizer } from '@graphmode/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { countingLoop, failingCond, inGraph, int, num, powerLoop } from '../control_helpers.js';
 import { fallbackOps, ready } from './harness.js';
 
 beforeAll(ready);
 
-const inGraph = <T>(fn: (graph: g.Graph) => T): T => {
-  const graph = new g.Graph();
-  return graph.asDefault(() => fn(graph));
-};
-const num = (a: g.NDArray): number => a.item() as number;
-const int = (v: number) => g.constant(v, { dtype: 'int32' });
 const onnx = (graph: g.Graph) => new g.Session(graph, { backend: 'onnxruntime' });
 
 describe('control flow on onnxruntime', () => {
@@ -65,15 +60,11 @@ describe('control flow on onnxruntime', () => {
     inGraph((graph) => {
       const x = g.placeholder('float32', []);
       const n = g.placeholder('int32', []);
-      const [, p] = g.whileLoop(
-        (i: g.Tensor) => g.less(i, n),
-        (i: g.Tensor, acc: g.Tensor) => [g.add(i, 1), g.mul(acc, x)],
-        [int(0), g.constant(1)],
-      );
-      const [dx] = gradients(p!, x);
+      const p = powerLoop(x, n);
+      const [dx] = gradients(p, x);
       const sess = onnx(graph);
       const [value, grad] = sess.run(
-        [p!, dx as g.Tensor],
+        [p, dx as g.Tensor],
         [
           [x, 1.5],
           [n, 5],
@@ -115,26 +106,13 @@ describe('control flow on onnxruntime', () => {
       const stop = g.placeholder('int32', []);
       // An ONNX-lowered update before the loop: also rolled back when the loop fails.
       const before = w.assignAdd(1);
-      const [i] = g.controlDependencies([before], () =>
-        g.whileLoop(
-          (i: g.Tensor) => g.less(i, 5),
-          (i: g.Tensor) => {
-            const bump = v.assignAdd(1);
-            const check = g.checkNumerics(
-              g.div(g.constant(1), g.cast(g.sub(i, stop), 'float32')),
-              'iteration failed',
-            );
-            return [g.withDependencies([bump, check], g.add(i, 1))];
-          },
-          [int(0)],
-        ),
-      );
+      const i = g.controlDependencies([before], () => countingLoop(v, stop));
       const sess = onnx(graph);
       sess.run(g.globalVariablesInitializer());
-      expect(num(sess.run(i!, [[stop, 100]]))).toBe(5);
+      expect(num(sess.run(i, [[stop, 100]]))).toBe(5);
       expect([num(sess.run(v)), num(sess.run(w))]).toEqual([5, 11]);
       const tensors = tf.memory().numTensors;
-      expect(() => sess.run(i!, [[stop, 3]])).toThrow(/iteration failed/);
+      expect(() => sess.run(i, [[stop, 3]])).toThrow(/iteration failed/);
       expect(tf.memory().numTensors).toBe(tensors);
       expect([num(sess.run(v)), num(sess.run(w))]).toEqual([5, 11]);
       sess.close();
@@ -144,11 +122,7 @@ describe('control flow on onnxruntime', () => {
     inGraph((graph) => {
       const v = g.variable(1, { name: 'v' });
       const p = g.placeholder('bool', []);
-      const y = g.cond(
-        p,
-        () => g.checkNumerics(g.div(v.assign(7), 0), 'boom'),
-        () => g.identity(v.value()),
-      );
+      const y = failingCond(v, p);
       const sess = onnx(graph);
       sess.run(g.globalVariablesInitializer());
       expect(num(sess.run(y, [[p, false]]))).toBe(1);

@@ -14,6 +14,7 @@ import {
 } from '@graphmode/graph';
 import { ExponentialMovingAverage } from '@graphmode/train';
 import { describe, expect, it } from 'vitest';
+import { emaVariables } from './ema_variables.js';
 
 function checkDecay(makeEma: () => ExponentialMovingAverage, dk: number, zeroDebias: boolean) {
   const g = new Graph();
@@ -68,10 +69,7 @@ describe('ExponentialMovingAverage', () => {
   it.each([false, true])('average names and variablesToRestore (zeroDebias %s)', (zeroDebias) => {
     const g = new Graph();
     g.asDefault(() => {
-      const v0 = variable(10, { name: 'v0' });
-      const v1 = variable(30, { name: 'v1' });
-      const v2 = variable(20, { name: 'v2', trainable: false });
-      const tensor2 = add(v0, v1, { name: 'add' });
+      const { v0, v1, v2, tensor2 } = emaVariables();
       const ema = new ExponentialMovingAverage(0.25, { name: 'foo', zeroDebias });
       expect([ema.averageName(v0), ema.averageName(v1), ema.averageName(tensor2)]).toEqual([
         'v0/foo',

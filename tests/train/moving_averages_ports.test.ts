@@ -16,6 +16,7 @@ import {
 } from '@graphmode/graph';
 import { ExponentialMovingAverage } from '@graphmode/train';
 import { describe, expect, it } from 'vitest';
+import { emaVariables } from './ema_variables.js';
 
 const values = (sess: Session, v: Variable | Tensor) => Array.from(sess.run(v).data as Float32Array);
 
@@ -100,12 +101,7 @@ describe('ExponentialMovingAverage (moving_averages_test.py)', () => {
   it.each([true, false])('testAverageVariablesNamesRespectScope (zeroDebias %s)', (zeroDebias) => {
     const g = new Graph();
     g.asDefault(() => {
-      const [v0, v1, v2, tensor2] = variableScope('scope1', () => {
-        const v0 = variable(10, { name: 'v0' });
-        const v1 = variable(30, { name: 'v1' });
-        const v2 = variable(20, { name: 'v2', trainable: false });
-        return [v0, v1, v2, add(v0, v1, { name: 'add' })] as const;
-      });
+      const { v0, v1, v2, tensor2 } = variableScope('scope1', emaVariables);
       variableScope('scope2', () => {
         const ema = new ExponentialMovingAverage(0.25, { zeroDebias, name: 'foo' });
         expect(ema.averageName(v0)).toBe('scope2/scope1/v0/foo');
@@ -129,10 +125,7 @@ describe('ExponentialMovingAverage (moving_averages_test.py)', () => {
   it('testSubsetAverageVariablesNames', () => {
     const g = new Graph();
     g.asDefault(() => {
-      const v0 = variable(10, { name: 'v0' });
-      const v1 = variable(30, { name: 'v1' });
-      const v2 = variable(20, { name: 'v2', trainable: false });
-      const tensor2 = add(v0, v1, { name: 'add' });
+      const { v0, v1, v2, tensor2 } = emaVariables();
       const ema = new ExponentialMovingAverage(0.25, { name: 'foo_avg' });
       expect([ema.averageName(v0), ema.averageName(v1), ema.averageName(tensor2)]).toEqual([
         'v0/foo_avg',

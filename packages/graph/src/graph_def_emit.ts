@@ -184,17 +184,7 @@ export class DefEmitter {
 
   /** An int32 Const node holding `values` (a vector, or a scalar when `scalar`). */
   intConst(base: string, values: readonly number[], scalar = false): string {
-    const value = intTensor(values, scalar);
-    const attr = { dtype: typeAttr('int32'), value: { type: 'tensor' as const, value } };
-    const outputShapes = [value.shape];
-    return this.node({
-      name: base,
-      op: 'Const',
-      input: [],
-      attr,
-      outputArgs: ['output:0'],
-      outputShapes,
-    })[0]!;
+    return this.constNode(base, intTensor(values, scalar));
   }
 
   /** Zeros of `dtype` (float32, int32 or bool) and `shape` (an unknown dim: 0) as a Const node. */
@@ -207,17 +197,20 @@ export class DefEmitter {
         : dtype === 'int32'
           ? new Int32Array(size)
           : new Uint8Array(size);
-    const attr = {
-      dtype: typeAttr(dtype),
-      value: { type: 'tensor' as const, value: new NDArray(dtype, dims, data) },
-    };
+    return this.constNode(base, new NDArray(dtype, dims, data));
+  }
+
+  /** A Const node holding `value`. */
+  private constNode(base: string, value: NDArray): string {
+    const attr = { dtype: typeAttr(value.dtype), value: { type: 'tensor' as const, value } };
+    const outputShapes = [value.shape];
     return this.node({
       name: base,
       op: 'Const',
       input: [],
       attr,
       outputArgs: ['output:0'],
-      outputShapes: [dims],
+      outputShapes,
     })[0]!;
   }
 

@@ -91,7 +91,7 @@ export * from './session/backends.js';
 export { feedEntries, lookupTensor } from './session/fetch_feed.js';
 export * from './session/run_metadata.js';
 export * from './session/session.js';
-export { OpKernelContext } from './session/state.js';
+export { ConstantCache, OpKernelContext } from './session/state.js';
 export * from './strided_slice_spec.js';
 export * from './tensor.js';
 export * from './variable.js';

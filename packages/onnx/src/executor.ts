@@ -2,6 +2,7 @@
 // steps); a run feeds each segment from the environment and the variable store, runs it
 // synchronously and binds its outputs. Runs are atomic: a failure restores every variable.
 import {
+  ConstantCache,
   type Graph,
   InvalidArgumentError,
   type Leaf,
@@ -231,9 +232,8 @@ function blame(e: unknown, op: Operation): unknown {
 
 /** The kernel context of tfjs fallback ops: variables live in the host store. */
 class FallbackContext extends OpKernelContext {
-  private readonly constants = new Map<Operation, tfc.Tensor>();
-  // Constants first made in this run: a failed run frees them (it leaks no tensor).
-  private readonly fresh: Operation[] = [];
+  // Constants made by a failed run are freed (it leaks no tensor).
+  private readonly constants = new ConstantCache();
   private readonly written: tfc.Tensor[] = [];
   constructor(
     backend: string,
@@ -242,22 +242,13 @@ class FallbackContext extends OpKernelContext {
     super(backend);
   }
   cached(make: () => tfc.Tensor): tfc.Tensor {
-    let t = this.constants.get(this.op);
-    if (t === undefined) {
-      this.constants.set(this.op, (t = make()));
-      this.fresh.push(this.op);
-    }
-    return tfc.clone(t);
+    return tfc.clone(this.constants.get(this.op, make));
   }
   commit(): void {
-    this.fresh.length = 0;
+    this.constants.commit();
   }
   rollback(): void {
-    for (const op of this.fresh) {
-      this.constants.get(op)?.dispose();
-      this.constants.delete(op);
-    }
-    this.fresh.length = 0;
+    this.constants.rollback();
   }
   readVariable(variableOp: Operation): tfc.Tensor | undefined {
     const v = this.store.get(variableOp);
@@ -274,8 +265,6 @@ class FallbackContext extends OpKernelContext {
     this.written.length = 0;
   }
   dispose(): void {
-    for (const t of this.constants.values()) t.dispose();
-    this.constants.clear();
-    this.fresh.length = 0;
+    this.constants.dispose();
   }
 }

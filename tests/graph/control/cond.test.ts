@@ -2,12 +2,7 @@
 import * as g from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-
-const inGraph = <T>(fn: (graph: g.Graph) => T): T => {
-  const graph = new g.Graph();
-  return graph.asDefault(() => fn(graph));
-};
-const num = (a: g.NDArray): number => a.item() as number;
+import { failingCond, inGraph, num } from '../../control_helpers.js';
 
 describe('cond', () => {
   it('runs the branch pred selects, reading outer tensors', () =>
@@ -180,11 +175,7 @@ describe('cond', () => {
     inGraph((graph) => {
       const v = g.variable(1, { name: 'v' });
       const p = g.placeholder('bool', []);
-      const y = g.cond(
-        p,
-        () => g.checkNumerics(g.div(v.assign(7), 0), 'boom'),
-        () => g.identity(v.value()),
-      );
+      const y = failingCond(v, p);
       const sess = new g.Session(graph);
       sess.run(g.globalVariablesInitializer());
       const before = tf.memory().numTensors;

@@ -1,11 +1,8 @@
 // mapFn, scan and foldl over the first dimension (TF's functional_ops), checked against closed forms.
 import * as g from '@graphmode/graph';
 import { describe, expect, it } from 'vitest';
+import { inGraph } from '../../control_helpers.js';
 
-const inGraph = <T>(fn: (graph: g.Graph) => T): T => {
-  const graph = new g.Graph();
-  return graph.asDefault(() => fn(graph));
-};
 const values = (graph: g.Graph, t: g.Nest, feeds?: g.FeedDict): number[][] => {
   const sess = new g.Session(graph);
   try {

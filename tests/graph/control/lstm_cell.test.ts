@@ -4,14 +4,11 @@
 import * as g from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { inGraph } from '../../control_helpers.js';
 import { expectClose, randomArray, toTf } from '../../helpers.js';
 import { lstmCellStep, type RefOptions, randomizeWeights, unroll } from './rnn_reference.js';
 
 const { nn } = g;
-const inGraph = <T>(fn: (graph: g.Graph) => T): T => {
-  const graph = new g.Graph();
-  return graph.asDefault(() => fn(graph));
-};
 
 function compare(opts: g.nn.LSTMCellOptions, ref: RefOptions, stateIsTuple = true): g.NDArray[] {
   return inGraph((graph) => {

@@ -3,12 +3,9 @@
 // runs in the cell's name scope (`rnn/while/basic_lstm_cell/MatMul`, `rnn/while/gru_cell/mul`).
 import * as g from '@graphmode/graph';
 import { describe, expect, it } from 'vitest';
+import { inGraph } from '../../control_helpers.js';
 
 const { nn } = g;
-const inGraph = <T>(fn: (graph: g.Graph) => T): T => {
-  const graph = new g.Graph();
-  return graph.asDefault(() => fn(graph));
-};
 const isWhile = (op: g.Operation) => op.type === 'While' || op.type === 'StatelessWhile';
 const isIf = (op: g.Operation) => op.type === 'If' || op.type === 'StatelessIf';
 const attrs = (op: g.Operation) => op.attrs as unknown as g.WhileAttrs & g.IfAttrs;

@@ -2,11 +2,7 @@
 // graphs), graph snapshots, and running control flow on the wasm backend.
 import * as g from '@graphmode/graph';
 import { describe, expect, it } from 'vitest';
-
-const inGraph = <T>(fn: (graph: g.Graph) => T): T => {
-  const graph = new g.Graph();
-  return graph.asDefault(() => fn(graph));
-};
+import { inGraph } from '../../control_helpers.js';
 
 describe('If / While representation', () => {
   it('If keeps TF attrs: branches as function graphs taking the full input list', () =>

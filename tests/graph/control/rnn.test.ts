@@ -3,14 +3,11 @@
 import * as g from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { inGraph } from '../../control_helpers.js';
 import { expectClose, randomArray, toTf } from '../../helpers.js';
 import { gruStep, lstmStep, rnnStep, unroll, type Weights } from './rnn_reference.js';
 
 const { nn } = g;
-const inGraph = <T>(fn: (graph: g.Graph) => T): T => {
-  const graph = new g.Graph();
-  return graph.asDefault(() => fn(graph));
-};
 const shapes = (graph: g.Graph) =>
   Object.fromEntries(graph.getCollection<g.Variable>('variables').map((v) => [v.op.name, v.shape]));
 

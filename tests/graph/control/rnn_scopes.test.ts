@@ -3,12 +3,9 @@
 // 'rnn'), the cell captures `<its name>` made unique there, reuse and scope defaults apply.
 import * as g from '@graphmode/graph';
 import { describe, expect, it } from 'vitest';
+import { inGraph } from '../../control_helpers.js';
 
 const { nn } = g;
-const inGraph = <T>(fn: (graph: g.Graph) => T): T => {
-  const graph = new g.Graph();
-  return graph.asDefault(() => fn(graph));
-};
 const names = (graph: g.Graph) => graph.getCollection<g.Variable>('variables').map((v) => v.op.name);
 const lstm = (n = 3, opts: { name?: string } = {}) => new nn.rnnCell.BasicLSTMCell(n, opts);
 

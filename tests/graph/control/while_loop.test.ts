@@ -2,28 +2,18 @@
 import * as g from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-
-const inGraph = <T>(fn: (graph: g.Graph) => T): T => {
-  const graph = new g.Graph();
-  return graph.asDefault(() => fn(graph));
-};
-const num = (a: g.NDArray): number => a.item() as number;
-const int = (v: number) => g.constant(v, { dtype: 'int32' });
+import { countingLoop, inGraph, int, num, powerLoop } from '../../control_helpers.js';
 
 describe('whileLoop', () => {
   it('computes xⁿ by repeated multiplication, reading the outer x in the body', () =>
     inGraph((graph) => {
       const x = g.placeholder('float32', []);
       const n = g.placeholder('int32', []);
-      const [, p] = g.whileLoop(
-        (i: g.Tensor) => g.less(i, n),
-        (i: g.Tensor, acc: g.Tensor) => [g.add(i, 1), g.mul(acc, x)],
-        [int(0), g.constant(1)],
-      );
+      const p = powerLoop(x, n);
       const sess = new g.Session(graph);
       expect(
         num(
-          sess.run(p!, [
+          sess.run(p, [
             [x, 1.5],
             [n, 5],
           ]),
@@ -211,25 +201,13 @@ describe('whileLoop', () => {
     inGraph((graph) => {
       const v = g.variable(0, { name: 'counter' });
       const stop = g.placeholder('int32', []);
-      const [i] = g.whileLoop(
-        (i: g.Tensor) => g.less(i, 5),
-        (i: g.Tensor) => {
-          const bump = v.assignAdd(1);
-          // Fails (NaN check) at iteration `stop`.
-          const check = g.checkNumerics(
-            g.div(g.constant(1), g.cast(g.sub(i, stop), 'float32')),
-            'iteration failed',
-          );
-          return [g.withDependencies([bump, check], g.add(i, 1))];
-        },
-        [int(0)],
-      );
+      const i = countingLoop(v, stop);
       const sess = new g.Session(graph);
       sess.run(g.globalVariablesInitializer());
-      expect(num(sess.run(i!, [[stop, 100]]))).toBe(5);
+      expect(num(sess.run(i, [[stop, 100]]))).toBe(5);
       expect(num(sess.run(v))).toBe(5);
       const before = tf.memory().numTensors;
-      expect(() => sess.run(i!, [[stop, 3]])).toThrow(/iteration failed/);
+      expect(() => sess.run(i, [[stop, 3]])).toThrow(/iteration failed/);
       expect(tf.memory().numTensors).toBe(before);
       expect(num(sess.run(v))).toBe(5);
       sess.close();

@@ -2,11 +2,8 @@
 // (control_flow_ops.while_loop / while_v2).
 import * as g from '@graphmode/graph';
 import { describe, expect, it } from 'vitest';
+import { inGraph } from '../../control_helpers.js';
 
-const inGraph = <T>(fn: (graph: g.Graph) => T): T => {
-  const graph = new g.Graph();
-  return graph.asDefault(() => fn(graph));
-};
 const cond = (a: g.Tensor) => g.less(a, 10);
 const body = (a: g.Tensor) => [g.add(a, 1)];
 

@@ -7,6 +7,8 @@ import '@graphmode/autodiff';
 import { gradients as grads } from '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
 import { describe, expect, it } from 'vitest';
+import { powerLoop } from '../../control_helpers.js';
+import { condInWhile } from '../../fixtures/models.js';
 import { TF115_OP_ATTRS } from '../../fixtures/tf115_op_attrs.js';
 import { TF115_OP_OUTPUTS } from '../../fixtures/tf115_op_outputs.js';
 
@@ -194,18 +196,14 @@ describe('GraphDef export of whileLoop', () => {
   const power: Build = () => {
     const x = g.placeholder('float32', [], { name: 'x' });
     const n = g.placeholder('int32', [], { name: 'n' });
-    const [, p] = g.whileLoop(
-      (i: g.Tensor) => g.less(i, n),
-      (i: g.Tensor, acc: g.Tensor) => [g.add(i, 1), g.mul(acc, x)],
-      [g.constant(0, { dtype: 'int32' }), g.constant(1)],
-    ) as g.Tensor[];
-    const [dx] = gradients(p!, x);
+    const p = powerLoop(x, n);
+    const [dx] = gradients(p, x);
     return {
       feeds: [
         ['x:0', scalar(1.5)],
         ['n:0', new g.NDArray('int32', [], Int32Array.of(4))],
       ],
-      fetches: [p!, dx!],
+      fetches: [p, dx!],
     };
   };
 
@@ -268,22 +266,11 @@ describe('GraphDef export of whileLoop', () => {
   it('round-trips a cond nested in a whileLoop body', () => {
     const { want, got, def } = roundTrip(() => {
       const x = g.placeholder('float32', [3], { name: 'x' });
-      const [, s] = g.whileLoop(
-        (i: g.Tensor) => g.less(i, 5),
-        (i: g.Tensor, acc: g.Tensor) => [
-          g.add(i, 1),
-          g.cond(
-            g.equal(g.mod(i, 2), 0),
-            () => g.add(acc, x),
-            () => g.mul(acc, 0.5),
-          ),
-        ],
-        [g.constant(0, { dtype: 'int32' }), g.zeros([3])],
-      ) as g.Tensor[];
-      const [dx] = gradients(g.reduceSum(s!), x);
+      const s = condInWhile(x);
+      const [dx] = gradients(g.reduceSum(s), x);
       return {
         feeds: [['x:0', new g.NDArray('float32', [3], Float32Array.of(1, -2, 4))]],
-        fetches: [s!, dx!],
+        fetches: [s, dx!],
       };
     });
     expect(got.map(values)).toEqual(want.map(values));

@@ -1,42 +1,14 @@
 // tfjs graph models: saveGraphModel's directory is loaded by @tensorflow/tfjs-converter's own
 // loadGraphModel (an independent reader of model.json and the weight shards) and gives the values
 // Session.run gives; loadGraphModel brings it back into graphmode, trainable if asked.
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as g from '@graphmode/graph';
 import { createTrainOp, GradientDescentOptimizer, loadGraphModel, saveGraphModel } from '@graphmode/train';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { convnet, mlp } from '../../fixtures/models.js';
-
-const tempDir = () => mkdtempSync(join(tmpdir(), 'graph-model-'));
-
-interface ModelJson {
-  format: string;
-  modelTopology: { node: { name: string; op: string; attr?: Record<string, unknown> }[] };
-  signature: object;
-  weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-}
-const readModel = (dir: string) => JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as ModelJson;
-
-// An IOHandler reading the directory: model.json as the converter's loader sees it, shards joined.
-function dirHandler(dir: string): tf.io.IOHandler {
-  return {
-    load: async () => {
-      const m = readModel(dir);
-      const shards = m.weightsManifest.flatMap((grp) => grp.paths.map((p) => readFileSync(join(dir, p))));
-      const data = new Uint8Array(Buffer.concat(shards));
-      return {
-        modelTopology: m.modelTopology,
-        format: m.format,
-        signature: m.signature,
-        weightSpecs: m.weightsManifest.flatMap((grp) => grp.weights),
-        weightData: data.buffer,
-      };
-    },
-  };
-}
+import { dirHandler, readModel, tempDir } from './graph_model_dir.js';
 
 describe('saveGraphModel', () => {
   for (const [name, make] of [

@@ -2,42 +2,12 @@
 // While with their bodies in the GraphDef's function library (mapFn's per-row reads and stacked
 // results as TensorList ops), and @tensorflow/tfjs-converter's own loadGraphModel executes them
 // to Session.run's values; graphmode's loadGraphModel reads them back.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as g from '@graphmode/graph';
 import { GradientDescentOptimizer, loadGraphModel, saveGraphModel } from '@graphmode/train';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-
-const tempDir = () => mkdtempSync(join(tmpdir(), 'graph-model-cf-'));
-
-interface ModelJson {
-  format: string;
-  modelTopology: {
-    node: { name: string; op: string }[];
-    library?: { function: { signature: { name: string }; nodeDef: { name: string; op: string }[] }[] };
-  };
-  signature: object;
-  weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-}
-const readModel = (dir: string) => JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as ModelJson;
-
-function dirHandler(dir: string): tf.io.IOHandler {
-  return {
-    load: async () => {
-      const m = readModel(dir);
-      const shards = m.weightsManifest.flatMap((grp) => grp.paths.map((p) => readFileSync(join(dir, p))));
-      return {
-        modelTopology: m.modelTopology,
-        format: m.format,
-        signature: m.signature,
-        weightSpecs: m.weightsManifest.flatMap((grp) => grp.weights),
-        weightData: new Uint8Array(Buffer.concat(shards)).buffer,
-      };
-    },
-  };
-}
+import { condInWhile } from '../../fixtures/models.js';
+import { dirHandler, readModel, tempDir } from './graph_model_dir.js';
 
 interface Case {
   graph: g.Graph;
@@ -110,19 +80,7 @@ function nestedModel(): Case {
   const graph = new g.Graph();
   const [x, y] = graph.asDefault(() => {
     const x = g.placeholder('float32', [3], { name: 'x' });
-    const [, s] = g.whileLoop(
-      (i: g.Tensor) => g.less(i, 5),
-      (i: g.Tensor, acc: g.Tensor) => [
-        g.add(i, 1),
-        g.cond(
-          g.equal(g.mod(i, 2), 0),
-          () => g.add(acc, x),
-          () => g.mul(acc, 0.5),
-        ),
-      ],
-      [g.constant(0, { dtype: 'int32' }), g.zeros([3])],
-    ) as g.Tensor[];
-    return [x, g.identity(s!, { name: 'y' })] as const;
+    return [x, g.identity(condInWhile(x), { name: 'y' })] as const;
   });
   const a = new g.NDArray('float32', [3], Float32Array.from([1, -2, 4]));
   return { graph, x, y, feeds: [a], ops: ['StatelessWhile'] };
@@ -161,7 +119,7 @@ describe('saveGraphModel with control flow', () => {
       const c = make();
       const sess = new g.Session(c.graph);
       sess.run(c.graph.asDefault(() => g.globalVariablesInitializer()));
-      const dir = tempDir();
+      const dir = tempDir('graph-model-cf-');
       await saveGraphModel(sess, dir, { inputs: { x: c.x }, outputs: { y: c.y } });
       const model = readModel(dir);
       const ops = model.modelTopology.node.map((n) => n.op);

@@ -17,9 +17,14 @@ import { NotFoundError, UnimplementedError, ValueError } from '../errors.js';
 import type { Graph, Operation, Tensor } from '../graph.js';
 import type { FunctionDef, NodeDef } from '../graph_def.js';
 import { outputArgRefs } from '../graph_def_emit.js';
-import type { OpDef } from '../op_def.js';
 import { opDefOf, tfValuesOf } from './import_graph_def.js';
-import { type ImportContext, LIST_HANDLE_OPS, nodeImporters, TENSOR_LIST_OPS } from './node_import.js';
+import {
+  type ImportContext,
+  LIST_HANDLE_OPS,
+  type NodeImporter,
+  nodeImporters,
+  TENSOR_LIST_OPS,
+} from './node_import.js';
 
 const nodeOf = (ref: string): string => ref.replace(/^\^/, '').split(':')[0]!;
 
@@ -136,14 +141,7 @@ function importFunction(
 const outputsOf = (f: FunctionDef, ret: (ref: string) => Tensor): Tensor[] =>
   f.signature.outputArg.map((a) => ret(f.ret[a.name]!));
 
-function importIf(
-  graph: Graph,
-  node: NodeDef,
-  def: OpDef,
-  inputs: readonly (Tensor | null)[],
-  name: string,
-  ctx: ImportContext,
-): Operation {
+const importIf: NodeImporter = (graph, node, def, inputs, name, ctx) => {
   const ins = inputs as Tensor[];
   const args = ins.slice(1).map((t) => ({ dtype: t.dtype, shape: t.shape }));
   const [then, otherwise] = ['then_branch', 'else_branch'].map((k) => {
@@ -162,7 +160,7 @@ function importIf(
     output_shapes: shapes.length > 0 ? shapes : then!.outputs.map((t) => t.shape),
   };
   return graph.createOp(def, ins, attrs, { name });
-}
+};
 
 nodeImporters.set(If, importIf);
 nodeImporters.set(StatelessIf, importIf);
@@ -189,14 +187,7 @@ function unsupportedList(f: FunctionDef, what: string): never {
   );
 }
 
-function importWhile(
-  graph: Graph,
-  node: NodeDef,
-  def: OpDef,
-  inputs: readonly (Tensor | null)[],
-  name: string,
-  ctx: ImportContext,
-): Operation {
+const importWhile: NodeImporter = (graph, node, def, inputs, name, ctx) => {
   const condF = functionNamed(ctx, node, 'cond');
   const bodyF = functionNamed(ctx, node, 'body');
   const slots = slotsOf(node, inputs, ctx);
@@ -273,7 +264,7 @@ function importWhile(
   const op = graph.createOp(def, [...vars, ...srcs], attrs, { name });
   aliasOutputs(node, slots, op, vars.length, ctx);
   return op;
-}
+};
 
 const rowArg = (t: Tensor) => ({ dtype: t.dtype, shape: t.shape === null ? null : t.shape.slice(1) });
 

@@ -42,7 +42,10 @@ export class VariableStore {
   }
 }
 
-/** Tensors made once per session and op (constants); those made by a failed run are dropped. */
+/**
+ * Tensors made once per session and op (constants); those made by a failed run are dropped.
+ * Executor plug-ins keep their kernel contexts' constants in one too.
+ */
 export class ConstantCache {
   private readonly values = new Map<Operation, tfc.Tensor>();
   private readonly fresh: Operation[] = [];
