@@ -33,6 +33,7 @@ import { gather } from './ops/slicing.js';
 import { softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits } from './ops/softmax.js';
 import { onesLike, zerosLike } from './ops/sources.js';
 import { checkOptions, named, type OptionKind, type OptionSpec } from './options.js';
+import { assertBroadcastable } from './weights_broadcast.js';
 
 /** How weighted per-element losses are reduced (TF's `tf.losses.Reduction`). */
 export const Reduction = {
@@ -70,25 +71,6 @@ const lossOptions = ({ lossCollection, reduction, scope }: LossOptions): LossOpt
   ...(scope !== undefined ? { scope } : {}),
 });
 
-// TF's assert_broadcastable, checked statically: weights are a scalar, or of the values' rank
-// with each dim 1 or equal.
-function assertBroadcastable(weights: Tensor, values: Tensor): void {
-  const w = weights.shape;
-  const v = values.shape;
-  if (w === null || v === null || w.length === 0) return;
-  const detail = `values.shape=${formatShape(v)}, weights.shape=${formatShape(w)}`;
-  if (w.length !== v.length) {
-    throw new ValueError(
-      `weights can not be broadcast to values. values.rank=${v.length}. weights.rank=${w.length}. ${detail}`,
-    );
-  }
-  w.forEach((d, i) => {
-    if (d !== null && d !== 1 && v[i] !== null && d !== v[i]) {
-      throw new ValueError(`weights can not be broadcast to values. Mismatch at dim ${i}. ${detail}`);
-    }
-  });
-}
-
 const numElements = (losses: Tensor): Tensor =>
   losses.graph.nameScope('num_elements', (scope) => cast(size(losses, { name: scope }), 'float32'));
 
@@ -117,7 +99,7 @@ export function computeWeightedLoss(losses: TensorInput, opts: LossOptions = {})
   return opScope(opts.name ?? opts.scope, 'weighted_loss', [losses, weights], () => {
     const values = cast(toTensor(losses), 'float32');
     const w = cast(toTensor(weights), 'float32');
-    assertBroadcastable(w, values);
+    assertBroadcastable(w.shape, values.shape);
     const weighted = mul(values, w);
     let loss: Tensor;
     if (reduction === Reduction.NONE) loss = weighted;

@@ -29,6 +29,7 @@ import { where } from '../ops/select.js';
 import { onesLike, zeros } from '../ops/sources.js';
 import { checkOptions, type OptionSpec } from '../options.js';
 import { type Variable, variable } from '../variable.js';
+import { assertBroadcastable } from '../weights_broadcast.js';
 import { variableScope } from './variable_scope.js';
 
 /** TF's GraphKeys.METRIC_VARIABLES ('metric_variables'). */
@@ -130,20 +131,9 @@ function alignWeightsAtRunTime(values: Tensor, w: Tensor): Tensor {
     cond(equal(diff, 1), () => (squeezable ? squeeze(w, { axis: -1 }) : identity(w)), expand);
   return cond(equal(rank(w), 0), () => identity(w), adjust);
 }
-// TF's broadcast_weights: weights of rank 0, or of the values' rank with each dim 1 or the
-// values' (assert_broadcastable, checked here when the shapes are known), times ones_like(values).
+// TF's broadcast_weights: weights checked broadcastable to the values, times ones_like(values).
 function broadcastWeights(w: Tensor, values: Tensor): Tensor {
-  const [ws, vs] = [w.shape, values.shape];
-  const prefix = 'weights can not be broadcast to values.';
-  const shapes = `values.shape=${formatShape(vs)}. weights.shape=${formatShape(ws)}.`;
-  if (ws !== null && ws.length > 0 && vs !== null) {
-    if (ws.length !== vs.length)
-      throw new ValueError(`${prefix} values.rank=${vs.length}. weights.rank=${ws.length}. ${shapes}`);
-    ws.forEach((d, i) => {
-      if (d !== null && d !== 1 && vs[i] !== null && d !== vs[i])
-        throw new ValueError(`${prefix} Mismatch at dim ${i}. ${shapes}`);
-    });
-  }
+  assertBroadcastable(w.shape, values.shape);
   return mul(w, onesLike(values));
 }
 // Weighted values and their count (TF's mean: weights aligned, then broadcast to the values).
