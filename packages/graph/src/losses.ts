@@ -4,7 +4,7 @@
 // existing ops only, so they need no gradient rules.
 
 import { type NameOpt, opScope, type TensorInput, toTensor } from './convert.js';
-import { formatShape, shapesCompatible } from './dtype.js';
+import { formatShape, isFullyDefined, shapesCompatible } from './dtype.js';
 import { ValueError } from './errors.js';
 import { getDefaultGraph, type Tensor } from './graph.js';
 import { GraphKeys } from './graph_keys.js';
@@ -79,13 +79,13 @@ function numPresent(losses: Tensor, weightsArg: TensorInput, w: Tensor): Tensor 
   if (typeof weightsArg === 'number' && weightsArg !== 0) return numElements(losses);
   return losses.graph.nameScope('num_present', (scope) => {
     let present = where(equal(w, 0), zerosLike(w), onesLike(w));
-    if (!(isStatic(present) && isStatic(losses) && shapesCompatible(present.shape, losses.shape))) {
+    const known = isFullyDefined(present.shape) && isFullyDefined(losses.shape);
+    if (!(known && shapesCompatible(present.shape, losses.shape))) {
       present = mul(present, onesLike(losses));
     }
     return reduceSum(present, null, { name: scope });
   });
 }
-const isStatic = (t: Tensor) => t.shape !== null && t.shape.every((d) => d !== null);
 
 /**
  * Weights and reduces per-element `losses` (TF's `compute_weighted_loss`) and adds the result to
