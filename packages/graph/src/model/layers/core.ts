@@ -1,7 +1,7 @@
 // tf.layers.dense, dropout and flatten (TF 1.15's keras core layers behind tf.layers' scopes).
 
 import type { TensorInput } from '../../convert.js';
-import { isFullyDefined } from '../../dtype.js';
+import { isFullyDefined, numElements } from '../../dtype.js';
 import { ValueError } from '../../errors.js';
 import { nameScope, type Tensor } from '../../graph.js';
 import { reshape, shape as shapeOf, transpose } from '../../ops/array.js';
@@ -153,7 +153,7 @@ export function flatten(
     const batch = s[0] ?? null;
     const rest: readonly (number | null)[] = s.slice(1);
     // Known trailing dims: [-1, prod]; else [batch, -1] with the batch size known or read at run time.
-    const flat = isFullyDefined(rest) ? rest.reduce((a, b) => a * b, 1) : null;
+    const flat = numElements(rest);
     const target =
       flat !== null
         ? [-1, flat]
