@@ -24,8 +24,6 @@ import { stopGradient } from './core.js';
 import { add, exp, log, maximum, minimum, sub } from './math.js';
 import { range } from './sources.js';
 
-/** Reads a small int tensor's value inside a kernel (axes, shapes, sizes). */
-
 type ReduceKernel = (x: tfc.Tensor, axes: number[], keepDims: boolean) => tfc.Tensor;
 
 function reducedShape(x: Tensor, axis: Tensor, keepDims: boolean): Shape | null {
