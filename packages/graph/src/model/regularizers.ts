@@ -8,7 +8,7 @@ import type { Tensor } from '../graph.js';
 import { abs, addN, mul } from '../ops/math.js';
 import { l2Loss } from '../ops/nn.js';
 import { reduceSum } from '../ops/reduce.js';
-import type { Regularizer } from './variable_scope.js';
+import { noRegularizer, type Regularizer } from './variable_scope.js';
 
 function checkScale(scale: number, what = 'scale', fn = 'regularizers'): boolean {
   if (typeof scale !== 'number' || Number.isNaN(scale))
@@ -16,14 +16,13 @@ function checkScale(scale: number, what = 'scale', fn = 'regularizers'): boolean
   if (scale < 0) throw new ValueError(`Setting a scale less than 0 on a regularizer: ${scale}`);
   return scale !== 0;
 }
-const none: Regularizer = () => null;
 
 /**
  * scale * sum(|w|), named 'l1_regularizer' (TF's `l1_regularizer`).
  * @example getVariable('w', { shape: [3, 3], regularizer: regularizers.l1(0.01) })
  */
 export function l1(scale: number, scope?: string): Regularizer {
-  if (!checkScale(scale, 'scale', 'regularizers.l1')) return none;
+  if (!checkScale(scale, 'scale', 'regularizers.l1')) return noRegularizer;
   return (w) =>
     opScope(scope, 'l1_regularizer', [w], (name) =>
       mul(toTensor(scale, w.dtype, 'scale'), reduceSum(abs(w)), { name }),
@@ -35,7 +34,7 @@ export function l1(scale: number, scope?: string): Regularizer {
  * @example layers.dense(x, 10, { kernelRegularizer: regularizers.l2(1e-4) })
  */
 export function l2(scale: number, scope?: string): Regularizer {
-  if (!checkScale(scale, 'scale', 'regularizers.l2')) return none;
+  if (!checkScale(scale, 'scale', 'regularizers.l2')) return noRegularizer;
   return (w) =>
     opScope(scope, 'l2_regularizer', [w], (name) =>
       mul(toTensor(scale, w.dtype, 'scale'), l2Loss(w), { name }),
