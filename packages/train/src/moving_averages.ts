@@ -9,7 +9,6 @@ import {
   checkOptions,
   colocateWith,
   controlDependencies,
-  type DType,
   GraphKeys,
   getDefaultGraph,
   getVariable,
@@ -197,7 +196,7 @@ function zeroDebias(avg: Variable, value: Tensor, d: Tensor): Tensor {
     const make = (name: string, shape: readonly number[]) =>
       getVariable(uniqueIn(name), {
         shape,
-        dtype: avg.dtype as DType,
+        dtype: avg.dtype,
         initializer: initializers.zeros(),
         trainable: false,
       });
