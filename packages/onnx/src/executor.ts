@@ -53,9 +53,12 @@ export class OnnxExecutor implements SessionExecutor {
     for (const [t, nd] of feeds) env.set(t, ortFromNDArray(nd));
     const start = performance.now();
     try {
-      for (const unit of compiled.units) {
+      const { units, free } = compiled;
+      for (let i = 0; i < units.length; i++) {
+        const unit = units[i]!;
         if ('segment' in unit) runSegment(unit.segment, env, this.store, md, start);
         else this.runStep(unit.step, env, md, start);
+        for (const t of free[i]!) env.delete(t);
       }
       const results = leaves.map((x) => (x instanceof Operation ? null : this.result(x, env)));
       this.store.commit();
