@@ -6,7 +6,7 @@ import { type Leaf, type Operation, type Plan, type Step, type Tensor, VALUE } f
 import { loweringOf } from './lowering/registry.js';
 import { type EngineOptions, SyncModel } from './ort.js';
 import { partition } from './partition.js';
-import { lowerSegment, type SegmentModel } from './segment.js';
+import { graphShape, lowerSegment, type SegmentModel, type ShapeOf } from './segment.js';
 
 export interface Segment extends SegmentModel {
   readonly model: SyncModel;
@@ -20,10 +20,6 @@ export interface Compiled {
   /** Per unit, the values whose last reader it is (not fetched): the run drops them after it. */
   readonly free: readonly (readonly Tensor[])[];
 }
-
-/** Static shapes the model inputs may assume (fed values' actual shapes; else the graph's). */
-export type ShapeOf = (t: Tensor) => readonly (number | null)[] | null;
-const graphShape: ShapeOf = (t) => t.shape;
 
 export function compilePlan(
   plan: Plan,
