@@ -23,6 +23,7 @@ import * as tfc from '@tensorflow/tfjs-core';
 import { type Compiled, compilePlan, type Segment } from './compile.js';
 import { ndArrayFromOrt, ortFromNDArray, ortFromTfc, tfcFromOrt } from './convert.js';
 import type { EngineOptions, OrtTensor } from './ort.js';
+import { graphShape, type ShapeOf } from './segment.js';
 import { HostVariables } from './state.js';
 
 type Env = Map<Tensor, OrtTensor>;
@@ -95,7 +96,8 @@ export class OnnxExecutor implements SessionExecutor {
       const specialize = byShape.size < MAX_SPECIALIZED;
       if (!specialize) c = byShape.get((key = GENERIC));
       if (c === undefined) {
-        const shapeOf = (t: Tensor) => (specialize ? feeds.get(t)?.shape : undefined) ?? t.shape;
+        // The generic model passes graphShape itself: compilePlan retries a refused load with it.
+        const shapeOf: ShapeOf = specialize ? (t) => feeds.get(t)?.shape ?? t.shape : graphShape;
         c = compilePlan(plan, leaves, this.options, shapeOf);
         byShape.set(key, c);
       }
