@@ -6,7 +6,7 @@ import { type Leaf, type Operation, type Plan, type Step, type Tensor, VALUE } f
 import { loweringOf } from './lowering/registry.js';
 import { type EngineOptions, SyncModel } from './ort.js';
 import { partition } from './partition.js';
-import { lowerSegment, type SegmentModel } from './segment.js';
+import { graphShape, lowerSegment, type SegmentModel, type ShapeOf } from './segment.js';
 
 export interface Segment extends SegmentModel {
   readonly model: SyncModel;
@@ -17,11 +17,9 @@ export interface Segment extends SegmentModel {
 export type Unit = { readonly segment: Segment } | { readonly step: Step };
 export interface Compiled {
   readonly units: readonly Unit[];
+  /** Per unit, the values whose last reader it is (not fetched): the run drops them after it. */
+  readonly free: readonly (readonly Tensor[])[];
 }
-
-/** Static shapes the model inputs may assume (fed values' actual shapes; else the graph's). */
-export type ShapeOf = (t: Tensor) => readonly (number | null)[] | null;
-const graphShape: ShapeOf = (t) => t.shape;
 
 export function compilePlan(
   plan: Plan,
@@ -33,7 +31,8 @@ export function compilePlan(
   for (;;) {
     const made: Segment[] = [];
     try {
-      return { units: build(plan, leaves, refused, options, made, shapeOf) };
+      const units = build(plan, leaves, refused, options, made, shapeOf);
+      return { units, free: lastReads(units, leaves) };
     } catch (e) {
       for (const s of made) s.model.dispose();
       const op = e instanceof Refused ? e.op : undefined;
@@ -41,6 +40,20 @@ export function compilePlan(
       refused.add(op);
     }
   }
+}
+
+/** The values each unit reads last, so a run holds no value past its last reader. */
+function lastReads(units: readonly Unit[], leaves: readonly Leaf[]): Tensor[][] {
+  const last = new Map<Tensor, number>();
+  units.forEach((u, i) => {
+    if ('segment' in u) {
+      for (const { source } of u.segment.inputs) if ('tensor' in source) last.set(source.tensor, i);
+    } else u.step.op.inputs.forEach((t, k) => u.step.kinds[k] === VALUE && last.set(t, i));
+  });
+  for (const x of leaves) last.delete(x as Tensor);
+  const free: Tensor[][] = units.map(() => []);
+  for (const [t, i] of last) free[i]!.push(t);
+  return free;
 }
 
 class Refused extends Error {

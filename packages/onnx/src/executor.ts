@@ -23,6 +23,7 @@ import * as tfc from '@tensorflow/tfjs-core';
 import { type Compiled, compilePlan, type Segment } from './compile.js';
 import { ndArrayFromOrt, ortFromNDArray, ortFromTfc, tfcFromOrt } from './convert.js';
 import type { EngineOptions, OrtTensor } from './ort.js';
+import { graphShape, type ShapeOf } from './segment.js';
 import { HostVariables } from './state.js';
 
 type Env = Map<Tensor, OrtTensor>;
@@ -53,9 +54,12 @@ export class OnnxExecutor implements SessionExecutor {
     for (const [t, nd] of feeds) env.set(t, ortFromNDArray(nd));
     const start = performance.now();
     try {
-      for (const unit of compiled.units) {
+      const { units, free } = compiled;
+      for (let i = 0; i < units.length; i++) {
+        const unit = units[i]!;
         if ('segment' in unit) runSegment(unit.segment, env, this.store, md, start);
         else this.runStep(unit.step, env, md, start);
+        for (const t of free[i]!) env.delete(t);
       }
       const results = leaves.map((x) => (x instanceof Operation ? null : this.result(x, env)));
       this.store.commit();
@@ -92,7 +96,8 @@ export class OnnxExecutor implements SessionExecutor {
       const specialize = byShape.size < MAX_SPECIALIZED;
       if (!specialize) c = byShape.get((key = GENERIC));
       if (c === undefined) {
-        const shapeOf = (t: Tensor) => (specialize ? feeds.get(t)?.shape : undefined) ?? t.shape;
+        // The generic model passes graphShape itself: compilePlan retries a refused load with it.
+        const shapeOf: ShapeOf = specialize ? (t) => feeds.get(t)?.shape ?? t.shape : graphShape;
         c = compilePlan(plan, leaves, this.options, shapeOf);
         byShape.set(key, c);
       }

@@ -26,12 +26,16 @@ export interface SegmentModel {
   readonly owners: ReadonlyMap<string, Operation>;
 }
 
+/** Static shapes the model inputs may assume (fed values' actual shapes; else the graph's). */
+export type ShapeOf = (t: Tensor) => readonly (number | null)[] | null;
+export const graphShape: ShapeOf = (t) => t.shape;
+
 /** Lowers `steps`; `keep(t)` says whether a value made here is needed after the segment. */
 export function lowerSegment(
   steps: readonly Step[],
   keep: (t: Tensor) => boolean,
   name: string,
-  shapeOf: (t: Tensor) => readonly (number | null)[] | null = (t) => t.shape,
+  shapeOf: ShapeOf = graphShape,
 ): SegmentModel {
   const b = new Builder(shapeOf);
   for (const s of steps) b.lowerStep(s);
@@ -51,7 +55,7 @@ export class Builder implements LowerContext {
   private step: Step | null = null;
 
   /** `shapeOf` gives a model input its shape: a fed value's actual shape lets onnxruntime fold shape arithmetic. */
-  constructor(private readonly shapeOf: (t: Tensor) => readonly (number | null)[] | null = (t) => t.shape) {}
+  constructor(private readonly shapeOf: ShapeOf = graphShape) {}
 
   get op(): Operation {
     return this.step!.op;

@@ -50,7 +50,6 @@ export class LruCache<K, V> {
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, string: 16 };
 
-/** Bytes of the largest output whose static shape is fully known (0 when none is). */
 /** The largest static output of an op (or a rewritten node), in bytes; unknown shapes count 0. */
 export function staticOutputBytes(op: { readonly outputs: readonly Tensor[] }): number {
   let max = 0;
