@@ -13,6 +13,7 @@ import {
   type TensorMsg,
   tensorFromMsg,
 } from '@graphmode/graph/proto';
+import { varint } from './table.js';
 
 export interface HistogramProto {
   min: number;
@@ -85,13 +86,6 @@ export function encodeEvent(e: EventProto): Uint8Array {
 
 export function encodeSummary(s: SummaryProto): Uint8Array {
   return encodeMessage('Summary', summaryMsg(s));
-}
-
-function varint(n: number): Uint8Array {
-  const out: number[] = [];
-  for (; n >= 0x80; n = Math.floor(n / 0x80)) out.push((n % 0x80) | 0x80);
-  out.push(n);
-  return Uint8Array.from(out);
 }
 
 function summaryMsg(s: SummaryProto): SummaryMsg {
