@@ -7,7 +7,7 @@ import type { TfDType } from '../attr_schema.js';
 import type { DType } from '../dtype.js';
 import { UnimplementedError, ValueError } from '../errors.js';
 import { NDArray, type NDArrayData } from '../ndarray.js';
-import { DATA_TYPE_OF, DataType, type TensorMsg, type TensorShapeMsg } from '../proto/index.js';
+import { DATA_TYPE_OF, DataType, type TensorMsg, type TensorShapeMsg } from '../proto/messages.js';
 
 const TF_DATA_TYPE: Readonly<Record<TfDType, number>> = {
   ...DATA_TYPE_OF,

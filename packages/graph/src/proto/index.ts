@@ -10,6 +10,8 @@ import protobuf from 'protobufjs';
 import { FRAMEWORK_PROTO } from './framework.js';
 import { PROTOBUF_PROTO } from './protobuf.js';
 
+// TensorProto / TensorShapeProto <-> NDArray and shapes, for the other packages' file formats.
+export { shapeMsg, tensorFromMsg } from '../io/tensor_proto.js';
 export * from './messages.js';
 
 /** The message names this schema defines (those encodeMessage/decodeMessage accept). */

@@ -11,6 +11,7 @@ import { DataLossError, type DType, NDArray, UnimplementedError } from '@graphmo
 import {
   type BundleEntryMsg,
   type BundleHeaderMsg,
+  DATA_TYPE_OF,
   DataType,
   decodeMessage,
   encodeMessage,
@@ -50,7 +51,7 @@ export function encodeTensor(nd: NDArray, asInt64 = false): EncodedTensor {
     bytes = [new Uint8Array(BigInt64Array.from(nd.data as Int32Array, BigInt).buffer)];
   } else {
     const d = nd.data as Float32Array | Int32Array | Uint8Array;
-    dtype = { float32: DataType.DT_FLOAT, int32: DataType.DT_INT32, bool: DataType.DT_BOOL }[nd.dtype];
+    dtype = DATA_TYPE_OF[nd.dtype];
     // The data file is little-endian; so is every platform Node runs on. No copy: the caller
     // passes arrays nothing else holds (Session.run's results are copies of the backend's).
     bytes = [new Uint8Array(d.buffer, d.byteOffset, d.byteLength)];

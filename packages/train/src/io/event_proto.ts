@@ -2,7 +2,7 @@
 // objects FileWriter and the summary ops use, mapped to and from the protobuf schema in
 // @graphmode/graph/proto. Differences from the wire messages: enums by name, tensors as
 // NDArrays, histograms and images with every field present.
-import { type DType, NDArray, UnimplementedError } from '@graphmode/graph';
+import type { NDArray } from '@graphmode/graph';
 import {
   DATA_TYPE_OF,
   decodeMessage,
@@ -11,7 +11,9 @@ import {
   type SummaryMsg,
   type SummaryValueMsg,
   type TensorMsg,
+  tensorFromMsg,
 } from '@graphmode/graph/proto';
+import { varint } from './table.js';
 
 export interface HistogramProto {
   min: number;
@@ -67,9 +69,7 @@ export interface EventProto {
 }
 
 const SESSION_STATUS: readonly SessionStatus[] = ['STATUS_UNSPECIFIED', 'START', 'STOP', 'CHECKPOINT'];
-const DTYPE_OF = new Map<number, DType>(Object.entries(DATA_TYPE_OF).map(([d, n]) => [n, d as DType]));
 const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder();
 
 export function encodeEvent(e: EventProto): Uint8Array {
   const { summary, sessionLog, ...rest } = e;
@@ -86,13 +86,6 @@ export function encodeEvent(e: EventProto): Uint8Array {
 
 export function encodeSummary(s: SummaryProto): Uint8Array {
   return encodeMessage('Summary', summaryMsg(s));
-}
-
-function varint(n: number): Uint8Array {
-  const out: number[] = [];
-  for (; n >= 0x80; n = Math.floor(n / 0x80)) out.push((n % 0x80) | 0x80);
-  out.push(n);
-  return Uint8Array.from(out);
 }
 
 function summaryMsg(s: SummaryProto): SummaryMsg {
@@ -163,25 +156,8 @@ function fromValueMsg(m: SummaryValueMsg): SummaryValueProto {
       ? { ...md, pluginData: { ...pluginData, pluginName: pluginData.pluginName ?? '' } }
       : md;
   }
-  if (tensor) v.tensor = fromTensorMsg(tensor);
+  if (tensor) v.tensor = tensorFromMsg(tensor, `summary value '${v.tag}'`);
   return v;
-}
-
-function fromTensorMsg(t: TensorMsg): NDArray {
-  const dtype = DTYPE_OF.get(t.dtype ?? 0);
-  if (dtype === undefined)
-    throw new UnimplementedError(`TensorProto with DataType ${t.dtype}, which graphmode lacks`);
-  if (t.tensorContent?.length) throw new UnimplementedError('TensorProto.tensor_content is not supported');
-  const shape = (t.tensorShape?.dim ?? []).map((d) => d.size ?? 0);
-  const n = shape.reduce((a, b) => a * b, 1);
-  // TF stores a constant-filled tensor as one value; expand it to the full shape.
-  const fill = <T>(xs: ArrayLike<T>): T[] =>
-    xs.length === 1 && n > 1 ? new Array<T>(n).fill(xs[0]!) : Array.from(xs);
-  if (dtype === 'string')
-    return new NDArray(dtype, shape, fill((t.stringVal ?? []).map((b) => utf8Decoder.decode(b))));
-  if (dtype === 'float32') return new NDArray(dtype, shape, Float32Array.from(fill(t.floatVal ?? [])));
-  if (dtype === 'int32') return new NDArray(dtype, shape, Int32Array.from(fill(t.intVal ?? [])));
-  return new NDArray(dtype, shape, Uint8Array.from(fill(t.boolVal ?? []), Number));
 }
 
 /** Bytes carried in a string tensor element, one char per byte ('binary'/latin1), and back. */

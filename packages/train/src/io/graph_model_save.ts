@@ -15,7 +15,7 @@ import {
   type Tensor,
   ValueError,
 } from '@graphmode/graph';
-import { DATA_TYPE_OF, decodeMessage, encodeJson } from '@graphmode/graph/proto';
+import { DATA_TYPE_OF, decodeMessage, encodeJson, shapeMsg } from '@graphmode/graph/proto';
 import { replaceFile, serializeInDir } from './durable.js';
 import { encodeWeights } from './weights.js';
 
@@ -130,11 +130,8 @@ function topologyJson(def: GraphDef): Record<string, unknown> {
 function signatureOf(ts: Record<string, Tensor>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, t] of Object.entries(ts)) {
-    const info = { name: t.name, dtype: DATA_TYPE_OF[t.dtype], tensorShape: shapeOf(t) };
+    const info = { name: t.name, dtype: DATA_TYPE_OF[t.dtype], tensorShape: shapeMsg(t.shape) };
     out[key] = encodeJson('TensorInfo', info);
   }
   return out;
 }
-
-const shapeOf = (t: Tensor) =>
-  t.shape === null ? { unknownRank: true } : { dim: t.shape.map((d) => ({ size: d ?? -1 })) };

@@ -20,6 +20,14 @@ const FOOTER = 48;
 const MAGIC_LO = 0x8b80fb57;
 const MAGIC_HI = 0xdb477524;
 
+/** The base-128 varint of `n` (a non-negative integer up to 2^53), as protobuf and LevelDB write it. */
+export function varint(n: number): Uint8Array {
+  const out: number[] = [];
+  for (; n >= 0x80; n = Math.floor(n / 0x80)) out.push((n % 0x80) | 0x80);
+  out.push(n);
+  return Uint8Array.from(out);
+}
+
 class Bytes {
   chunks: Uint8Array[] = [];
   length = 0;
@@ -28,10 +36,7 @@ class Bytes {
     this.length += b.length;
   }
   varint(n: number): void {
-    const out: number[] = [];
-    for (; n >= 0x80; n = Math.floor(n / 0x80)) out.push((n % 0x80) | 0x80);
-    out.push(n);
-    this.push(Uint8Array.from(out));
+    this.push(varint(n));
   }
   fixed32(n: number): void {
     const b = new Uint8Array(4);
