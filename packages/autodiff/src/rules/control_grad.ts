@@ -22,6 +22,7 @@ import {
   If,
   type IfAttrs,
   inlineFunc,
+  type OpDef,
   type Operation,
   requestBranchValues,
   requestHistory,
@@ -34,6 +35,7 @@ import {
   type Tensor,
   While,
   type WhileAttrs,
+  ZerosLike,
   zerosLike,
 } from '@graphmode/graph';
 import { densify } from '../aggregate.js';
@@ -166,10 +168,10 @@ function statefulValues(body: FuncGraph): Tensor[] {
   for (const op of body.getOperations()) for (const t of op.inputs) used.add(t);
   return body
     .getOperations()
-    .filter((op) => op.def.stateful && !CONTROL_FLOW.has(op.type))
+    .filter((op) => op.def.stateful && !CONTROL_FLOW.has(op.def))
     .flatMap((op) => op.outputs.filter((t) => used.has(t)));
 }
-const CONTROL_FLOW = new Set([If.type, StatelessIf.type, While.type, StatelessWhile.type]);
+const CONTROL_FLOW = new Set<OpDef>([If, StatelessIf, While, StatelessWhile]);
 
 // Rows of a sliced input the loop never reached (it stopped early) get zero gradient.
 function padRows(d: Tensor, x: Tensor, tripCount: Tensor, atEnd: boolean): Tensor {
@@ -182,10 +184,10 @@ function padRows(d: Tensor, x: Tensor, tripCount: Tensor, atEnd: boolean): Tenso
 // A gradient the caller built for an output, other than zeros standing for "unconnected".
 function connected(op: Operation, dys: readonly (Tensor | null)[], i: number): boolean {
   const d = dys[i];
-  return d != null && !(d.op.type === 'ZerosLike' && d.op.inputs[0] === op.outputs[i]);
+  return d != null && !(d.op.def === ZerosLike && d.op.inputs[0] === op.outputs[i]);
 }
 
 export function registerControlGradients(): void {
-  for (const def of [If, StatelessIf]) registerGradient(def.type, ifGrad);
-  for (const def of [While, StatelessWhile]) registerGradient(def.type, whileGrad);
+  for (const def of [If, StatelessIf]) registerGradient(def, ifGrad);
+  for (const def of [While, StatelessWhile]) registerGradient(def, whileGrad);
 }
