@@ -38,27 +38,11 @@ import {
   ZerosLike,
   zerosLike,
 } from '@graphmode/graph';
-import { densify } from '../aggregate.js';
-import { currentGradientsOptions, gradients } from '../gradients.js';
+import { nestedGradients } from '../gradients.js';
 import { registerGradient } from '../registry.js';
 
 const isFloat = (t: Tensor): boolean => t.dtype === 'float32';
 const indices = (ts: readonly Tensor[]): number[] => ts.flatMap((t, i) => (isFloat(t) ? [i] : []));
-
-/** d(ys)/d(xs) inside a body, with the enclosing gradients() call's gating and aggregation. */
-function bodyGradients(ys: readonly Tensor[], xs: readonly Tensor[], gradYs: readonly Tensor[]): Tensor[] {
-  if (xs.length === 0) return [];
-  if (ys.length === 0) return xs.map((x) => zerosLike(x));
-  const { gateGradients, aggregationMethod, colocateGradientsWithOps } = currentGradientsOptions();
-  const opts = {
-    gradYs,
-    unconnectedGradients: 'zero' as const,
-    gateGradients,
-    aggregationMethod,
-    colocateGradientsWithOps,
-  };
-  return gradients(ys, xs, opts).map((g) => densify(g!));
-}
 
 function ifGrad(op: Operation, ...dys: (Tensor | null)[]): (Tensor | null)[] {
   const a = op.attrs as IfAttrs;
@@ -74,7 +58,7 @@ function ifGrad(op: Operation, ...dys: (Tensor | null)[]): (Tensor | null)[] {
     const xs = args.map((x) => inner.capture(x));
     const saved = new Map(save[k]!.map((t, j) => [t, inner.capture(values[k]![j]!)]));
     const outs = inlineFunc(fg, xs, saved);
-    return bodyGradients(
+    return nestedGradients(
       ys.map((i) => outs[i]!),
       wrt.map((i) => xs[i]!),
       ys.map((i) => dys[i]!),
@@ -125,7 +109,7 @@ function whileGrad(op: Operation, ...dys: (Tensor | null)[]): (Tensor | null)[] 
         const dV = carried.slice(0, vars.length);
         const dCaps = carried.slice(vars.length);
         const dAccRows = xs.slice(n + s + save.length, n + s + save.length + accs.length);
-        const g = bodyGradients(
+        const g = nestedGradients(
           [...vars.map((i) => outs[i]!), ...accs.map((i) => outs[n + i]!)],
           [
             ...vars.map((i) => fwdArgs[i]!),
