@@ -59,6 +59,26 @@ export function powerLoop(x: g.Tensor, n: g.Tensor): g.Tensor {
   return p!;
 }
 
+/** `p` = xⁿ (powerLoop) of a fed float `x` and a fed int32 trip count `n`; `feeds` feeds both. */
+export function fedPowerLoop(): {
+  x: g.Tensor;
+  n: g.Tensor;
+  p: g.Tensor;
+  feeds: (xv: number, nv: number) => [g.Tensor, g.TensorLike][];
+} {
+  const x = g.placeholder('float32', []);
+  const n = g.placeholder('int32', []);
+  return {
+    x,
+    n,
+    p: powerLoop(x, n),
+    feeds: (xv, nv) => [
+      [x, xv],
+      [n, nv],
+    ],
+  };
+}
+
 /** Counts i to 5, adding 1 to `v` per iteration; the iteration where i = `stop` fails (NaN check). */
 export function countingLoop(v: g.Variable, stop: g.Tensor): g.Tensor {
   const [i] = g.whileLoop(

@@ -4,7 +4,16 @@ import { AggregationMethod, gradients } from '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { arr, dense, expectAllClose, finiteDiff, grad, inGraph, int, powerLoop } from '../control_helpers.js';
+import {
+  arr,
+  dense,
+  expectAllClose,
+  fedPowerLoop,
+  finiteDiff,
+  grad,
+  inGraph,
+  int,
+} from '../control_helpers.js';
 import { randomArray } from '../helpers.js';
 
 describe('cond gradients', () => {
@@ -106,9 +115,7 @@ describe('cond gradients', () => {
 describe('whileLoop gradients', () => {
   it('xⁿ by repeated multiplication has gradient n·xⁿ⁻¹ (data-dependent trip count)', () =>
     inGraph((graph) => {
-      const x = g.placeholder('float32', []);
-      const n = g.placeholder('int32', []);
-      const p = powerLoop(x, n);
+      const { x, p, feeds } = fedPowerLoop();
       const dp = grad(p, x);
       const sess = new g.Session(graph);
       for (const [xv, nv] of [
@@ -117,12 +124,7 @@ describe('whileLoop gradients', () => {
         [2, 1],
         [3, 0],
       ] as const) {
-        const got = sess
-          .run(dp, [
-            [x, xv],
-            [n, nv],
-          ])
-          .item() as number;
+        const got = sess.run(dp, feeds(xv, nv)).item() as number;
         expect(got).toBeCloseTo(nv * xv ** Math.max(nv - 1, 0) * (nv === 0 ? 0 : 1), 3);
       }
       sess.close();

@@ -4,15 +4,22 @@ import { AggregationMethod, gradients } from '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { arr, dense, expectAllClose, finiteDiff, grad, inGraph, int, powerLoop } from '../control_helpers.js';
+import {
+  arr,
+  dense,
+  expectAllClose,
+  fedPowerLoop,
+  finiteDiff,
+  grad,
+  inGraph,
+  int,
+} from '../control_helpers.js';
 import { randomArray } from '../helpers.js';
 
 describe('second-order gradients through whileLoop', () => {
   it('xⁿ by repeated multiplication: d²/dx² = n(n−1)xⁿ⁻² for a fed trip count', () =>
     inGraph((graph) => {
-      const x = g.placeholder('float32', []);
-      const n = g.placeholder('int32', []);
-      const p = powerLoop(x, n);
+      const { x, p, feeds } = fedPowerLoop();
       const d1 = grad(p, x);
       const d2 = grad(d1, x);
       const sess = new g.Session(graph);
@@ -23,15 +30,7 @@ describe('second-order gradients through whileLoop', () => {
         [2, 1],
         [3, 0],
       ] as const) {
-        const [v1, v2] = sess
-          .run(
-            [d1, d2],
-            [
-              [x, xv],
-              [n, nv],
-            ],
-          )
-          .map((r) => r.item() as number);
+        const [v1, v2] = sess.run([d1, d2], feeds(xv, nv)).map((r) => r.item() as number);
         expect(v1).toBeCloseTo(nv === 0 ? 0 : nv * xv ** (nv - 1), 3);
         expect(v2).toBeCloseTo(nv < 2 ? 0 : nv * (nv - 1) * xv ** (nv - 2), 3);
       }

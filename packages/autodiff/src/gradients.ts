@@ -43,13 +43,24 @@ export interface GradientsOptions {
   unconnectedGradients?: 'none' | 'zero';
 }
 
+// The options of the gradients() calls being built, innermost last.
 const active: GradientsOptions[] = [];
+
 /**
- * The options of the innermost `gradients()` call being built: rules that differentiate a
- * control-flow body call `gradients` again and pass on its gating and aggregation choices.
+ * d(ys)/d(xs) for rules that differentiate a function body (a cond branch, a loop step) with
+ * gradients of their own: dense, zeros where unconnected, and with the gating, aggregation and
+ * colocation of the enclosing `gradients()` call.
  */
-export function currentGradientsOptions(): GradientsOptions {
-  return active[active.length - 1] ?? {};
+export function nestedGradients(
+  ys: readonly Tensor[],
+  xs: readonly Tensor[],
+  gradYs: readonly Tensor[],
+): Tensor[] {
+  if (xs.length === 0) return [];
+  if (ys.length === 0) return xs.map((x) => zerosLike(x));
+  const { gateGradients, aggregationMethod, colocateGradientsWithOps } = active[active.length - 1] ?? {};
+  const opts = { gateGradients, aggregationMethod, colocateGradientsWithOps };
+  return gradients(ys, xs, { ...opts, gradYs, unconnectedGradients: 'zero' }).map((g) => densify(g!));
 }
 
 const GRADIENTS_SPEC: OptionSpec<GradientsOptions> = {

@@ -22,6 +22,7 @@ import {
   If,
   type IfAttrs,
   inlineFunc,
+  type OpDef,
   type Operation,
   requestBranchValues,
   requestHistory,
@@ -34,29 +35,14 @@ import {
   type Tensor,
   While,
   type WhileAttrs,
+  ZerosLike,
   zerosLike,
 } from '@graphmode/graph';
-import { densify } from '../aggregate.js';
-import { currentGradientsOptions, gradients } from '../gradients.js';
+import { nestedGradients } from '../gradients.js';
 import { registerGradient } from '../registry.js';
 
 const isFloat = (t: Tensor): boolean => t.dtype === 'float32';
 const indices = (ts: readonly Tensor[]): number[] => ts.flatMap((t, i) => (isFloat(t) ? [i] : []));
-
-/** d(ys)/d(xs) inside a body, with the enclosing gradients() call's gating and aggregation. */
-function bodyGradients(ys: readonly Tensor[], xs: readonly Tensor[], gradYs: readonly Tensor[]): Tensor[] {
-  if (xs.length === 0) return [];
-  if (ys.length === 0) return xs.map((x) => zerosLike(x));
-  const { gateGradients, aggregationMethod, colocateGradientsWithOps } = currentGradientsOptions();
-  const opts = {
-    gradYs,
-    unconnectedGradients: 'zero' as const,
-    gateGradients,
-    aggregationMethod,
-    colocateGradientsWithOps,
-  };
-  return gradients(ys, xs, opts).map((g) => densify(g!));
-}
 
 function ifGrad(op: Operation, ...dys: (Tensor | null)[]): (Tensor | null)[] {
   const a = op.attrs as IfAttrs;
@@ -72,7 +58,7 @@ function ifGrad(op: Operation, ...dys: (Tensor | null)[]): (Tensor | null)[] {
     const xs = args.map((x) => inner.capture(x));
     const saved = new Map(save[k]!.map((t, j) => [t, inner.capture(values[k]![j]!)]));
     const outs = inlineFunc(fg, xs, saved);
-    return bodyGradients(
+    return nestedGradients(
       ys.map((i) => outs[i]!),
       wrt.map((i) => xs[i]!),
       ys.map((i) => dys[i]!),
@@ -123,7 +109,7 @@ function whileGrad(op: Operation, ...dys: (Tensor | null)[]): (Tensor | null)[] 
         const dV = carried.slice(0, vars.length);
         const dCaps = carried.slice(vars.length);
         const dAccRows = xs.slice(n + s + save.length, n + s + save.length + accs.length);
-        const g = bodyGradients(
+        const g = nestedGradients(
           [...vars.map((i) => outs[i]!), ...accs.map((i) => outs[n + i]!)],
           [
             ...vars.map((i) => fwdArgs[i]!),
@@ -166,10 +152,10 @@ function statefulValues(body: FuncGraph): Tensor[] {
   for (const op of body.getOperations()) for (const t of op.inputs) used.add(t);
   return body
     .getOperations()
-    .filter((op) => op.def.stateful && !CONTROL_FLOW.has(op.type))
+    .filter((op) => op.def.stateful && !CONTROL_FLOW.has(op.def))
     .flatMap((op) => op.outputs.filter((t) => used.has(t)));
 }
-const CONTROL_FLOW = new Set([If.type, StatelessIf.type, While.type, StatelessWhile.type]);
+const CONTROL_FLOW = new Set<OpDef>([If, StatelessIf, While, StatelessWhile]);
 
 // Rows of a sliced input the loop never reached (it stopped early) get zero gradient.
 function padRows(d: Tensor, x: Tensor, tripCount: Tensor, atEnd: boolean): Tensor {
@@ -182,10 +168,10 @@ function padRows(d: Tensor, x: Tensor, tripCount: Tensor, atEnd: boolean): Tenso
 // A gradient the caller built for an output, other than zeros standing for "unconnected".
 function connected(op: Operation, dys: readonly (Tensor | null)[], i: number): boolean {
   const d = dys[i];
-  return d != null && !(d.op.type === 'ZerosLike' && d.op.inputs[0] === op.outputs[i]);
+  return d != null && !(d.op.def === ZerosLike && d.op.inputs[0] === op.outputs[i]);
 }
 
 export function registerControlGradients(): void {
-  for (const def of [If, StatelessIf]) registerGradient(def.type, ifGrad);
-  for (const def of [While, StatelessWhile]) registerGradient(def.type, whileGrad);
+  for (const def of [If, StatelessIf]) registerGradient(def, ifGrad);
+  for (const def of [While, StatelessWhile]) registerGradient(def, whileGrad);
 }

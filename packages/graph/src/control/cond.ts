@@ -10,6 +10,7 @@ import { TypeError, ValueError } from '../errors.js';
 import { controlDependencies, getDefaultGraph, type Operation, Tensor } from '../graph.js';
 import { defineOp, type KernelContext, type OpSpec } from '../op_def.js';
 import { identity } from '../ops/core.js';
+import { VariableV2 } from '../ops/state.js';
 import { named } from '../options.js';
 import { runFunc } from './exec.js';
 import { type FuncGraph, traceFunc, uniqueFnName } from './func_graph.js';
@@ -145,7 +146,7 @@ function traceBranch(name: string, fn: () => unknown, scope: string): { fg: Func
 
 /** A function's flat outputs: leaves that are not computed here (captures, variables) pass an Identity. */
 export function funcOutputs(fg: FuncGraph, result: unknown): Tensor[] {
-  return flattenTensors(result).map((x) => (x.graph === fg && x.op.type !== 'VariableV2' ? x : identity(x)));
+  return flattenTensors(result).map((x) => (x.graph === fg && x.op.def !== VariableV2 ? x : identity(x)));
 }
 
 function checkBranchOutputs(rt: unknown, rf: unknown, ot: readonly Tensor[], of: readonly Tensor[]): void {
