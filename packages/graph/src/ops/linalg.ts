@@ -10,6 +10,7 @@ import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, type KernelContext, NUMERIC, requireDtype, requireRank, sameDtype } from '../op_def.js';
 import { checkOptions } from '../options.js';
+import { simdMatMul } from './gemm.js';
 
 /** The [rows, cols] of a matrix (the last two dims) after an optional transpose. */
 const matrixDims = (s: Shape, transposed: boolean): [number | null, number | null] => {
@@ -43,9 +44,10 @@ export function warnIfSlowMatMul(
   if (flops > SLOW_CPU_FLOPS) ctx.slow?.(`a ${Math.round(flops / 1e6)} MFLOP matMul`);
 }
 
-// NOTE: tfjs-backend-wasm's matMul is ~10x slower with transposeA/transposeB than with an
-// explicit transpose followed by a plain matMul (bench/matmul_forms.ts), so on wasm the kernel
-// transposes first. The cpu backend is as fast either way and keeps the fused form.
+// NOTE: rank-2 float32 products on wasm go through our SIMD gemm (ops/gemm.ts). Elsewhere on
+// wasm (other dtypes, batches, engines without SIMD): tfjs-backend-wasm's matMul is ~10x slower
+// with transposeA/transposeB than with an explicit transpose followed by a plain matMul
+// (bench/matmul_forms.ts), so the kernel transposes first. The cpu backend is as fast either way and keeps the fused form.
 // With one flag set, C = (B'·A')ᵀ with the flag moved to the other operand can copy far less:
 // the gradient dy·Wᵀ of a [50,3136]·[3136,1024] layer transposes dy and the [3136,50] result
 // instead of the 3.2M-element W. True when that costs fewer copied elements than transposing
@@ -66,6 +68,8 @@ function matMulKernel(
   ctx: KernelContext,
 ): tfc.Tensor {
   const backend = ctx.backend;
+  const simd = backend === 'wasm' ? simdMatMul(a, b, ta, tb) : null;
+  if (simd) return simd;
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2)) as number[];
   const full = batch.reduce((p, d) => p * d, 1);
   warnIfSlowMatMul(a, b, ta, tb, ctx);

@@ -27,6 +27,18 @@ function heapView(b: WasmBackend, t: tfc.Tensor): Float32Array | null {
   return new Float32Array(b.wasm.HEAPU8.buffer, offset, t.size);
 }
 
+/** Whether float32Kernel hands `fill` the wasm SIMD kernels for these inputs. */
+export function onSimdHeap(inputs: readonly tfc.Tensor[]): boolean {
+  const wasm = asWasm(tfc.backend());
+  const memory = wasm?.wasm.asm?.memory;
+  return (
+    wasm !== null &&
+    memory !== undefined &&
+    simdKernels(memory) !== null &&
+    inputs.every((t) => heapView(wasm, t) !== null)
+  );
+}
+
 /**
  * What `fill` receives: the inputs' values (read only), the outputs to write, and on wasm the
  * SIMD loops that work on those very arrays (null elsewhere, or without WebAssembly SIMD).

@@ -18,6 +18,16 @@ interface Exports {
   adam(...args: number[]): void;
   maxPoolGrad(...args: number[]): void;
   filterGradImage(...args: number[]): void;
+  gemm(...args: number[]): void;
+}
+
+/** A float32 matrix in the wasm heap: element [i, j] at `data[i·rowStride + j·colStride]`. */
+export interface StridedMatrix {
+  data: Float32Array;
+  rows: number;
+  cols: number;
+  rowStride: number;
+  colStride: number;
 }
 
 /** Adam's per-element constants (see kernels.wat). */
@@ -80,7 +90,23 @@ export interface SimdKernels {
     co: number,
     g: WindowGeometry,
   ): void;
+  /**
+   * c = a·b (+ bias, relu): `a` any strides, `b` row-major [k, n], `c` row-major [m, n] and
+   * fully written; m, n, k > 0; `panel` is scratch of GEMM_PANEL floats (see kernels.wat).
+   */
+  gemm(
+    a: StridedMatrix,
+    b: Float32Array,
+    c: Float32Array,
+    n: number,
+    bias: Float32Array | null,
+    relu: boolean,
+    panel: Float32Array,
+  ): void;
 }
+
+/** Floats of scratch the gemm needs: 8 columns of B × its chunks of 256 products. */
+export const GEMM_PANEL = 256 * 8;
 
 let compiled: object | null | undefined;
 const instances = new WeakMap<WasmMemory, SimdKernels>();
@@ -144,6 +170,25 @@ export function simdKernels(memory: WasmMemory): SimdKernels | null {
       const at = (a: Float32Array) => a.byteOffset;
       const { kh, kw, dh, dw, sh, sw, oh, ow } = g;
       wasm.filterGradImage(at(xp), at(dy), at(acc), rows, kh * kw, kw, dh, dw, sh, sw, oh, ow, wp, co);
+    },
+    gemm(a, b, c, n, bias, relu, panel) {
+      const flags = (bias ? 1 : 0) | (relu ? 2 : 0);
+      const { data, rows, cols, rowStride, colStride } = a;
+      wasm.gemm(
+        data.byteOffset,
+        4 * rowStride,
+        4 * colStride,
+        b.byteOffset,
+        4 * n,
+        c.byteOffset,
+        4 * n,
+        bias?.byteOffset ?? 0,
+        rows,
+        n,
+        cols,
+        flags,
+        panel.byteOffset,
+      );
     },
   };
   instances.set(memory, kernels);

@@ -231,6 +231,195 @@
       (local.set $t (i32.add (local.get $t) (i32.const 5)))
       (br_if $tileRows (i32.lt_s (local.get $t) (local.get $rows)))))
 
+  ;; C = A·B (+ bias, relu) for float32 matrices, without packing B: XNNPACK (tfjs-wasm's matMul)
+  ;; repacks its right operand whenever that is a new tensor, which in training is every step.
+  ;; A[i, p] is at a + i·sa + p·sk (byte strides, so Aᵀ costs nothing), B is row-major with row
+  ;; stride ldb, C with row stride ldc. Register tiles of 4 rows × 8 columns (1 row × 8 for the
+  ;; last m mod 4 rows, one element at a time for the last n mod 8 columns) run over chunks of
+  ;; 256 of the k products, so that a B panel stays in the L1 cache (without chunking, a
+  ;; [50,3136]·[3136,1024] ran at half speed). Each element sums its products in order p = 0, 1, …
+  ;; flags: 1 adds bias[j] (after the sum), 2 applies relu (NaN stays NaN). m, n, k > 0.
+  (func (export "gemm")
+    (param $a i32) (param $sa i32) (param $sk i32) (param $b i32) (param $ldb i32) (param $c i32)
+    (param $ldc i32) (param $bias i32) (param $m i32) (param $n i32) (param $kAll i32) (param $last i32)
+    (param $panel i32)
+    (local $i i32) (local $j i32) (local $n8 i32) (local $m4 i32) (local $k i32) (local $k0 i32)
+    (local $flags i32) (local $pa i32) (local $pc i32) (local $pb i32) (local $ldp i32) (local $q i32)
+    (local.set $n8 (i32.and (local.get $n) (i32.const -8)))
+    (local.set $m4 (i32.and (local.get $m) (i32.const -4)))
+    (loop $chunk
+      (local.set $k (i32.sub (local.get $kAll) (local.get $k0)))
+      (local.set $k (select (local.get $k) (i32.const 256) (i32.lt_u (local.get $k) (i32.const 256))))
+      ;; flag 4: a later chunk adds to what C holds; bias and relu wait for the last chunk
+      (local.set $flags (select (local.get $last) (i32.const 0)
+        (i32.eq (i32.add (local.get $k0) (local.get $k)) (local.get $kAll))))
+      (if (local.get $k0) (then (local.set $flags (i32.or (local.get $flags) (i32.const 4)))))
+      (local.set $j (i32.const 0))
+      (loop $cols
+        ;; The 8 columns' k rows copied next to each other: B's rows lie ldb bytes apart, which
+        ;; for a power-of-two ldb puts them all in a few cache sets, evicting each other.
+        (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $ldp (local.get $ldb))
+        (if (i32.lt_u (local.get $j) (local.get $n8))
+          (then
+            (local.set $q (i32.const 0))
+            (loop $copy
+              (v128.store (i32.add (local.get $panel) (local.get $q)) (v128.load (local.get $pb)))
+              (v128.store offset=16 (i32.add (local.get $panel) (local.get $q)) (v128.load offset=16 (local.get $pb)))
+              (local.set $pb (i32.add (local.get $pb) (local.get $ldb)))
+              (local.set $q (i32.add (local.get $q) (i32.const 32)))
+              (br_if $copy (i32.lt_u (local.get $q) (i32.shl (local.get $k) (i32.const 5)))))
+            (local.set $pb (local.get $panel))
+            (local.set $ldp (i32.const 32))))
+        (local.set $i (i32.const 0))
+        (loop $row
+          (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sa))))
+          (local.set $pc (i32.add (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc)))
+            (i32.shl (local.get $j) (i32.const 2))))
+          (if (i32.and (i32.lt_u (local.get $i) (local.get $m4)) (i32.lt_u (local.get $j) (local.get $n8)))
+            (then
+              (call $tile4x8 (local.get $pa) (local.get $sa) (local.get $sk) (local.get $pb) (local.get $ldp)
+                (local.get $pc) (local.get $ldc) (local.get $k)
+                (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))) (local.get $flags))
+              (local.set $i (i32.add (local.get $i) (i32.const 4))))
+            (else
+              (if (i32.lt_u (local.get $j) (local.get $n8))
+                (then
+                  (call $tile1x8 (local.get $pa) (local.get $sk) (local.get $pb) (local.get $ldp)
+                    (local.get $pc) (local.get $k)
+                    (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))) (local.get $flags)))
+                (else
+                  (call $rowTail (local.get $pa) (local.get $sk) (local.get $pb) (local.get $ldp)
+                    (local.get $pc) (local.get $k) (i32.sub (local.get $n) (local.get $j))
+                    (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))) (local.get $flags))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))))
+          (br_if $row (i32.lt_u (local.get $i) (local.get $m))))
+        (local.set $j (i32.add (local.get $j) (i32.const 8)))
+        (br_if $cols (i32.lt_u (local.get $j) (local.get $n))))
+      (local.set $a (i32.add (local.get $a) (i32.mul (local.get $k) (local.get $sk))))
+      (local.set $b (i32.add (local.get $b) (i32.mul (local.get $k) (local.get $ldb))))
+      (local.set $k0 (i32.add (local.get $k0) (local.get $k)))
+      (br_if $chunk (i32.lt_u (local.get $k0) (local.get $kAll)))))
+
+  ;; One 4 × 8 tile of C over k products (see gemm): 8 accumulators, two B vectors, one splat.
+  (func $tile4x8
+    (param $pa i32) (param $sa i32) (param $sk i32) (param $pb i32) (param $ldb i32)
+    (param $pc i32) (param $ldc i32) (param $k i32) (param $bias i32) (param $flags i32)
+    (local $end i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $c1 i32) (local $c2 i32) (local $c3 i32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $b0 v128) (local $b1 v128) (local $s v128)
+    (local.set $a1 (i32.add (local.get $pa) (local.get $sa)))
+    (local.set $a2 (i32.add (local.get $a1) (local.get $sa)))
+    (local.set $a3 (i32.add (local.get $a2) (local.get $sa)))
+    (local.set $c1 (i32.add (local.get $pc) (local.get $ldc)))
+    (local.set $c2 (i32.add (local.get $c1) (local.get $ldc)))
+    (local.set $c3 (i32.add (local.get $c2) (local.get $ldc)))
+    (if (i32.and (local.get $flags) (i32.const 4))
+      (then
+        (local.set $c00 (v128.load (local.get $pc))) (local.set $c01 (v128.load offset=16 (local.get $pc)))
+        (local.set $c10 (v128.load (local.get $c1))) (local.set $c11 (v128.load offset=16 (local.get $c1)))
+        (local.set $c20 (v128.load (local.get $c2))) (local.set $c21 (v128.load offset=16 (local.get $c2)))
+        (local.set $c30 (v128.load (local.get $c3))) (local.set $c31 (v128.load offset=16 (local.get $c3)))))
+    (local.set $end (i32.add (local.get $pb) (i32.mul (local.get $k) (local.get $ldb))))
+    (loop $dot
+      (local.set $b0 (v128.load (local.get $pb)))
+      (local.set $b1 (v128.load offset=16 (local.get $pb)))
+      (local.set $s (v128.load32_splat (local.get $pa)))
+      (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $s) (local.get $b0))))
+      (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $s) (local.get $b1))))
+      (local.set $s (v128.load32_splat (local.get $a1)))
+      (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $s) (local.get $b0))))
+      (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $s) (local.get $b1))))
+      (local.set $s (v128.load32_splat (local.get $a2)))
+      (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $s) (local.get $b0))))
+      (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $s) (local.get $b1))))
+      (local.set $s (v128.load32_splat (local.get $a3)))
+      (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $s) (local.get $b0))))
+      (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $s) (local.get $b1))))
+      (local.set $pa (i32.add (local.get $pa) (local.get $sk)))
+      (local.set $a1 (i32.add (local.get $a1) (local.get $sk)))
+      (local.set $a2 (i32.add (local.get $a2) (local.get $sk)))
+      (local.set $a3 (i32.add (local.get $a3) (local.get $sk)))
+      (local.set $pb (i32.add (local.get $pb) (local.get $ldb)))
+      (br_if $dot (i32.lt_u (local.get $pb) (local.get $end))))
+    (if (i32.and (local.get $flags) (i32.const 1))
+      (then
+        (local.set $b0 (v128.load (local.get $bias)))
+        (local.set $b1 (v128.load offset=16 (local.get $bias)))
+        (local.set $c00 (f32x4.add (local.get $c00) (local.get $b0))) (local.set $c01 (f32x4.add (local.get $c01) (local.get $b1)))
+        (local.set $c10 (f32x4.add (local.get $c10) (local.get $b0))) (local.set $c11 (f32x4.add (local.get $c11) (local.get $b1)))
+        (local.set $c20 (f32x4.add (local.get $c20) (local.get $b0))) (local.set $c21 (f32x4.add (local.get $c21) (local.get $b1)))
+        (local.set $c30 (f32x4.add (local.get $c30) (local.get $b0))) (local.set $c31 (f32x4.add (local.get $c31) (local.get $b1)))))
+    (if (i32.and (local.get $flags) (i32.const 2))
+      (then
+        (local.set $c00 (call $relu (local.get $c00))) (local.set $c01 (call $relu (local.get $c01)))
+        (local.set $c10 (call $relu (local.get $c10))) (local.set $c11 (call $relu (local.get $c11)))
+        (local.set $c20 (call $relu (local.get $c20))) (local.set $c21 (call $relu (local.get $c21)))
+        (local.set $c30 (call $relu (local.get $c30))) (local.set $c31 (call $relu (local.get $c31)))))
+    (v128.store (local.get $pc) (local.get $c00)) (v128.store offset=16 (local.get $pc) (local.get $c01))
+    (v128.store (local.get $c1) (local.get $c10)) (v128.store offset=16 (local.get $c1) (local.get $c11))
+    (v128.store (local.get $c2) (local.get $c20)) (v128.store offset=16 (local.get $c2) (local.get $c21))
+    (v128.store (local.get $c3) (local.get $c30)) (v128.store offset=16 (local.get $c3) (local.get $c31)))
+
+  ;; One 1 × 8 tile of C (the last m mod 4 rows).
+  (func $tile1x8
+    (param $pa i32) (param $sk i32) (param $pb i32) (param $ldb i32)
+    (param $pc i32) (param $k i32) (param $bias i32) (param $flags i32)
+    (local $end i32) (local $c0 v128) (local $c1 v128) (local $s v128)
+    (if (i32.and (local.get $flags) (i32.const 4))
+      (then
+        (local.set $c0 (v128.load (local.get $pc)))
+        (local.set $c1 (v128.load offset=16 (local.get $pc)))))
+    (local.set $end (i32.add (local.get $pb) (i32.mul (local.get $k) (local.get $ldb))))
+    (loop $dot
+      (local.set $s (v128.load32_splat (local.get $pa)))
+      (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $s) (v128.load (local.get $pb)))))
+      (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $s) (v128.load offset=16 (local.get $pb)))))
+      (local.set $pa (i32.add (local.get $pa) (local.get $sk)))
+      (local.set $pb (i32.add (local.get $pb) (local.get $ldb)))
+      (br_if $dot (i32.lt_u (local.get $pb) (local.get $end))))
+    (if (i32.and (local.get $flags) (i32.const 1))
+      (then
+        (local.set $c0 (f32x4.add (local.get $c0) (v128.load (local.get $bias))))
+        (local.set $c1 (f32x4.add (local.get $c1) (v128.load offset=16 (local.get $bias))))))
+    (if (i32.and (local.get $flags) (i32.const 2))
+      (then
+        (local.set $c0 (call $relu (local.get $c0)))
+        (local.set $c1 (call $relu (local.get $c1)))))
+    (v128.store (local.get $pc) (local.get $c0))
+    (v128.store offset=16 (local.get $pc) (local.get $c1)))
+
+  ;; The last `cols` (< 8) elements of one row of C, one at a time.
+  (func $rowTail
+    (param $pa i32) (param $sk i32) (param $pb i32) (param $ldb i32)
+    (param $pc i32) (param $k i32) (param $cols i32) (param $bias i32) (param $flags i32)
+    (local $acc f32) (local $p i32) (local $q i32) (local $end i32)
+    (loop $col
+      (local.set $acc (select (f32.load (local.get $pc)) (f32.const 0) (i32.and (local.get $flags) (i32.const 4))))
+      (local.set $p (local.get $pa))
+      (local.set $q (local.get $pb))
+      (local.set $end (i32.add (local.get $pb) (i32.mul (local.get $k) (local.get $ldb))))
+      (loop $dot
+        (local.set $acc (f32.add (local.get $acc) (f32.mul (f32.load (local.get $p)) (f32.load (local.get $q)))))
+        (local.set $p (i32.add (local.get $p) (local.get $sk)))
+        (local.set $q (i32.add (local.get $q) (local.get $ldb)))
+        (br_if $dot (i32.lt_u (local.get $q) (local.get $end))))
+      (if (i32.and (local.get $flags) (i32.const 1))
+        (then (local.set $acc (f32.add (local.get $acc) (f32.load (local.get $bias))))))
+      (if (i32.and (local.get $flags) (i32.const 2))
+        (then (local.set $acc (select (f32.const 0) (local.get $acc) (f32.lt (local.get $acc) (f32.const 0))))))
+      (f32.store (local.get $pc) (local.get $acc))
+      (local.set $pb (i32.add (local.get $pb) (i32.const 4)))
+      (local.set $pc (i32.add (local.get $pc) (i32.const 4)))
+      (local.set $bias (i32.add (local.get $bias) (i32.const 4)))
+      (local.set $cols (i32.sub (local.get $cols) (i32.const 1)))
+      (br_if $col (local.get $cols))))
+
+  ;; max(x, 0) lane by lane, NaN kept (f32x4.max propagates it, as TF's relu does)
+  (func $relu (param $x v128) (result v128)
+    (f32x4.max (local.get $x) (v128.const f32x4 0 0 0 0)))
+
   ;; out[i] += d (i an element index)
   (func $addAt (param $out i32) (param $i i32) (param $d f32)
     (local $p i32)

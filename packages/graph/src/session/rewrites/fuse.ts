@@ -5,6 +5,7 @@ import * as tfc from '@tensorflow/tfjs-core';
 import type { Tensor } from '../../graph.js';
 import type { KernelContext, OpDef } from '../../op_def.js';
 import { Conv2D, type ConvAttrs, tfPad } from '../../ops/conv.js';
+import { simdMatMul } from '../../ops/gemm.js';
 import { MatMul, type MatMulAttrs, warnIfSlowMatMul } from '../../ops/linalg.js';
 import { Sigmoid } from '../../ops/math.js';
 import { BiasAdd, Elu, LeakyRelu, Relu, Relu6 } from '../../ops/nn.js';
@@ -48,16 +49,7 @@ function planOnlyDef<A extends object>(
 const explicitT = (t: tfc.Tensor, transposed: boolean, ctx: KernelContext): [tfc.Tensor, boolean] =>
   transposed && ctx.backend === 'wasm' ? [tfc.transpose(t), false] : [t, transposed];
 
-// XNNPACK (tfjs-wasm's matMul) repacks the right operand whenever it is a new tensor, which in
-// training is every step, at several ns per element. When the weights dwarf the batch's
-// activations, y = (Wᵀ·xᵀ)ᵀ packs the small xᵀ instead, for three transposes and a separate bias
-// and activation: mnist_deep's fc1 ([50,3136]·[3136,1024]) 55 → 24–28 ms CPU, an MLP's
-// [64,784]·[784,256] about even; below ~128K weights (a [64,256]·[256,256]) the extra ops cost
-// more than the packing saves (0.8 → 1.2 ms).
-const swapCheaper = (a: tfc.Tensor, b: tfc.Tensor): boolean =>
-  a.rank === 2 && b.rank === 2 && b.size >= 128 * 1024 && 5 * b.size > 7 * a.size + a.shape[0]! * b.shape[1]!;
-
-// The fused kernel's activations as separate ops, for the swapped form.
+// The fused kernel's activations as separate ops, after the SIMD gemm's bias (and relu).
 const ACTIVATE: Record<Activation, (y: tfc.Tensor, alpha: number) => tfc.Tensor> = {
   linear: (y) => y,
   relu: (y) => tfc.relu(y),
@@ -72,15 +64,15 @@ export const FusedMatMul = planOnlyDef<MatMulAttrs & Fused>(
   ['a', 'b', 'bias'],
   ([a, b, bias], at, ctx) => {
     warnIfSlowMatMul(a!, b!, at.transposeA, at.transposeB, ctx);
-    const plain = !at.transposeA && !at.transposeB;
-    if (ctx.backend === 'wasm' && plain && swapCheaper(a!, b!)) {
-      // wasm's fused kernel applies its bias along the output's last axis only: added after.
-      return tfc.tidy(() =>
-        ACTIVATE[at.activation](
-          tfc.add(tfc.transpose(tfc.matMul(tfc.transpose(b!), tfc.transpose(a!))), bias!),
-          at.alpha,
-        ),
-      );
+    if (ctx.backend === 'wasm') {
+      // Our gemm (ops/gemm.ts) adds the bias and applies relu itself; other activations follow.
+      const relu = at.activation === 'relu';
+      const y = simdMatMul(a!, b!, at.transposeA, at.transposeB, { bias: bias!, relu });
+      if (y) {
+        const out = relu ? y : ACTIVATE[at.activation](y, at.alpha);
+        if (out !== y) y.dispose();
+        return out;
+      }
     }
     return tfc.tidy(() => {
       const [x, ta] = explicitT(a!, at.transposeA, ctx);
