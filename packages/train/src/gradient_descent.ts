@@ -14,6 +14,7 @@ import {
 } from '@graphmode/graph';
 import * as tfc from '@tensorflow/tfjs-core';
 import { type ApplyAttrs, applyOp, rewriteRows, SCATTER_ATTRS, summedRows } from './apply_op_def.js';
+import { fusedGradientDescent } from './fused_gradient_descent.js';
 import { type Hyperparameter, OPTIMIZER_SPEC, Optimizer, type OptimizerOptions } from './optimizer.js';
 
 // var -= alpha * delta
@@ -21,7 +22,7 @@ export const ApplyGradientDescent = applyOp<'var' | 'alpha' | 'delta', ApplyAttr
   'ApplyGradientDescent',
   ['var', 'alpha', 'delta'],
   ['var'],
-  (v) => ({ var: tfc.sub(v.var, tfc.mul(v.delta, v.alpha)) }),
+  (v) => fusedGradientDescent(v),
   'delta',
 );
 

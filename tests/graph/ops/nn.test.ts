@@ -57,6 +57,23 @@ describe('nn ops: builders and graph structure', () => {
     ).toThrow(/label value of -1 which is outside the valid range of \[0, 3\)/);
     sess.close();
   });
+  it('fails the run when fed labels and logits disagree on the batch, naming both shapes', () => {
+    const graph = new g.Graph();
+    const { loss, labels, logits } = graph.asDefault(() => {
+      const logits = g.placeholder('float32', [null, 3]);
+      const labels = g.placeholder('int32', [null]);
+      return { loss: g.sparseSoftmaxCrossEntropyWithLogits({ labels, logits }), labels, logits };
+    });
+    const sess = new g.Session(graph);
+    const feeds = new Map([
+      [logits, new g.NDArray('float32', [2, 3], new Float32Array(6))],
+      [labels, new g.NDArray('int32', [1], Int32Array.from([0]))],
+    ]);
+    expect(() => sess.run(loss, feeds)).toThrow(
+      /logits and labels must have the same first dimension, got logits shape \[2,3\] and labels shape \[1\]/,
+    );
+    sess.close();
+  });
 });
 
 describe('nn ops: build-time errors', () => {

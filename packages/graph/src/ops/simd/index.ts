@@ -16,6 +16,7 @@ const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface Exports {
   adam(...args: number[]): void;
+  gradientDescent(...args: number[]): void;
   maxPoolGrad(...args: number[]): void;
   filterGradImage(...args: number[]): void;
   gemm(...args: number[]): void;
@@ -75,6 +76,8 @@ export interface SimdKernels {
     out: Float32Array[],
     k: AdamScalars,
   ): number;
+  /** x1 = x - d·alpha over the first 4⌊n/4⌋ elements (the caller does the rest); returns that count. */
+  gradientDescent(x: Float32Array, d: Float32Array, x1: Float32Array, alpha: number): number;
   /** MaxPoolGrad into a zeroed `out`; false (nothing done) unless the channels come in fours. */
   maxPoolGrad(x: Float32Array, dy: Float32Array, out: Float32Array, geo: PoolGeometry): boolean;
   /**
@@ -141,6 +144,11 @@ export function simdKernels(memory: WasmMemory): SimdKernels | null {
         k.alpha,
         k.eps,
       );
+      return n;
+    },
+    gradientDescent(x, d, x1, alpha) {
+      const n = x.length & ~3;
+      wasm.gradientDescent(x.byteOffset, d.byteOffset, x1.byteOffset, n * 4, alpha);
       return n;
     },
     maxPoolGrad(x, dy, out, geo) {

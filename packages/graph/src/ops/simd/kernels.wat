@@ -46,7 +46,23 @@
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br $next))))
 
-  ;; TF's MaxPoolGrad on NHWC with c a multiple of 4: for each output cell and 4 channels, the
+  ;; TF's ApplyGradientDescent (training_ops.cc), 4 lanes at a time over the first `bytes` bytes:
+  ;;   x1 = x - d * alpha
+  (func (export "gradientDescent")
+    (param $x i32) (param $d i32) (param $x1 i32) (param $bytes i32) (param $alpha f32)
+    (local $j i32) (local $A v128)
+    (local.set $A (f32x4.splat (local.get $alpha)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $bytes)))
+        (v128.store (i32.add (local.get $x1) (local.get $j))
+          (f32x4.sub
+            (v128.load (i32.add (local.get $x) (local.get $j)))
+            (f32x4.mul (v128.load (i32.add (local.get $d) (local.get $j))) (local.get $A))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $next))))
+
+    ;; TF's MaxPoolGrad on NHWC with c a multiple of 4: for each output cell and 4 channels, the
   ;; first maximum of its window in row-major order (padding never wins: only in-bounds cells are
   ;; visited), and dy added to `out` there. `out` must be zeroed by the caller.
   (func (export "maxPoolGrad")
