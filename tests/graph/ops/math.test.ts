@@ -100,3 +100,25 @@ describe('math ops: build-time errors', () => {
     });
   });
 });
+
+describe('divNoNan', () => {
+  // TF's DivNoNan: 0 wherever y is 0, whatever x is (NaN and inf included); x / y elsewhere.
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`is 0 where y is 0 and x / y in float32 elsewhere, on ${backend}`, async () => {
+      const graph = new g.Graph();
+      const x = [1, Number.NaN, Number.POSITIVE_INFINITY, -3, 7, 0.1];
+      const y = [0, 0, 0, 2, -0, 3];
+      const { z, zs, sz } = graph.asDefault(() => ({
+        z: g.divNoNan(g.constant(x), g.constant(y)),
+        zs: g.divNoNan(g.constant(x), g.constant(3)), // a scalar divisor
+        sz: g.divNoNan(g.constant(1), g.constant(y)), // a scalar dividend
+      }));
+      const sess = await g.Session.create(graph, { backend, rewrites: false });
+      const [a, b, c] = sess.run([z, zs, sz]).map((t) => Array.from(t.data as Float32Array));
+      expect(a).toEqual([0, 0, 0, -1.5, 0, Math.fround(Math.fround(0.1) / 3)]);
+      expect(b).toEqual(x.map((v) => Math.fround(Math.fround(v) / 3)));
+      expect(c).toEqual(y.map((v) => (v === 0 ? 0 : Math.fround(1 / v))));
+      sess.close();
+    });
+  }
+});

@@ -10,6 +10,7 @@ import { ValueError } from '../errors.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, FLOAT, NUMERIC, type OpSpec, requireDtype, sameDtype } from '../op_def.js';
 import { named } from '../options.js';
+import { float32Kernel } from './typed_kernel.js';
 
 const BOOL: readonly DType[] = ['bool'];
 type Unary = (x: tfc.Tensor) => tfc.Tensor;
@@ -136,7 +137,23 @@ export const Pow = binaryOp('Pow', kernel2('Pow'));
 export const Maximum = binaryOp('Maximum', kernel2('Maximum'), NUMERIC, undefined, foldBinary(Math.max));
 export const Minimum = binaryOp('Minimum', kernel2('Minimum'), NUMERIC, undefined, foldBinary(Math.min));
 export const SquaredDifference = binaryOp('SquaredDifference', kernel2('SquaredDifference'));
-export const DivNoNan = binaryOp('DivNoNan', tfc.divNoNan, FLOAT);
+// tfjs's divNoNan is four kernels (equal, div, zerosLike, where), each with tfjs's per-call cost;
+// a loss's scalar divisions (mean of the weighted losses and its gradient) take one small loop.
+// JS divides in double, and rounding that to float32 is float32's own correctly rounded quotient.
+const SMALL = 4096;
+const divNoNanKernel: Binary = (x, y) => {
+  const scalar = (t: tfc.Tensor) => t.size === 1 && t.rank === 0;
+  const elementwise = tfc.util.arraysEqual(x.shape, y.shape) || scalar(x) || scalar(y);
+  if (x.dtype !== 'float32' || !elementwise || Math.max(x.size, y.size) > SMALL) return tfc.divNoNan(x, y);
+  const shape = scalar(x) ? y.shape : x.shape;
+  return float32Kernel([x, y], [shape], ([a, b], [z]) => {
+    for (let i = 0; i < z!.length; i++) {
+      const d = b![b!.length === 1 ? 0 : i]!;
+      z![i] = d === 0 ? 0 : a![a!.length === 1 ? 0 : i]! / d;
+    }
+  })[0]!;
+};
+export const DivNoNan = binaryOp('DivNoNan', divNoNanKernel, FLOAT);
 
 // Default names follow TF 1.15's functions: tf.add/subtract/multiply are the generated Add/Sub/Mul
 // wrappers (named after the op), while div/truediv/floordiv open a lower-case name scope.
