@@ -181,17 +181,17 @@ function timeSteps(
  */
 function matMulFloor(reps: number): number {
   const [b, i, h, o] = [BATCH, ...LAYERS];
-  const shapes: [number[], number[]][] = [
-    [[b, i], [i, h]], // x·W1
-    [[b, h], [h, h]], // h1·W2
-    [[b, h], [h, o]], // h2·W3
-    [[h, b], [b, o]], // h2ᵀ·dy3
-    [[b, o], [o, h]], // dy3·W3ᵀ
-    [[h, b], [b, h]], // h1ᵀ·dy2
-    [[b, h], [h, h]], // dy2·W2ᵀ
-    [[i, b], [b, h]], // xᵀ·dy1
+  const products: [string, number[], number[]][] = [
+    ['x·W1', [b, i], [i, h]],
+    ['h1·W2', [b, h], [h, h]],
+    ['h2·W3', [b, h], [h, o]],
+    ['h2ᵀ·dy3', [h, b], [b, o]],
+    ['dy3·W3ᵀ', [b, o], [o, h]],
+    ['h1ᵀ·dy2', [h, b], [b, h]],
+    ['dy2·W2ᵀ', [b, h], [h, h]],
+    ['xᵀ·dy1', [i, b], [b, h]],
   ];
-  const operands = shapes.map(([a, w]) => [tfc.randomNormal(a), tfc.randomNormal(w)] as const);
+  const operands = products.map(([, a, w]) => [tfc.randomNormal(a), tfc.randomNormal(w)] as const);
   const times: number[] = [];
   for (let r = 0; r < reps + 5; r++) {
     const t0 = performance.now();

@@ -47,7 +47,8 @@ export function warnIfSlowMatMul(
 // NOTE: rank-2 float32 products on wasm go through our SIMD gemm (ops/gemm.ts). Elsewhere on
 // wasm (other dtypes, batches, engines without SIMD): tfjs-backend-wasm's matMul is ~10x slower
 // with transposeA/transposeB than with an explicit transpose followed by a plain matMul
-// (bench/matmul_forms.ts), so the kernel transposes first. The cpu backend is as fast either way and keeps the fused form.
+// (bench/matmul_forms.ts), so the kernel transposes first. The cpu backend is as fast either
+// way and keeps the flagged form.
 // With one flag set, C = (B'·A')ᵀ with the flag moved to the other operand can copy far less:
 // the gradient dy·Wᵀ of a [50,3136]·[3136,1024] layer transposes dy and the [3136,50] result
 // instead of the 3.2M-element W. True when that costs fewer copied elements than transposing
