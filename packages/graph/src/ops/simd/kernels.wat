@@ -294,9 +294,14 @@
             (i32.shl (local.get $j) (i32.const 2))))
           (if (i32.and (i32.lt_u (local.get $i) (local.get $m4)) (i32.lt_u (local.get $j) (local.get $n8)))
             (then
-              (call $tile4x8 (local.get $pa) (local.get $sa) (local.get $sk) (local.get $pb) (local.get $ldp)
-                (local.get $pc) (local.get $ldc) (local.get $k)
-                (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))) (local.get $flags))
+              ;; a transposed A (rows 4 bytes apart) has the tile's four A values side by side
+              (if (i32.eq (local.get $sa) (i32.const 4))
+                (then (call $tile4x8T (local.get $pa) (local.get $sa) (local.get $sk) (local.get $pb) (local.get $ldp)
+                  (local.get $pc) (local.get $ldc) (local.get $k)
+                  (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))) (local.get $flags)))
+                (else (call $tile4x8 (local.get $pa) (local.get $sa) (local.get $sk) (local.get $pb) (local.get $ldp)
+                  (local.get $pc) (local.get $ldc) (local.get $k)
+                  (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))) (local.get $flags))))
               (local.set $i (i32.add (local.get $i) (i32.const 4))))
             (else
               (if (i32.lt_u (local.get $j) (local.get $n8))
@@ -377,6 +382,60 @@
     (v128.store (local.get $c1) (local.get $c10)) (v128.store offset=16 (local.get $c1) (local.get $c11))
     (v128.store (local.get $c2) (local.get $c20)) (v128.store offset=16 (local.get $c2) (local.get $c21))
     (v128.store (local.get $c3) (local.get $c30)) (v128.store offset=16 (local.get $c3) (local.get $c31)))
+
+  ;; tile4x8 for sa = 4: one A pointer, the rows at offsets 0, 4, 8, 12 (3 fewer adds per k; ~6%).
+  (func $tile4x8T
+    (param $pa i32) (param $sa i32) (param $sk i32) (param $pb i32) (param $ldb i32)
+    (param $pc i32) (param $ldc i32) (param $k i32) (param $bias i32) (param $flags i32)
+    (local $end i32) (local $q1 i32) (local $q2 i32) (local $q3 i32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $b0 v128) (local $b1 v128) (local $s v128)
+    (local.set $q1 (i32.add (local.get $pc) (local.get $ldc)))
+    (local.set $q2 (i32.add (local.get $q1) (local.get $ldc)))
+    (local.set $q3 (i32.add (local.get $q2) (local.get $ldc)))
+    (if (i32.and (local.get $flags) (i32.const 4))
+      (then
+        (local.set $c00 (v128.load (local.get $pc))) (local.set $c01 (v128.load offset=16 (local.get $pc)))
+        (local.set $c10 (v128.load (local.get $q1))) (local.set $c11 (v128.load offset=16 (local.get $q1)))
+        (local.set $c20 (v128.load (local.get $q2))) (local.set $c21 (v128.load offset=16 (local.get $q2)))
+        (local.set $c30 (v128.load (local.get $q3))) (local.set $c31 (v128.load offset=16 (local.get $q3)))))
+    (local.set $end (i32.add (local.get $pb) (i32.mul (local.get $k) (local.get $ldb))))
+    (loop $dot
+      (local.set $b0 (v128.load (local.get $pb)))
+      (local.set $b1 (v128.load offset=16 (local.get $pb)))
+      (local.set $s (v128.load32_splat (local.get $pa)))
+      (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $s) (local.get $b0))))
+      (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $s) (local.get $b1))))
+      (local.set $s (v128.load32_splat offset=4 (local.get $pa)))
+      (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $s) (local.get $b0))))
+      (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $s) (local.get $b1))))
+      (local.set $s (v128.load32_splat offset=8 (local.get $pa)))
+      (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $s) (local.get $b0))))
+      (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $s) (local.get $b1))))
+      (local.set $s (v128.load32_splat offset=12 (local.get $pa)))
+      (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $s) (local.get $b0))))
+      (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $s) (local.get $b1))))
+      (local.set $pa (i32.add (local.get $pa) (local.get $sk)))
+      (local.set $pb (i32.add (local.get $pb) (local.get $ldb)))
+      (br_if $dot (i32.lt_u (local.get $pb) (local.get $end))))
+    (if (i32.and (local.get $flags) (i32.const 1))
+      (then
+        (local.set $b0 (v128.load (local.get $bias)))
+        (local.set $b1 (v128.load offset=16 (local.get $bias)))
+        (local.set $c00 (f32x4.add (local.get $c00) (local.get $b0))) (local.set $c01 (f32x4.add (local.get $c01) (local.get $b1)))
+        (local.set $c10 (f32x4.add (local.get $c10) (local.get $b0))) (local.set $c11 (f32x4.add (local.get $c11) (local.get $b1)))
+        (local.set $c20 (f32x4.add (local.get $c20) (local.get $b0))) (local.set $c21 (f32x4.add (local.get $c21) (local.get $b1)))
+        (local.set $c30 (f32x4.add (local.get $c30) (local.get $b0))) (local.set $c31 (f32x4.add (local.get $c31) (local.get $b1)))))
+    (if (i32.and (local.get $flags) (i32.const 2))
+      (then
+        (local.set $c00 (call $relu (local.get $c00))) (local.set $c01 (call $relu (local.get $c01)))
+        (local.set $c10 (call $relu (local.get $c10))) (local.set $c11 (call $relu (local.get $c11)))
+        (local.set $c20 (call $relu (local.get $c20))) (local.set $c21 (call $relu (local.get $c21)))
+        (local.set $c30 (call $relu (local.get $c30))) (local.set $c31 (call $relu (local.get $c31)))))
+    (v128.store (local.get $pc) (local.get $c00)) (v128.store offset=16 (local.get $pc) (local.get $c01))
+    (v128.store (local.get $q1) (local.get $c10)) (v128.store offset=16 (local.get $q1) (local.get $c11))
+    (v128.store (local.get $q2) (local.get $c20)) (v128.store offset=16 (local.get $q2) (local.get $c21))
+    (v128.store (local.get $q3) (local.get $c30)) (v128.store offset=16 (local.get $q3) (local.get $c31)))
 
   ;; One 1 × 8 tile of C (the last m mod 4 rows).
   (func $tile1x8
