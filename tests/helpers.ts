@@ -1,6 +1,14 @@
 // Shared test helpers: seeded inputs, closeness checks against an eager tfjs oracle, leak checks.
 
-import { type DType, type Graph, NDArray, Session, type Tensor } from '@graphmode/graph';
+import {
+  type DType,
+  type Graph,
+  globalVariablesInitializer,
+  NDArray,
+  type Operation,
+  Session,
+  type Tensor,
+} from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 
@@ -102,6 +110,29 @@ export function runOnce(graph: Graph, fetch: Tensor, feeds?: Map<Tensor, NDArray
   const sess = new Session(graph);
   try {
     return sess.run(fetch, feeds);
+  } finally {
+    sess.close();
+  }
+}
+
+/**
+ * Initialises `graph`'s variables on `backend`, runs the stateful `update` three times (the
+ * last two must leave no tensor behind) and returns `fetches` afterwards.
+ */
+export async function afterThreeUpdates(
+  graph: Graph,
+  backend: 'cpu' | 'wasm',
+  update: Tensor | Operation,
+  fetches: Tensor[],
+): Promise<NDArray[]> {
+  const sess = await Session.create(graph, { backend });
+  try {
+    sess.run(graph.asDefault(() => globalVariablesInitializer()));
+    sess.run(update); // caches the session's constants
+    const before = tf.memory().numTensors;
+    for (let i = 1; i < 3; i++) sess.run(update);
+    expect(tf.memory().numTensors - before).toBe(0);
+    return sess.run(fetches);
   } finally {
     sess.close();
   }

@@ -5,7 +5,7 @@ import * as g from '@graphmode/graph';
 import { ApplyAdam } from '@graphmode/train';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { expectClose, randomArray } from '../helpers.js';
+import { afterThreeUpdates, expectClose, randomArray } from '../helpers.js';
 
 const [LR, B1, B2, EPS, T] = [0.01, 0.9, 0.999, 1e-7, 3];
 const start = () => [0, 1, 2].map((i) => randomArray([3, 5], i === 2 ? 'positive' : 'normal', 11 + i));
@@ -32,15 +32,12 @@ async function threeSteps(backend: 'cpu' | 'wasm', useNesterov: boolean): Promis
     );
     return { update, vars };
   });
-  const sess = await g.Session.create(graph, { backend });
-  sess.run(graph.asDefault(() => g.globalVariablesInitializer()));
-  sess.run(update); // caches the session's constants
-  const before = tf.memory().numTensors;
-  for (let i = 1; i < 3; i++) sess.run(update);
-  expect(tf.memory().numTensors - before).toBe(0);
-  const out = sess.run(vars.map((v) => v.value()));
-  sess.close();
-  return out;
+  return afterThreeUpdates(
+    graph,
+    backend,
+    update,
+    vars.map((v) => v.value()),
+  );
 }
 
 /** TF's formula op by op: lr_t = lr·√(1−β2ᵗ)/(1−β1ᵗ); m += (g−m)(1−β1); v += (g²−v)(1−β2); var −= lr_t·m̂/(√v+ε). */

@@ -5,7 +5,7 @@ import * as g from '@graphmode/graph';
 import { ApplyGradientDescent } from '@graphmode/train';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { randomArray } from '../helpers.js';
+import { afterThreeUpdates, randomArray } from '../helpers.js';
 
 const LR = 0.037;
 
@@ -19,15 +19,8 @@ async function threeSteps(backend: 'cpu' | 'wasm', shape: number[]): Promise<Flo
     );
     return { update, v };
   });
-  const sess = await g.Session.create(graph, { backend });
-  sess.run(graph.asDefault(() => g.globalVariablesInitializer()));
-  sess.run(update); // caches the session's constants
-  const before = tf.memory().numTensors;
-  for (let i = 1; i < 3; i++) sess.run(update);
-  expect(tf.memory().numTensors - before).toBe(0);
-  const out = sess.run(v.value()).data as Float32Array;
-  sess.close();
-  return out;
+  const [out] = await afterThreeUpdates(graph, backend, update, [v.value()]);
+  return out!.data as Float32Array;
 }
 
 describe('ApplyGradientDescent one-pass kernel', () => {
