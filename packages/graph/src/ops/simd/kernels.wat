@@ -247,14 +247,15 @@
       (local.set $t (i32.add (local.get $t) (i32.const 5)))
       (br_if $tileRows (i32.lt_s (local.get $t) (local.get $rows)))))
 
-  ;; C = A·B (+ bias, relu) for float32 matrices, without packing B: XNNPACK (tfjs-wasm's matMul)
-  ;; repacks its right operand whenever that is a new tensor, which in training is every step.
+  ;; C = A·B (+ bias, relu) for float32 matrices where they lie: XNNPACK (tfjs-wasm's matMul)
+  ;; packs its whole right operand again whenever that is a new tensor, in training every step.
   ;; A[i, p] is at a + i·sa + p·sk (byte strides, so Aᵀ costs nothing), B is row-major with row
   ;; stride ldb, C with row stride ldc. Register tiles of 4 rows × 8 columns (1 row × 8 for the
   ;; last m mod 4 rows, one element at a time for the last n mod 8 columns) run over chunks of
-  ;; 256 of the k products, so that a B panel stays in the L1 cache (without chunking, a
-  ;; [50,3136]·[3136,1024] ran at half speed). Each element sums its products in order p = 0, 1, …
-  ;; flags: 1 adds bias[j] (after the sum), 2 applies relu (NaN stays NaN). m, n, k > 0.
+  ;; 256 of the k products; each chunk's 8 columns of B are first copied side by side into
+  ;; `panel` (8 KB of scratch), since B's rows n·4 bytes apart share a few cache sets when n is
+  ;; 256 or 1024. Each element sums its products in order p = 0, 1, …
+  ;; `last` flags: 1 adds bias[j] (after the sum), 2 applies relu (NaN stays NaN). m, n, k > 0.
   (func (export "gemm")
     (param $a i32) (param $sa i32) (param $sk i32) (param $b i32) (param $ldb i32) (param $c i32)
     (param $ldc i32) (param $bias i32) (param $m i32) (param $n i32) (param $kAll i32) (param $last i32)
