@@ -4,7 +4,7 @@
 import '@graphmode/autodiff';
 import * as g from '@graphmode/graph';
 import '@graphmode/onnx';
-import { createTrainOp, GradientDescentOptimizer } from '@graphmode/train';
+import { createTrainOp, GradientDescentOptimizer, MomentumOptimizer, type Optimizer } from '@graphmode/train';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ModelProto } from '../../packages/onnx/src/onnx_proto.js';
 import { expectClose } from '../helpers.js';
@@ -35,8 +35,8 @@ interface Compiled {
   units: { segment?: { bytes: Uint8Array } }[];
 }
 
-/** A 2-layer MLP trained by SGD; `lr` a constant or a fed placeholder; `fetchGrad` also fetches a weight gradient. */
-function sgdMlp(lrFed: boolean) {
+/** A 2-layer MLP; `optimizer` gets the learning rate: a constant or (lrFed) a fed placeholder. */
+function mlp(lrFed: boolean, optimizer: (lr: number) => Optimizer) {
   const graph = new g.Graph();
   return graph.asDefault(() => {
     g.setRandomSeed(4);
@@ -48,7 +48,7 @@ function sgdMlp(lrFed: boolean) {
     const h = g.relu(g.biasAdd(g.matMul(x, w1), b1));
     const loss = g.losses.sparseSoftmaxCrossEntropy(y, g.matMul(h, w2));
     const lr = lrFed ? g.placeholder('float32', [], { name: 'lr' }) : 0.3;
-    const trainOp = createTrainOp(loss, new GradientDescentOptimizer(lr as number));
+    const trainOp = createTrainOp(loss, optimizer(lr as number));
     const feeds: [g.Tensor, g.TensorLike][] = [
       [
         x,
@@ -66,8 +66,8 @@ function sgdMlp(lrFed: boolean) {
 }
 
 /** Trains 10 steps on tfjs-cpu and on onnxruntime; compares the variables; returns the onnx session's models. */
-function trainBoth(lrFed: boolean): DecodedNode[][] {
-  const m = sgdMlp(lrFed);
+function trainBoth(lrFed: boolean, optimizer: (lr: number) => Optimizer = sgd): DecodedNode[][] {
+  const m = mlp(lrFed, optimizer);
   const [cpu, ort] = [new g.Session(m.graph), new g.Session(m.graph, { backend: 'onnxruntime' })];
   try {
     for (const sess of [cpu, ort]) {
@@ -83,10 +83,11 @@ function trainBoth(lrFed: boolean): DecodedNode[][] {
   }
 }
 
-const updates = (models: DecodedNode[][], opType: string) =>
-  models.flat().filter((n) => n.op_type === opType && n.name.includes('ApplyGradientDescent'));
+const sgd = (lr: number) => new GradientDescentOptimizer(lr);
+const updates = (models: DecodedNode[][], opType: string, op = 'ApplyGradientDescent') =>
+  models.flat().filter((n) => n.op_type === opType && n.name.includes(op));
 
-describe('fuseGradientDescentGemm', () => {
+describe('fuseUpdateGemm', () => {
   it('folds each weight update into its gradient Gemm (var as C), matching tfjs after 10 steps', () => {
     const models = trainBoth(false);
     // Both weights (w1's gradient is xᵀ·dy: transA) are updated by a Gemm with three inputs...
@@ -100,5 +101,17 @@ describe('fuseGradientDescentGemm', () => {
     const models = trainBoth(true);
     expect(updates(models, 'Gemm')).toEqual([]);
     expect(updates(models, 'Sub')).toHaveLength(3);
+  });
+
+  it('folds momentum into the gradient Gemm (accum as C, beta = momentum), matching tfjs', () => {
+    const models = trainBoth(false, (lr) => new MomentumOptimizer(lr, 0.9));
+    expect(updates(models, 'Gemm', 'ApplyMomentum').map((n) => n.input.length)).toEqual([3, 3]);
+    // Each var update (var - accum·lr) is still a Sub; only the bias's accum keeps its Add.
+    expect(updates(models, 'Add', 'ApplyMomentum')).toHaveLength(1);
+  });
+
+  it('leaves Nesterov momentum alone (it reads the gradient twice), matching tfjs', () => {
+    const models = trainBoth(false, (lr) => new MomentumOptimizer(lr, 0.9, { useNesterov: true }));
+    expect(updates(models, 'Gemm', 'ApplyMomentum')).toEqual([]);
   });
 });

@@ -2,9 +2,8 @@
 // a function from the node list (with what it may rely on) to a new node list. Rewritten nodes
 // keep their names (the op blamed for a failure does not change); nodes left unread are dropped
 // by the encoder's pruning.
-
 import type { Operation } from '@graphmode/graph';
-import { ApplyGradientDescent } from '@graphmode/train';
+import { ApplyGradientDescent, ApplyMomentum } from '@graphmode/train';
 import { encodeAttr, Float, type NodeProto } from './model.js';
 
 export interface PassContext {
@@ -18,14 +17,16 @@ export interface PassContext {
 export type Pass = (nodes: readonly NodeProto[], cx: PassContext) => NodeProto[];
 
 /**
- * `var - (A·B) * lr` → `Gemm(A, B, var, alpha = -lr, beta = 1)`: ApplyGradientDescent on a
- * MatMul gradient (every dense layer's weight) with a constant learning rate. The gradient,
- * its scaled copy and their buffers disappear: two memory-bound passes over each weight matrix
- * (the MLP's SGD step: 270k floats) become part of the matmul's own output write. Only where the
- * gradient has no other reader (else the matmul would run twice) and the op is
- * ApplyGradientDescent (whose var and delta have one shape, so C needs no broadcast).
+ * Optimizer updates folded into the gradient's Gemm, whose `alpha·A·B + beta·C` computes them:
+ * - ApplyGradientDescent `var - (A·B)·lr` → `Gemm(A, B, var, alpha = -lr, beta = 1)`;
+ * - ApplyMomentum `accum·momentum + A·B` → `Gemm(A, B, accum, beta = momentum)`.
+ * That is every dense layer's weight (a MatMul gradient) with a constant learning rate or
+ * momentum: two memory-bound passes over the weight matrix and the gradient's buffer disappear
+ * (the MLP's SGD step: 270k floats). Only where the gradient has no other reader (else the matmul
+ * would run twice: Nesterov momentum reads it twice), and only for these ops, whose state and
+ * gradient have one shape (C then needs no broadcast).
  */
-export const fuseGradientDescentGemm: Pass = (nodes, cx) => {
+export const fuseUpdateGemm: Pass = (nodes, cx) => {
   const producer = new Map<string, NodeProto>();
   const readers = new Map<string, number>();
   for (const n of nodes) {
@@ -34,38 +35,53 @@ export const fuseGradientDescentGemm: Pass = (nodes, cx) => {
   }
   // A value only its one reader needs (not fetched): its producer may be folded into the reader.
   const private1 = (v: string) => readers.get(v) === 1 && !cx.outputs.has(v);
-  const gemmBehind = (v: string): NodeProto | undefined => {
+  const gemmBehind = (value: string): NodeProto | undefined => {
+    let v = value;
     let n = producer.get(v);
     // The gradient reaches the update through gating Identities (TF's tuple/control_dependency).
     while (n?.op_type === 'Identity' && private1(v)) n = producer.get((v = n.input[0]!));
     return n?.op_type === 'Gemm' && n.input.length === 2 && private1(v) ? n : undefined;
   };
-  return nodes.map((sub) => {
-    if (sub.op_type !== 'Sub' || cx.owner(sub.name)?.def !== ApplyGradientDescent) return sub;
-    const [variable, scaled] = sub.input as [string, string];
-    const mul = producer.get(scaled);
-    if (mul?.op_type !== 'Mul' || cx.owner(mul.name) !== cx.owner(sub.name) || !private1(scaled)) return sub;
-    const lr = cx.scalar(mul.input[1]!);
-    const gemm = gemmBehind(mul.input[0]!);
-    if (lr === undefined || gemm === undefined) return sub;
-    const attr = (name: string, dflt: number) =>
-      (gemm.attribute as { name: string; i?: number; f?: number }[]).find((a) => a.name === name)?.[
-        name === 'alpha' ? 'f' : 'i'
-      ] ?? dflt;
+  // `node`'s input k, when it is a private Mul (of the same op) of some value by a constant.
+  const scaled = (node: NodeProto, k: number): { value: string; by: number } | undefined => {
+    const v = node.input[k]!;
+    const mul = producer.get(v);
+    if (mul?.op_type !== 'Mul' || cx.owner(mul.name) !== cx.owner(node.name) || !private1(v)) return;
+    const by = cx.scalar(mul.input[1]!);
+    return by === undefined ? undefined : { value: mul.input[0]!, by };
+  };
+  const fused = (node: NodeProto, gemm: NodeProto, c: string, alpha: number, beta: number): NodeProto => {
+    const attrs = gemm.attribute as { name: string; i?: number; f?: number }[];
+    const int = (name: string) => Number(attrs.find((a) => a.name === name)?.i ?? 0);
+    const gemmAlpha = attrs.find((a) => a.name === 'alpha')?.f ?? 1;
     return {
       op_type: 'Gemm',
-      input: [gemm.input[0]!, gemm.input[1]!, variable],
-      output: sub.output,
-      name: sub.name,
+      input: [gemm.input[0]!, gemm.input[1]!, c],
+      output: node.output,
+      name: node.name,
       attribute: [
-        encodeAttr('transA', Number(attr('transA', 0))),
-        encodeAttr('transB', Number(attr('transB', 0))),
-        encodeAttr('alpha', new Float(-lr * attr('alpha', 1))),
-        encodeAttr('beta', new Float(1)),
+        encodeAttr('transA', int('transA')),
+        encodeAttr('transB', int('transB')),
+        encodeAttr('alpha', new Float(alpha * gemmAlpha)),
+        encodeAttr('beta', new Float(beta)),
       ],
     };
+  };
+  return nodes.map((node) => {
+    const def = cx.owner(node.name)?.def;
+    if (def === ApplyGradientDescent && node.op_type === 'Sub') {
+      const step = scaled(node, 1);
+      const gemm = step && gemmBehind(step.value);
+      return gemm ? fused(node, gemm, node.input[0]!, -step.by, 1) : node;
+    }
+    if (def === ApplyMomentum && node.op_type === 'Add') {
+      const decayed = scaled(node, 0);
+      const gemm = decayed && gemmBehind(node.input[1]!);
+      return gemm ? fused(node, gemm, decayed.value, 1, decayed.by) : node;
+    }
+    return node;
   });
 };
 
 /** The passes the executor's models go through (exported models are not rewritten). */
-export const EXECUTOR_PASSES: readonly Pass[] = [fuseGradientDescentGemm];
+export const EXECUTOR_PASSES: readonly Pass[] = [fuseUpdateGemm];
