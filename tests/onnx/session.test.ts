@@ -113,6 +113,32 @@ describe('Session on onnxruntime', () => {
     sess.close();
   });
 
+  it('borrows fed arrays uncopied, yet keeps none and writes none (store, results, tfjs steps)', () => {
+    const graph = new g.Graph();
+    const m = graph.asDefault(() => {
+      const w = g.variable([0, 0], { name: 'w' });
+      const x = g.placeholder('float32', [2], { name: 'x' });
+      // cumprod runs on tfjs (tfjs-cpu keeps the typed arrays it is given); add and assign in ONNX.
+      return { w, x, prod: g.cumprod(x, 0), sum: g.add(x, 1), store: w.assign(x) };
+    });
+    const sess = new g.Session(graph, { backend: 'onnxruntime' });
+    expect((sess as unknown as { executor: { borrowsFeeds?: boolean } }).executor.borrowsFeeds).toBe(true);
+    sess.run(m.w.initializer);
+    const fed = new g.NDArray('float32', [2], Float32Array.of(3, 4));
+    const [prod, sum, stored, echoed] = sess.run([m.prod, m.sum, m.store, m.x], [[m.x, fed]]);
+    expect(nums(fed)).toEqual([3, 4]);
+    (fed.data as Float32Array).fill(99);
+    expect([prod, sum, stored, echoed].map(nums)).toEqual([
+      [3, 12],
+      [4, 5],
+      [3, 4],
+      [3, 4],
+    ]);
+    expect(nums(sess.run(m.w))).toEqual([3, 4]);
+    expect(nums(sess.run(m.prod, [[m.x, [2, 5]]]))).toEqual([2, 10]);
+    sess.close();
+  });
+
   it('reading an uninitialized variable is a FailedPreconditionError naming it', () => {
     const m = counterGraph();
     const sess = new g.Session(m.graph, { backend: 'onnxruntime' });

@@ -3,6 +3,7 @@
 // and the plan is partitioned again, so an incomplete lowering degrades to a slower plan rather
 // than a failure.
 import { type Leaf, type Operation, type Plan, type Step, type Tensor, VALUE } from '@graphmode/graph';
+import { EXECUTOR_PASSES } from './fuse.js';
 import { loweringOf } from './lowering/registry.js';
 import { type EngineOptions, SyncModel } from './ort.js';
 import { partition } from './partition.js';
@@ -86,7 +87,7 @@ function build(
     const keep = (t: Tensor) => fetched.has(t) || (readers.get(t) ?? []).some((s) => !inside.has(s));
     const label = `onnx:${g.segment[0]!.op.name}..${g.segment[g.segment.length - 1]!.op.name} (${g.segment.length} ops)`;
     const load = (shapes: ShapeOf) => {
-      const lowered = lowerSegment(g.segment, keep, 'graphmode', shapes);
+      const lowered = lowerSegment(g.segment, keep, 'graphmode', shapes, EXECUTOR_PASSES);
       if (lowered.outputs.length === 0 && lowered.checks.length === 0) return null;
       const ownerOf = (e: unknown) => nodeOwner(e, lowered.owners);
       try {

@@ -6,7 +6,7 @@ import { type OrtTensor, ort } from './ort.js';
 
 type Data = Float32Array | Int32Array | Uint8Array | string[];
 
-/** An owned NDArray (feeds are already copies, so their data is shared). */
+/** An NDArray's data, shared (read in place: fed arrays are the caller's, see borrowsFeeds). */
 export const ortFromNDArray = (nd: NDArray): OrtTensor => new ort.Tensor(nd.dtype, nd.data as Data, nd.shape);
 export const ndArrayFromOrt = (t: OrtTensor): NDArray =>
   new NDArray(t.type as DType, t.dims.slice(), (t.data as Data).slice());

@@ -141,6 +141,19 @@ export class OnnxGraph {
     return this.constant('const', { dtype, dims: [], data });
   }
 
+  /** The value of a one-element float32 initializer; undefined for any other value. */
+  floatScalar(name: string): number | undefined {
+    const t = this.initializers.find((i) => i.name === name) as ReturnType<typeof tensorProto> | undefined;
+    const raw = t?.raw_data as Uint8Array | undefined;
+    if (t?.data_type !== ONNX_DTYPE.float32 || raw?.byteLength !== 4) return undefined;
+    return new DataView(raw.buffer, raw.byteOffset, 4).getFloat32(0, true);
+  }
+  /** Replaces the node list with `rewrite`'s (a pass of fuse.ts). */
+  rewrite(rewrite: (nodes: readonly NodeProto[]) => NodeProto[]): void {
+    const next = rewrite(this.nodes);
+    this.nodes.splice(0, this.nodes.length, ...next);
+  }
+
   /**
    * The model bytes. Nodes no output depends on are dropped: TF graphs compute values only a
    * control edge wants (createTrainOp's gradient gating), which onnxruntime would run otherwise.
@@ -164,7 +177,7 @@ export class OnnxGraph {
   }
 }
 
-interface NodeProto {
+export interface NodeProto {
   op_type: string;
   input: readonly string[];
   output: readonly string[];
@@ -172,7 +185,7 @@ interface NodeProto {
   attribute: object[];
 }
 
-function encodeAttr(name: string, v: AttrValue): object {
+export function encodeAttr(name: string, v: AttrValue): object {
   if (v instanceof Float) return { name, type: ATTR_TYPE.FLOAT, f: v.value };
   if (typeof v === 'number') return { name, type: ATTR_TYPE.INT, i: v };
   if (typeof v === 'string') return { name, type: ATTR_TYPE.STRING, s: Buffer.from(v) };

@@ -3,6 +3,7 @@
 // values, variables' final values and check flags become model outputs.
 import type { DType, NDArray, Operation, Step, Tensor } from '@graphmode/graph';
 import { VARIABLE } from '@graphmode/graph';
+import type { Pass, PassContext } from './fuse.js';
 import { type LowerContext, loweringOf } from './lowering/registry.js';
 import { type AttrValue, hostOf, OnnxGraph, type ValueDType } from './model.js';
 
@@ -36,10 +37,11 @@ export function lowerSegment(
   keep: (t: Tensor) => boolean,
   name: string,
   shapeOf: ShapeOf = graphShape,
+  passes: readonly Pass[] = [],
 ): SegmentModel {
   const b = new Builder(shapeOf);
   for (const s of steps) b.lowerStep(s);
-  return b.finish(steps, keep, name);
+  return b.finish(steps, keep, name, passes);
 }
 
 export class Builder implements LowerContext {
@@ -154,7 +156,12 @@ export class Builder implements LowerContext {
     this.checks.push({ op: this.op, flags, verdict });
   }
 
-  finish(steps: readonly Step[], keep: (t: Tensor) => boolean, name: string): SegmentModel {
+  finish(
+    steps: readonly Step[],
+    keep: (t: Tensor) => boolean,
+    name: string,
+    passes: readonly Pass[] = [],
+  ): SegmentModel {
     const outputs: Binding[] = [];
     const declared = new Set<string>();
     // An output must be a node output, once: inputs, initializers and repeats go through Identity.
@@ -176,6 +183,12 @@ export class Builder implements LowerContext {
       outputs.push({ name: output(this.vars.get(variable)!, t.dtype, variable), source: { variable } });
     }
     const checks = this.checks.map((c) => ({ ...c, flags: c.flags.map((f) => output(f, 'int32', c.op)) }));
+    const passContext: PassContext = {
+      owner: (node) => this.owners.get(node),
+      scalar: (value) => this.g.floatScalar(value),
+      outputs: declared,
+    };
+    for (const pass of passes) this.g.rewrite((nodes) => pass(nodes, passContext));
     return {
       steps,
       bytes: this.g.encode(name),

@@ -17,6 +17,11 @@ export interface SessionExecutor {
   /** The tfjs backend the Session makes current around `execute` (for ops run on tfjs). */
   readonly tfjsBackend: 'cpu' | 'wasm';
   /**
+   * True when `execute` neither keeps a fed array past the run nor writes to one: the Session
+   * then passes the caller's arrays uncopied (default: feeds are copies the executor owns).
+   */
+  readonly borrowsFeeds?: boolean;
+  /**
    * One value per leaf (null for an Operation), with the Session's guarantees: a run that throws
    * changes no variable and leaks nothing; errors are OpErrors naming the op.
    */

@@ -80,8 +80,16 @@ export function lookupTensor(graph: Graph, key: Tensor | string): Tensor {
 // Lossless widenings a feed may make (TF converts feeds with numpy; we refuse lossy casts).
 const WIDENS: Partial<Record<DType, readonly DType[]>> = { float32: ['int32', 'bool'], int32: ['bool'] };
 
-/** Checks every feed against its tensor's static dtype and shape and converts it to an owned NDArray. */
-export function normalizeFeeds(graph: Graph, feedDict: FeedDict | undefined): Map<Tensor, NDArray> {
+/**
+ * Checks every feed against its tensor's static dtype and shape and converts it to an NDArray,
+ * owned (a copy of the caller's array) unless `borrow`: an executor that neither keeps nor writes
+ * a fed buffer past the run takes the caller's array as it is.
+ */
+export function normalizeFeeds(
+  graph: Graph,
+  feedDict: FeedDict | undefined,
+  borrow = false,
+): Map<Tensor, NDArray> {
   const out = new Map<Tensor, NDArray>();
   if (!feedDict) return out;
   for (const [key, value] of feedEntries(feedDict)) {
@@ -108,7 +116,7 @@ export function normalizeFeeds(graph: Graph, feedDict: FeedDict | undefined): Ma
       );
     }
     // The run must not alias the caller's buffer (tfjs keeps typed arrays it is given).
-    out.set(t, nd === value ? new NDArray(nd.dtype, nd.shape.slice(), nd.data.slice()) : nd);
+    out.set(t, nd === value && !borrow ? new NDArray(nd.dtype, nd.shape.slice(), nd.data.slice()) : nd);
   }
   return out;
 }

@@ -125,7 +125,7 @@ export class Session {
     }
     const leaves: Leaf[] = [];
     const rebuild = flattenFetches(this.graph, fetches, leaves);
-    const feeds = normalizeFeeds(this.graph, feedDict);
+    const feeds = normalizeFeeds(this.graph, feedDict, this.executor?.borrowsFeeds === true);
     const plan = this.planFor(leaves, feeds);
     const tfjsName = this.executor?.tfjsBackend ?? this.backend;
     const backend = readyBackend(tfjsName)!; // re-read: tfjs may have replaced the instance

@@ -135,10 +135,12 @@ defineLowering(L2Loss, (cx) => {
   return cx.n1('Div', [cx.n1('ReduceSum', [cx.n1('Mul', [t, t])], { keepdims: 0 }), f32(cx, 2)]);
 });
 
-// Gemm is MatMul with the transposes folded in (float only in ONNX Runtime).
+// A transposed float MatMul is a Gemm (the transposes folded in; Gemm is float only in ONNX
+// Runtime). A plain one stays MatMul: onnxruntime fuses MatMul + Add (BiasAdd) into one Gemm that
+// adds the bias as C, which it does not do for a Gemm (the MLP's SGD step: 4% less model time).
 defineLowering(MatMul, (cx, { transposeA, transposeB }) => {
   const [a, b] = [cx.input(0), cx.input(1)];
-  if (cx.op.inputs[0]!.dtype === 'float32')
+  if (cx.op.inputs[0]!.dtype === 'float32' && (transposeA || transposeB))
     return cx.n1('Gemm', [a, b], { transA: transposeA ? 1 : 0, transB: transposeB ? 1 : 0 });
   const t = (v: string, on: boolean) => (on ? cx.n1('Transpose', [v], { perm: [1, 0] }) : v);
   return cx.n1('MatMul', [t(a, transposeA), t(b, transposeB)]);
