@@ -6,7 +6,7 @@
 // they are, takes a transposed left operand through its strides, and applies a bias and relu
 // before storing (what `_FusedMatMul` needs).
 import * as tfc from '@tensorflow/tfjs-core';
-import { GEMM_PANEL } from './simd/index.js';
+import { GEMM_SCRATCH } from './simd/index.js';
 import { float32Kernel, onSimdHeap } from './typed_kernel.js';
 
 export interface GemmEpilogue {
@@ -52,11 +52,11 @@ function product(
   relu = false,
 ): tfc.Tensor {
   const inputs = bias ? [a, b, bias] : [a, b];
-  const [c, panel] = float32Kernel(inputs, [[m, n], [GEMM_PANEL]], ([av, bv, biasv], [cv, pv], simd) => {
+  const [c, scratch] = float32Kernel(inputs, [[m, n], [GEMM_SCRATCH]], ([av, bv, biasv], [cv, sv], simd) => {
     // Element [i, p] of op(a): a[i, p] (row stride k), or a[p, i] when transposed (stride m).
     const left = { data: av!, rows: m, cols: k, rowStride: ta ? 1 : k, colStride: ta ? m : 1 };
-    simd!.gemm(left, bv!, cv!, n, biasv ?? null, relu, pv!);
+    simd!.gemm(left, bv!, cv!, n, biasv ?? null, relu, sv!);
   });
-  panel!.dispose();
+  scratch!.dispose();
   return c!;
 }

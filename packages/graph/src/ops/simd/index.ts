@@ -95,7 +95,7 @@ export interface SimdKernels {
   ): void;
   /**
    * c = a·b (+ bias, relu): `a` any strides, `b` row-major [k, n], `c` row-major [m, n] and
-   * fully written; m, n, k > 0; `panel` is scratch of GEMM_PANEL floats (see kernels.wat).
+   * fully written; m, n, k > 0; `scratch` holds GEMM_SCRATCH floats (see kernels.wat).
    */
   gemm(
     a: StridedMatrix,
@@ -104,12 +104,15 @@ export interface SimdKernels {
     n: number,
     bias: Float32Array | null,
     relu: boolean,
-    panel: Float32Array,
+    scratch: Float32Array,
   ): void;
 }
 
-/** Floats of scratch the gemm needs: 8 columns of B × its chunks of 256 products. */
-export const GEMM_PANEL = 256 * 8;
+/**
+ * Floats of scratch the gemm needs: 8 columns of B × its chunks of 256 products, then a 4 × 8
+ * tile of C and 8 of bias for the last n mod 8 columns.
+ */
+export const GEMM_SCRATCH = 256 * 8 + 4 * 8 + 8;
 
 let compiled: object | null | undefined;
 const instances = new WeakMap<WasmMemory, SimdKernels>();
@@ -179,7 +182,7 @@ export function simdKernels(memory: WasmMemory): SimdKernels | null {
       const { kh, kw, dh, dw, sh, sw, oh, ow } = g;
       wasm.filterGradImage(at(xp), at(dy), at(acc), rows, kh * kw, kw, dh, dw, sh, sw, oh, ow, wp, co);
     },
-    gemm(a, b, c, n, bias, relu, panel) {
+    gemm(a, b, c, n, bias, relu, scratch) {
       const flags = (bias ? 1 : 0) | (relu ? 2 : 0);
       const { data, rows, cols, rowStride, colStride } = a;
       wasm.gemm(
@@ -195,7 +198,7 @@ export function simdKernels(memory: WasmMemory): SimdKernels | null {
         n,
         cols,
         flags,
-        panel.byteOffset,
+        scratch.byteOffset,
       );
     },
   };

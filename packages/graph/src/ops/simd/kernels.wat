@@ -250,20 +250,23 @@
   ;; C = A·B (+ bias, relu) for float32 matrices where they lie: XNNPACK (tfjs-wasm's matMul)
   ;; packs its whole right operand again whenever that is a new tensor, in training every step.
   ;; A[i, p] is at a + i·sa + p·sk (byte strides, so Aᵀ costs nothing), B is row-major with row
-  ;; stride ldb, C with row stride ldc. Register tiles of 4 rows × 8 columns (1 row × 8 for the
-  ;; last m mod 4 rows, one element at a time for the last n mod 8 columns) run over chunks of
-  ;; 256 of the k products; each chunk's 8 columns of B are first copied side by side into
-  ;; `panel` (8 KB of scratch), since B's rows n·4 bytes apart share a few cache sets when n is
-  ;; 256 or 1024. Each element sums its products in order p = 0, 1, …
+  ;; stride ldb, C with row stride ldc. Register tiles of 4 rows × 8 columns (1 × 8 for the last
+  ;; m mod 4 rows) run over chunks of 256 of the k products; each chunk's 8 columns of B are
+  ;; first copied side by side into `scratch` (8 KB), since B's rows n·4 bytes apart share a few
+  ;; cache sets when n is 256 or 1024. The last n mod 8 columns are copied padded with zeros, and
+  ;; their tiles go through an 8-column copy of C (and of the bias) at scratch + 8192, so every
+  ;; column runs at SIMD speed. Each element sums its products in order p = 0, 1, …
   ;; `last` flags: 1 adds bias[j] (after the sum), 2 applies relu (NaN stays NaN). m, n, k > 0.
   (func (export "gemm")
     (param $a i32) (param $sa i32) (param $sk i32) (param $b i32) (param $ldb i32) (param $c i32)
     (param $ldc i32) (param $bias i32) (param $m i32) (param $n i32) (param $kAll i32) (param $last i32)
-    (param $panel i32)
-    (local $i i32) (local $j i32) (local $n8 i32) (local $m4 i32) (local $k i32) (local $k0 i32)
-    (local $flags i32) (local $pa i32) (local $pc i32) (local $pb i32) (local $ldp i32) (local $q i32)
-    (local.set $n8 (i32.and (local.get $n) (i32.const -8)))
+    (param $scratch i32)
+    (local $i i32) (local $j i32) (local $w i32) (local $rows i32) (local $m4 i32) (local $k i32)
+    (local $k0 i32) (local $flags i32) (local $pc i32) (local $pb i32) (local $q i32) (local $bj i32)
+    (local $tail i32)
     (local.set $m4 (i32.and (local.get $m) (i32.const -4)))
+    ;; the tail tile of C (4 rows of 8) and its bias (8) after the 8 KB panel
+    (local.set $tail (i32.add (local.get $scratch) (i32.const 8192)))
     (loop $chunk
       (local.set $k (i32.sub (local.get $kAll) (local.get $k0)))
       (local.set $k (select (local.get $k) (i32.const 256) (i32.lt_u (local.get $k) (i32.const 256))))
@@ -273,48 +276,44 @@
       (if (local.get $k0) (then (local.set $flags (i32.or (local.get $flags) (i32.const 4)))))
       (local.set $j (i32.const 0))
       (loop $cols
-        ;; The 8 columns' k rows copied next to each other: B's rows lie ldb bytes apart, which
-        ;; for a power-of-two ldb puts them all in a few cache sets, evicting each other.
+        (local.set $w (i32.sub (local.get $n) (local.get $j)))
+        (local.set $w (select (local.get $w) (i32.const 8) (i32.lt_u (local.get $w) (i32.const 8))))
         (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
-        (local.set $ldp (local.get $ldb))
-        (if (i32.lt_u (local.get $j) (local.get $n8))
+        (local.set $bj (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $q (i32.const 0))
+        (loop $copy
+          (if (i32.eq (local.get $w) (i32.const 8))
+            (then
+              (v128.store (i32.add (local.get $scratch) (local.get $q)) (v128.load (local.get $pb)))
+              (v128.store offset=16 (i32.add (local.get $scratch) (local.get $q)) (v128.load offset=16 (local.get $pb))))
+            (else (call $copyRow (local.get $pb) (i32.add (local.get $scratch) (local.get $q)) (local.get $w))))
+          (local.set $pb (i32.add (local.get $pb) (local.get $ldb)))
+          (local.set $q (i32.add (local.get $q) (i32.const 32)))
+          (br_if $copy (i32.lt_u (local.get $q) (i32.shl (local.get $k) (i32.const 5)))))
+        (if (i32.lt_u (local.get $w) (i32.const 8))
           (then
-            (local.set $q (i32.const 0))
-            (loop $copy
-              (v128.store (i32.add (local.get $panel) (local.get $q)) (v128.load (local.get $pb)))
-              (v128.store offset=16 (i32.add (local.get $panel) (local.get $q)) (v128.load offset=16 (local.get $pb)))
-              (local.set $pb (i32.add (local.get $pb) (local.get $ldb)))
-              (local.set $q (i32.add (local.get $q) (i32.const 32)))
-              (br_if $copy (i32.lt_u (local.get $q) (i32.shl (local.get $k) (i32.const 5)))))
-            (local.set $pb (local.get $panel))
-            (local.set $ldp (i32.const 32))))
+            (call $copyRow (local.get $bj) (i32.add (local.get $tail) (i32.const 128)) (local.get $w))
+            (local.set $bj (i32.add (local.get $tail) (i32.const 128)))))
         (local.set $i (i32.const 0))
         (loop $row
-          (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sa))))
+          (local.set $rows (select (i32.const 4) (i32.const 1) (i32.lt_u (local.get $i) (local.get $m4))))
           (local.set $pc (i32.add (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc)))
             (i32.shl (local.get $j) (i32.const 2))))
-          (if (i32.and (i32.lt_u (local.get $i) (local.get $m4)) (i32.lt_u (local.get $j) (local.get $n8)))
+          (if (i32.eq (local.get $w) (i32.const 8))
             (then
-              ;; a transposed A (rows 4 bytes apart) has the tile's four A values side by side
-              (if (i32.eq (local.get $sa) (i32.const 4))
-                (then (call $tile4x8T (local.get $pa) (local.get $sa) (local.get $sk) (local.get $pb) (local.get $ldp)
-                  (local.get $pc) (local.get $ldc) (local.get $k)
-                  (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))) (local.get $flags)))
-                (else (call $tile4x8 (local.get $pa) (local.get $sa) (local.get $sk) (local.get $pb) (local.get $ldp)
-                  (local.get $pc) (local.get $ldc) (local.get $k)
-                  (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))) (local.get $flags))))
-              (local.set $i (i32.add (local.get $i) (i32.const 4))))
+              (call $tile (local.get $rows) (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sa)))
+                (local.get $sa) (local.get $sk) (local.get $scratch) (local.get $pc) (local.get $ldc)
+                (local.get $k) (local.get $bj) (local.get $flags)))
             (else
-              (if (i32.lt_u (local.get $j) (local.get $n8))
-                (then
-                  (call $tile1x8 (local.get $pa) (local.get $sk) (local.get $pb) (local.get $ldp)
-                    (local.get $pc) (local.get $k)
-                    (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))) (local.get $flags)))
-                (else
-                  (call $rowTail (local.get $pa) (local.get $sk) (local.get $pb) (local.get $ldp)
-                    (local.get $pc) (local.get $k) (i32.sub (local.get $n) (local.get $j))
-                    (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))) (local.get $flags))))
-              (local.set $i (i32.add (local.get $i) (i32.const 1)))))
+              (if (i32.and (local.get $flags) (i32.const 4))
+                (then (call $copyTile (local.get $pc) (local.get $ldc) (local.get $tail) (i32.const 32)
+                  (local.get $rows) (local.get $w))))
+              (call $tile (local.get $rows) (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sa)))
+                (local.get $sa) (local.get $sk) (local.get $scratch) (local.get $tail) (i32.const 32)
+                (local.get $k) (local.get $bj) (local.get $flags))
+              (call $copyTile (local.get $tail) (i32.const 32) (local.get $pc) (local.get $ldc)
+                (local.get $rows) (local.get $w))))
+          (local.set $i (i32.add (local.get $i) (local.get $rows)))
           (br_if $row (i32.lt_u (local.get $i) (local.get $m))))
         (local.set $j (i32.add (local.get $j) (i32.const 8)))
         (br_if $cols (i32.lt_u (local.get $j) (local.get $n))))
@@ -322,6 +321,45 @@
       (local.set $b (i32.add (local.get $b) (i32.mul (local.get $k) (local.get $ldb))))
       (local.set $k0 (i32.add (local.get $k0) (local.get $k)))
       (br_if $chunk (i32.lt_u (local.get $k0) (local.get $kAll)))))
+
+  ;; One tile of `rows` (4 or 1) × 8 of C from the panel (B's 8 columns side by side).
+  (func $tile
+    (param $rows i32) (param $pa i32) (param $sa i32) (param $sk i32) (param $pb i32)
+    (param $pc i32) (param $ldc i32) (param $k i32) (param $bias i32) (param $flags i32)
+    (if (i32.eq (local.get $rows) (i32.const 1))
+      (then (call $tile1x8 (local.get $pa) (local.get $sk) (local.get $pb) (i32.const 32)
+        (local.get $pc) (local.get $k) (local.get $bias) (local.get $flags)))
+      (else
+        ;; a transposed A (rows 4 bytes apart) has the tile's four A values side by side
+        (if (i32.eq (local.get $sa) (i32.const 4))
+          (then (call $tile4x8T (local.get $pa) (local.get $sa) (local.get $sk) (local.get $pb) (i32.const 32)
+            (local.get $pc) (local.get $ldc) (local.get $k) (local.get $bias) (local.get $flags)))
+          (else (call $tile4x8 (local.get $pa) (local.get $sa) (local.get $sk) (local.get $pb) (i32.const 32)
+            (local.get $pc) (local.get $ldc) (local.get $k) (local.get $bias) (local.get $flags)))))))
+
+  ;; 8 floats at dst: the first w (< 8) from src, zeros after.
+  (func $copyRow (param $src i32) (param $dst i32) (param $w i32)
+    (local $c i32)
+    (v128.store (local.get $dst) (v128.const i32x4 0 0 0 0))
+    (v128.store offset=16 (local.get $dst) (v128.const i32x4 0 0 0 0))
+    (loop $col
+      (f32.store (i32.add (local.get $dst) (local.get $c)) (f32.load (i32.add (local.get $src) (local.get $c))))
+      (local.set $c (i32.add (local.get $c) (i32.const 4)))
+      (br_if $col (i32.lt_u (local.get $c) (i32.shl (local.get $w) (i32.const 2))))))
+
+  ;; The first w columns of `rows` rows from src (row stride ss) to dst (row stride ds).
+  (func $copyTile (param $src i32) (param $ss i32) (param $dst i32) (param $ds i32) (param $rows i32) (param $w i32)
+    (local $c i32)
+    (loop $row
+      (local.set $c (i32.const 0))
+      (loop $col
+        (f32.store (i32.add (local.get $dst) (local.get $c)) (f32.load (i32.add (local.get $src) (local.get $c))))
+        (local.set $c (i32.add (local.get $c) (i32.const 4)))
+        (br_if $col (i32.lt_u (local.get $c) (i32.shl (local.get $w) (i32.const 2)))))
+      (local.set $src (i32.add (local.get $src) (local.get $ss)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $ds)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br_if $row (local.get $rows))))
 
   ;; One 4 × 8 tile of C over k products (see gemm): 8 accumulators, two B vectors, one splat.
   (func $tile4x8
@@ -465,32 +503,6 @@
         (local.set $c1 (call $relu (local.get $c1)))))
     (v128.store (local.get $pc) (local.get $c0))
     (v128.store offset=16 (local.get $pc) (local.get $c1)))
-
-  ;; The last `cols` (< 8) elements of one row of C, one at a time.
-  (func $rowTail
-    (param $pa i32) (param $sk i32) (param $pb i32) (param $ldb i32)
-    (param $pc i32) (param $k i32) (param $cols i32) (param $bias i32) (param $flags i32)
-    (local $acc f32) (local $p i32) (local $q i32) (local $end i32)
-    (loop $col
-      (local.set $acc (select (f32.load (local.get $pc)) (f32.const 0) (i32.and (local.get $flags) (i32.const 4))))
-      (local.set $p (local.get $pa))
-      (local.set $q (local.get $pb))
-      (local.set $end (i32.add (local.get $pb) (i32.mul (local.get $k) (local.get $ldb))))
-      (loop $dot
-        (local.set $acc (f32.add (local.get $acc) (f32.mul (f32.load (local.get $p)) (f32.load (local.get $q)))))
-        (local.set $p (i32.add (local.get $p) (local.get $sk)))
-        (local.set $q (i32.add (local.get $q) (local.get $ldb)))
-        (br_if $dot (i32.lt_u (local.get $q) (local.get $end))))
-      (if (i32.and (local.get $flags) (i32.const 1))
-        (then (local.set $acc (f32.add (local.get $acc) (f32.load (local.get $bias))))))
-      (if (i32.and (local.get $flags) (i32.const 2))
-        (then (local.set $acc (select (f32.const 0) (local.get $acc) (f32.lt (local.get $acc) (f32.const 0))))))
-      (f32.store (local.get $pc) (local.get $acc))
-      (local.set $pb (i32.add (local.get $pb) (i32.const 4)))
-      (local.set $pc (i32.add (local.get $pc) (i32.const 4)))
-      (local.set $bias (i32.add (local.get $bias) (i32.const 4)))
-      (local.set $cols (i32.sub (local.get $cols) (i32.const 1)))
-      (br_if $col (local.get $cols))))
 
   ;; max(x, 0) lane by lane, NaN kept (f32x4.max propagates it, as TF's relu does)
   (func $relu (param $x v128) (result v128)
