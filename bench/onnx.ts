@@ -5,6 +5,7 @@
 //
 //   npm run bench -- onnx
 //   BENCH_ONNX_CONVNET=0 npm run bench -- onnx   # MLP rows only (BENCH_ONNX_MLP=0: convnet only)
+//   BENCH_ONNX_SPIN=1 npm run bench -- onnx      # idle pool threads spin (onnxruntime's default)
 // Each case runs with the default threads (one per core, as onnxruntime) and with 1 thread; the
 // MLP rows also run against the same step hand-written as one ONNX graph (bench/onnx_engine.ts): the engine's own
 // cost, so 'onnx/hand' is what the executor adds. Figures depend on load: state the load average.
@@ -113,6 +114,8 @@ async function compare(
   const s = make();
   engineOptions.intraOpNumThreads = threads;
   if (threads === THREADS) delete engineOptions.intraOpNumThreads; // the default
+  // BENCH_ONNX_SPIN=1: onnxruntime's own default, idle pool threads spin-waiting for work.
+  if (process.env.BENCH_ONNX_SPIN === '1') engineOptions.allowSpinning = true;
   // One after the other: both initialise tfjs-wasm.
   const sessions = [
     await g.Session.create(s.graph, { backend: 'wasm' }),
@@ -122,7 +125,8 @@ async function compare(
   const fns: (() => void)[] = sessions.map((sess) => () => void sess.run(s.trainOp, s.feeds));
   if (handBuilt) {
     const [x, labels] = s.feeds.map(([, nd]) => nd.data);
-    fns.push(handBuiltStep(handBuilt === 'adam', x as Float32Array, labels as Int32Array, threads));
+    const spin = engineOptions.allowSpinning ?? false;
+    fns.push(handBuiltStep(handBuilt === 'adam', x as Float32Array, labels as Int32Array, threads, spin));
   }
   const { wall, cpu } = timeWithCpu(fns, reps, Math.min(5, reps));
   const [wasm, onnx, hand] = wall;
@@ -142,18 +146,27 @@ async function compare(
   };
 }
 
-/** Round-robin medians of wall time and of CPU time (process-wide, so pool threads count) per call. */
+/**
+ * Medians of wall time and of CPU time (process-wide, so pool threads count) per call, the
+ * contenders taking turns in blocks of up to 10 calls: a training step follows a step of the
+ * same model, not another engine's (whose ~10 MB of tensors would have evicted its caches),
+ * while turns still spread a change in machine load over all of them.
+ */
 function timeWithCpu(fns: readonly (() => void)[], reps: number, warmup: number) {
   for (let i = 0; i < warmup; i++) for (const fn of fns) fn();
   const wall = fns.map((): number[] => []);
   const cpu = fns.map((): number[] => []);
-  for (let i = 0; i < reps; i++)
+  const block = Math.min(10, reps);
+  for (let i = 0; i < reps; i += block)
     fns.forEach((fn, k) => {
-      const [c0, t0] = [process.cpuUsage(), performance.now()];
-      fn();
-      wall[k]!.push(performance.now() - t0);
-      const c = process.cpuUsage(c0);
-      cpu[k]!.push((c.user + c.system) / 1000);
+      fn(); // the block's first call follows another contender: untimed
+      for (let j = 0; j < block; j++) {
+        const [c0, t0] = [process.cpuUsage(), performance.now()];
+        fn();
+        wall[k]!.push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        cpu[k]!.push((c.user + c.system) / 1000);
+      }
     });
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!;
   return { wall: wall.map(median), cpu: cpu.map(median) };

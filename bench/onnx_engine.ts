@@ -78,11 +78,18 @@ function stepGraph(adam: boolean, batch: number): { g: OnnxGraph; state: string[
 const reorder = (s: string[]) => s.slice(0, 6).flatMap((p, i) => [p, `m${i}`, `v${i}`]);
 
 /** A step function over resident state: each call feeds the previous call's outputs. */
-export function handBuiltStep(adam: boolean, x: Float32Array, labels: Int32Array, threads = 1): () => void {
+export function handBuiltStep(
+  adam: boolean,
+  x: Float32Array,
+  labels: Int32Array,
+  threads = 1,
+  allowSpinning = false,
+): () => void {
   const batch = labels.length;
   const { g, state, next } = stepGraph(adam, batch);
   const model = new SyncModel(g.encode('handbuilt'), [g.outputs[0]!.name, ...next], {
     intraOpNumThreads: threads,
+    allowSpinning,
   });
   const shapes = new Map<string, number[]>();
   for (let l = 0; l < 3; l++) {
