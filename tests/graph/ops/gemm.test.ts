@@ -1,7 +1,8 @@
 // The wasm SIMD gemm (ops/gemm.ts, kernels.wat) against a float64 product computed here: every
 // tile path (4×8 tiles, the last m mod 4 rows, the last n mod 8 columns), chunk boundaries of k
 // (256), all four transpose combinations including the swapped form for a flagged b, the bias
-// and relu epilogue (NaN kept), and the places it must decline (cpu, int32, rank 3, empty).
+// and relu epilogue (NaN kept), the places it must decline (cpu, int32, rank 3, empty), and that a
+// wasm session's MatMul and _FusedMatMul run it rather than tfjs's matMul kernels.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,5 +126,37 @@ describe('simdMatMul on wasm', () => {
     await tf.setBackend('cpu');
     expect(simdMatMul(tf.ones([2, 3]), tf.ones([3, 2]), false, false)).toBeNull();
     await tf.setBackend('wasm');
+  });
+});
+
+describe('MatMul and _FusedMatMul on a wasm session', () => {
+  it('run the gemm, not tfjs-wasm matMul kernels, and match the float64 product', async () => {
+    const { Graph, Session, NDArray, placeholder, matMul, biasAdd, relu, constant } = await import(
+      '@graphmode/graph'
+    );
+    const [xv, wv, bv] = [values(6 * 5), values(5 * 9), values(9)];
+    const graph = new Graph();
+    const { x, plain, fused, grad } = graph.asDefault(() => {
+      const x = placeholder('float32', [6, 5]);
+      const w = constant(new NDArray('float32', [5, 9], wv));
+      return {
+        x,
+        plain: matMul(x, w, { transposeB: false }),
+        fused: relu(biasAdd(matMul(x, w), constant(new NDArray('float32', [9], bv)))),
+        grad: matMul(x, x, { transposeA: true }),
+      };
+    });
+    const sess = await Session.create(graph, { backend: 'wasm' });
+    const feeds = new Map([[x, new NDArray('float32', [6, 5], xv)]]);
+    let outs: Float32Array[] = [];
+    const info = await tf.profile(() => {
+      outs = sess.run([plain, fused, grad], feeds).map((t) => t.data as Float32Array);
+    });
+    const kernels = info.kernels.map((k) => k.name);
+    expect(kernels.filter((k) => /MatMul/i.test(k))).toEqual([]);
+    expectClose(outs[0]!, reference(xv, wv, [6, 9, 5], false, false), 5);
+    expectClose(outs[1]!, reference(xv, wv, [6, 9, 5], false, false, bv, true), 5);
+    expectClose(outs[2]!, reference(xv, xv, [5, 5, 6], true, false), 6);
+    sess.close();
   });
 });
