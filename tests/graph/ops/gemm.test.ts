@@ -3,6 +3,7 @@
 // (256), all four transpose combinations including the swapped form for a flagged b, the bias
 // and relu epilogue (NaN kept), the places it must decline (cpu, int32, rank 3, empty), and that a
 // wasm session's MatMul and _FusedMatMul run it rather than tfjs's matMul kernels.
+import { biasAdd, constant, Graph, matMul, NDArray, placeholder, relu, Session } from '@graphmode/graph';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,9 +132,6 @@ describe('simdMatMul on wasm', () => {
 
 describe('MatMul and _FusedMatMul on a wasm session', () => {
   it('run the gemm, not tfjs-wasm matMul kernels, and match the float64 product', async () => {
-    const { Graph, Session, NDArray, placeholder, matMul, biasAdd, relu, constant } = await import(
-      '@graphmode/graph'
-    );
     const [xv, wv, bv] = [values(6 * 5), values(5 * 9), values(9)];
     const graph = new Graph();
     const { x, plain, fused, grad } = graph.asDefault(() => {
