@@ -27,16 +27,21 @@ function heapView(b: WasmBackend, t: tfc.Tensor): Float32Array | null {
   return new Float32Array(b.wasm.HEAPU8.buffer, offset, t.size);
 }
 
+/** The wasm backend when every input lives on its heap (where float32Kernel reads them in place). */
+function heapOf(inputs: readonly tfc.Tensor[]): WasmBackend | null {
+  const wasm = asWasm(tfc.backend());
+  return wasm !== null && inputs.every((t) => heapView(wasm, t) !== null) ? wasm : null;
+}
+
+const simdOf = (wasm: WasmBackend): SimdKernels | null => {
+  const memory = wasm.wasm.asm?.memory;
+  return memory ? simdKernels(memory) : null;
+};
+
 /** Whether float32Kernel hands `fill` the wasm SIMD kernels for these inputs. */
 export function onSimdHeap(inputs: readonly tfc.Tensor[]): boolean {
-  const wasm = asWasm(tfc.backend());
-  const memory = wasm?.wasm.asm?.memory;
-  return (
-    wasm !== null &&
-    memory !== undefined &&
-    simdKernels(memory) !== null &&
-    inputs.every((t) => heapView(wasm, t) !== null)
-  );
+  const wasm = heapOf(inputs);
+  return wasm !== null && simdOf(wasm) !== null;
 }
 
 /**
@@ -59,16 +64,15 @@ export function float32Kernel(
   shapes: readonly number[][],
   fill: Float32Fill,
 ): tfc.Tensor[] {
-  const wasm = asWasm(tfc.backend());
-  if (wasm !== null && inputs.every((t) => heapView(wasm, t) !== null)) {
+  const wasm = heapOf(inputs);
+  if (wasm !== null) {
     // Allocate first: malloc may grow the heap, and views must be taken after the last growth.
     const outs = shapes.map((s) => tfc.engine().makeTensorFromTensorInfo(wasm.makeOutput(s, 'float32')));
-    const memory = wasm.wasm.asm?.memory;
     try {
       fill(
         inputs.map((t) => heapView(wasm, t)!),
         outs.map((t) => heapView(wasm, t)!),
-        memory ? simdKernels(memory) : null,
+        simdOf(wasm),
       );
     } catch (e) {
       for (const t of outs) t.dispose();
