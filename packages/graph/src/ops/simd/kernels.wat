@@ -339,13 +339,9 @@
 
   ;; 8 floats at dst: the first w (< 8) from src, zeros after.
   (func $copyRow (param $src i32) (param $dst i32) (param $w i32)
-    (local $c i32)
     (v128.store (local.get $dst) (v128.const i32x4 0 0 0 0))
     (v128.store offset=16 (local.get $dst) (v128.const i32x4 0 0 0 0))
-    (loop $col
-      (f32.store (i32.add (local.get $dst) (local.get $c)) (f32.load (i32.add (local.get $src) (local.get $c))))
-      (local.set $c (i32.add (local.get $c) (i32.const 4)))
-      (br_if $col (i32.lt_u (local.get $c) (i32.shl (local.get $w) (i32.const 2))))))
+    (call $copyTile (local.get $src) (i32.const 0) (local.get $dst) (i32.const 0) (i32.const 1) (local.get $w)))
 
   ;; The first w columns of `rows` rows from src (row stride ss) to dst (row stride ds).
   (func $copyTile (param $src i32) (param $ss i32) (param $dst i32) (param $ds i32) (param $rows i32) (param $w i32)
