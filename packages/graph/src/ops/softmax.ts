@@ -96,8 +96,9 @@ function crossEntropyRows(
   z: Float32Array,
   classes: number,
   loss: Float32Array,
+  // Holds the labels on entry (the caller puts them there) and softmax - labels on return.
   backprop: Float32Array,
-  // The loss of row r from its log-sum and shifted logits; writes labels into `backprop`.
+  // Row r's loss (its elements start at o) from log Σ exp(z - max) and max.
   rowLoss: (r: number, o: number, logSum: number, max: number) => number,
 ): void {
   for (let r = 0, o = 0; r < loss.length; r++, o += classes) {
